@@ -1,0 +1,26 @@
+export { ConnectOpsError, CoreError, isConnectOpsError } from "./errors.js";
+export type { ConnectOpsErrorOptions, CoreErrorCode, ErrorCategory } from "./errors.js";
+export { parseInput, parseJsonText } from "./validate.js";
+export type { InputIssue } from "./validate.js";
+export {
+  ageRecipientSchema,
+  appCredentialsSchema,
+  configSchema,
+  connectedAccountSchema,
+  connectionRecordSchema,
+  installationTokenSchema,
+  parseAccountSpec,
+} from "./schemas.js";
+export type { AppCredentials, Config, ConnectedAccount, ConnectionRecord } from "./schemas.js";
+export {
+  MAX_TOKEN_HASHES,
+  createResidueMatcher,
+  deriveResidueFingerprints,
+  fingerprintOfKey,
+  keyFingerprint,
+  pemBodyLines,
+  residueDigest,
+  residueFingerprintsSchema,
+  withTokenFingerprint,
+} from "./fingerprints.js";
+export type { DeriveFingerprintsInput, ResidueFingerprints, ResidueMatcher } from "./fingerprints.js";
