@@ -1,0 +1,32 @@
+import { ageRecipientSchema, connectionRecordSchema, residueFingerprintsSchema } from "@connect-ops/connection-core";
+import { z } from "zod";
+
+/** File names inside a vault directory, on the primary and on every node. */
+export const VAULT_FILES = {
+  sealed: "credentials.age",
+  meta: "meta.json",
+} as const;
+
+/**
+ * `vault/meta.json`: everything about the sealed credentials that is not
+ * secret, so that `status`, `token` on a cache hit, replication and audits
+ * never need to decrypt. `sealedSha256` is the digest of `credentials.age`
+ * and lets a reader notice a damaged or swapped sealed file cheaply.
+ */
+export const vaultMetaSchema = z.object({
+  format: z.literal("connect-ops/vault-meta@1"),
+  generation: z.number().int().nonnegative(),
+  sealedSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  recipients: z.array(ageRecipientSchema).min(1),
+  updatedAt: z.iso.datetime({ offset: true }),
+  cloudUrl: z.string().optional(),
+  appId: z.number().int().positive().optional(),
+  appSlug: z.string().optional(),
+  installationId: z.number().int().positive().optional(),
+  keyFingerprint: z.string().startsWith("SHA256:").optional(),
+  tokenExpiresAt: z.iso.datetime({ offset: true }).optional(),
+  recordId: z.string().optional(),
+  record: connectionRecordSchema.optional(),
+  residue: residueFingerprintsSchema.optional(),
+});
+export type VaultMeta = z.infer<typeof vaultMetaSchema>;
