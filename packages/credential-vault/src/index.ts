@@ -1,2 +1,17 @@
+export { generateAgeIdentity, openSealedBytes, recipientOf, sealBytes } from "./age-seal.js";
+export { atomicWriteFile, isTempName, syncDirectory, tempNameFor } from "./atomic-write.js";
+export type { AtomicWriteOptions, StepHook, WriteStep } from "./atomic-write.js";
+export { cachedTokenOf, credentialsBundleSchema, tokenCacheKey } from "./bundle.js";
+export type { CredentialsBundle } from "./bundle.js";
+export { VaultError } from "./errors.js";
+export type { VaultErrorCode } from "./errors.js";
+export { acquireLock, defaultLockDeps } from "./lock.js";
+export type { HeldLock, LockDeps, LockOptions } from "./lock.js";
 export { VAULT_FILES, vaultMetaSchema } from "./meta.js";
 export type { VaultMeta } from "./meta.js";
+export { ensureSafeDirectory } from "./safe-dir.js";
+export { sha256Hex } from "./sha256.js";
+export { STATE_FILES, initStateDir, loadStateDir, readIdentityFile } from "./state-dir.js";
+export type { InitResult, StateDir } from "./state-dir.js";
+export { CredentialVault, shredFile } from "./vault.js";
+export type { CommitInput, CommitStep, RemovedFile, VaultDeps } from "./vault.js";

@@ -1,0 +1,82 @@
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { VaultError } from "./errors.js";
+
+/**
+ * Named points inside a durable write, so tests can inject a failure (a
+ * simulated crash) at each one and prove the old or the new file survives.
+ */
+export type WriteStep = "temp-created" | "temp-written" | "temp-synced" | "renamed" | "dir-synced";
+
+/** Called before each step; throwing aborts the write exactly there. */
+export type StepHook = (step: WriteStep, path: string) => void | Promise<void>;
+
+export interface AtomicWriteOptions {
+  readonly mode?: number;
+  readonly onStep?: StepHook;
+}
+
+/** Temp files are `.NAME.tmp-<random>` beside the target, so a directory listing can find leftovers. */
+export function tempNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
+}
+
+/** Whether a directory entry is a temp file left by `atomicWriteFile`. */
+export function isTempName(name: string): boolean {
+  return /^\..+\.tmp-[0-9a-f]{12}$/.test(name);
+}
+
+/** fsync a directory so a rename inside it survives power loss. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `bytes` to `path` atomically and durably: a new temp file opened with
+ * O_EXCL|O_NOFOLLOW (never reusing or following a planted name), fsync,
+ * rename over the target, fsync of the directory. At any crash point the
+ * target holds the old or the new bytes. Throws `VAULT_WRITE_FAILED` with the
+ * errno code (ENOSPC, EACCES…) and removes its temp file on failure.
+ */
+export async function atomicWriteFile(path: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const step = options.onStep ?? (() => undefined);
+  const temp = tempNameFor(path);
+  let created = false;
+  try {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    const handle = await open(temp, flags, options.mode ?? 0o600);
+    created = true;
+    try {
+      await step("temp-created", temp);
+      await handle.writeFile(bytes);
+      await step("temp-written", temp);
+      await handle.sync();
+      await step("temp-synced", temp);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    created = false;
+    await step("renamed", path);
+    await syncDirectory(dirname(path));
+    await step("dir-synced", path);
+  } catch (error) {
+    if (created) await unlink(temp).catch(() => undefined);
+    if (error instanceof VaultError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error; // an injected fault or a bug: let it surface as it is
+    throw new VaultError("VAULT_WRITE_FAILED", `could not write ${path} (${code})`, {
+      category: "incomplete",
+      hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the directory and run again",
+      context: { path, errno: code },
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import { configSchema, parseInput, parseJsonText, type Config } from "@connect-ops/connection-core";
+import { generateKeyPairSync } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { generateAgeIdentity, recipientOf } from "./age-seal.js";
+import { atomicWriteFile } from "./atomic-write.js";
+import { VaultError } from "./errors.js";
+import { ensureSafeDirectory } from "./safe-dir.js";
+
+/** What lives in a state dir (docs/vault.md). */
+export const STATE_FILES = {
+  identity: "age-identity.txt",
+  auditSigningKey: "audit-signing.key",
+  auditSigningPublicKey: "audit-signing.pub",
+  config: "config.json",
+  vault: "vault",
+  journal: "journal",
+} as const;
+
+export interface InitResult {
+  readonly stateDir: string;
+  readonly identityFile: string;
+  readonly recipient: string;
+  readonly recoveryRecipients: readonly string[];
+  readonly auditPublicKeyFile: string;
+}
+
+/** The age-keygen file format, so `age -d -i` and `age-keygen -y` accept it. */
+function formatIdentityFile(identity: string, recipient: string, now: Date): string {
+  return `# created: ${now.toISOString().replace(/\.\d{3}Z$/, "Z")}\n# public key: ${recipient}\n${identity}\n`;
+}
+
+/**
+ * Creates a state dir (0700) with the appliance's age identity, the Ed25519
+ * key that signs audit reports, and a config holding recovery recipients.
+ * Throws `VAULT_ALREADY_INITIALISED` (changing nothing) when an identity is
+ * there already, `VAULT_STATE_DIR_UNSAFE` for an unsafe directory.
+ */
+export async function initStateDir(
+  stateDir: string,
+  options: { recoveryRecipients?: readonly string[]; now?: () => number } = {},
+): Promise<InitResult> {
+  const identityFile = join(stateDir, STATE_FILES.identity);
+  if (await stat(identityFile).then(() => true, () => false)) {
+    throw new VaultError("VAULT_ALREADY_INITIALISED", `${stateDir} is already initialised`, {
+      category: "input",
+      hint: "nothing was changed; use this state dir as it is, or pass another --state-dir",
+      context: { path: stateDir },
+    });
+  }
+  await ensureSafeDirectory(stateDir, { create: true });
+  const recoveryRecipients = [...new Set(options.recoveryRecipients ?? [])];
+  const config = parseInput(configSchema, { recoveryRecipients }, "--recipient");
+  const now = new Date((options.now ?? Date.now)());
+  const { identity, recipient } = await generateAgeIdentity();
+  const signing = generateKeyPairSync("ed25519");
+  const auditPublicKeyFile = join(stateDir, STATE_FILES.auditSigningPublicKey);
+  await atomicWriteFile(join(stateDir, STATE_FILES.config), Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
+  await atomicWriteFile(join(stateDir, STATE_FILES.auditSigningKey), Buffer.from(signing.privateKey.export({ type: "pkcs8", format: "pem" })));
+  await atomicWriteFile(auditPublicKeyFile, Buffer.from(signing.publicKey.export({ type: "spki", format: "pem" })), { mode: 0o644 });
+  // The identity is written last: its presence is what marks the state dir initialised.
+  await atomicWriteFile(identityFile, Buffer.from(formatIdentityFile(identity, recipient, now)));
+  return { stateDir, identityFile, recipient, recoveryRecipients, auditPublicKeyFile };
+}
+
+/**
+ * Reads an identity file in age-keygen format (comments and blank lines
+ * ignored). Throws `VAULT_IDENTITY_INVALID` when it holds no X25519 identity.
+ */
+export async function readIdentityFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read identity file ${path} (${code ?? "error"})`, {
+      category: "input",
+      hint: code === "ENOENT" ? "run `connect-ops init` or pass the right --identity / --state-dir" : "check the file's permissions",
+      context: { path },
+    });
+  }
+  const identities = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("AGE-SECRET-KEY-1"));
+  if (identities.length === 0) {
+    throw new VaultError("VAULT_IDENTITY_INVALID", `${path} holds no age identity (AGE-SECRET-KEY-1…)`, {
+      category: "input",
+      hint: "pass a file written by `age-keygen` or `connect-ops init`",
+      context: { path },
+    });
+  }
+  return identities;
+}
+
+export interface StateDir {
+  readonly stateDir: string;
+  readonly identities: readonly string[];
+  readonly recipient: string;
+  readonly config: Config;
+}
+
+/** Opens an initialised state dir after checking it is safe; throws `VAULT_NOT_INITIALISED` otherwise. */
+export async function loadStateDir(stateDir: string, configPath?: string): Promise<StateDir> {
+  await ensureSafeDirectory(stateDir);
+  const identityFile = join(stateDir, STATE_FILES.identity);
+  if (!(await stat(identityFile).then(() => true, () => false))) {
+    throw new VaultError("VAULT_NOT_INITIALISED", `${stateDir} is not initialised`, {
+      category: "input",
+      hint: "run `connect-ops init` first, or pass the right --state-dir",
+      context: { path: stateDir },
+    });
+  }
+  const identities = await readIdentityFile(identityFile);
+  const file = configPath ?? join(stateDir, STATE_FILES.config);
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" && configPath === undefined) return "{}";
+    throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read config ${file} (${error.code ?? "error"})`, {
+      category: "input",
+      hint: "check --config",
+      context: { path: file },
+    });
+  });
+  const config = parseInput(configSchema, parseJsonText(text, file), file);
+  return { stateDir, identities, recipient: await recipientOf(identities[0] as string), config };
+}

@@ -1,0 +1,255 @@
+import { parseInput, parseJsonText } from "@connect-ops/connection-core";
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { openSealedBytes, sealBytes } from "./age-seal.js";
+import { atomicWriteFile, isTempName, syncDirectory, type StepHook } from "./atomic-write.js";
+import { credentialsBundleSchema, type CredentialsBundle } from "./bundle.js";
+import { VaultError } from "./errors.js";
+import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
+import { VAULT_FILES, vaultMetaSchema, type VaultMeta } from "./meta.js";
+import { sha256Hex } from "./sha256.js";
+
+const PENDING = ".pending";
+const LOCK_FILE = ".lock";
+
+/** Commit points of a vault write, on top of each file's own atomic steps. */
+export type CommitStep = "sealed-pending" | "meta-pending" | "sealed-renamed" | "meta-renamed";
+
+export interface VaultDeps {
+  readonly now: () => number;
+  /** Fault injection for tests: called before each step of a commit. */
+  readonly onStep?: StepHook;
+  readonly onCommitStep?: (step: CommitStep) => void | Promise<void>;
+}
+
+export interface CommitInput {
+  readonly bundle: CredentialsBundle;
+  readonly recipients: readonly string[];
+  /** Compare-and-swap: the generation the caller read; `null` when creating the first one. */
+  readonly expectedGeneration: number | null;
+  /** Secret-free fields to record in meta.json besides the ones the vault derives. */
+  readonly metaFields: Omit<VaultMeta, "format" | "generation" | "sealedSha256" | "recipients" | "updatedAt">;
+}
+
+export interface RemovedFile {
+  readonly path: string;
+  readonly bytes: number;
+}
+
+/**
+ * The sealed credential store of one state dir (`<state>/vault`).
+ *
+ * Two files change together (`credentials.age`, `meta.json`). A commit writes
+ * both as `*.pending` first (each atomically), then renames sealed, then meta.
+ * `meta.json.pending` exists only once both pending files are complete, so
+ * recovery rolls forward when it exists and back when it does not: any crash
+ * leaves the old or the new pair.
+ */
+export class CredentialVault {
+  readonly dir: string;
+  readonly #deps: VaultDeps;
+
+  constructor(dir: string, deps: Partial<VaultDeps> = {}) {
+    this.dir = dir;
+    this.#deps = { now: () => Date.now(), ...deps };
+  }
+
+  get sealedPath(): string {
+    return join(this.dir, VAULT_FILES.sealed);
+  }
+
+  get metaPath(): string {
+    return join(this.dir, VAULT_FILES.meta);
+  }
+
+  /** Takes the vault's exclusive lock (creating the vault dir 0700) and finishes any interrupted commit. */
+  async lock(options: LockOptions = {}): Promise<HeldLock> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const held = await acquireLock(join(this.dir, LOCK_FILE), options);
+    try {
+      await this.#recover();
+    } catch (error) {
+      await held.release();
+      throw error;
+    }
+    return held;
+  }
+
+  /**
+   * The current meta, or undefined when the vault holds nothing. Does not
+   * decrypt and needs no lock: it sees a commit that crashed after its sealed
+   * rename as done, like recovery will.
+   */
+  async readMeta(): Promise<VaultMeta | undefined> {
+    const pending = await this.#readMetaFile(this.metaPath + PENDING);
+    if (pending !== undefined && (await this.#sealedDigest(this.sealedPath)) === pending.sealedSha256) return pending;
+    return this.#readMetaFile(this.metaPath);
+  }
+
+  /**
+   * Checks that `credentials.age` is the file `meta` describes (SHA-256), so a
+   * cache hit notices a damaged vault without decrypting. Throws `VAULT_INTEGRITY`.
+   */
+  async verifySealedFile(meta: VaultMeta): Promise<void> {
+    const digest = await this.#sealedDigest(this.sealedPath);
+    if (digest === meta.sealedSha256) return;
+    throw new VaultError("VAULT_INTEGRITY", `${this.sealedPath} does not match its meta.json digest (damaged or replaced)`, {
+      category: "input",
+      hint: "restore the vault from a replica (connect-ops replicate from a healthy node) or a backup",
+      context: { path: this.sealedPath },
+    });
+  }
+
+  /**
+   * Decrypts the bundle with the given identities. Throws `VAULT_EMPTY` when
+   * nothing is sealed, `VAULT_INTEGRITY` for a damaged file and
+   * `VAULT_IDENTITY_MISMATCH` (naming the recipients) for a wrong identity.
+   */
+  async open(identities: readonly string[]): Promise<{ meta: VaultMeta; bundle: CredentialsBundle }> {
+    const meta = await this.readMeta();
+    if (meta === undefined) {
+      throw new VaultError("VAULT_EMPTY", `no credentials are sealed in ${this.dir}`, {
+        category: "input",
+        hint: "run `connect-ops connect` (or `backup restore`) first",
+        context: { path: this.dir },
+      });
+    }
+    await this.verifySealedFile(meta);
+    const sealed = await readFile(this.sealedPath);
+    const plaintext = await openSealedBytes(sealed, identities, meta.recipients, this.sealedPath);
+    const bundle = parseInput(credentialsBundleSchema, parseJsonText(Buffer.from(plaintext).toString("utf8"), "sealed bundle"), "sealed bundle");
+    plaintext.fill(0);
+    return { meta, bundle };
+  }
+
+  /**
+   * Seals `bundle` to `recipients` and commits a new generation. The caller
+   * must hold the lock. Throws `VAULT_GENERATION_CONFLICT` when another
+   * process committed since `expectedGeneration` was read.
+   */
+  async commit(_lock: HeldLock, input: CommitInput): Promise<VaultMeta> {
+    const current = await this.readMeta();
+    const currentGeneration = current?.generation ?? null;
+    if (currentGeneration !== input.expectedGeneration) {
+      throw new VaultError(
+        "VAULT_GENERATION_CONFLICT",
+        `the vault changed while this command ran (generation ${currentGeneration ?? "none"}, expected ${input.expectedGeneration ?? "none"})`,
+        { category: "incomplete", hint: "run the command again; it will start from the new state", context: { path: this.dir } },
+      );
+    }
+    const plaintext = Buffer.from(JSON.stringify(input.bundle), "utf8");
+    const sealed = await sealBytes(plaintext, input.recipients);
+    plaintext.fill(0);
+    const meta: VaultMeta = {
+      ...input.metaFields,
+      format: "connect-ops/vault-meta@1",
+      generation: (currentGeneration ?? 0) + 1,
+      sealedSha256: sha256Hex(sealed),
+      recipients: [...input.recipients],
+      updatedAt: new Date(this.#deps.now()).toISOString(),
+    };
+    const onCommit = this.#deps.onCommitStep ?? (() => undefined);
+    const writeOptions = { mode: 0o600, ...(this.#deps.onStep ? { onStep: this.#deps.onStep } : {}) };
+    await atomicWriteFile(this.sealedPath + PENDING, sealed, writeOptions);
+    await onCommit("sealed-pending");
+    await atomicWriteFile(this.metaPath + PENDING, Buffer.from(`${JSON.stringify(meta, null, 2)}\n`), writeOptions);
+    await onCommit("meta-pending");
+    await this.#finishCommit(onCommit);
+    return meta;
+  }
+
+  /**
+   * Overwrites every file of the vault with random bytes, fsyncs, unlinks it,
+   * removes the directory and fsyncs its parent. Returns what it removed.
+   * Overwriting is best effort on SSDs and journaling filesystems; the real
+   * guarantee is that the identity that opens the sealed file is destroyed too.
+   */
+  async destroy(): Promise<RemovedFile[]> {
+    const removed: RemovedFile[] = [];
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return removed;
+      throw error;
+    }
+    for (const name of names.sort()) {
+      const path = join(this.dir, name);
+      removed.push({ path, bytes: await shredFile(path) });
+    }
+    await syncDirectory(this.dir);
+    await rmdir(this.dir);
+    await syncDirectory(join(this.dir, ".."));
+    return removed;
+  }
+
+  async #finishCommit(onCommit: (step: CommitStep) => void | Promise<void>): Promise<void> {
+    if (await exists(this.sealedPath + PENDING)) {
+      await rename(this.sealedPath + PENDING, this.sealedPath);
+      await onCommit("sealed-renamed");
+    }
+    await rename(this.metaPath + PENDING, this.metaPath);
+    await syncDirectory(this.dir);
+    await onCommit("meta-renamed");
+  }
+
+  async #recover(): Promise<void> {
+    if (await exists(this.metaPath + PENDING)) {
+      const pending = await this.#readMetaFile(this.metaPath + PENDING);
+      const sealedPendingDigest = await this.#sealedDigest(this.sealedPath + PENDING);
+      const sealedDigest = await this.#sealedDigest(this.sealedPath);
+      if (pending !== undefined && (sealedPendingDigest === pending.sealedSha256 || sealedDigest === pending.sealedSha256)) {
+        await this.#finishCommit(() => undefined);
+      } else {
+        await unlink(this.metaPath + PENDING).catch(() => undefined);
+      }
+    }
+    await unlink(this.sealedPath + PENDING).catch(() => undefined);
+    for (const name of await readdir(this.dir)) if (isTempName(name)) await unlink(join(this.dir, name)).catch(() => undefined);
+    await syncDirectory(this.dir);
+  }
+
+  async #readMetaFile(path: string): Promise<VaultMeta | undefined> {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    return parseInput(vaultMetaSchema, parseJsonText(text, path), path, "restore the vault from a replica or a backup");
+  }
+
+  async #sealedDigest(path: string): Promise<string | undefined> {
+    try {
+      return sha256Hex(await readFile(path));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Overwrites a regular file with random bytes, fsyncs and unlinks it; returns its size. */
+export async function shredFile(path: string): Promise<number> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
+  let size = 0;
+  try {
+    size = (await handle.stat()).size;
+    if (size > 0) await handle.write(randomBytes(size), 0, size, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await unlink(path);
+  return size;
+}
