@@ -83,9 +83,7 @@ export class CredentialVault {
    * rename as done, like recovery will.
    */
   async readMeta(): Promise<VaultMeta | undefined> {
-    const pending = await this.#readMetaFile(this.metaPath + PENDING);
-    if (pending !== undefined && (await this.#sealedDigest(this.sealedPath)) === pending.sealedSha256) return pending;
-    return this.#readMetaFile(this.metaPath);
+    return (await this.#currentView()).meta;
   }
 
   /**
@@ -93,8 +91,10 @@ export class CredentialVault {
    * cache hit notices a damaged vault without decrypting. Throws `VAULT_INTEGRITY`.
    */
   async verifySealedFile(meta: VaultMeta): Promise<void> {
-    const digest = await this.#sealedDigest(this.sealedPath);
-    if (digest === meta.sealedSha256) return;
+    const view = await this.#currentView();
+    if (view.meta !== undefined && view.meta.sealedSha256 === meta.sealedSha256) {
+      if ((await this.#sealedDigest(view.sealedPath)) === meta.sealedSha256) return;
+    }
     throw new VaultError("VAULT_INTEGRITY", `${this.sealedPath} does not match its meta.json digest (damaged or replaced)`, {
       category: "input",
       hint: "restore the vault from a replica (connect-ops replicate from a healthy node) or a backup",
@@ -116,8 +116,9 @@ export class CredentialVault {
         context: { path: this.dir },
       });
     }
-    await this.verifySealedFile(meta);
-    const sealed = await readFile(this.sealedPath);
+    const sealedPath = (await this.#currentView()).sealedPath;
+    const sealed = await readFile(sealedPath);
+    if (sha256Hex(sealed) !== meta.sealedSha256) await this.verifySealedFile(meta);
     const plaintext = await openSealedBytes(sealed, identities, meta.recipients, this.sealedPath);
     const bundle = parseInput(credentialsBundleSchema, parseJsonText(Buffer.from(plaintext).toString("utf8"), "sealed bundle"), "sealed bundle");
     plaintext.fill(0);
@@ -193,6 +194,22 @@ export class CredentialVault {
     await rename(this.metaPath + PENDING, this.metaPath);
     await syncDirectory(this.dir);
     await onCommit("meta-renamed");
+  }
+
+  /**
+   * What a reader should treat as committed, deciding exactly as recovery
+   * will: a complete pending pair (or a pending meta whose sealed file was
+   * already renamed) is the new state; anything else is the old one.
+   */
+  async #currentView(): Promise<{ meta: VaultMeta | undefined; sealedPath: string }> {
+    const pending = await this.#readMetaFile(this.metaPath + PENDING).catch(() => undefined);
+    if (pending !== undefined) {
+      if ((await this.#sealedDigest(this.sealedPath + PENDING)) === pending.sealedSha256) {
+        return { meta: pending, sealedPath: this.sealedPath + PENDING };
+      }
+      if ((await this.#sealedDigest(this.sealedPath)) === pending.sealedSha256) return { meta: pending, sealedPath: this.sealedPath };
+    }
+    return { meta: await this.#readMetaFile(this.metaPath), sealedPath: this.sealedPath };
   }
 
   async #recover(): Promise<void> {
