@@ -1,0 +1,193 @@
+import { generateKeyPairSync } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { FaultPlan, type FailureFaultOptions, type RateLimitFaultOptions } from "./faults.js";
+import { errorResponse, readSimRequest, type SimRequest, type SimResponse } from "./http-io.js";
+import { RateLimitWindow } from "./rate-limit-window.js";
+import { routeApps } from "./routes-apps.js";
+import { routeConnect } from "./routes-connect.js";
+import { routeControl } from "./routes-control.js";
+import { routeInstallation } from "./routes-installation.js";
+import { emptyCounters, type SimContext, type SimCounters } from "./sim-context.js";
+import { SimState, type AccountType } from "./sim-state.js";
+import { looksLikeAdminToken, newAdminToken, type TokenFormat } from "./tokens.js";
+
+export interface GitHubSimOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** The sim's clock in ms since the epoch (default `Date.now`); the skew knob is added to it. */
+  readonly now?: () => number;
+  /** Token format when the request does not send `X-GitHub-Stateless-S2S-Token` (default "stateless"). */
+  readonly tokenFormat?: TokenFormat;
+  /** Pins the one accepted cloud admin token; otherwise any `ghp_`/`gho_`/`github_pat_` token is accepted. */
+  readonly adminToken?: string;
+  /** How the latency knob waits (default a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** One API request as the sim saw it. The Authorization value is never kept, only its kind. */
+export interface SimRequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly at: string;
+  readonly auth: "none" | "jwt" | "token";
+}
+
+/** Counters plus the live number of apps, installations, records and usable tokens. */
+export type SimStats = SimCounters & { apps: number; installations: number; records: number; usableTokens: number };
+
+export interface GitHubSim extends AsyncDisposable {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+  /** Fails the next `count` API requests with a 5xx (default 503), optionally with `Retry-After`. */
+  failNext(options: FailureFaultOptions): void;
+  /** Answers the next `count` API requests as rate-limited (403 or 429, `x-ratelimit-remaining: 0`). */
+  rateLimitNext(options: RateLimitFaultOptions): void;
+  /** Delays every API request by `ms` before answering. */
+  setLatency(ms: number): void;
+  /** Sets the sim's clock to the injected clock plus `seconds` (negative: behind). */
+  skewClock(seconds: number): void;
+  /** Revokes an app's key: its JWTs and installation tokens are refused. False when no such app. */
+  revokeApp(appId: number): boolean;
+  resetFaults(): void;
+  /** An admin token this sim accepts for `/connect/records`. */
+  createAdminToken(): string;
+  /** A manifest code not tied to a record, as the manifest flow's redirect would give. */
+  createManifestCode(account: { type: AccountType; login: string }): string;
+  /** The sim's current (skewed) time in ms. */
+  now(): number;
+  requests(): readonly SimRequestLogEntry[];
+  counters(): SimStats;
+}
+
+function authKind(request: SimRequest): SimRequestLogEntry["auth"] {
+  const value = request.headers.authorization ?? "";
+  if (value === "") return "none";
+  return value.split(".").length === 3 ? "jwt" : "token";
+}
+
+function loggedPath(path: string): string {
+  // The manifest code is a one-hour credential: keep it out of the log.
+  return path.replace(/^\/app-manifests\/[^/]+/, "/app-manifests/:code");
+}
+
+/** Starts the GitHub API simulator on 127.0.0.1. Resolves once it listens. */
+export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<GitHubSim> {
+  const clock = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const faults = new FaultPlan();
+  const state = new SimState();
+  const counters = emptyCounters();
+  const log: SimRequestLogEntry[] = [];
+  const rateLimit = new RateLimitWindow();
+  const context: SimContext = {
+    state,
+    counters,
+    faults,
+    nowMs: () => clock() + faults.skewSeconds * 1000,
+    defaultTokenFormat: options.tokenFormat ?? "stateless",
+    tokenSigningKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey,
+    isAdminToken: (token) => (options.adminToken === undefined ? looksLikeAdminToken(token) : token === options.adminToken),
+  };
+
+  async function answerApi(request: SimRequest): Promise<SimResponse> {
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    counters.requests += 1;
+    const nowSeconds = Math.floor(context.nowMs() / 1000);
+    const fault = faults.take();
+    if (fault !== undefined) counters.faultsInjected += 1;
+    if (fault?.kind === "fail") {
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+      return errorResponse(fault.status, "Server Error", "", headers);
+    }
+    if (fault?.kind === "rate-limit") {
+      const headers: Record<string, string> = rateLimit.exhaustedHeaders(nowSeconds + fault.resetInSeconds);
+      if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+      const message = fault.status === 429 ? "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." : "API rate limit exceeded.";
+      return errorResponse(fault.status, message, "/overview/rate-limits-for-the-rest-api", headers);
+    }
+    return (
+      (await routeApps(context, request)) ??
+      routeInstallation(context, request) ??
+      routeConnect(context, request) ??
+      errorResponse(404, "Not Found")
+    );
+  }
+
+  async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const request = await readSimRequest(incoming);
+    const isControl = request.segments[0] === "_sim";
+    let response: SimResponse;
+    try {
+      response = isControl ? routeControl(sim, request) : await answerApi(request);
+    } catch {
+      response = errorResponse(500, "Server Error");
+    }
+    const nowMs = context.nowMs();
+    const headers: Record<string, string> = {
+      date: new Date(nowMs).toUTCString(),
+      "x-github-request-id": `SIM:${counters.requests}`,
+      ...(isControl ? {} : rateLimit.headers(Math.floor(nowMs / 1000))),
+      ...response.headers,
+    };
+    const body = response.body === undefined ? undefined : JSON.stringify(response.body);
+    if (body !== undefined) headers["content-type"] = "application/json; charset=utf-8";
+    outgoing.writeHead(response.status, headers);
+    outgoing.end(body);
+    if (!isControl) {
+      log.push({ method: request.method, path: loggedPath(request.path), status: response.status, at: new Date(nowMs).toISOString(), auth: authKind(request) });
+    }
+  }
+
+  const server = createServer((incoming, outgoing) => {
+    handle(incoming, outgoing).catch(() => outgoing.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+
+  const sim: GitHubSim = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close,
+    [Symbol.asyncDispose]: close,
+    failNext: (fault) => faults.failNext(fault),
+    rateLimitNext: (fault) => faults.rateLimitNext(fault),
+    setLatency: (ms) => {
+      faults.latencyMs = Math.max(0, ms);
+    },
+    skewClock: (seconds) => {
+      faults.skewSeconds = seconds;
+    },
+    revokeApp: (appId) => {
+      const app = state.apps.get(appId);
+      if (app === undefined) return false;
+      app.keyRevoked = true;
+      return true;
+    },
+    resetFaults: () => faults.reset(),
+    createAdminToken: () => options.adminToken ?? newAdminToken(),
+    createManifestCode: (account) => state.createManifestCode(state.accountFor(account.type, account.login), undefined, context.nowMs()),
+    now: () => context.nowMs(),
+    requests: () => [...log],
+    counters: () => ({
+      ...counters,
+      apps: state.apps.size,
+      installations: state.installations.size,
+      records: state.records.size,
+      usableTokens: [...state.tokens.values()].filter((token) => state.isTokenUsable(token, context.nowMs())).length,
+    }),
+  };
+  return sim;
+}
