@@ -1,0 +1,141 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { VAULT_FILES } from "@connect-ops/credential-vault";
+import { syncDirectory } from "./atomic-file.js";
+import { ReplicationError } from "./errors.js";
+import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
+import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
+
+export const TEMP_PREFIX = ".connect-ops-";
+export const TEMP_SUFFIX = ".tmp";
+
+const isTempName = (name: string): boolean => name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX);
+
+async function readOptional(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+async function listTemps(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter(isTempName);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+/**
+ * The `local` driver: the node is a directory on this machine (the demo, or
+ * an operator running on the appliance itself). Same contract as `ssh`.
+ */
+export function createLocalTransport(nodeName: string, dir: string): NodeTransport {
+  const sealedPath = join(dir, VAULT_FILES.sealed);
+  const metaPath = join(dir, VAULT_FILES.meta);
+
+  const writeFailed = (step: string, error: unknown): ReplicationError =>
+    new ReplicationError(
+      "REPL_REMOTE_WRITE_FAILED",
+      `could not ${step} in ${dir} on node ${nodeName} (${(error as NodeJS.ErrnoException).code ?? "error"}); its previous files are untouched`,
+      {
+        category: "incomplete",
+        hint: "check that the directory is writable and its filesystem has free space, then run again",
+        context: { node: nodeName, path: dir },
+        cause: error,
+      },
+    );
+
+  async function probe(): Promise<NodeState> {
+    const directoryExists = await stat(dir).then((info) => info.isDirectory(), () => false);
+    const [sealed, metaBytes, temps] = await Promise.all([readOptional(sealedPath), readOptional(metaPath), listTemps(dir)]);
+    const meta = metaBytes === null ? null : (parseVaultMetaBytes(metaBytes, `${nodeName}:${VAULT_FILES.meta}`) ?? null);
+    return {
+      directoryExists,
+      sealedSha256: sealed === null ? null : sha256Hex(sealed),
+      metaSha256: metaBytes === null ? null : sha256Hex(metaBytes),
+      meta,
+      metaInvalid: metaBytes !== null && meta === null,
+      tempFiles: temps.length,
+    };
+  }
+
+  async function stage(path: string, data: Uint8Array, expectedSha: string): Promise<void> {
+    const handle = await open(path, "wx", 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (sha256Hex(await readFile(path)) !== expectedSha) throw Object.assign(new Error("verify"), { code: "EVERIFY" });
+  }
+
+  async function commit(payload: ReplicationPayload, expected: ExpectedPair): Promise<CommitResult> {
+    const id = randomBytes(8).toString("hex");
+    const sealedTemp = join(dir, `${TEMP_PREFIX}${id}.${VAULT_FILES.sealed}${TEMP_SUFFIX}`);
+    const metaTemp = join(dir, `${TEMP_PREFIX}${id}.${VAULT_FILES.meta}${TEMP_SUFFIX}`);
+    const cleanup = async (): Promise<void> => {
+      await Promise.all([rm(sealedTemp, { force: true }), rm(metaTemp, { force: true })]).catch(() => undefined);
+    };
+    try {
+      const existed = await stat(dir).then(() => true, () => false);
+      if (!existed) await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw writeFailed("create the directory", error);
+    }
+    try {
+      await stage(sealedTemp, payload.sealed, payload.sealedSha256);
+      await stage(metaTemp, payload.metaBytes, payload.metaSha256);
+    } catch (error) {
+      await cleanup();
+      throw writeFailed("write the temp files", error);
+    }
+    const current = await probe();
+    if (current.sealedSha256 !== expected.sealedSha256 || current.metaSha256 !== expected.metaSha256) {
+      await cleanup();
+      return { result: "conflict" };
+    }
+    try {
+      // Sealed first, meta last: meta.json is the commit record of the pair.
+      await rename(sealedTemp, sealedPath);
+      await rename(metaTemp, metaPath);
+      await syncDirectory(dir);
+    } catch (error) {
+      await cleanup();
+      throw writeFailed("rename the files into place", error);
+    }
+    const after = await probe();
+    return { result: "committed", sealedSha256: after.sealedSha256, metaSha256: after.metaSha256 };
+  }
+
+  async function remove(): Promise<RemoveResult> {
+    const targets = [sealedPath, metaPath, ...(await listTemps(dir)).map((name) => join(dir, name))];
+    let removed = 0;
+    for (const target of targets) {
+      const exists = await stat(target).then(() => true, () => false);
+      if (!exists) continue;
+      try {
+        await rm(target, { force: true });
+      } catch (error) {
+        throw writeFailed("remove the credential files", error);
+      }
+      removed++;
+    }
+    if (removed > 0) await syncDirectory(dir);
+    const left = await probe();
+    const remaining = (left.sealedSha256 === null ? 0 : 1) + (left.metaSha256 === null ? 0 : 1) + left.tempFiles;
+    return { removed, remaining };
+  }
+
+  return {
+    probe: () => probe(),
+    commit: (payload, expected) => commit(payload, expected),
+    remove: () => remove(),
+    [Symbol.asyncDispose]: async () => undefined,
+  };
+}

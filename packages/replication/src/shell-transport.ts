@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import { ReplicationError, sanitizeRemoteText } from "./errors.js";
+import { parseCommitOutput, parseProbeOutput, parseRemoveOutput } from "./remote-output.js";
+import { commitScript, probeScript, removeScript } from "./remote-scripts.js";
+import type { RemoteShell, ShellResult } from "./remote-shell.js";
+import type { NodeTransport } from "./transport.js";
+
+/** The `ssh` driver's logic, over any `RemoteShell`: one sh script per step. */
+export function createShellTransport(nodeName: string, dir: string, shell: RemoteShell): NodeTransport {
+  const checkExit = (result: ShellResult, what: string): ShellResult => {
+    if (result.code === 0) return result;
+    const detail = sanitizeRemoteText(result.stderr.toString("utf8"));
+    throw new ReplicationError(
+      "REPL_REMOTE_OUTPUT_INVALID",
+      `the ${what} step on node ${nodeName} exited with ${result.code ?? "a signal"}${detail === "" ? "" : `: ${detail}`}`,
+      {
+        category: "incomplete",
+        hint: "check that the SSH user's shell can run sh with coreutils on the node",
+        context: { node: nodeName },
+      },
+    );
+  };
+
+  return {
+    async probe(signal) {
+      const result = checkExit(await shell.run(probeScript(dir), [], signal), "probe");
+      return parseProbeOutput(result.stdout, nodeName);
+    },
+    async commit(payload, expected, signal) {
+      const script = commitScript({
+        dir,
+        id: randomBytes(8).toString("hex"),
+        metaLength: payload.metaBytes.length,
+        sealedSha256: payload.sealedSha256,
+        metaSha256: payload.metaSha256,
+        expectedSealed: expected.sealedSha256,
+        expectedMeta: expected.metaSha256,
+      });
+      const result = checkExit(await shell.run(script, [payload.metaBytes, payload.sealed], signal), "write");
+      return parseCommitOutput(result.stdout, result.stderr, nodeName, dir);
+    },
+    async remove(signal) {
+      const result = checkExit(await shell.run(removeScript(dir), [], signal), "delete");
+      return parseRemoveOutput(result.stdout, result.stderr, nodeName, dir);
+    },
+    [Symbol.asyncDispose]: () => shell[Symbol.asyncDispose](),
+  };
+}

@@ -1,0 +1,26 @@
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ContractNode } from "./transport-contract.js";
+import type { NodeTransport } from "../transport.js";
+
+/** A temp-dir node for the contract suite; `open` picks the driver under test. */
+export async function createTempDirNode(
+  dirName: string,
+  open: (dir: string) => NodeTransport,
+): Promise<ContractNode & { readonly dir: string }> {
+  const root = await mkdtemp(join(tmpdir(), "connect-ops-node-"));
+  const dir = join(root, dirName);
+  return {
+    dir,
+    open: async () => open(dir),
+    list: async () => {
+      const names = await readdir(dir).catch(() => undefined);
+      if (names === undefined) return undefined;
+      const entries = await Promise.all(names.sort().map(async (name) => ({ name, mode: (await stat(join(dir, name))).mode & 0o777 })));
+      return entries;
+    },
+    dirMode: async () => stat(dir).then((info) => info.mode & 0o777, () => undefined),
+    [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }),
+  };
+}

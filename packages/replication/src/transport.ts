@@ -1,0 +1,51 @@
+import type { VaultMeta } from "@connect-ops/credential-vault";
+import type { ReplicationPayload } from "./payload.js";
+
+/** What a node holds right now, read without writing. Hashes are hex SHA-256 computed on the node. */
+export interface NodeState {
+  readonly directoryExists: boolean;
+  readonly sealedSha256: string | null;
+  readonly metaSha256: string | null;
+  /** The node's meta.json when it parses as a vault meta. */
+  readonly meta: VaultMeta | null;
+  /** True when meta.json exists but is not a valid vault meta. */
+  readonly metaInvalid: boolean;
+  /** Leftover temp files of an interrupted push. */
+  readonly tempFiles: number;
+}
+
+/** What the node must still hold for a commit to go ahead (compare-and-swap). */
+export interface ExpectedPair {
+  readonly sealedSha256: string | null;
+  readonly metaSha256: string | null;
+}
+
+export type CommitResult =
+  | { readonly result: "committed"; readonly sealedSha256: string | null; readonly metaSha256: string | null }
+  | { readonly result: "conflict" };
+
+export interface RemoveResult {
+  readonly removed: number;
+  readonly remaining: number;
+}
+
+/**
+ * One node, reached by one driver (`local` directory or `ssh`). Every method
+ * may throw a `ReplicationError`; none prints. Temp files are named
+ * `.connect-ops-*.tmp` inside the target directory.
+ */
+export interface NodeTransport extends AsyncDisposable {
+  /** Reads hashes and meta; never writes. */
+  probe(signal?: AbortSignal): Promise<NodeState>;
+  /**
+   * Stages both files as 0600 temps (dir created 0700), verifies their SHA-256
+   * on the node, fsyncs, and — only if the node still holds `expected` —
+   * renames credentials.age then meta.json into place and fsyncs the dir.
+   * Returns the hashes read back after the rename, or `conflict` (temps
+   * removed). Throws `REPL_REMOTE_WRITE_FAILED` when a step fails; no temp
+   * file is left behind.
+   */
+  commit(payload: ReplicationPayload, expected: ExpectedPair, signal?: AbortSignal): Promise<CommitResult>;
+  /** Removes credentials.age, meta.json and temp files; reports what is left. */
+  remove(signal?: AbortSignal): Promise<RemoveResult>;
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Builds the test-node image with no registry: mmdebstrap (the machine's own apt
+# sources, so no mirror argument) + `docker import`. Usage: build.sh [TAG]
+# TAG defaults to NODE_IMAGE_TAG in tools/node-image/image.mjs.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+tag=${1:-$(sed -n 's/^export const NODE_IMAGE_TAG = "\(.*\)";$/\1/p' "$here/image.mjs")}
+[ -n "$tag" ] || { echo "build.sh: cannot read NODE_IMAGE_TAG from $here/image.mjs" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+# The customize hooks run after package install inside the chroot: add the admin
+# user (locked password, key-only login) and install the entrypoint.
+mmdebstrap --variant=minbase --quiet \
+  --include=openssh-server,coreutils,passwd \
+  --customize-hook='chroot "$1" useradd --create-home --shell /bin/sh admin' \
+  --customize-hook='chroot "$1" passwd -l admin >/dev/null' \
+  --customize-hook="upload $here/entrypoint.sh /usr/local/bin/connect-ops-entrypoint" \
+  --customize-hook='chmod 0755 "$1/usr/local/bin/connect-ops-entrypoint"' \
+  --customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
+  bookworm "$work/rootfs.tar" </dev/null
+docker import \
+  --change 'ENTRYPOINT ["/usr/local/bin/connect-ops-entrypoint"]' \
+  --change 'EXPOSE 122' \
+  "$work/rootfs.tar" "$tag" >/dev/null
+echo "$tag"
