@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import type { Logger } from "pino";
+import type { ExitCode } from "./exit-codes.js";
+import type { CliIO } from "./io.js";
+import { createLogger } from "./logger.js";
+
+export interface GlobalOptions {
+  readonly stateDir: string;
+  readonly configPath: string | undefined;
+  readonly json: boolean;
+  readonly logLevel: string;
+  readonly progress: boolean;
+  readonly color: boolean;
+}
+
+/** What a command returns: the exit code, the `--json` document, and the human lines. */
+export interface CommandResult {
+  readonly exitCode: ExitCode;
+  readonly json: unknown;
+  readonly human: readonly string[];
+}
+
+export interface CommandContext {
+  readonly io: CliIO;
+  readonly globals: GlobalOptions;
+  readonly logger: () => Promise<Logger>;
+  /** Resolves a path flag against the caller's working directory. */
+  readonly resolvePath: (path: string) => string;
+}
+
+export type CommandRunner = (
+  action: (context: CommandContext) => Promise<CommandResult>,
+) => Promise<void>;
+
+/** Default state dir: $CONNECT_OPS_STATE_DIR, else $XDG_STATE_HOME/connect-ops, else ~/.local/state/connect-ops. */
+export function defaultStateDir(env: CliIO["env"]): string {
+  if (env.CONNECT_OPS_STATE_DIR) return env.CONNECT_OPS_STATE_DIR;
+  const base = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME ?? homedir(), ".local", "state");
+  return join(base, "connect-ops");
+}
+
+export function readGlobals(program: Command, io: CliIO): GlobalOptions {
+  const options = program.opts<{ stateDir?: string; config?: string; json?: boolean; logLevel?: string; progress?: boolean; verbose?: boolean }>();
+  const level = options.verbose ? "debug" : (options.logLevel ?? io.env.CONNECT_OPS_LOG_LEVEL ?? "warn");
+  return {
+    stateDir: resolve(io.cwd, options.stateDir ?? defaultStateDir(io.env)),
+    configPath: options.config === undefined ? undefined : resolve(io.cwd, options.config),
+    json: options.json === true,
+    logLevel: level,
+    progress: options.progress !== false && io.isTTY,
+    color: io.isTTY && io.env.NO_COLOR === undefined,
+  };
+}
+
+export function createContext(program: Command, io: CliIO): CommandContext {
+  const globals = readGlobals(program, io);
+  let logger: Promise<Logger> | undefined;
+  return {
+    io,
+    globals,
+    logger: () => (logger ??= createLogger(globals.logLevel, io.stderr)),
+    resolvePath: (path) => resolve(io.cwd, path),
+  };
+}

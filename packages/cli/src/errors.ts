@@ -1,0 +1,52 @@
+import { ConnectOpsError, type ConnectOpsErrorOptions } from "@connect-ops/connection-core";
+import { EXIT, type ExitCode } from "./exit-codes.js";
+import { redactText } from "./redact.js";
+
+export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL";
+
+export class CliError extends ConnectOpsError<CliErrorCode> {
+  constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {
+    super(code, message, { category: "input", ...options });
+    this.name = "CliError";
+  }
+}
+
+export function usageError(message: string, hint: string): CliError {
+  return new CliError("CLI_USAGE", message, { category: "input", hint });
+}
+
+/** Exit code of the contract for an error. */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof ConnectOpsError) {
+    if (error.category === "input") return EXIT.usage;
+    if (error.category === "incomplete") return EXIT.incomplete;
+  }
+  return EXIT.internal;
+}
+
+/**
+ * The one error format: `error[CODE]: what happened — what to do`.
+ * Text is passed through the redactor in case a foreign message carries a secret.
+ */
+export function formatError(error: unknown): string {
+  if (error instanceof ConnectOpsError) {
+    const hint = error.hint === undefined ? "" : ` — ${error.hint}`;
+    return redactText(`error[${error.code}]: ${error.message}${hint}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return redactText(`error[CLI_INTERNAL]: ${message} — this is a bug in connect-ops; re-run with --log-level debug and report it`);
+}
+
+/** The `--json` shape of an error, printed on stdout so runbooks can parse failures too. */
+export function errorJson(error: unknown): { error: { code: string; message: string; hint?: string } } {
+  if (error instanceof ConnectOpsError) {
+    return {
+      error: {
+        code: error.code,
+        message: redactText(error.message),
+        ...(error.hint === undefined ? {} : { hint: redactText(error.hint) }),
+      },
+    };
+  }
+  return { error: { code: "CLI_INTERNAL", message: redactText(error instanceof Error ? error.message : String(error)) } };
+}

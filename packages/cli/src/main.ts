@@ -1,0 +1,72 @@
+import { Command, CommanderError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { COMMANDS } from "./commands/registry.js";
+import { createContext, type CommandResult } from "./context.js";
+import { errorJson, exitCodeFor, formatError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
+import { processIO, type CliIO } from "./io.js";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command("connect-ops");
+  program
+    .description("Manage the GitHub Connect credentials of a GitHub Enterprise Server appliance:\nconnect, seal, replicate, back up, disconnect, and prove the credentials are gone.")
+    .version(version(), "-V, --version", "print the version")
+    .option("--state-dir <dir>", "state directory (env CONNECT_OPS_STATE_DIR; default $XDG_STATE_HOME/connect-ops)")
+    .option("--config <file>", "config file (default <state-dir>/config.json)")
+    .option("--json", "print one JSON document on stdout")
+    .addOption(new Option("--log-level <level>", "log level for stderr (env CONNECT_OPS_LOG_LEVEL)").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+    .option("--verbose", "same as --log-level debug (secrets are never logged)")
+    .option("--no-progress", "no live progress, even on a terminal")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`error[CLI_USAGE]: ${text.replace(/^error: /, "")}`),
+    });
+
+  const run = async (action: (context: ReturnType<typeof createContext>) => Promise<CommandResult>) => {
+    const context = createContext(program, io);
+    try {
+      const result = await action(context);
+      if (context.globals.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+      else for (const line of result.human) io.stdout.write(`${line}\n`);
+      setExit(result.exitCode);
+    } catch (error) {
+      if (context.globals.json) io.stdout.write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
+      io.stderr.write(`${formatError(error)}\n`);
+      if (exitCodeFor(error) === EXIT.internal && context.globals.logLevel === "debug") {
+        io.stderr.write(`${formatError(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+      }
+      setExit(exitCodeFor(error));
+    }
+  };
+  for (const register of COMMANDS) register(program, run);
+  return program;
+}
+
+/**
+ * The testable entry: parses `argv` (without node and script), runs the
+ * command, writes to `io`, and returns the exit code. Never calls process.exit.
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    io.stderr.write(`${formatError(error)}\n`);
+    return EXIT.internal;
+  }
+  return exitCode;
+}
