@@ -41,6 +41,7 @@ export type CoreErrorCode =
   | "CLOUD_REJECTED"
   | "CLOUD_NOT_FOUND"
   | "CLOUD_UNAUTHORIZED"
+  | "CLOUD_RATE_LIMITED"
   | "CONNECT_STATE_INVALID";
 
 /** Errors of connection-core: schemas, license, keys, the cloud client and the connect journal. */

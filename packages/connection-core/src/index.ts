@@ -24,3 +24,20 @@ export {
   withTokenFingerprint,
 } from "./fingerprints.js";
 export type { DeriveFingerprintsInput, ResidueFingerprints, ResidueMatcher } from "./fingerprints.js";
+export { parseLicense } from "./license.js";
+export type { ParsedLicense } from "./license.js";
+export { createCloudClient } from "./cloud/create-cloud-client.js";
+export { redactSecrets } from "./cloud/redact-secrets.js";
+export type {
+  AppAuth,
+  CloudApp,
+  CloudClient,
+  CloudClientDeps,
+  CloudClientOptions,
+  CloudConnectionRecord,
+  ConnectionRecordInput,
+  ConvertedApp,
+  MintedToken,
+  RegisteredConnection,
+  TokenFormat,
+} from "./cloud/cloud-types.js";
