@@ -1,0 +1,19 @@
+import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { detectBase64 } from "./base64-detect.js";
+import { CoveredRanges, type Hit } from "./hit.js";
+import { detectPemKeys } from "./pem-detect.js";
+import { detectTokens } from "./token-detect.js";
+
+/**
+ * All secret spans that start in [from, to) of `buf`, using bytes up to `end`
+ * as right context. PEM blocks go first so their lines are not reported again
+ * as base64 runs; tokens next; base64 runs last.
+ */
+export function detectSecrets(buf: Buffer, from: number, to: number, end: number, matcher: ResidueMatcher): Hit[] {
+  const hits: Hit[] = [];
+  const covered = new CoveredRanges();
+  detectPemKeys(buf, from, to, end, matcher, covered, hits);
+  detectTokens(buf, from, to, end, matcher, covered, hits);
+  detectBase64(buf, from, to, end, matcher, covered, hits);
+  return hits;
+}

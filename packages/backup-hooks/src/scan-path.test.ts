@@ -1,0 +1,52 @@
+import { relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scanPath } from "./scan-path.js";
+import { secretStrings, testCredentials } from "./test-support/credentials.js";
+import { buildPlantedSnapshots, tempDir } from "./test-support/snapshot-fixture.js";
+
+describe("scanPath", () => {
+  const credentials = testCredentials();
+
+  it("finds every planted credential in a backup-utils snapshot", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    const result = await scanPath(fixture.newSnapshot, { matcher: credentials.matcher });
+    const found = result.findings.map((finding) => ({
+      path: relative(fixture.newSnapshot, finding.path),
+      member: finding.member,
+      form: finding.form,
+      encoding: finding.encoding,
+    }));
+    for (const plant of fixture.plants) {
+      expect(found, JSON.stringify(plant)).toContainEqual({ member: undefined, ...plant });
+    }
+    expect(result.findings.every((finding) => finding.fingerprintId === credentials.fingerprints.id)).toBe(true);
+    expect(result.findings.filter((finding) => finding.form === "token").map((finding) => finding.variant).sort()).toEqual(
+      expect.arrayContaining(["app-jwt", "classic"]),
+    );
+    expect(result.gaps).toEqual([]);
+  });
+
+  it("reads a file hard-linked across snapshots once and names the other paths", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    const result = await scanPath(fixture.dataDir, { matcher: credentials.matcher });
+    const config = result.findings.filter((finding) => finding.path.endsWith("repositories/a/b/config"));
+    expect(config).toHaveLength(1);
+    expect(config[0]!.linkedPaths).toHaveLength(1);
+  });
+
+  it("never puts a secret in findings or gaps", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    const serialized = JSON.stringify(await scanPath(fixture.dataDir, { matcher: credentials.matcher }));
+    for (const secret of secretStrings(credentials)) expect(serialized).not.toContain(secret);
+  });
+
+  it("reports the offset of a raw token in the file", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    const result = await scanPath(`${fixture.newSnapshot}/repositories/a/b/config`, { matcher: credentials.matcher });
+    expect(result.findings.map((finding) => finding.offset)).toEqual([`[core]\n\tsecret = `.length]);
+  });
+});

@@ -1,0 +1,108 @@
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { ByteReader } from "./byte-reader.js";
+import { addGap, addHit, isGzip, type StreamContext } from "./scan-context.js";
+import { scanStream } from "./scan-stream.js";
+import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanOptions, type ScanResult } from "./scan-types.js";
+import { readSealedCopy } from "./sealed-copy.js";
+import { looksLikeTar } from "./tar-header.js";
+import { walkTree, type FileEntry } from "./tree-walk.js";
+import { WindowScanner } from "./window-scanner.js";
+
+const READ_STREAM_CHUNK = 1024 * 1024;
+
+function isSealedCopy(path: string): boolean {
+  return basename(path) === "credentials.age" && basename(dirname(path)) === "github-connect";
+}
+
+/** gzip files first, largest first: their inflation is the long pole and runs beside the rest. */
+function scheduleOrder(files: FileEntry[]): FileEntry[] {
+  const compressed = (file: FileEntry): number => (/\.(gz|tgz)$/.test(file.path) ? 1 : 0);
+  return [...files].sort((a, b) => compressed(b) - compressed(a) || b.size - a.size);
+}
+
+async function scanPlainFile(handle: FileHandle, scanner: WindowScanner, position: number): Promise<void> {
+  let offset = position;
+  for (;;) {
+    const { bytesRead } = await handle.read(scanner.buffer, scanner.freeStart, scanner.freeLength, offset);
+    if (bytesRead === 0) break;
+    offset += bytesRead;
+    await scanner.commit(bytesRead);
+  }
+  await scanner.finish();
+}
+
+async function scanFile(file: FileEntry, context: StreamContext): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    return addGap(context, `unreadable-file: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  const scanner = new WindowScanner(context.matcher, (hit) => addHit(context, hit));
+  let released = false;
+  try {
+    // The first read goes straight into the window; only archives are re-read as a stream.
+    const { bytesRead } = await handle.read(scanner.buffer, 0, scanner.freeLength, 0);
+    const head = scanner.buffer.subarray(0, bytesRead);
+    if (isGzip(head) || looksLikeTar(head)) {
+      scanner.release();
+      released = true;
+      if (file.size > context.limits.maxArchiveBytes) {
+        return addGap(context, `archive-size-limit: ${file.size} bytes over ${context.limits.maxArchiveBytes}`);
+      }
+      const stream = handle.createReadStream({ start: 0, highWaterMark: READ_STREAM_CHUNK, autoClose: false });
+      await scanStream(new ByteReader(stream), context);
+      return;
+    }
+    await scanner.commit(bytesRead);
+    if (bytesRead > 0) await scanPlainFile(handle, scanner, bytesRead);
+    else await scanner.finish();
+  } catch (error) {
+    addGap(context, `read-error: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  } finally {
+    if (!released) scanner.release();
+    await handle.close();
+  }
+}
+
+/**
+ * Scans a snapshot, a data dir, or one file/archive for residue of the
+ * credentials, from fingerprints only. Never writes, never follows symlinks
+ * inside the tree. Returns findings (no secret bytes) and gaps (what could not
+ * be read). Throws only when `path` itself cannot be listed.
+ */
+export async function scanPath(path: string, options: ScanOptions): Promise<ScanResult> {
+  const listing = await walkTree(path);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const findings: Finding[] = [];
+  const gaps: Gap[] = [...listing.gaps];
+  const totalBytes = listing.files.reduce((sum, file) => sum + file.size, 0);
+  let filesScanned = 0;
+  let bytesScanned = 0;
+  const queue = scheduleOrder(listing.files);
+  const worker = async (): Promise<void> => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      const context: StreamContext = {
+        matcher: options.matcher,
+        limits,
+        maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+        path: file.path,
+        members: [],
+        depth: 0,
+        linkedPaths: file.linkedPaths,
+        findings,
+        gaps,
+      };
+      if (isSealedCopy(file.path)) findings.push(await readSealedCopy(file, options.matcher));
+      else await scanFile(file, context);
+      filesScanned += 1 + file.linkedPaths.length;
+      bytesScanned += file.size;
+      options.onProgress?.({ filesScanned, bytesScanned, totalBytes });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 3) }, worker));
+  findings.sort((a, b) => a.path.localeCompare(b.path) || (a.member ?? "").localeCompare(b.member ?? "") || a.offset - b.offset);
+  return { findings, gaps, filesScanned, bytesScanned };
+}

@@ -1,0 +1,83 @@
+import type { ResidueMatcher } from "@connect-ops/connection-core";
+
+/** What was found. `pem-key`: a whole private key whose fingerprint matches; `pem-line`: one body line of it. */
+export type FindingForm = "pem-key" | "pem-line" | "token" | "sealed-copy";
+
+/**
+ * How the secret was written where it was found: `raw` (LF PEM or a bare token),
+ * `crlf`, `escaped` (`\n` / `\r\n` as two characters, JSON or SQL), `double-escaped`
+ * (`\\n`), `one-line` (PEM body without separators), `base64` (inside a base64 run),
+ * `age` (a sealed copy).
+ */
+export type FindingEncoding = "raw" | "crlf" | "escaped" | "double-escaped" | "one-line" | "base64" | "age";
+
+/** One trace of a credential. Holds locations and fingerprint ids only, never secret bytes. */
+export interface Finding {
+  /** The file on disk. */
+  readonly path: string;
+  /** Inner archive path(s), joined with `!` (`outer.tar!inner.tar.gz!etc/x`). */
+  readonly member?: string;
+  /** Byte offset in the innermost decoded stream (after gunzip, inside the tar member). */
+  readonly offset: number;
+  /** Length in bytes of the span that holds the secret in that stream (what redact overwrites). */
+  readonly length: number;
+  readonly form: FindingForm;
+  readonly encoding: FindingEncoding;
+  /** `classic` (40 characters) or `app-jwt` (`ghs_<APPID>_<JWT>`), for tokens only. */
+  readonly variant?: "classic" | "app-jwt";
+  /** Id of the fingerprint set that matched, or `unknown` for a sealed copy of another connection. */
+  readonly fingerprintId: string;
+  /** Other paths that are hard links to the same file (read once). */
+  readonly linkedPaths?: readonly string[];
+  /** For `sealed-copy`: the age recipients that can open it (from the manifest next to it). */
+  readonly recipients?: readonly string[];
+}
+
+/** Something that could not be checked, so the scan cannot vouch for it. */
+export interface Gap {
+  readonly path: string;
+  readonly member?: string;
+  readonly reason: string;
+}
+
+export interface ScanResult {
+  readonly findings: Finding[];
+  readonly gaps: Gap[];
+  readonly filesScanned: number;
+  readonly bytesScanned: number;
+}
+
+export interface ScanLimits {
+  /** An archive (tar or gzip file/member) larger than this is not opened: a gap. */
+  readonly maxArchiveBytes: number;
+  /** Inflated bytes allowed per gzip stream. */
+  readonly maxInflatedBytes: number;
+  /** Inflated/compressed ratio allowed once `ratioCheckAfterBytes` have been inflated. */
+  readonly maxInflateRatio: number;
+  readonly ratioCheckAfterBytes: number;
+}
+
+export const DEFAULT_LIMITS: ScanLimits = {
+  maxArchiveBytes: 64 * 1024 ** 3,
+  maxInflatedBytes: 256 * 1024 ** 3,
+  maxInflateRatio: 200,
+  ratioCheckAfterBytes: 16 * 1024 ** 2,
+};
+
+export const DEFAULT_MAX_DEPTH = 6;
+
+export interface ScanProgress {
+  readonly filesScanned: number;
+  readonly bytesScanned: number;
+  readonly totalBytes: number;
+}
+
+export interface ScanOptions {
+  readonly matcher: ResidueMatcher;
+  /** Archive nesting depth: each tar or gzip layer counts one (`x.tar!y.tar.gz` is 3). */
+  readonly maxDepth?: number;
+  readonly limits?: Partial<ScanLimits>;
+  readonly onProgress?: (progress: ScanProgress) => void;
+  /** Files scanned at once; the gzip inflation runs on the libuv pool meanwhile. */
+  readonly concurrency?: number;
+}

@@ -1,0 +1,81 @@
+import { lstat, readdir, readlink, realpath } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { Gap } from "./scan-types.js";
+
+/** One regular file to read, with the other paths that are hard links to it. */
+export interface FileEntry {
+  readonly path: string;
+  readonly size: number;
+  readonly linkedPaths: string[];
+}
+
+export interface TreeListing {
+  readonly root: string;
+  readonly files: FileEntry[];
+  readonly gaps: Gap[];
+}
+
+const STAT_BATCH = 64;
+
+export function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Lists the regular files under `path` without following symlinks (a symlink
+ * given as `path` itself is resolved once). Files sharing dev+inode are listed
+ * once with their other paths. Unreadable directories and symlinks leaving the
+ * tree are gaps; sockets, FIFOs and devices are skipped (opening a FIFO would block).
+ */
+export async function walkTree(path: string): Promise<TreeListing> {
+  const root = await realpath(resolve(path));
+  const gaps: Gap[] = [];
+  const byInode = new Map<string, FileEntry>();
+  const files: FileEntry[] = [];
+  const add = (file: string, stats: { size: number; dev: number; ino: number; nlink: number }): void => {
+    const key = `${stats.dev}:${stats.ino}`;
+    const known = stats.nlink > 1 ? byInode.get(key) : undefined;
+    if (known) return void known.linkedPaths.push(file);
+    const entry: FileEntry = { path: file, size: stats.size, linkedPaths: [] };
+    if (stats.nlink > 1) byInode.set(key, entry);
+    files.push(entry);
+  };
+  const top = await lstat(root);
+  if (top.isFile()) {
+    add(root, top);
+    return { root, files, gaps };
+  }
+  const stack = [root];
+  while (stack.length > 0) {
+    const directory = stack.pop()!;
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (error) {
+      gaps.push({ path: directory, reason: `unreadable-directory: ${(error as NodeJS.ErrnoException).code ?? "error"}` });
+      continue;
+    }
+    const regular: string[] = [];
+    for (const entry of entries) {
+      const child = join(directory, entry.name);
+      if (entry.isDirectory()) stack.push(child);
+      else if (entry.isFile()) regular.push(child);
+      else if (entry.isSymbolicLink()) {
+        const target = await readlink(child).catch(() => undefined);
+        if (target === undefined || !isInside(root, resolve(dirname(child), target))) {
+          gaps.push({ path: child, reason: "symlink-outside-tree: not followed" });
+        }
+      }
+    }
+    for (let index = 0; index < regular.length; index += STAT_BATCH) {
+      const batch = regular.slice(index, index + STAT_BATCH);
+      const stats = await Promise.all(batch.map((file) => lstat(file).catch(() => undefined)));
+      batch.forEach((file, position) => {
+        const stat = stats[position];
+        if (stat === undefined) gaps.push({ path: file, reason: "unreadable-file: lstat failed" });
+        else add(file, stat);
+      });
+    }
+  }
+  return { root, files, gaps };
+}
