@@ -87,7 +87,7 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
 }
 
 function wildcardMatches(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${source}$`, "i").test(name);
 }
 

@@ -1,0 +1,66 @@
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ReplicationError } from "./errors.js";
+import { HostKeyVerifier } from "./host-key-verifier.js";
+import type { NodeSpec, SshSettings } from "./inventory.js";
+import { createLocalTransport } from "./local-transport.js";
+import { createShellTransport } from "./shell-transport.js";
+import { openSshShell } from "./ssh-shell.js";
+import type { NodeTransport } from "./transport.js";
+
+/** Opens the transport of one node; `connectTimeoutMs` bounds the handshake, `signal` aborts it. */
+export type TransportOpener = (node: NodeSpec, connectTimeoutMs: number, signal: AbortSignal) => Promise<NodeTransport>;
+
+export interface SshOptions extends SshSettings {
+  /** Record keys of hosts not yet in known_hosts (`--accept-new-host-keys`); never replaces a known key. */
+  readonly acceptNewHostKeys?: boolean;
+  /** ssh-agent socket; defaults to `SSH_AUTH_SOCK` from `env`. */
+  readonly agentSocket?: string;
+  /** Where `SSH_AUTH_SOCK` and `HOME` are read; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The production opener: `local` nodes are directories, `ssh` nodes get one
+ * ssh2 connection each. Reads the identity file and known_hosts once per run.
+ * Throws `REPL_IDENTITY_UNREADABLE` (input) when the key file cannot be read.
+ */
+export async function createTransportOpener(nodes: readonly NodeSpec[], ssh: SshOptions = {}): Promise<TransportOpener> {
+  const needsSsh = nodes.some((node) => node.transport === "ssh");
+  const env = ssh.env ?? process.env;
+  let verifier: HostKeyVerifier | undefined;
+  let privateKey: Buffer | undefined;
+  const agentSocket = ssh.agentSocket ?? env["SSH_AUTH_SOCK"];
+  if (needsSsh) {
+    const knownHostsFile = ssh.knownHostsFile ?? join(env["HOME"] ?? homedir(), ".ssh", "known_hosts");
+    verifier = await HostKeyVerifier.load(knownHostsFile, { acceptNewHostKeys: ssh.acceptNewHostKeys === true });
+    if (ssh.identityFile !== undefined) {
+      privateKey = await readFile(ssh.identityFile).catch((error: unknown) => {
+        throw new ReplicationError("REPL_IDENTITY_UNREADABLE", `cannot read the SSH identity file ${ssh.identityFile}`, {
+          category: "input",
+          hint: "fix ssh.identityFile in the inventory, or leave it out to use ssh-agent (SSH_AUTH_SOCK)",
+          context: { identityFile: ssh.identityFile },
+          cause: error,
+        });
+      });
+    } else if (agentSocket === undefined) {
+      throw new ReplicationError("REPL_IDENTITY_UNREADABLE", "no SSH identity: the inventory names no ssh.identityFile and SSH_AUTH_SOCK is not set", {
+        category: "input",
+        hint: "set ssh.identityFile in the inventory, or start ssh-agent and add the key (ssh-add)",
+      });
+    }
+  }
+  return async (node, connectTimeoutMs, signal) => {
+    if (node.transport === "local") return createLocalTransport(node.name, node.path);
+    if (verifier === undefined) throw new Error("unreachable: ssh verifier not prepared");
+    const shell = await openSshShell(node, {
+      verifier,
+      connectTimeoutMs,
+      signal,
+      ...(privateKey === undefined ? {} : { privateKey }),
+      ...(agentSocket === undefined ? {} : { agentSocket }),
+    });
+    return createShellTransport(node.name, node.path, shell);
+  };
+}
