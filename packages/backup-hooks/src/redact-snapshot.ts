@@ -1,0 +1,169 @@
+import { constants } from "node:fs";
+import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { atomicWriteFile, replaceWith } from "./atomic-write.js";
+import { BackupError } from "./errors.js";
+import { assertWritableInside } from "./path-guard.js";
+import { rewriteFile, type RewriteContext } from "./redact-file.js";
+import { scanPath } from "./scan-path.js";
+import { DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
+import { isInside } from "./tree-walk.js";
+
+export const CONNECT_DIR = "github-connect";
+export const REDACTION_FILE = "redaction.json";
+
+export interface RedactOptions {
+  readonly matcher: ResidueMatcher;
+  readonly dryRun?: boolean;
+  readonly maxDepth?: number;
+  readonly limits?: Partial<ScanLimits>;
+  /** Injected clock for the report timestamp. */
+  readonly now?: () => Date;
+}
+
+/** One overwritten span (paths relative to the snapshot). Never the secret. */
+export interface RedactionChange {
+  readonly path: string;
+  readonly member?: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly form: Finding["form"];
+  readonly encoding: Finding["encoding"];
+  readonly fingerprintId: string;
+}
+
+export interface RedactionReport {
+  readonly snapshot: string;
+  readonly dryRun: boolean;
+  readonly redactedAt: string;
+  /** Spans overwritten with `X` (0x58), same length. */
+  readonly changes: RedactionChange[];
+  /** Files rewritten (new inode; hard links to other snapshots untouched). */
+  readonly filesRewritten: string[];
+  /** Files removed from `github-connect/` (the sealed copy and its manifest). */
+  readonly removed: string[];
+  /** What the scan could not read: redaction cannot vouch for it. */
+  readonly gaps: Gap[];
+}
+
+function dirtyChains(findings: readonly Finding[]): Set<string> {
+  const dirty = new Set<string>([""]);
+  for (const finding of findings) {
+    const parts = finding.member?.split("!") ?? [];
+    for (let index = 1; index <= parts.length; index += 1) dirty.add(parts.slice(0, index).join("!"));
+  }
+  return dirty;
+}
+
+async function removeConnectDir(root: string, dryRun: boolean): Promise<string[]> {
+  const directory = join(root, CONNECT_DIR);
+  const stats = await lstat(directory).catch(() => undefined);
+  if (!stats) return [];
+  if (!stats.isDirectory()) {
+    if (!dryRun) await rm(directory);
+    return [CONNECT_DIR];
+  }
+  const entries = (await readdir(directory)).filter((name) => name !== REDACTION_FILE);
+  if (!dryRun) for (const name of entries) await rm(join(directory, name), { recursive: true, force: true });
+  return entries.map((name) => `${CONNECT_DIR}/${name}`);
+}
+
+async function rewriteInPlace(root: string, path: string, linked: readonly string[], findings: Finding[], context: Omit<RewriteContext, "dirty">): Promise<string[]> {
+  const targets = [path, ...linked.filter((other) => isInside(root, other))];
+  for (const target of targets) await assertWritableInside(root, target);
+  const before = await lstat(path);
+  const directoryTimes = await Promise.all(targets.map(async (target) => ({ target: dirname(target), stats: await lstat(dirname(target)) })));
+  const output = join(context.scratchDir, randomBytes(8).toString("hex"));
+  await rewriteFile(path, output, [], 0, { ...context, dirty: dirtyChains(findings) });
+  const handle = await open(output, constants.O_RDONLY);
+  try {
+    await handle.chmod(before.mode & 0o7777);
+    await handle.utimes(before.atimeMs / 1000, before.mtimeMs / 1000);
+    await chown(output, before.uid, before.gid).catch(() => undefined); // only root may give files away
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await replaceWith(output, targets);
+  for (const { target, stats } of directoryTimes) await utimes(target, stats.atimeMs / 1000, stats.mtimeMs / 1000);
+  return targets.map((target) => relative(root, target));
+}
+
+async function previousRuns(root: string): Promise<unknown[]> {
+  try {
+    const parsed = JSON.parse(await readFile(join(root, CONNECT_DIR, REDACTION_FILE), "utf8")) as { runs?: unknown };
+    return Array.isArray(parsed.runs) ? parsed.runs : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes every trace of the credentials from one snapshot, keeping it
+ * restorable: `github-connect/` is emptied, each finding is overwritten with
+ * `X` of the same length (inside tar members and gzip streams the archive is
+ * rebuilt), every change lands as a new file renamed over the old one, so a
+ * file hard-linked into other snapshots keeps its bytes there. Writes
+ * `github-connect/redaction.json` when something changed. Idempotent.
+ * Throws `BACKUP_NOT_A_SNAPSHOT` for a non-directory, `BACKUP_PATH_ESCAPE` when a
+ * write would leave the snapshot.
+ */
+export async function redactSnapshot(snapshotDir: string, options: RedactOptions): Promise<RedactionReport> {
+  const root = await realpath(snapshotDir).catch(() => snapshotDir);
+  const rootStats = await lstat(root).catch(() => undefined);
+  if (!rootStats?.isDirectory()) {
+    throw new BackupError("BACKUP_NOT_A_SNAPSHOT", `${snapshotDir} is not a snapshot directory`, {
+      category: "input",
+      hint: "pass a snapshot directory (GHE_DATA_DIR/<YYYYMMDDTHHMMSS>) or the data dir's `current` link",
+      context: { path: snapshotDir },
+    });
+  }
+  const dryRun = options.dryRun ?? false;
+  const scan = await scanPath(root, { matcher: options.matcher, maxDepth: options.maxDepth, limits: options.limits });
+  const inConnectDir = (path: string): boolean => isInside(join(root, CONNECT_DIR), path);
+  const residue = scan.findings.filter((finding) => !inConnectDir(finding.path));
+  const removed = await removeConnectDir(root, dryRun);
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of residue) byFile.set(finding.path, [...(byFile.get(finding.path) ?? []), finding]);
+  const filesRewritten: string[] = [];
+  if (!dryRun && byFile.size > 0) {
+    const scratchDir = join(root, `.connect-ops-redact-${randomBytes(6).toString("hex")}`);
+    await assertWritableInside(root, scratchDir);
+    await mkdir(scratchDir, { mode: 0o700 });
+    try {
+      for (const [path, findings] of byFile) {
+        const context = { matcher: options.matcher, scratchDir, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH };
+        filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
+      }
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
+  }
+  const report: RedactionReport = {
+    snapshot: root,
+    dryRun,
+    redactedAt: (options.now ?? (() => new Date()))().toISOString(),
+    changes: residue.map((finding) => ({
+      path: relative(root, finding.path),
+      ...(finding.member === undefined ? {} : { member: finding.member }),
+      offset: finding.offset,
+      length: finding.length,
+      form: finding.form,
+      encoding: finding.encoding,
+      fingerprintId: finding.fingerprintId,
+    })),
+    filesRewritten,
+    removed,
+    gaps: scan.gaps,
+  };
+  if (!dryRun && (report.changes.length > 0 || removed.length > 0)) {
+    const directory = join(root, CONNECT_DIR);
+    await assertWritableInside(root, directory);
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    const runs = [...(await previousRuns(root)), report];
+    await atomicWriteFile(join(directory, REDACTION_FILE), Buffer.from(`${JSON.stringify({ version: 1, runs }, null, 2)}\n`), { mode: 0o600 });
+  }
+  return report;
+}
