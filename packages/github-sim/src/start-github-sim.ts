@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FaultPlan, type FailureFaultOptions, type RateLimitFaultOptions } from "./faults.js";
@@ -63,6 +63,10 @@ export interface GitHubSim extends AsyncDisposable {
   counters(): SimStats;
 }
 
+// One signing key per process for the JWT part of stateless tokens: generating
+// a 2048-bit key per sim start would slow every test for nothing.
+let tokenSigningKey: KeyObject | undefined;
+
 function authKind(request: SimRequest): SimRequestLogEntry["auth"] {
   const value = request.headers.authorization ?? "";
   if (value === "") return "none";
@@ -89,7 +93,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     faults,
     nowMs: () => clock() + faults.skewSeconds * 1000,
     defaultTokenFormat: options.tokenFormat ?? "stateless",
-    tokenSigningKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey,
+    tokenSigningKey: (tokenSigningKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey),
     isAdminToken: (token) => (options.adminToken === undefined ? looksLikeAdminToken(token) : token === options.adminToken),
   };
 
