@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { withDeadline } from "./clock.js";
+import { isTransientReplicationError, ReplicationError } from "./errors.js";
+import { mapWithConcurrency } from "./fan-out.js";
+import { backoffDelay, retryTransient } from "./retry.js";
+import { FakeClock } from "./test-support/fake-clock.js";
+
+const deferred = <T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } => {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+};
+
+describe("mapWithConcurrency", () => {
+  it("never runs more than the limit at once and keeps input order", async () => {
+    let active = 0;
+    let peak = 0;
+    const gates = Array.from({ length: 7 }, () => deferred<void>());
+    const running = mapWithConcurrency([0, 1, 2, 3, 4, 5, 6], 3, async (item) => {
+      active++;
+      peak = Math.max(peak, active);
+      await gates[item]?.promise;
+      active--;
+      return item * 10;
+    });
+    for (const gate of [...gates].reverse()) {
+      gate.resolve();
+      await Promise.resolve();
+    }
+    const results = await running;
+    expect(peak).toBe(3);
+    expect(results.map((result) => (result.status === "fulfilled" ? result.value : -1))).toEqual([0, 10, 20, 30, 40, 50, 60]);
+  });
+
+  it("collects every failure instead of stopping at the first", async () => {
+    const results = await mapWithConcurrency(["a", "b", "c"], 2, async (item) => {
+      if (item !== "b") throw new Error(item);
+      return item;
+    });
+    expect(results.map((result) => result.status)).toEqual(["rejected", "fulfilled", "rejected"]);
+  });
+
+  it("handles an empty list and a limit above the item count", async () => {
+    expect(await mapWithConcurrency([], 16, async () => 1)).toEqual([]);
+    expect((await mapWithConcurrency([1], 16, async (item) => item))[0]).toEqual({ status: "fulfilled", value: 1 });
+  });
+});
+
+describe("withDeadline", () => {
+  it("aborts the operation and throws the timeout error when the clock passes the deadline", async () => {
+    const clock = new FakeClock();
+    let aborted = false;
+    const never = withDeadline(
+      (signal) =>
+        new Promise<never>(() => {
+          signal.addEventListener("abort", () => {
+            aborted = true;
+          });
+        }),
+      1000,
+      clock,
+      () => new ReplicationError("REPL_TIMEOUT", "late"),
+    );
+    const outcome = never.catch((error: unknown) => error);
+    await clock.advance(999);
+    expect(aborted).toBe(false);
+    await clock.advance(1);
+    expect(await outcome).toMatchObject({ code: "REPL_TIMEOUT" });
+    expect(aborted).toBe(true);
+  });
+
+  it("returns the result and cancels its timer when the operation wins", async () => {
+    const clock = new FakeClock();
+    expect(await withDeadline(async () => 42, 1000, clock, () => new Error("late"))).toBe(42);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe("retryTransient", () => {
+  const policy = { retries: 2, baseDelayMs: 100, maxDelayMs: 1000 };
+
+  it("retries transient errors after jittered backoff read from the injected clock", async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const result = retryTransient(
+      async () => {
+        calls++;
+        if (calls < 3) throw new ReplicationError("REPL_UNREACHABLE", "refused");
+        return "ok";
+      },
+      isTransientReplicationError,
+      policy,
+      { clock, random: () => 0.5 },
+    );
+    await clock.advance(0);
+    expect(calls).toBe(1);
+    await clock.advance(50); // 0.5 × 100
+    expect(calls).toBe(2);
+    await clock.advance(99);
+    expect(calls).toBe(2);
+    await clock.advance(1); // 0.5 × 200
+    expect(await result).toBe("ok");
+    expect(clock.now()).toBe(150);
+  });
+
+  it("does not retry auth failures or host-key refusals", async () => {
+    for (const code of ["REPL_AUTH_FAILED", "REPL_HOST_KEY_UNKNOWN", "REPL_HOST_KEY_CHANGED", "REPL_REMOTE_WRITE_FAILED"] as const) {
+      let calls = 0;
+      await expect(
+        retryTransient(
+          async () => {
+            calls++;
+            throw new ReplicationError(code, "no");
+          },
+          isTransientReplicationError,
+          policy,
+          { clock: new FakeClock(), random: () => 0 },
+        ),
+      ).rejects.toMatchObject({ code });
+      expect(calls).toBe(1);
+    }
+  });
+
+  it("gives up after the configured retries with the last error", async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const outcome = retryTransient(
+      async () => {
+        calls++;
+        throw new ReplicationError("REPL_TIMEOUT", `attempt ${calls}`);
+      },
+      isTransientReplicationError,
+      policy,
+      { clock, random: () => 0.999 },
+    ).catch((error: unknown) => error);
+    await clock.advance(10_000);
+    expect(await outcome).toMatchObject({ message: "attempt 3" });
+  });
+
+  it("caps and jitters the backoff", () => {
+    expect(backoffDelay(0, policy, () => 0)).toBe(0);
+    expect(backoffDelay(10, policy, () => 0.5)).toBe(500);
+  });
+});
