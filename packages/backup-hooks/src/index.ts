@@ -1,1 +1,13 @@
-export {};
+export { BackupError } from "./errors.js";
+export type { BackupErrorCode } from "./errors.js";
+export { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH } from "./scan-types.js";
+export type { Finding, FindingEncoding, FindingForm, Gap, ScanLimits, ScanOptions, ScanProgress, ScanResult } from "./scan-types.js";
+export { scanPath } from "./scan-path.js";
+export { CONNECT_DIR, REDACTION_FILE, redactSnapshot } from "./redact-snapshot.js";
+export type { RedactOptions, RedactionChange, RedactionReport } from "./redact-snapshot.js";
+export { SNAPSHOT_ID, listSnapshots, openSnapshot, sharedHardLinks } from "./snapshot-model.js";
+export type { DataDirInfo, SnapshotInfo, SnapshotLayout } from "./snapshot-model.js";
+export { includeCredentials, includedManifestSchema, readIncludedCredentials } from "./include-credentials.js";
+export type { IncludeInput, IncludeResult, IncludedManifest } from "./include-credentials.js";
+export { applyBackupPolicy } from "./backup-policy.js";
+export type { BackupPolicyInput, BackupPolicyResult } from "./backup-policy.js";

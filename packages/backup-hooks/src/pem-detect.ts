@@ -1,7 +1,8 @@
 import { createPrivateKey } from "node:crypto";
 import { fingerprintOfKey, type ResidueMatcher } from "@connect-ops/connection-core";
 import type { FindingEncoding } from "./scan-types.js";
-import { CoveredRanges, type Hit } from "./hit.js";
+import type { CoveredRanges} from "./hit.js";
+import { type Hit } from "./hit.js";
 
 const ANCHOR = Buffer.from("-----BEGIN ");
 /** A 4096-bit key, double-escaped, is under 7 KB; anything longer is not one PEM block. */

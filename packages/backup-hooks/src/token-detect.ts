@@ -1,5 +1,6 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import { CoveredRanges, type Hit } from "./hit.js";
+import type { CoveredRanges} from "./hit.js";
+import { type Hit } from "./hit.js";
 
 const ANCHOR = Buffer.from("ghs_");
 /** Longest token text considered: the `ghs_<APPID>_<JWT>` form is ~520 characters. */
