@@ -41,3 +41,6 @@ export type {
   RegisteredConnection,
   TokenFormat,
 } from "./cloud/cloud-types.js";
+export { TOKEN_LIFETIME_MS, parseDuration, tokenNeedsRefresh } from "./token-rules.js";
+export { runConnect } from "./connect-flow.js";
+export type { ConnectCheckpoint, ConnectJournal, ConnectOutcome, ConnectPorts, SealedAppView } from "./connect-flow.js";

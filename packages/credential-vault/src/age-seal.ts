@@ -1,5 +1,7 @@
-import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { VaultError } from "./errors.js";
+
+/** age-encryption is loaded on first use: commands that only read meta.json (status, a token cache hit) never pay for it. */
+const loadAge = () => import("age-encryption");
 
 /**
  * Seals `plaintext` to age X25519 recipients (`age1…`). The output is a binary
@@ -12,6 +14,7 @@ export async function sealBytes(plaintext: Uint8Array, recipients: readonly stri
       hint: "give at least one age recipient (age1…)",
     });
   }
+  const { Encrypter } = await loadAge();
   const encrypter = new Encrypter();
   for (const recipient of recipients) encrypter.addRecipient(recipient);
   return encrypter.encrypt(plaintext);
@@ -40,6 +43,7 @@ export async function openSealedBytes(
       context: { path: source },
     });
   }
+  const { Decrypter } = await loadAge();
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   try {
@@ -64,11 +68,13 @@ export async function openSealedBytes(
 
 /** A new X25519 identity and its recipient. */
 export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
+  const { generateX25519Identity, identityToRecipient } = await loadAge();
   const identity = await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
 }
 
 /** The recipient (`age1…`) of an identity (`AGE-SECRET-KEY-1…`). */
 export async function recipientOf(identity: string): Promise<string> {
+  const { identityToRecipient } = await loadAge();
   return identityToRecipient(identity);
 }

@@ -15,3 +15,5 @@ export { STATE_FILES, initStateDir, loadStateDir, readIdentityFile } from "./sta
 export type { InitResult, StateDir } from "./state-dir.js";
 export { CredentialVault, shredFile } from "./vault.js";
 export type { CommitInput, CommitStep, RemovedFile, VaultDeps } from "./vault.js";
+export { commitToken, sealAppKey } from "./credential-store.js";
+export type { SealAppInput, SealTokenInput } from "./credential-store.js";

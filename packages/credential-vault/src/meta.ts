@@ -25,7 +25,7 @@ export const vaultMetaSchema = z.object({
   installationId: z.number().int().positive().optional(),
   keyFingerprint: z.string().startsWith("SHA256:").optional(),
   tokenExpiresAt: z.iso.datetime({ offset: true }).optional(),
-  recordId: z.string().optional(),
+  recordId: z.number().int().positive().optional(),
   record: connectionRecordSchema.optional(),
   residue: residueFingerprintsSchema.optional(),
 });

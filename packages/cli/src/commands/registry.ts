@@ -1,6 +1,14 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
+import { registerConnect } from "./connect.js";
 import { registerInit } from "./init.js";
+import { registerStatus } from "./status.js";
+import { registerToken } from "./token.js";
 
 /** Every command, in help order. Command modules are light: they load packages inside `run`. */
-export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [registerInit];
+export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
+  registerInit,
+  registerConnect,
+  registerToken,
+  registerStatus,
+];

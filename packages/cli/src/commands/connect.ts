@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import type { ConnectRequest } from "../flows/connect.js";
+
+/** The flags as commander names them. */
+export interface ConnectOptions {
+  readonly cloudUrl: string;
+  readonly hostname: string;
+  readonly ghesVersion: string;
+  readonly license: string;
+  readonly account: string;
+}
+
+export async function runConnectCommand(context: CommandContext, options: ConnectOptions): Promise<CommandResult> {
+  const { connectAppliance } = await import("../flows/connect.js");
+  const request: ConnectRequest = { ...options, licenseFile: options.license };
+  const outcome = await connectAppliance(context, request);
+  const verb = outcome.alreadyConnected ? "Already connected" : outcome.resumed ? "Connected (resumed an interrupted run)" : "Connected";
+  return {
+    exitCode: EXIT.ok,
+    json: outcome,
+    human: [
+      `${verb}: ${options.hostname} → ${options.account} at ${options.cloudUrl}`,
+      `  connection record  ${outcome.recordId}`,
+      `  GitHub App         ${outcome.appSlug} (id ${outcome.appId}), installation ${outcome.installationId}`,
+      ...(outcome.tokenExpiresAt ? [`  token expires      ${outcome.tokenExpiresAt}`] : []),
+      ...(outcome.orphansDeleted > 0 ? [`  deleted ${outcome.orphansDeleted} orphaned app(s) whose key was lost in an interrupted run`] : []),
+      "  credentials are sealed in the vault; next: connect-ops replicate --inventory FILE",
+    ],
+  };
+}
+
+export function registerConnect(program: Command, run: CommandRunner): void {
+  program
+    .command("connect")
+    .description("enable GitHub Connect: register the connection, create the GitHub App, seal its key and first token")
+    .requiredOption("--cloud-url <url>", "cloud API base URL (https://api.github.com, https://api.SUB.ghe.com)")
+    .requiredOption("--hostname <host>", "this appliance's hostname as registered on the cloud")
+    .requiredOption("--ghes-version <version>", "this appliance's GHES version, e.g. 3.14.2")
+    .requiredOption("--license <file>", "the appliance's license file (JSON with customer_name and public_key)")
+    .requiredOption("--account <type:login>", "organization:LOGIN or enterprise:SLUG")
+    .addHelpText(
+      "after",
+      "\nThe cloud admin token is read from CONNECT_OPS_CLOUD_TOKEN (never from arguments).\nRe-running after an interruption resumes; it never creates a second app.\n\nExample:\n  CONNECT_OPS_CLOUD_TOKEN=… connect-ops connect --cloud-url https://api.github.com \\\n    --hostname ghes.example.com --ghes-version 3.14.2 --license /data/enterprise/enterprise.ghl --account enterprise:acme",
+    )
+    .action((options: ConnectOptions) => run((context) => runConnectCommand(context, options)));
+}

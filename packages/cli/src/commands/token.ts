@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+
+export interface TokenOptions {
+  readonly minTtl: string;
+  readonly force?: boolean;
+  readonly verify?: boolean;
+}
+
+export async function runTokenCommand(context: CommandContext, options: TokenOptions): Promise<CommandResult> {
+  const { parseDuration } = await import("@connect-ops/connection-core");
+  const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
+  const { ensureFreshToken } = await import("../flows/token.js");
+  const result = await ensureFreshToken(context, { minTtlMs, force: options.force === true, verify: options.verify === true });
+  return {
+    exitCode: EXIT.ok,
+    json: { expiresAt: result.expiresAt, minted: result.minted },
+    human: [
+      result.minted
+        ? `Minted a new installation token, sealed in the vault (generation ${result.generation}); it expires ${result.expiresAt}`
+        : `The sealed installation token is valid until ${result.expiresAt}; nothing to do`,
+      ...(result.discardedRefused ? ["  the previous token was refused by the cloud and was discarded"] : []),
+    ],
+  };
+}
+
+export function registerToken(program: Command, run: CommandRunner): void {
+  program
+    .command("token")
+    .description("make sure the sealed installation token is valid for longer than --min-ttl (mints only when needed; never prints it)")
+    .option("--min-ttl <duration>", "mint when less than this remains", "10m")
+    .option("--force", "mint a new token even if the sealed one is valid (after a suspected leak)")
+    .option("--verify", "ask the cloud whether the sealed token is still accepted; re-mint once if refused")
+    .addHelpText("after", "\nExample (cron, every 5 minutes):\n  */5 * * * * connect-ops --json token --min-ttl 15m")
+    .action((options: TokenOptions) => run((context) => runTokenCommand(context, options)));
+}

@@ -1,0 +1,92 @@
+import type { ConnectJournal, ConnectOutcome } from "@connect-ops/connection-core";
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import { cloudAdminToken, cloudClient, crashHook, openAppliance } from "./appliance.js";
+import { readJournal, writeJournal } from "./journal-file.js";
+
+export interface ConnectRequest {
+  readonly cloudUrl: string;
+  readonly hostname: string;
+  readonly ghesVersion: string;
+  readonly licenseFile: string;
+  readonly account: string;
+}
+
+/**
+ * The enable flow: validates every input before touching anything, then runs
+ * the journaled `runConnect` with the vault as its sealing port.
+ */
+export async function connectAppliance(context: CommandContext, request: ConnectRequest): Promise<ConnectOutcome> {
+  const core = await import("@connect-ops/connection-core");
+  const vaultLib = await import("@connect-ops/credential-vault");
+  const account = core.parseAccountSpec(request.account);
+  if (account === undefined) {
+    throw usageError(`--account "${request.account}" is not organization:LOGIN or enterprise:SLUG`, "pass e.g. --account enterprise:acme or --account organization:acme-ops");
+  }
+  let licenseBytes: Buffer;
+  try {
+    licenseBytes = await readFile(context.resolvePath(request.licenseFile));
+  } catch (error) {
+    throw usageError(`cannot read license file ${request.licenseFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`, "pass the .ghl/.json license file of this appliance with --license");
+  }
+  const license = core.parseLicense(licenseBytes, request.licenseFile);
+  const record = core.parseInput(
+    core.connectionRecordSchema,
+    {
+      licensePublicKey: license.publicKeyPem,
+      licenseHash: license.licenseHash,
+      customerName: license.customerName,
+      hostname: request.hostname,
+      ghesVersion: request.ghesVersion,
+      account: { ...account, id: 0 },
+    },
+    "connect flags",
+  );
+  const appliance = await openAppliance(context);
+  const client = await cloudClient(context, request.cloudUrl);
+  const journalName = "connect";
+  const journal = await readJournal<ConnectJournal>(appliance.journalDir, journalName);
+  if (cloudAdminToken(context) === undefined && journal?.completedAt === undefined) {
+    throw usageError("the cloud admin token is missing", "export CONNECT_OPS_CLOUD_TOKEN=<an enterprise owner's token> (never pass it as an argument)");
+  }
+  const identities = appliance.state.identities;
+  const crash = crashHook(context);
+  return core.runConnect(client.baseUrl, { ...record, account }, {
+    client,
+    now: context.io.now,
+    loadJournal: async () => journal,
+    saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
+    sealedApp: async () => {
+      const meta = await appliance.vault.readMeta();
+      if (meta === undefined) return undefined;
+      const { bundle } = await appliance.vault.open(identities);
+      if (bundle.cloudUrl !== client.baseUrl) return undefined;
+      return { ...bundle.app, installationId: bundle.installationId };
+    },
+    sealApp: async (app, link) => {
+      await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
+        cloudUrl: client.baseUrl,
+        app: { appId: app.appId, slug: app.slug, clientId: app.clientId, privateKeyPem: app.privateKeyPem },
+        recordId: link.recordId,
+        record: { ...record, account: { ...account, id: link.accountId } },
+        saltBytes: randomBytes(16),
+      });
+    },
+    sealToken: async (installationId, token) => {
+      const lock = await appliance.vault.lock();
+      try {
+        const opened = await appliance.vault.open(identities);
+        await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
+          installationId,
+          token: token.token,
+          expiresAt: token.expiresAt,
+        });
+      } finally {
+        await lock.release();
+      }
+    },
+    checkpoint: crash,
+  });
+}

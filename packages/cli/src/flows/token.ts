@@ -1,0 +1,70 @@
+import type { CommandContext } from "../context.js";
+import { cloudClient, crashHook, openAppliance, requireConnected } from "./appliance.js";
+
+export interface TokenRequest {
+  readonly minTtlMs: number;
+  readonly force: boolean;
+  /** Ask the cloud whether the sealed token is still accepted; a refused one is discarded and re-minted once. */
+  readonly verify: boolean;
+}
+
+export interface TokenResult {
+  readonly expiresAt: string;
+  readonly minted: boolean;
+  readonly generation: number;
+  readonly discardedRefused: boolean;
+}
+
+/**
+ * Makes sure the vault holds a token valid for more than `minTtlMs`.
+ * A cache hit reads only `meta.json` and checks the sealed file's digest: no
+ * decryption, no network. Otherwise, under the vault lock, it re-reads the
+ * meta (another process may have minted meanwhile — concurrent runs mint
+ * once), opens the bundle, mints, and commits the next generation.
+ */
+export async function ensureFreshToken(context: CommandContext, request: TokenRequest): Promise<TokenResult> {
+  const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
+  const { tokenNeedsRefresh } = await import("@connect-ops/connection-core");
+  const { join } = await import("node:path");
+  await ensureSafeDirectory(context.globals.stateDir);
+  const fastVault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
+  const seen = requireConnected(await fastVault.readMeta(), context.globals.stateDir);
+  await fastVault.verifySealedFile(seen);
+  const now = context.io.now();
+  const fresh = (expiresAt: string | undefined) => !tokenNeedsRefresh(expiresAt, now, request.minTtlMs);
+  if (!request.force && !request.verify && fresh(seen.tokenExpiresAt)) {
+    return { expiresAt: seen.tokenExpiresAt as string, minted: false, generation: seen.generation, discardedRefused: false };
+  }
+
+  const appliance = await openAppliance(context);
+  const vaultLib = await import("@connect-ops/credential-vault");
+  const lock = await appliance.vault.lock();
+  try {
+    const opened = await appliance.vault.open(appliance.state.identities);
+    const client = await cloudClient(context, opened.bundle.cloudUrl);
+    const cached = vaultLib.cachedTokenOf(opened.bundle);
+    let discardedRefused = false;
+    if (cached !== undefined && fresh(cached.expiresAt)) {
+      // Someone else minted after we looked (a concurrent run): use theirs.
+      const concurrentMint = opened.meta.generation !== seen.generation;
+      if (request.verify && (await client.checkToken(cached.value)) === "refused") discardedRefused = true;
+      else if (!request.force || concurrentMint) {
+        return { expiresAt: cached.expiresAt, minted: false, generation: opened.meta.generation, discardedRefused: false };
+      }
+    }
+    const installationId = requireConnected(opened.bundle.installationId, appliance.state.stateDir);
+    const minted = await client.mintInstallationToken(
+      { appId: opened.bundle.app.appId, privateKeyPem: opened.bundle.app.privateKeyPem, slug: opened.bundle.app.slug },
+      installationId,
+    );
+    crashHook(context)("token-minted");
+    const meta = await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
+      installationId,
+      token: minted.token,
+      expiresAt: minted.expiresAt,
+    });
+    return { expiresAt: minted.expiresAt, minted: true, generation: meta.generation, discardedRefused };
+  } finally {
+    await lock.release();
+  }
+}
