@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPair, randomBytes, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
+import { isoSeconds } from "./sim-context.js";
 import { randomAlphanumeric } from "./tokens.js";
 
 const generateRsaKeyPair = promisify(generateKeyPair);
@@ -109,7 +110,7 @@ export class SimState {
     if (entry.recordId !== undefined && (record === undefined || record.appId !== undefined)) return undefined;
     const { privateKey } = await generateRsaKeyPair("rsa", { modulusLength: 2048 });
     const id = this.#nextAppId++;
-    const createdAt = new Date(nowMs).toISOString();
+    const createdAt = isoSeconds(nowMs);
     const app: SimApp = {
       id,
       slug: `ghes-connect-${entry.account.login.toLowerCase()}-${id}`,
@@ -177,7 +178,7 @@ export class SimState {
   }
 
   createRecord(fields: Omit<SimRecord, "id" | "appId" | "createdAt">, nowMs: number): SimRecord {
-    const record: SimRecord = { ...fields, id: this.#nextRecordId++, appId: undefined, createdAt: new Date(nowMs).toISOString() };
+    const record: SimRecord = { ...fields, id: this.#nextRecordId++, appId: undefined, createdAt: isoSeconds(nowMs) };
     this.records.set(record.id, record);
     return record;
   }
