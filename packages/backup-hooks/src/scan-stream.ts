@@ -52,22 +52,25 @@ async function scanGzip(reader: ByteReader, context: StreamContext): Promise<voi
   // zlib runs on the libuv pool: this stream inflates on one core while the
   // main thread scans other files (scanPath runs several files at once).
   const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
+  // pipeline() may reject with its own AbortError when we stop it, so keep ours.
+  let limitError: InflateLimitError | undefined;
   try {
     await pipeline(input, gunzip, async (inflatedChunks: AsyncIterable<Buffer>) => {
       const limited = (async function* checked() {
         for await (const chunk of inflatedChunks) {
           inflated += chunk.length;
-          if (inflated > maxInflatedBytes) throw new InflateLimitError(`inflated size over ${maxInflatedBytes} bytes`);
-          if (inflated > ratioCheckAfterBytes && inflated > compressed * maxInflateRatio) {
-            throw new InflateLimitError(`inflate ratio over ${maxInflateRatio}:1 (gzip bomb?)`);
+          if (inflated > maxInflatedBytes) limitError = new InflateLimitError(`inflated size over ${maxInflatedBytes} bytes`);
+          else if (inflated > ratioCheckAfterBytes && inflated > compressed * maxInflateRatio) {
+            limitError = new InflateLimitError(`inflate ratio over ${maxInflateRatio}:1 (gzip bomb?)`);
           }
+          if (limitError) throw limitError;
           yield chunk;
         }
       })();
       await scanStream(new ByteReader(limited), nested(context));
     });
   } catch (error) {
-    if (error instanceof InflateLimitError) addGap(context, `gzip-inflate-limit: ${error.message}; stopped after ${inflated} bytes`);
+    if (limitError) addGap(context, `gzip-inflate-limit: ${limitError.message}; stopped after ${inflated} bytes`);
     else addGap(context, `corrupt-gzip: ${(error as NodeJS.ErrnoException).code ?? "error"} ${(error as Error).message}`);
   }
   await reader.drain();

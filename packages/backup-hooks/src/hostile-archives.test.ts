@@ -1,0 +1,151 @@
+import { readdirSync, readFileSync, symlinkSync, truncateSync, statSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { assertWritableInside } from "./path-guard.js";
+import { redactSnapshot } from "./redact-snapshot.js";
+import { scanPath } from "./scan-path.js";
+import { testCredentials } from "./test-support/credentials.js";
+import { rawTar, rawTarEntry } from "./test-support/raw-tar.js";
+import { NEW_ID, gnuTar, gzipFile, run, tempDir, write } from "./test-support/snapshot-fixture.js";
+
+const credentials = testCredentials();
+
+/** A snapshot dir with a sibling `outside` dir whose listing must never change. */
+function hostileSnapshot(root: string): { snapshot: string; staging: string; outsideListing: () => string[] } {
+  const snapshot = join(root, "data", NEW_ID);
+  const staging = join(root, "staging");
+  mkdirSync(snapshot, { recursive: true });
+  mkdirSync(join(root, "outside"), { recursive: true });
+  const outsideListing = (): string[] => readdirSync(root, { recursive: true }).map(String).filter((path) => !path.startsWith("data")).sort();
+  return { snapshot, staging, outsideListing };
+}
+
+async function redactAndCheckNothingEscaped(snapshot: string, outsideListing: () => string[]): Promise<void> {
+  const before = outsideListing();
+  await redactSnapshot(snapshot, { matcher: credentials.matcher }).catch((error: { code?: string }) => {
+    expect(error.code).toMatch(/^BACKUP_/);
+  });
+  expect(outsideListing()).toEqual(before);
+}
+
+describe("hostile archives", () => {
+  it("scans a member named with `..` as a gap and redacts it without writing outside", async () => {
+    using dir = tempDir();
+    const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
+    write(join(staging, "secret"), credentials.classicToken);
+    run("tar", ["-cf", join(snapshot, "evil.tar"), "-P", "--transform", "s,^secret,../../outside/secret,", "-C", staging, "secret"]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toContainEqual(expect.objectContaining({ member: "../../outside/secret", reason: expect.stringMatching(/^unsafe-member-path/) }));
+    expect(result.findings).toContainEqual(expect.objectContaining({ member: "../../outside/secret", form: "token" }));
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+    expect((await scanPath(snapshot, { matcher: credentials.matcher })).findings).toEqual([]);
+    run("tar", ["-tvf", join(snapshot, "evil.tar")]);
+  });
+
+  it("scans a member with an absolute path as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
+    write(join(staging, "secret"), credentials.classicToken);
+    run("tar", ["-cf", join(snapshot, "abs.tar"), "-P", "--transform", `s,^secret,${dir.path}/outside/abs-secret,`, "-C", staging, "secret"]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toContainEqual(expect.objectContaining({ reason: expect.stringMatching(/^unsafe-member-path/) }));
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+  });
+
+  it("reports a symlink member pointing outside the archive as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
+    mkdirSync(staging, { recursive: true });
+    symlinkSync("../../../outside/target", join(staging, "link"));
+    gnuTar(join(snapshot, "links.tar"), staging, ["link"]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toEqual([expect.objectContaining({ member: "link", reason: expect.stringMatching(/^unsafe-link-target: symlink/) })]);
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+  });
+
+  it("reports a hard-link member pointing outside the archive as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, outsideListing } = hostileSnapshot(dir.path);
+    write(join(snapshot, "hard.tar"), rawTar([rawTarEntry("h", "1", "../../outside/passwd"), rawTarEntry("plain", "0", "", Buffer.from("hello"))]));
+    run("tar", ["-tvf", join(snapshot, "hard.tar")]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toEqual([expect.objectContaining({ member: "h", reason: expect.stringMatching(/^unsafe-link-target: hardlink/) })]);
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+  });
+
+  it("does not follow a symlinked directory out of the snapshot", async () => {
+    using dir = tempDir();
+    const { snapshot, outsideListing } = hostileSnapshot(dir.path);
+    write(join(dir.path, "outside/key.pem"), credentials.pem);
+    symlinkSync("../../outside", join(snapshot, "escape"));
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.findings).toEqual([]);
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^symlink-outside-tree/) })]);
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+    expect(readFileSync(join(dir.path, "outside/key.pem"), "utf8")).toBe(credentials.pem);
+    await expect(assertWritableInside(snapshot, join(snapshot, "escape", "key.pem"))).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE" });
+    await expect(assertWritableInside(snapshot, join(snapshot, "..", "x"))).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE" });
+  });
+
+  it("reports a truncated tar as a gap and keeps what it read", async () => {
+    using dir = tempDir();
+    const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
+    write(join(staging, "a"), credentials.classicToken);
+    write(join(staging, "b"), Buffer.alloc(5000, 0x41));
+    gnuTar(join(snapshot, "cut.tar"), staging, ["a", "b"]);
+    truncateSync(join(snapshot, "cut.tar"), 512 * 3 + 100);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toEqual([expect.objectContaining({ member: "b", reason: expect.stringMatching(/^corrupt-tar: truncated/) })]);
+    expect(result.findings).toContainEqual(expect.objectContaining({ member: "a", form: "token" }));
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+  });
+
+  it("reports a truncated gzip stream as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, outsideListing } = hostileSnapshot(dir.path);
+    write(join(snapshot, "dump.sql"), `${"INSERT INTO t VALUES (1);\n".repeat(20000)}`);
+    const gz = gzipFile(join(snapshot, "dump.sql"));
+    truncateSync(gz, Math.floor(statSync(gz).size / 2));
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^corrupt-gzip/) })]);
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+  });
+
+  it("stops inflating a gzip bomb over the ratio limit and reports a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, outsideListing } = hostileSnapshot(dir.path);
+    run("sh", ["-c", `head -c 64000000 /dev/zero | gzip -9 > "${join(snapshot, "bomb.gz")}"`]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxInflateRatio: 100, ratioCheckAfterBytes: 1 << 20 } });
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflate ratio/) })]);
+    const capped = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxInflatedBytes: 4 << 20 } });
+    expect(capped.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflated size/) })]);
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+  });
+
+  it("reports nesting deeper than maxDepth as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
+    write(join(staging, "l0/key.pem"), credentials.pem);
+    gnuTar(join(staging, "l1/inner.tar"), join(staging, "l0"), ["key.pem"]);
+    gzipFile(join(staging, "l1/inner.tar"));
+    gnuTar(join(staging, "l2/middle.tar"), join(staging, "l1"), ["inner.tar.gz"]);
+    gnuTar(join(snapshot, "outer.tar"), join(staging, "l2"), ["middle.tar"]);
+    const deep = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(deep.findings).toEqual([expect.objectContaining({ member: "middle.tar!inner.tar.gz!key.pem", form: "pem-key" })]);
+    const shallow = await scanPath(snapshot, { matcher: credentials.matcher, maxDepth: 3 });
+    expect(shallow.findings).toEqual([]);
+    expect(shallow.gaps).toEqual([expect.objectContaining({ member: "middle.tar!inner.tar.gz", reason: expect.stringMatching(/^nesting-depth-limit/) })]);
+    await redactAndCheckNothingEscaped(snapshot, outsideListing);
+    expect((await scanPath(snapshot, { matcher: credentials.matcher })).findings).toEqual([]);
+    run("tar", ["-tvf", join(snapshot, "outer.tar")]);
+  });
+
+  it("reports an archive over the size limit as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot, staging } = hostileSnapshot(dir.path);
+    write(join(staging, "a"), Buffer.alloc(4096, 0x41));
+    gnuTar(join(snapshot, "big.tar"), staging, ["a"]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxArchiveBytes: 1024 } });
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^archive-size-limit/) })]);
+  });
+});
