@@ -10,7 +10,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 # The customize hooks run after package install inside the chroot: add the admin
 # user (locked password, key-only login) and install the entrypoint.
+# Docs, man pages and translations are excluded: with dockerd's vfs storage
+# every container copies the whole image, so its size is container start time.
 mmdebstrap --variant=minbase --quiet \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
   --include=openssh-server,coreutils,passwd \
   --customize-hook='chroot "$1" useradd --create-home --shell /bin/sh admin' \
   --customize-hook='chroot "$1" passwd -l admin >/dev/null' \

@@ -79,6 +79,9 @@ export function openSshShell(node: SshNodeAddress, options: OpenSshShellOptions)
   client.on("close", () => {
     closed = true;
   });
+  // ssh2 can emit a second error (e.g. "Connection lost before handshake")
+  // after a destroy; the first one settles the promise, later ones are noise.
+  client.on("error", () => undefined);
   const preferred = hostKeyAlgorithms(options.verifier.preferredKeyTypes(node.host, node.port));
   const config: ConnectConfig = {
     host: node.host,

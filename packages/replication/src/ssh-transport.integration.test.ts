@@ -1,0 +1,54 @@
+import { afterAll, beforeAll } from "vitest";
+import { shellQuote } from "./remote-scripts.js";
+import { createTransportOpener } from "./transport-opener.js";
+import { NodeContainer, SshFixture } from "./test-support/node-containers.js";
+import { describeTransportContract, type ContractNode } from "./test-support/transport-contract.js";
+
+// The same contract as the local driver, over real OpenSSH in a container.
+let ssh: SshFixture;
+let container: NodeContainer;
+let counter = 0;
+
+beforeAll(async () => {
+  ssh = await SshFixture.create();
+  container = await NodeContainer.start("contract", "replica", ssh.publicKey);
+  await ssh.trust(container);
+}, 180_000);
+
+afterAll(async () => {
+  await container?.[Symbol.asyncDispose]();
+  await ssh?.[Symbol.asyncDispose]();
+});
+
+async function createSshNode(dirName: string): Promise<ContractNode> {
+  const path = `/data/user/common/t${++counter} ${dirName}`;
+  const spec = container.spec(path);
+  const open = await createTransportOpener([spec], { identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile });
+  const quoted = shellQuote(path);
+  return {
+    open: () => open(spec, 10_000, new AbortController().signal),
+    list: async () => {
+      const output = await container.exec(
+        `d=${quoted}; [ -d "$d" ] || { echo missing; exit 0; }; for f in "$d"/* "$d"/.[!.]*; do [ -e "$f" ] && printf '%s %s\\n' "\${f##*/}" "$(stat -c %a "$f")"; done; true`,
+      );
+      if (output.trim() === "missing") return undefined;
+      return output
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const cut = line.lastIndexOf(" ");
+          return { name: line.slice(0, cut), mode: Number.parseInt(line.slice(cut + 1), 8) };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+    dirMode: async () => {
+      const output = (await container.exec(`stat -c %a ${quoted} 2>/dev/null || true`)).trim();
+      return output === "" ? undefined : Number.parseInt(output, 8);
+    },
+    [Symbol.asyncDispose]: async () => {
+      await container.exec(`rm -rf ${quoted}`);
+    },
+  };
+}
+
+describeTransportContract("ssh", createSshNode);
