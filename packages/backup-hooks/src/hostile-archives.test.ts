@@ -122,6 +122,22 @@ describe("hostile archives", () => {
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
 
+  it("refuses to redact a gzip bomb that carries a secret, reporting it as failed", async () => {
+    using dir = tempDir();
+    const { snapshot, outsideListing } = hostileSnapshot(dir.path);
+    write(join(dir.path, "token.txt"), `${credentials.classicToken}\n`);
+    run("sh", ["-c", `(cat "${join(dir.path, "token.txt")}"; head -c 32000000 /dev/zero) | gzip -9 > "${join(snapshot, "bomb.gz")}"`]);
+    const limits = { maxInflatedBytes: 8 << 20 };
+    const scan = await scanPath(snapshot, { matcher: credentials.matcher, limits });
+    expect(scan.findings).toEqual([expect.objectContaining({ form: "token", offset: 0 })]);
+    expect(scan.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit/) })]);
+    const before = outsideListing();
+    const report = await redactSnapshot(snapshot, { matcher: credentials.matcher, limits });
+    expect(report.failed).toEqual([{ path: "bomb.gz", reason: expect.stringMatching(/^BACKUP_UNSUPPORTED_ARCHIVE/) }]);
+    expect(outsideListing()).toEqual(before);
+    expect(readdirSync(snapshot).sort()).toEqual(["bomb.gz", "github-connect"]);
+  });
+
   it("reports nesting deeper than maxDepth as a gap", async () => {
     using dir = tempDir();
     const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);

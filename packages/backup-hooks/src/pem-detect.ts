@@ -4,7 +4,9 @@ import type { FindingEncoding } from "./scan-types.js";
 import type { CoveredRanges} from "./hit.js";
 import { type Hit } from "./hit.js";
 
-const ANCHOR = Buffer.from("-----BEGIN ");
+// "-----" is searched with memchr (~8 GB/s); a longer needle switches V8 to Boyer-Moore (~2 GB/s).
+const ANCHOR = Buffer.from("-----");
+const BEGIN = Buffer.from("-----BEGIN ");
 /** A 4096-bit key, double-escaped, is under 7 KB; anything longer is not one PEM block. */
 export const MAX_PEM_LENGTH = 16 * 1024;
 
@@ -49,7 +51,11 @@ export function detectPemKeys(
 ): void {
   let index = buf.indexOf(ANCHOR, from);
   while (index !== -1 && index < to) {
-    const labelStart = index + ANCHOR.length;
+    if (index + BEGIN.length > end || buf.compare(BEGIN, 0, BEGIN.length, index, index + BEGIN.length) !== 0) {
+      index = buf.indexOf(ANCHOR, index + 1);
+      continue;
+    }
+    const labelStart = index + BEGIN.length;
     const labelEnd = buf.indexOf("-----", labelStart);
     const label = labelEnd === -1 || labelEnd - labelStart > 40 ? "" : buf.toString("latin1", labelStart, labelEnd);
     if (!label.endsWith("PRIVATE KEY") || label.startsWith("ENCRYPTED")) {

@@ -1,6 +1,7 @@
 import { constants, createReadStream, createWriteStream } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,25 @@ export interface RewriteContext {
   readonly dirty: ReadonlySet<string>;
   readonly scratchDir: string;
   readonly maxDepth: number;
+  /** Inflated bytes allowed per gzip stream: a bomb is refused, not written to scratch. */
+  readonly maxInflatedBytes: number;
+}
+
+function inflateLimiter(limit: number): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > limit) {
+        callback(
+          new BackupError("BACKUP_UNSUPPORTED_ARCHIVE", `a gzip stream inflates to more than ${limit} bytes; not redacted`, {
+            category: "input",
+            hint: "inspect the archive by hand (it may be a gzip bomb) or raise limits.maxInflatedBytes",
+          }),
+        );
+      } else callback(null, chunk);
+    },
+  });
 }
 
 function scratchFile(context: RewriteContext): string {
@@ -59,7 +79,7 @@ export async function rewriteFile(input: string, output: string, chain: readonly
   if (isGzip(sniffed) && nestedAllowed) {
     const inflated = scratchFile(context);
     const rewritten = scratchFile(context);
-    await pipeline(createReadStream(input), createGunzip(), createWriteStream(inflated, { flags: "wx", mode: 0o600 }));
+    await pipeline(createReadStream(input), createGunzip(), inflateLimiter(context.maxInflatedBytes), createWriteStream(inflated, { flags: "wx", mode: 0o600 }));
     await rewriteFile(inflated, rewritten, chain, depth + 1, context);
     await pipeline(createReadStream(rewritten), createGzip(), createWriteStream(output, { flags: "wx", mode: 0o600 }));
     return;

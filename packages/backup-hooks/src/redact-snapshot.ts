@@ -8,7 +8,7 @@ import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
 import { rewriteFile, type RewriteContext } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
-import { DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
+import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
 
 export const CONNECT_DIR = "github-connect";
@@ -42,6 +42,8 @@ export interface RedactionReport {
   readonly changes: RedactionChange[];
   /** Files rewritten (new inode; hard links to other snapshots untouched). */
   readonly filesRewritten: string[];
+  /** Files with findings that could not be rewritten (damaged or over-limit archives): still residue. */
+  readonly failed: Array<{ path: string; reason: string }>;
   /** Files removed from `github-connect/` (the sealed copy and its manifest). */
   readonly removed: string[];
   /** What the scan could not read: redaction cannot vouch for it. */
@@ -128,14 +130,26 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
   const byFile = new Map<string, Finding[]>();
   for (const finding of residue) byFile.set(finding.path, [...(byFile.get(finding.path) ?? []), finding]);
   const filesRewritten: string[] = [];
+  const failed: Array<{ path: string; reason: string }> = [];
   if (!dryRun && byFile.size > 0) {
     const scratchDir = join(root, `.connect-ops-redact-${randomBytes(6).toString("hex")}`);
     await assertWritableInside(root, scratchDir);
     await mkdir(scratchDir, { mode: 0o700 });
     try {
       for (const [path, findings] of byFile) {
-        const context = { matcher: options.matcher, scratchDir, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH };
-        filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
+        const context = {
+          matcher: options.matcher,
+          scratchDir,
+          maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+          maxInflatedBytes: options.limits?.maxInflatedBytes ?? DEFAULT_LIMITS.maxInflatedBytes,
+        };
+        try {
+          filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
+        } catch (error) {
+          // One archive we cannot rebuild must not stop the others; the caller sees it in `failed`.
+          if (!(error instanceof BackupError) || error.code === "BACKUP_PATH_ESCAPE") throw error;
+          failed.push({ path: relative(root, path), reason: `${error.code}: ${error.message}` });
+        }
       }
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
@@ -155,6 +169,7 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
       fingerprintId: finding.fingerprintId,
     })),
     filesRewritten,
+    failed,
     removed,
     gaps: scan.gaps,
   };
