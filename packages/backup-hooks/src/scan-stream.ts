@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
+import { createGunzip, type ZlibOptions } from "node:zlib";
 import { posix } from "node:path";
 import { ByteReader } from "./byte-reader.js";
 import { addGap, addHit, isGzip, nested, type StreamContext } from "./scan-context.js";
@@ -8,6 +8,7 @@ import { BLOCK, isUnsafeArchivePath, isZeroBlock, looksLikeTar, paddedSize, pars
 import { WindowScanner } from "./window-scanner.js";
 
 const INFLATE_CHUNK = 256 * 1024;
+const INFLATE_BUFFER = 16 * 1024 * 1024;
 
 class InflateLimitError extends Error {}
 
@@ -51,7 +52,8 @@ async function scanGzip(reader: ByteReader, context: StreamContext): Promise<voi
   );
   // zlib runs on the libuv pool: this stream inflates on one core while the
   // main thread scans other files (scanPath runs several files at once).
-  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
+  // A deep output buffer lets zlib keep inflating while the main thread is busy elsewhere.
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: INFLATE_BUFFER } as ZlibOptions);
   // pipeline() may reject with its own AbortError when we stop it, so keep ours.
   let limitError: InflateLimitError | undefined;
   try {
