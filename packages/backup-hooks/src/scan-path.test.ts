@@ -1,8 +1,8 @@
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanPath } from "./scan-path.js";
 import { secretStrings, testCredentials } from "./test-support/credentials.js";
-import { buildPlantedSnapshots, tempDir } from "./test-support/snapshot-fixture.js";
+import { NEW_ID, buildPlantedSnapshots, gnuTar, tempDir, write } from "./test-support/snapshot-fixture.js";
 
 describe("scanPath", () => {
   const credentials = testCredentials();
@@ -41,6 +41,23 @@ describe("scanPath", () => {
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     const serialized = JSON.stringify(await scanPath(fixture.dataDir, { matcher: credentials.matcher }));
     for (const secret of secretStrings(credentials)) expect(serialized).not.toContain(secret);
+  });
+
+  it("finds secrets in the backup-service layout's github-secrets.tar", async () => {
+    using dir = tempDir();
+    const snapshot = join(dir.path, "backup/data", NEW_ID);
+    write(join(dir.path, "staging/secrets/github-connect-app-key"), credentials.pem);
+    write(join(dir.path, "staging/secrets/github-connect-token"), credentials.jwtToken);
+    gnuTar(join(snapshot, "github-secrets.tar"), join(dir.path, "staging"), ["secrets"]);
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.findings.map((finding) => [finding.member, finding.form, finding.variant])).toEqual([
+      ["secrets/github-connect-app-key", "pem-key", undefined],
+      ["secrets/github-connect-token", "token", "app-jwt"],
+    ]);
+  });
+
+  it("throws BACKUP_NOT_FOUND for a path that does not exist", async () => {
+    await expect(scanPath("/nonexistent/backup", { matcher: credentials.matcher })).rejects.toMatchObject({ code: "BACKUP_NOT_FOUND", category: "input" });
   });
 
   it("reports the offset of a raw token in the file", async () => {

@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
+import { BackupError } from "./errors.js";
 import type { Gap } from "./scan-types.js";
 
 /** One regular file to read, with the other paths that are hard links to it. */
@@ -36,7 +37,13 @@ export function isInside(root: string, path: string): boolean {
  * tree are gaps; sockets, FIFOs and devices are skipped (opening a FIFO would block).
  */
 export async function walkTree(path: string): Promise<TreeListing> {
-  const root = await realpath(resolve(path));
+  const root = await realpath(resolve(path)).catch((error: NodeJS.ErrnoException) => {
+    throw new BackupError("BACKUP_NOT_FOUND", `cannot scan ${path}: ${error.code ?? "not readable"}`, {
+      category: "input",
+      hint: "pass an existing snapshot, data dir, file or archive",
+      context: { path },
+    });
+  });
   const gaps: Gap[] = [];
   const byInode = new Map<string, FileEntry>();
   const files: FileEntry[] = [];
