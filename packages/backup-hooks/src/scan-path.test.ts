@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanPath } from "./scan-path.js";
@@ -54,6 +55,22 @@ describe("scanPath", () => {
       ["secrets/github-connect-app-key", "pem-key", undefined],
       ["secrets/github-connect-token", "token", "app-jwt"],
     ]);
+  });
+
+  it("recognises the key re-encoded as PKCS#8, escaped with \\/ like PHP does", async () => {
+    using dir = tempDir();
+    const pkcs8 = createPrivateKey(credentials.pem).export({ type: "pkcs8", format: "pem" }).toString();
+    write(join(dir.path, "php.json"), JSON.stringify({ key: pkcs8 }).replace(/\//g, "\\/"));
+    const result = await scanPath(dir.path, { matcher: credentials.matcher });
+    expect(result.findings).toEqual([expect.objectContaining({ form: "pem-key", encoding: "escaped", fingerprintId: credentials.fingerprints.id })]);
+  });
+
+  it("reports progress up to the total bytes", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    const progress: Array<{ bytesScanned: number; totalBytes: number }> = [];
+    const result = await scanPath(fixture.newSnapshot, { matcher: credentials.matcher, onProgress: (event) => progress.push(event) });
+    expect(progress.at(-1)).toEqual({ filesScanned: result.filesScanned, bytesScanned: result.bytesScanned, totalBytes: result.bytesScanned });
   });
 
   it("throws BACKUP_NOT_FOUND for a path that does not exist", async () => {
