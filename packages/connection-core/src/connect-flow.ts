@@ -96,7 +96,8 @@ export async function runConnect(cloudUrl: string, record: ConnectionRecordInput
     journal = { ...journal, ...changes };
     await ports.saveJournal(journal);
   };
-  if (existing === undefined) await save({});
+  // Nothing is journaled until the cloud holds something: a run that fails
+  // before (bad URL, unreachable cloud) leaves no state to trip over.
 
   let sealed = await ports.sealedApp();
   if (journal.completedAt !== undefined && sealed?.installationId !== undefined) {
