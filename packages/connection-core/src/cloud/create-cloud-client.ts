@@ -1,34 +1,52 @@
-import { appMethods } from "./app-methods.js";
 import { normaliseBaseUrl } from "./cloud-base-url.js";
-import { createCloudTransport } from "./cloud-transport.js";
 import type { CloudClient, CloudClientOptions } from "./cloud-types.js";
-import { connectionRecordMethods } from "./connection-records.js";
-import { installationTokenMethods } from "./installation-tokens.js";
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+type AsyncMethod = Exclude<keyof CloudClient, "baseUrl" | "clockOffsetMs">;
+// A Record, so the compiler insists every async method of CloudClient is forwarded.
+const FORWARDED: Record<AsyncMethod, true> = {
+  registerConnection: true,
+  renewManifestCode: true,
+  getConnectionRecord: true,
+  deleteConnectionRecord: true,
+  convertManifest: true,
+  getApp: true,
+  appExists: true,
+  findInstallation: true,
+  mintInstallationToken: true,
+  checkToken: true,
+  revokeToken: true,
+  deleteInstallation: true,
+  deleteApp: true,
+};
 
 /**
  * Creates the cloud client for `options.baseUrl` (github.com's API, a GHE.com
  * data-residency API, GHES `/api/v3`, or the simulator). Throws
  * `CORE_INVALID_INPUT` for a malformed or insecure base URL; methods throw as
  * documented on `CloudClient`.
+ *
+ * The implementation (octokit's request and auth-app) is imported on the first
+ * call, so commands that never reach the cloud — a token cache hit, an offline
+ * status — do not pay for loading it.
  */
 export function createCloudClient(options: CloudClientOptions): CloudClient {
   const baseUrl = normaliseBaseUrl(options.baseUrl);
-  const deps = options.deps ?? {};
-  const transport = createCloudTransport({
-    baseUrl,
-    fetch: deps.fetch ?? globalThis.fetch,
-    now: deps.now ?? Date.now,
-    sleep: deps.sleep ?? realSleep,
-    random: deps.random ?? Math.random,
-    maxRetries: options.maxRetries,
-  });
-  return {
-    baseUrl,
-    clockOffsetMs: () => transport.clock.offsetMs,
-    ...connectionRecordMethods(transport, options.adminToken),
-    ...appMethods(transport),
-    ...installationTokenMethods(transport),
+  let loading: Promise<CloudClient> | undefined;
+  let loaded: CloudClient | undefined;
+  const load = async () => {
+    loading ??= import("./cloud-client-impl.js").then(({ buildCloudClient }) => buildCloudClient({ ...options, baseUrl }));
+    loaded = await loading;
+    return loaded;
   };
+  const client: Record<string, unknown> = {
+    baseUrl,
+    clockOffsetMs: () => loaded?.clockOffsetMs() ?? 0,
+  };
+  for (const method of Object.keys(FORWARDED) as AsyncMethod[]) {
+    client[method] = async (...args: unknown[]) => {
+      const impl = await load();
+      return (impl[method] as (...methodArgs: unknown[]) => Promise<unknown>)(...args);
+    };
+  }
+  return client as unknown as CloudClient;
 }

@@ -1,0 +1,29 @@
+import { appMethods } from "./app-methods.js";
+import { normaliseBaseUrl } from "./cloud-base-url.js";
+import { createCloudTransport } from "./cloud-transport.js";
+import type { CloudClient, CloudClientOptions } from "./cloud-types.js";
+import { connectionRecordMethods } from "./connection-records.js";
+import { installationTokenMethods } from "./installation-tokens.js";
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The client itself; loaded on first use by `createCloudClient` (it pulls in octokit). */
+export function buildCloudClient(options: CloudClientOptions): CloudClient {
+  const baseUrl = normaliseBaseUrl(options.baseUrl);
+  const deps = options.deps ?? {};
+  const transport = createCloudTransport({
+    baseUrl,
+    fetch: deps.fetch ?? globalThis.fetch,
+    now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? realSleep,
+    random: deps.random ?? Math.random,
+    maxRetries: options.maxRetries,
+  });
+  return {
+    baseUrl,
+    clockOffsetMs: () => transport.clock.offsetMs,
+    ...connectionRecordMethods(transport, options.adminToken),
+    ...appMethods(transport),
+    ...installationTokenMethods(transport),
+  };
+}
