@@ -1,14 +1,34 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import type { NodeStatus } from "../flows/node-status.js";
 
 export interface StatusOptions {
   readonly offline?: boolean;
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly nodes?: string;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
 }
 
 export async function runStatusCommand(context: CommandContext, options: StatusOptions): Promise<CommandResult> {
   const { readStatus } = await import("../flows/status.js");
-  const status = await readStatus(context, { offline: options.offline === true });
+  const withTopology = options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
+  const status = await readStatus(context, {
+    offline: options.offline === true,
+    ...(withTopology
+      ? {
+          topology: {
+            ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+            ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+            ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+            ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+            ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+          },
+        }
+      : {}),
+  });
   const drifted = status.cloud.drift.length > 0;
   const human = status.connected
     ? [
@@ -22,14 +42,56 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
           : "  cloud       not checked (--offline)",
       ]
     : [`Not connected: no credentials are sealed in ${status.vault.path}`];
-  return { exitCode: drifted ? EXIT.problemFound : EXIT.ok, json: status, human };
+  let exitCode: ExitCode = drifted ? EXIT.problemFound : EXIT.ok;
+  if (status.nodes !== undefined) {
+    const { nodeStatusExitCode } = await import("../flows/node-status.js");
+    const nodesExit = nodeStatusExitCode(status.nodes);
+    if (exitCode === EXIT.ok) exitCode = nodesExit;
+    human.push(...(await nodeLines(status.nodes)));
+  }
+  return { exitCode, json: status, human };
+}
+
+async function nodeLines(nodes: readonly NodeStatus[]): Promise<string[]> {
+  const { renderTable } = await import("../node-table.js");
+  const { hasNodeDrift } = await import("../flows/node-status.js");
+  const table = renderTable(
+    ["  NODE", "ROLE", "STATUS", "GENERATION", "KEY", "DRIFT"],
+    nodes.map((node) => [`  ${node.name}`, node.role, node.status, node.generation === null ? "-" : String(node.generation), node.keyFingerprint ?? "-", node.drift]),
+  );
+  const errors = nodes.flatMap((node) =>
+    node.error === undefined ? [] : [`  ${node.name}: error[${node.error.code}]: ${node.error.message}`, ...(node.error.hint === undefined ? [] : [`    → ${node.error.hint}`])],
+  );
+  const drifted = nodes.filter((node) => node.drift !== "in-sync" && node.drift !== "unknown").map((node) => node.name);
+  const summary = hasNodeDrift(nodes)
+    ? `  nodes       DRIFT on ${drifted.join(", ")}: run \`connect-ops replicate\` with the same topology to bring them to this vault's generation`
+    : nodes.every((node) => node.drift === "in-sync")
+      ? `  nodes       all ${nodes.length} hold this vault's generation`
+      : "  nodes       some nodes could not be read (see above)";
+  return ["", ...table, ...errors, summary];
 }
 
 export function registerStatus(program: Command, run: CommandRunner): void {
   program
     .command("status")
-    .description("show the connection, the vault and the token; compare the cloud's record with this appliance (drift exits 1)")
+    .description("show the connection, the vault and the token; compare the cloud's record (and with --inventory every node) with this appliance")
     .option("--offline", "do not contact the cloud")
-    .addHelpText("after", "\nExample:\n  connect-ops status --offline --json")
+    .option("--inventory <file>", "also probe the nodes of this inventory: generation, key fingerprint, drift")
+    .option("--cluster-conf <file>", "the same, with the node list from a GHES cluster.conf")
+    .option("--nodes <names>", "only these nodes, comma separated")
+    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
+    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit: 0 in sync · 1 drift (cloud record, or a node behind/ahead/diverged/missing) · 2 bad input or a refused",
+        "      host key/login · 3 a node could not be read (nothing drifted among the others)",
+        "",
+        "Example:",
+        "  connect-ops status --offline --json",
+        "  connect-ops status --inventory /data/user/common/connect-ops/inventory.json",
+      ].join("\n"),
+    )
     .action((options: StatusOptions) => run((context) => runStatusCommand(context, options)));
 }

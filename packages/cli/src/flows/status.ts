@@ -1,6 +1,8 @@
 import type { VaultMeta } from "@connect-ops/credential-vault";
 import type { CommandContext } from "../context.js";
 import { cloudAdminToken, cloudClient, openAppliance } from "./appliance.js";
+import type { TopologyFlags } from "./inventory.js";
+import type { NodeStatus } from "./node-status.js";
 
 export interface DriftItem {
   readonly field: "hostname" | "ghesVersion" | "licenseHash" | "record";
@@ -14,6 +16,14 @@ export interface StatusReport {
   readonly vault: { readonly path: string; readonly generation: number | null; readonly keyFingerprint: string | null };
   readonly token: { readonly expiresAt: string | null };
   readonly cloud: { readonly checked: boolean; readonly url: string | null; readonly drift: readonly DriftItem[] };
+  /** Each node of `--inventory`/`--cluster-conf` against this vault; absent without one. */
+  readonly nodes?: readonly NodeStatus[];
+}
+
+export interface StatusRequest {
+  readonly offline: boolean;
+  /** With `inventory` or `clusterConf`: probe the nodes too. */
+  readonly topology?: TopologyFlags;
 }
 
 /**
@@ -22,12 +32,19 @@ export interface StatusReport {
  * difference is the mark of a restored or failed-over appliance still
  * registered under the old identity.
  */
-export async function readStatus(context: CommandContext, options: { offline: boolean }): Promise<StatusReport> {
+export async function readStatus(context: CommandContext, options: StatusRequest): Promise<StatusReport> {
+  // Bad topology flags or files fail before the cloud or any node is contacted.
+  const topology = options.topology === undefined ? undefined : await (await import("./inventory.js")).loadTopology(context, options.topology);
   const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
   const { join } = await import("node:path");
   await ensureSafeDirectory(context.globals.stateDir);
   const vault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
   const meta = await vault.readMeta();
+  const withNodes = async (report: StatusReport): Promise<StatusReport> => {
+    if (topology === undefined) return report;
+    const { probeNodeStatus } = await import("./node-status.js");
+    return { ...report, nodes: await probeNodeStatus(context, topology, meta === undefined ? undefined : vault.dir) };
+  };
   const report: StatusReport = {
     connected: meta?.appId !== undefined && meta.tokenExpiresAt !== undefined,
     record: meta?.record ?? null,
@@ -35,7 +52,7 @@ export async function readStatus(context: CommandContext, options: { offline: bo
     token: { expiresAt: meta?.tokenExpiresAt ?? null },
     cloud: { checked: false, url: meta?.cloudUrl ?? null, drift: [] },
   };
-  if (options.offline || meta?.recordId === undefined || meta.cloudUrl === undefined || meta.record === undefined) return report;
+  if (options.offline || meta?.recordId === undefined || meta.cloudUrl === undefined || meta.record === undefined) return withNodes(report);
   const client = await cloudClient(context, meta.cloudUrl);
   let appAuth;
   if (cloudAdminToken(context) === undefined) {
@@ -51,5 +68,5 @@ export async function readStatus(context: CommandContext, options: { offline: bo
       if (onCloud[field] !== meta.record[field]) drift.push({ field, local: meta.record[field], cloud: onCloud[field] });
     }
   }
-  return { ...report, cloud: { checked: true, url: meta.cloudUrl, drift } };
+  return withNodes({ ...report, cloud: { checked: true, url: meta.cloudUrl, drift } });
 }

@@ -1,0 +1,70 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import type { FailoverReport } from "../flows/failover.js";
+
+/** The flags as commander names them. */
+export interface FailoverCheckOptions {
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly replica?: string;
+  readonly minTtl: string;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
+}
+
+export async function runFailoverCheckCommand(context: CommandContext, options: FailoverCheckOptions): Promise<CommandResult> {
+  const { parseDuration } = await import("@connect-ops/connection-core");
+  const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
+  const { checkFailover, failoverExitCode } = await import("../flows/failover.js");
+  const report = await checkFailover(context, {
+    minTtlMs,
+    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+    ...(options.replica === undefined ? {} : { replica: options.replica }),
+    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+  });
+  return { exitCode: failoverExitCode(report), json: report, human: await humanReport(report) };
+}
+
+async function humanReport(report: FailoverReport): Promise<string[]> {
+  const { renderTable } = await import("../node-table.js");
+  const lines: string[] = [];
+  for (const replica of report.replicas) {
+    lines.push(`${replica.name}: ${replica.ready ? "READY" : "NOT READY"}`);
+    lines.push(...renderTable(["  CHECK", "OK", "DETAIL"], replica.checks.map((check) => [`  ${check.name}`, check.ok ? "yes" : "NO", check.detail])));
+    if (replica.error?.hint !== undefined) lines.push(`    → ${replica.error.hint}`);
+  }
+  const failing = report.replicas.filter((replica) => !replica.ready).map((replica) => replica.name);
+  lines.push(
+    report.ready
+      ? `Ready: ${report.replicas.length === 1 ? "the replica holds" : `all ${report.replicas.length} replicas hold`} generation ${report.primaryGeneration} of the primary with a token valid beyond the margin.`
+      : `Not ready: ${failing.join(", ")} could not take over GitHub Connect now (see the failed checks). After fixing, run \`connect-ops replicate\` and check again.`,
+  );
+  return lines;
+}
+
+export function registerFailoverCheck(program: Command, run: CommandRunner): void {
+  program
+    .command("failover-check")
+    .description("tell whether each HA replica could take over GitHub Connect now (reachable, same generation and key, fresh token, openable)")
+    .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
+    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
+    .option("--replica <name>", "check only this replica")
+    .option("--min-ttl <duration>", "the replica's token must stay valid at least this long", "10m")
+    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
+    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit: 0 every replica checked is ready · 1 not ready (a check failed; an unreachable replica is not ready)",
+        "      · 2 bad input (no replica in the inventory, unknown --replica, not connected) or a replica's host key",
+        "        or login was refused, so it could not be evaluated. The check never exits 3: it always answers.",
+        "",
+        "Example (before a planned failover, with a 30 minute margin):",
+        "  connect-ops failover-check --inventory /data/user/common/connect-ops/inventory.json --replica ghes-replica --min-ttl 30m",
+      ].join("\n"),
+    )
+    .action((options: FailoverCheckOptions) => run((context) => runFailoverCheckCommand(context, options)));
+}

@@ -1,0 +1,135 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { usageError } from "../errors.js";
+import type { ReplicateReport, ReplicateRow } from "../flows/replicate.js";
+
+/** The flags as commander names them. */
+export interface ReplicateOptions {
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly nodes?: string;
+  readonly dryRun?: boolean;
+  readonly concurrency?: string;
+  readonly acceptNewHostKeys?: boolean;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
+}
+
+/** `--concurrency N`: a whole number from 1 to `max`. Throws `CLI_USAGE` naming the flag. */
+export function parseConcurrency(raw: string | undefined, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw usageError(`--concurrency must be a whole number from 1 to ${max}`, `pass e.g. --concurrency 4, or leave it out to reach every node at once (at most ${max})`);
+  }
+  return value;
+}
+
+const CONVERGED = new Set(["updated", "unchanged", "would-update"]);
+
+export async function runReplicateCommand(context: CommandContext, options: ReplicateOptions): Promise<CommandResult> {
+  const { MAX_CONCURRENCY } = await import("@connect-ops/replication");
+  const concurrency = parseConcurrency(options.concurrency, MAX_CONCURRENCY);
+  const { replicateFromPrimary, replicateExitCode } = await import("../flows/replicate.js");
+  const { createProgress } = await import("../progress.js");
+  const { formatGenerations } = await import("../node-table.js");
+  const progress = createProgress({
+    stream: context.io.stderr,
+    enabled: context.globals.progress,
+    color: context.globals.color,
+    label: options.dryRun === true ? "probing" : "replicating",
+  });
+  let report: ReplicateReport;
+  try {
+    report = await replicateFromPrimary(context, {
+      dryRun: options.dryRun === true,
+      acceptNewHostKeys: options.acceptNewHostKeys === true,
+      ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+      ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+      ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+      ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+      ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+      onStart: (names) => progress.start(names),
+      onNodeResult: (row) =>
+        progress.nodeDone({
+          name: row.name,
+          status: row.status,
+          ok: CONVERGED.has(row.status),
+          detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
+        }),
+    });
+  } finally {
+    progress.finish();
+  }
+  return { exitCode: replicateExitCode(report), json: report, human: await humanReport(report) };
+}
+
+async function humanReport(report: ReplicateReport): Promise<string[]> {
+  const { formatDuration, formatGenerations, renderTable } = await import("../node-table.js");
+  const table = renderTable(
+    ["NODE", "ROLE", "STATUS", "GENERATION", "TIME"],
+    report.nodes.map((row) => [row.name, row.role, row.status, formatGenerations(row.generationBefore, row.generationAfter), formatDuration(row.durationMs)]),
+  );
+  const errors = report.nodes.flatMap((row) =>
+    row.error === undefined
+      ? []
+      : [`  ${row.name}: error[${row.error.code}]: ${row.error.message}`, ...(row.error.hint === undefined ? [] : [`    → ${row.error.hint}`])],
+  );
+  return [...table, ...errors, verdict(report)];
+}
+
+function count(rows: readonly ReplicateRow[], status: ReplicateRow["status"]): number {
+  return rows.filter((row) => row.status === status).length;
+}
+
+/** The one-line verdict an operator reads first. */
+function verdict(report: ReplicateReport): string {
+  const rows = report.nodes;
+  const tally = (["updated", "would-update", "unchanged", "stale", "failed", "unreachable"] as const)
+    .map((status) => [status, count(rows, status)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  const refused = rows.filter((row) => row.error?.code.startsWith("REPL_HOST_KEY_") === true || row.error?.code === "REPL_AUTH_FAILED");
+  if (refused.length > 0) {
+    return `Refused: ${refused.map((row) => row.name).join(", ")} did not pass the host key or login check; nothing was sent to ${refused.length === 1 ? "it" : "them"} (${tally}). Fix the trust issue above and re-run.`;
+  }
+  const notDone = rows.filter((row) => !CONVERGED.has(row.status));
+  if (report.dryRun) {
+    return notDone.length === 0
+      ? `Dry run for generation ${report.generation}, ${rows.length} nodes: ${tally}; nothing was written.`
+      : `Dry run: ${tally}; ${notDone.length} node(s) would not converge (see above); nothing was written.`;
+  }
+  if (notDone.length === 0) return `Converged: all ${rows.length} nodes hold generation ${report.generation} (${tally}).`;
+  const stale = count(rows, "stale") > 0 ? " A stale node holds a newer generation than this vault: check which appliance is the primary before anything else." : "";
+  return `Incomplete: ${notDone.length} of ${rows.length} nodes did not converge (${tally}). Re-run the same command to finish; converged nodes are not touched.${stale}`;
+}
+
+export function registerReplicate(program: Command, run: CommandRunner): void {
+  program
+    .command("replicate")
+    .description("push the primary vault's sealed credentials (credentials.age + meta.json) to every HA replica and cluster node")
+    .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
+    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
+    .option("--nodes <names>", "only these nodes, comma separated")
+    .option("--dry-run", "probe the nodes and report what would change; write nothing")
+    .option("--concurrency <n>", "nodes in flight at once (default: all, at most 16)")
+    .option("--accept-new-host-keys", "record host keys of nodes not yet in known_hosts (never replaces a changed key)")
+    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
+    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit: 0 every node converged · 2 bad input, or a host key/login was refused (nothing sent to that node)",
+        "      · 3 some node failed, was unreachable or holds a newer generation (re-run; converged nodes are not touched)",
+        "",
+        "Example (after `connect-ops token --force`, from the primary):",
+        "  connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json --dry-run",
+        "  connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json --nodes ghes-replica",
+        "  connect-ops --json replicate --cluster-conf /data/user/common/cluster.conf --identity-file ~/.ssh/id_ed25519",
+      ].join("\n"),
+    )
+    .action((options: ReplicateOptions) => run((context) => runReplicateCommand(context, options)));
+}

@@ -1,0 +1,76 @@
+import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli, type CliRun } from "./run-cli.js";
+
+export interface LocalNode {
+  readonly name: string;
+  readonly role: "replica" | "cluster";
+}
+
+/**
+ * A connected appliance (in-process CLI against the GitHub simulator) and an
+ * inventory of `local` nodes in a temp dir: replication without SSH.
+ */
+export class LocalTopology implements AsyncDisposable {
+  private constructor(
+    readonly dir: string,
+    readonly sim: GitHubSim,
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async create(nodes: readonly LocalNode[] = DEFAULT_NODES): Promise<LocalTopology> {
+    const dir = mkdtempSync(join(tmpdir(), "cli-replicate-"));
+    const sim = await startGitHubSim();
+    const topology = new LocalTopology(dir, sim, { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() });
+    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const license = join(dir, "license.json");
+    writeFileSync(license, JSON.stringify({ customer_name: "Acme Corp", public_key: publicKey.export({ type: "spki", format: "pem" }) }));
+    await topology.cli(["init"]);
+    const connected = await topology.cli(["connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"]);
+    if (connected.code !== 0) throw new Error(`connect failed: ${connected.stderr}`);
+    mkdirSync(join(dir, "nodes"));
+    topology.writeInventory({ nodes: nodes.map((node) => ({ ...node, transport: "local", path: `nodes/${node.name}` })) });
+    return topology;
+  }
+
+  get stateDir(): string {
+    return join(this.dir, "state");
+  }
+  get inventory(): string {
+    return join(this.dir, "inventory.json");
+  }
+  nodeDir(name: string): string {
+    return join(this.dir, "nodes", name);
+  }
+
+  writeInventory(document: unknown, path = this.inventory): string {
+    writeFileSync(path, JSON.stringify(document, null, 2));
+    return path;
+  }
+
+  /** The primary vault's two files, to compare byte for byte. */
+  primaryFiles(): { sealed: Buffer; meta: Buffer } {
+    return { sealed: readFileSync(join(this.stateDir, "vault", "credentials.age")), meta: readFileSync(join(this.stateDir, "vault", "meta.json")) };
+  }
+  nodeFiles(name: string): { sealed: Buffer; meta: Buffer } {
+    return { sealed: readFileSync(join(this.nodeDir(name), "credentials.age")), meta: readFileSync(join(this.nodeDir(name), "meta.json")) };
+  }
+
+  cli(argv: readonly string[], overrides: Parameters<typeof runCli>[1] = {}): Promise<CliRun> {
+    return runCli(argv, { env: this.env, cwd: this.dir, ...overrides });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.sim.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const DEFAULT_NODES: readonly LocalNode[] = [
+  { name: "replica-1", role: "replica" },
+  { name: "cluster-1", role: "cluster" },
+  { name: "cluster-2", role: "cluster" },
+];
