@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
 import { registerConnect } from "./connect.js";
+import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
+import { registerReplicate } from "./replicate.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
 
@@ -11,4 +13,6 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerConnect,
   registerToken,
   registerStatus,
+  registerReplicate,
+  registerFailoverCheck,
 ];
