@@ -33,7 +33,7 @@ if (!existsSync(join(outDir, "expected.json"))) {
   const generated = run(process.execPath, [join(here, "generate.mjs"), outDir, "--size-gb", sizeGb], { stdio: "inherit" });
   if (generated.status !== 0) process.exit(1);
 }
-const { snapshot } = JSON.parse(readFileSync(join(outDir, "expected.json"), "utf8"));
+const snapshot = resolve(outDir, JSON.parse(readFileSync(join(outDir, "expected.json"), "utf8")).snapshot);
 const bytes = Number(run("du", ["-sb", snapshot]).stdout.split("\t")[0]);
 // Page cache warm for both contenders: the comparison is CPU, not disk.
 run("sh", ["-c", `find "${snapshot}" -type f -exec cat {} + > /dev/null`]);

@@ -217,6 +217,6 @@ symlinkSync(SNAPSHOT_ID, join(dataDir, "current"));
 
 writeFileSync(join(outDir, "needles"), `${[classicToken, jwtToken, ...pemLines.filter((line) => line.length >= 32)].join("\n")}\n`, { mode: 0o600 });
 writeFileSync(join(outDir, "fingerprints.json"), `${JSON.stringify(fingerprints, null, 2)}\n`);
-writeFileSync(join(outDir, "expected.json"), `${JSON.stringify({ snapshot, plants: expected }, null, 2)}\n`);
+writeFileSync(join(outDir, "expected.json"), `${JSON.stringify({ snapshot: `data/${SNAPSHOT_ID}`, plants: expected }, null, 2)}\n`);
 const total = execFileSync("du", ["-sb", snapshot], { encoding: "utf8" }).split("\t")[0];
 console.log(JSON.stringify({ snapshot, bytes: Number(total), plants: expected.length }));

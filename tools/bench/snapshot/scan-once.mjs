@@ -2,13 +2,15 @@
 // One full scan with the built @connect-ops/backup-hooks, for the benchmark:
 // `node scan-once.mjs OUTDIR [--list]`. Prints one JSON line: wall ms, counts, peak RSS.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createResidueMatcher } from "@connect-ops/connection-core";
 import { scanPath } from "@connect-ops/backup-hooks";
 
 const [outDir, flag] = process.argv.slice(2);
 const fingerprints = JSON.parse(readFileSync(join(outDir, "fingerprints.json"), "utf8"));
-const { snapshot, plants } = JSON.parse(readFileSync(join(outDir, "expected.json"), "utf8"));
+const expected = JSON.parse(readFileSync(join(outDir, "expected.json"), "utf8"));
+const snapshot = resolve(outDir, expected.snapshot);
+const plants = expected.plants;
 const started = performance.now();
 const result = await scanPath(snapshot, { matcher: createResidueMatcher([fingerprints]) });
 const wallMs = performance.now() - started;
