@@ -87,6 +87,14 @@ describe("hostile archives", () => {
     await expect(assertWritableInside(snapshot, join(snapshot, "..", "x"))).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE" });
   });
 
+  it("reports a member type it cannot decode (GNU sparse) as a gap", async () => {
+    using dir = tempDir();
+    const { snapshot } = hostileSnapshot(dir.path);
+    write(join(snapshot, "sparse.tar"), rawTar([rawTarEntry("holes", "S", "", Buffer.from(credentials.classicToken))]));
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.gaps).toEqual([expect.objectContaining({ member: "holes", reason: expect.stringMatching(/^unsupported-member-type/) })]);
+  });
+
   it("reports a truncated tar as a gap and keeps what it read", async () => {
     using dir = tempDir();
     const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);

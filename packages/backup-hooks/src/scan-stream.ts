@@ -133,6 +133,8 @@ async function scanTar(reader: ByteReader, context: StreamContext): Promise<void
       if ((await reader.skip(padded - size)) < padded - size) return addGap(member, "corrupt-tar: truncated member padding");
       continue;
     }
+    // Sparse files, multi-volume parts and unknown types carry data we do not decode.
+    if (header.type === "other" && size > 0) addGap(member, `unsupported-member-type: tar type '${header.typeFlag}' not scanned`);
     if ((await reader.skip(padded)) < padded) return addGap(member, "corrupt-tar: truncated entry");
   }
 }
