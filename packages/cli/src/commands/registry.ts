@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
+import { registerBackup } from "./backup.js";
 import { registerConnect } from "./connect.js";
 import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
@@ -15,4 +16,5 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerStatus,
   registerReplicate,
   registerFailoverCheck,
+  registerBackup,
 ];

@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+
+export interface BackupIncludeOptions {
+  readonly recipient: readonly string[];
+  readonly recipientsFile?: string;
+  readonly force?: boolean;
+}
+
+export async function runBackupIncludeCommand(context: CommandContext, snapshot: string, options: BackupIncludeOptions): Promise<CommandResult> {
+  const { includeIntoSnapshot } = await import("../flows/backup-include.js");
+  const outcome = await includeIntoSnapshot(context, { snapshot, recipient: options.recipient, recipientsFile: options.recipientsFile, force: options.force === true });
+  const { manifest } = outcome;
+  return {
+    exitCode: EXIT.ok,
+    json: outcome,
+    human: [
+      outcome.changed
+        ? `Included the sealed Connect credentials in ${outcome.snapshot}/github-connect/credentials.age`
+        : `Already included in ${outcome.snapshot} (same vault generation and recipients); nothing changed`,
+      `  generation ${manifest.generation}, app ${manifest.appId}, key ${manifest.keyFingerprint}, token expires ${manifest.tokenExpiresAt}`,
+      `  sealed to  ${manifest.recipients.join(", ")}`,
+      "  restore with: connect-ops backup restore SNAPSHOT --identity BACKUP-IDENTITY-FILE",
+    ],
+  };
+}
+
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerBackupInclude(group: Command, run: CommandRunner): void {
+  group
+    .command("include")
+    .description("seal the Connect credentials to backup keys and write them into a snapshot (github-connect/)")
+    .argument("<snapshot>", "a snapshot dir (DATA_DIR/YYYYMMDDTHHMMSS) or DATA_DIR/current")
+    .option("--recipient <age1…>", "backup recipient (repeatable); default: config backupRecipients", collect, [])
+    .option("--recipients-file <file>", "file of backup recipients, one age1… per line")
+    .option("--force", "also write into an incomplete snapshot or while a backup runs")
+    .addHelpText(
+      "after",
+      "\nThe credentials are sealed to the backup recipients, not to this appliance, so a restore onto\na new appliance opens them with the backup identity. Re-running changes nothing.\n\nExample:\n  connect-ops backup include /data/ghe-backup/current \\\n    --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+    )
+    .action((snapshot: string, options: BackupIncludeOptions) => run((context) => runBackupIncludeCommand(context, snapshot, options)));
+}

@@ -1,0 +1,25 @@
+import { connectionRecordSchema, parseInput, parseJsonText, residueFingerprintsSchema } from "@connect-ops/connection-core";
+import { credentialsBundleSchema } from "@connect-ops/credential-vault";
+import { z } from "zod";
+
+/**
+ * The document sealed into a snapshot's `github-connect/credentials.age`: the
+ * vault's bundle (App key, installation, cached token) plus what a restore on
+ * a new appliance needs and `meta.json` would otherwise have held — the
+ * connection record (hostname, account) and the residue fingerprints, so
+ * scans after the restore still recognise tokens minted before the snapshot.
+ */
+export const backupCredentialsSchema = z.object({
+  format: z.literal("connect-ops/backup-credentials@1"),
+  credentials: credentialsBundleSchema,
+  recordId: z.number().int().positive().optional(),
+  record: connectionRecordSchema.optional(),
+  residue: residueFingerprintsSchema.optional(),
+});
+export type BackupCredentials = z.infer<typeof backupCredentialsSchema>;
+
+/** Parses decrypted bytes; throws `CORE_INVALID_INPUT` (never echoing content) when they are not a backup document. */
+export function parseBackupCredentials(plaintext: Uint8Array, source: string): BackupCredentials {
+  const text = Buffer.from(plaintext).toString("utf8");
+  return parseInput(backupCredentialsSchema, parseJsonText(text, source), source, "include the credentials again with `connect-ops backup include` on the appliance");
+}

@@ -1,0 +1,83 @@
+import { includeCredentials, openSnapshot, readIncludedCredentials, type IncludedManifest } from "@connect-ops/backup-hooks";
+import { sealBytes } from "@connect-ops/credential-vault";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import { openAppliance } from "./appliance.js";
+import type { BackupCredentials } from "./backup-bundle.js";
+import { resolveBackupRecipients, type RecipientFlags } from "./backup-recipients.js";
+
+export interface IncludeRequest extends RecipientFlags {
+  /** A snapshot dir or a data dir's `current` link. */
+  readonly snapshot: string;
+  /** Process an incomplete snapshot or one of a data dir where a backup is running. */
+  readonly force: boolean;
+}
+
+export interface IncludeOutcome {
+  readonly snapshot: string;
+  readonly changed: boolean;
+  readonly manifest: IncludedManifest;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+}
+
+/**
+ * Seals the vault's credentials to the backup recipients and writes them into
+ * the snapshot (`github-connect/credentials.age` + `manifest.json`). Every
+ * input is checked before the vault is opened. Idempotent: the same vault
+ * generation and recipients change nothing and decrypt nothing.
+ */
+export async function includeIntoSnapshot(context: CommandContext, request: IncludeRequest): Promise<IncludeOutcome> {
+  const appliance = await openAppliance(context);
+  const recipients = await resolveBackupRecipients(context, request, {
+    recipient: appliance.state.recipient,
+    configured: appliance.state.config.backupRecipients,
+  });
+  const snapshot = await openSnapshot(context.resolvePath(request.snapshot), { force: request.force });
+  const seen = await appliance.vault.readMeta();
+  if (seen?.appId === undefined || seen.keyFingerprint === undefined || seen.tokenExpiresAt === undefined) {
+    throw usageError(`no GitHub Connect credentials are sealed in ${appliance.state.stateDir}`, "run `connect-ops connect` first, or use `connect-ops backup redact` for snapshots of a disconnected appliance");
+  }
+  const existing = await readIncludedCredentials(snapshot.path).catch(() => undefined);
+  if (existing !== undefined && existing.manifest.generation === seen.generation && sameSet(existing.manifest.recipients, recipients)) {
+    return { snapshot: snapshot.path, changed: false, manifest: existing.manifest };
+  }
+
+  // Opened under the lock so a concurrent token refresh cannot swap the sealed file between meta and bundle.
+  const lock = await appliance.vault.lock();
+  let opened;
+  try {
+    opened = await appliance.vault.open(appliance.state.identities);
+  } finally {
+    await lock.release();
+  }
+  const { meta, bundle } = opened;
+  const document: BackupCredentials = {
+    format: "connect-ops/backup-credentials@1",
+    credentials: bundle,
+    ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
+    ...(meta.record === undefined ? {} : { record: meta.record }),
+    ...(meta.residue === undefined ? {} : { residue: meta.residue }),
+  };
+  const plaintext = Buffer.from(JSON.stringify(document), "utf8");
+  let sealed: Uint8Array;
+  try {
+    sealed = await sealBytes(plaintext, recipients);
+  } finally {
+    plaintext.fill(0);
+  }
+  const result = await includeCredentials(snapshot.path, {
+    sealed,
+    manifest: {
+      generation: meta.generation,
+      appId: bundle.app.appId,
+      keyFingerprint: meta.keyFingerprint ?? seen.keyFingerprint,
+      tokenExpiresAt: meta.tokenExpiresAt ?? seen.tokenExpiresAt,
+      recipients,
+    },
+    now: () => new Date(context.io.now()),
+  });
+  return { snapshot: snapshot.path, changed: result.changed, manifest: result.manifest };
+}

@@ -1,0 +1,53 @@
+import { ageRecipientSchema, parseInput } from "@connect-ops/connection-core";
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+
+export interface RecipientFlags {
+  readonly recipient?: readonly string[] | undefined;
+  readonly recipientsFile?: string | undefined;
+}
+
+const RECIPIENT_HINT = "pass the backup key's recipient, e.g. --recipient $(age-keygen -y backup-identity.txt), or --recipients-file FILE (one age1… per line)";
+
+/** An age recipients file: one `age1…` per line, `#` comments and blank lines ignored (as `age -R` reads it). */
+async function readRecipientsFile(context: CommandContext, file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(context.resolvePath(file), "utf8");
+  } catch (error) {
+    throw usageError(`cannot read recipients file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`, RECIPIENT_HINT);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/**
+ * The backup recipients: `--recipient` and `--recipients-file` together, else
+ * the config's `backupRecipients`. Refuses the appliance's own recipient: a
+ * snapshot sealed to it cannot be restored once the appliance is lost, which
+ * is the point of including the credentials.
+ */
+export async function resolveBackupRecipients(
+  context: CommandContext,
+  flags: RecipientFlags,
+  appliance: { readonly recipient: string; readonly configured: readonly string[] },
+): Promise<string[]> {
+  const fromFlags = [...(flags.recipient ?? []), ...(flags.recipientsFile === undefined ? [] : await readRecipientsFile(context, flags.recipientsFile))];
+  const source = fromFlags.length > 0 ? "--recipient/--recipients-file" : "config backupRecipients";
+  const chosen = fromFlags.length > 0 ? fromFlags : [...appliance.configured];
+  if (chosen.length === 0) {
+    throw usageError("no backup recipient: the credentials must be sealed to a key kept off the appliance", `${RECIPIENT_HINT}; or set backupRecipients in the config`);
+  }
+  const recipients = [...new Set(parseInput(z.array(ageRecipientSchema), chosen, source, RECIPIENT_HINT))];
+  if (recipients.includes(appliance.recipient)) {
+    throw usageError(
+      `${source} names this appliance's own recipient: a restore onto a new appliance could not open the snapshot`,
+      "seal to backup keys kept off the appliance (their identities stay with the backup operator)",
+    );
+  }
+  return recipients;
+}

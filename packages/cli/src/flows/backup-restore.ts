@@ -1,0 +1,146 @@
+import { openSnapshot, readIncludedCredentials } from "@connect-ops/backup-hooks";
+import { deriveResidueFingerprints, keyFingerprint, withTokenFingerprint } from "@connect-ops/connection-core";
+import { openSealedBytes, readIdentityFile, tokenCacheKey, type CredentialsBundle } from "@connect-ops/credential-vault";
+import { randomBytes } from "node:crypto";
+import { hostname as osHostname } from "node:os";
+import { join } from "node:path";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import { crashHook, openAppliance, type Appliance } from "./appliance.js";
+import { parseBackupCredentials, type BackupCredentials } from "./backup-bundle.js";
+import { checkConnectionOnCloud, type CloudCheck } from "./backup-restore-cloud.js";
+
+export interface RestoreRequest {
+  readonly snapshot: string;
+  readonly identityFile: string;
+  /** This appliance's hostname; default: the vault's record, else the OS hostname. */
+  readonly hostname?: string | undefined;
+  readonly keepConnect: boolean;
+  /** Replace a vault that holds another app; restore from an incomplete snapshot. */
+  readonly force: boolean;
+}
+
+interface RestoreBase {
+  readonly snapshot: string;
+  readonly appId: number;
+  readonly appSlug: string;
+  readonly snapshotHostname: string | null;
+  readonly targetHostname: string;
+  readonly sameAppliance: boolean;
+}
+
+export type RestoreOutcome =
+  | (RestoreBase & { readonly outcome: "restored"; readonly recordId: number | null; readonly installationId: number; readonly tokenExpiresAt: string; readonly generation: number; readonly keptConnect: boolean })
+  | (RestoreBase & { readonly outcome: "reset" })
+  | (RestoreBase & { readonly outcome: "refused"; readonly reason: Exclude<CloudCheck, { ok: true }>["reason"]; readonly message: string });
+
+async function openBackupDocument(context: CommandContext, request: RestoreRequest): Promise<{ snapshotPath: string; document: BackupCredentials }> {
+  const snapshot = await openSnapshot(context.resolvePath(request.snapshot), { force: request.force });
+  const included = await readIncludedCredentials(snapshot.path);
+  if (included === undefined) {
+    throw usageError(`snapshot ${snapshot.id} holds no sealed GitHub Connect credentials (github-connect/credentials.age)`, "it was redacted or `connect-ops backup include` never ran for it; pick a snapshot that has them, or run `connect-ops connect` to create a new connection");
+  }
+  const identities = await readIdentityFile(context.resolvePath(request.identityFile));
+  const source = join(snapshot.path, "github-connect", "credentials.age");
+  const plaintext = await openSealedBytes(included.sealed, identities, included.manifest.recipients, source);
+  let document: BackupCredentials;
+  try {
+    document = parseBackupCredentials(plaintext, source);
+  } finally {
+    plaintext.fill(0);
+  }
+  if (keyFingerprint(document.credentials.app.privateKeyPem) !== included.manifest.keyFingerprint) {
+    throw usageError(`${source} does not hold the key its manifest.json names (${included.manifest.keyFingerprint})`, "the snapshot's github-connect/ files were mixed up; include the credentials again from the appliance");
+  }
+  return { snapshotPath: snapshot.path, document };
+}
+
+async function refuseAnotherApp(appliance: Appliance, document: BackupCredentials, force: boolean): Promise<void> {
+  const meta = await appliance.vault.readMeta();
+  const app = document.credentials.app;
+  if (meta?.appId === undefined || force) return;
+  if (meta.appId !== app.appId || meta.cloudUrl !== document.credentials.cloudUrl) {
+    throw usageError(
+      `${appliance.vault.dir} holds another connection (app ${meta.appSlug ?? meta.appId} at ${meta.cloudUrl ?? "?"}); the snapshot holds app ${app.slug} (id ${app.appId})`,
+      "restore into a fresh state dir (`connect-ops --state-dir DIR init`), or pass --force to replace it (its credentials are then only in the snapshots that include them)",
+    );
+  }
+}
+
+/**
+ * Restores the Connect credentials of a snapshot into this appliance's vault.
+ * Like ghe-restore, a different appliance (hostname differs from the record)
+ * resets Connect unless `keepConnect`: nothing is sealed and the operator
+ * connects afresh. Otherwise the cloud must still hold the app, record and
+ * installation, and a newly minted token proves the key; only then is the
+ * key sealed (with that token) to this appliance's recipients.
+ * Throws usage errors for bad input; a connection gone from the cloud is a
+ * `refused` outcome (exit 1).
+ */
+export async function restoreFromSnapshot(context: CommandContext, request: RestoreRequest, deps: { hostname: () => string } = { hostname: osHostname }): Promise<RestoreOutcome> {
+  const appliance = await openAppliance(context);
+  const { snapshotPath, document } = await openBackupDocument(context, request);
+  const bundle = document.credentials;
+  const local = await appliance.vault.readMeta();
+  const targetHostname = request.hostname ?? local?.record?.hostname ?? deps.hostname();
+  const snapshotHostname = document.record?.hostname ?? null;
+  const base: RestoreBase = {
+    snapshot: snapshotPath,
+    appId: bundle.app.appId,
+    appSlug: bundle.app.slug,
+    snapshotHostname,
+    targetHostname,
+    sameAppliance: snapshotHostname === null || snapshotHostname.toLowerCase() === targetHostname.toLowerCase(),
+  };
+  if (!base.sameAppliance && !request.keepConnect) return { ...base, outcome: "reset" };
+  await refuseAnotherApp(appliance, document, request.force);
+
+  const check = await checkConnectionOnCloud(context, document);
+  if (!check.ok) return { ...base, outcome: "refused", reason: check.reason, message: check.message };
+  crashHook(context)("restore-token-minted");
+
+  const lock = await appliance.vault.lock();
+  try {
+    const current = await appliance.vault.readMeta();
+    await refuseAnotherApp(appliance, document, request.force);
+    const restored: CredentialsBundle = {
+      format: "connect-ops/credentials@1",
+      cloudUrl: bundle.cloudUrl,
+      app: bundle.app,
+      installationId: check.installationId,
+      token: { value: check.token.token, expiresAt: check.token.expiresAt, cacheKey: tokenCacheKey(bundle.cloudUrl, bundle.app.appId, check.installationId) },
+    };
+    // Keep the snapshot's residue fingerprints (tokens minted before it stay recognisable), plus the new token.
+    const residue = withTokenFingerprint(
+      document.residue ?? deriveResidueFingerprints({ appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, tokens: [], saltBytes: randomBytes(16) }),
+      check.token.token,
+    );
+    const meta = await appliance.vault.commit(lock, {
+      bundle: restored,
+      recipients: appliance.recipients,
+      expectedGeneration: current?.generation ?? null,
+      metaFields: {
+        cloudUrl: bundle.cloudUrl,
+        appId: bundle.app.appId,
+        appSlug: bundle.app.slug,
+        installationId: check.installationId,
+        keyFingerprint: keyFingerprint(bundle.app.privateKeyPem),
+        tokenExpiresAt: check.token.expiresAt,
+        ...(document.recordId === undefined ? {} : { recordId: document.recordId }),
+        ...(document.record === undefined ? {} : { record: document.record }),
+        residue,
+      },
+    });
+    return {
+      ...base,
+      outcome: "restored",
+      recordId: document.recordId ?? null,
+      installationId: check.installationId,
+      tokenExpiresAt: check.token.expiresAt,
+      generation: meta.generation,
+      keptConnect: !base.sameAppliance,
+    };
+  } finally {
+    await lock.release();
+  }
+}

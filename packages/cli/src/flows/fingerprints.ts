@@ -1,0 +1,76 @@
+import { parseInput, parseJsonText, residueFingerprintsSchema, type ResidueFingerprints } from "@connect-ops/connection-core";
+import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
+import { lstat, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import { readJournal } from "./journal-file.js";
+
+const fingerprintList = z.array(residueFingerprintsSchema).min(1);
+
+/**
+ * What `--fingerprints FILE` may hold: an array of fingerprint sets, one set,
+ * a copied `vault/meta.json` (its `residue`), or a copied
+ * `journal/disconnect.json` (its `fingerprints`). Accepting the last two lets
+ * an operator copy a file from the appliance to the backup host as it is.
+ */
+const fingerprintsFileSchema = z.union([
+  fingerprintList,
+  residueFingerprintsSchema.transform((set) => [set]),
+  z.object({ residue: residueFingerprintsSchema }).transform((meta) => [meta.residue]),
+  z.object({ fingerprints: fingerprintList }).transform((journal) => journal.fingerprints),
+]);
+
+const disconnectJournalSchema = z.object({ fingerprints: z.array(residueFingerprintsSchema).optional() });
+
+const HOW_TO_GET =
+  "run this on the appliance's state dir (--state-dir) while connected or after `connect-ops disconnect`, or pass --fingerprints FILE (a copy of <state>/vault/meta.json or <state>/journal/disconnect.json from the appliance)";
+
+const FILE_HINT = "--fingerprints expects a JSON array of fingerprint sets, one set, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json";
+
+async function readFingerprintsFile(context: CommandContext, file: string): Promise<ResidueFingerprints[]> {
+  const path = context.resolvePath(file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw usageError(`cannot read fingerprints file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`, HOW_TO_GET);
+  }
+  return parseInput(fingerprintsFileSchema, parseJsonText(text, file), file, FILE_HINT);
+}
+
+/** The vault's and the disconnect journal's fingerprints; nothing (no error) when the state dir does not exist. */
+async function readStateFingerprints(context: CommandContext): Promise<ResidueFingerprints[]> {
+  const stateDir = context.globals.stateDir;
+  if ((await lstat(stateDir).catch(() => undefined)) === undefined) return [];
+  await ensureSafeDirectory(stateDir);
+  const sets: ResidueFingerprints[] = [];
+  const meta = await new CredentialVault(join(stateDir, STATE_FILES.vault)).readMeta();
+  if (meta?.residue !== undefined) sets.push(meta.residue);
+  const journalPath = join(stateDir, STATE_FILES.journal);
+  const journal = await readJournal<unknown>(journalPath, "disconnect");
+  if (journal !== undefined) {
+    const parsed = parseInput(disconnectJournalSchema, journal, join(journalPath, "disconnect.json"), "the disconnect journal is damaged; pass --fingerprints FILE instead");
+    sets.push(...(parsed.fingerprints ?? []));
+  }
+  return sets;
+}
+
+/**
+ * The secret-free fingerprint sets a scan or redaction looks for: the
+ * connected vault's (`meta.json` `residue`), those the disconnect journal kept
+ * (`<state>/journal/disconnect.json` `fingerprints`), and `--fingerprints FILE`.
+ * All sources are combined: a data dir can hold snapshots of an earlier
+ * connection as well as of the current one. Throws a usage error (exit 2)
+ * saying how to get fingerprints when there are none.
+ */
+export async function loadResidueFingerprints(context: CommandContext, options: { fingerprintsFile?: string | undefined }): Promise<ResidueFingerprints[]> {
+  const sets = await readStateFingerprints(context);
+  if (options.fingerprintsFile !== undefined) sets.push(...(await readFingerprintsFile(context, options.fingerprintsFile)));
+  const unique = new Map(sets.map((set) => [set.id, set]));
+  if (unique.size === 0) {
+    throw usageError(`no credential fingerprints to look for: ${context.globals.stateDir} holds no connected vault and no disconnect journal`, HOW_TO_GET);
+  }
+  return [...unique.values()];
+}
