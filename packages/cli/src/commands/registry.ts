@@ -7,6 +7,9 @@ import { registerInit } from "./init.js";
 import { registerReplicate } from "./replicate.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
+import { registerDisconnect } from "./disconnect.js";
+import { registerVerifyCleanup } from "./verify-cleanup.js";
+import { registerVerifyReport } from "./verify-report.js";
 
 /** Every command, in help order. Command modules are light: they load packages inside `run`. */
 export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
@@ -16,5 +19,8 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerStatus,
   registerReplicate,
   registerFailoverCheck,
+  registerDisconnect,
   registerBackup,
+  registerVerifyCleanup,
+  registerVerifyReport,
 ];

@@ -1,0 +1,70 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { usageError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+
+/** The flags as commander names them. */
+export interface VerifyCleanupOptions {
+  readonly inventory: string;
+  readonly dataDir?: readonly string[];
+  readonly report?: string;
+  readonly format?: string;
+}
+
+const EXIT_BY_VERDICT = { clean: EXIT.ok, residue: EXIT.problemFound, inconclusive: EXIT.incomplete } as const;
+
+export async function runVerifyCleanupCommand(context: CommandContext, options: VerifyCleanupOptions): Promise<CommandResult> {
+  const format = options.format ?? "json";
+  if (format !== "json" && format !== "md") throw usageError(`--format must be json or md, not "${format}"`, "the JSON report is always written and signed; md adds FILE.md for humans");
+  if (format === "md" && options.report === undefined) throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
+  const { verifyCleanup } = await import("../flows/verify-cleanup.js");
+  const outcome = await verifyCleanup(context, {
+    inventory: options.inventory,
+    dataDirs: options.dataDir ?? [],
+    format,
+    ...(options.report === undefined ? {} : { reportFile: options.report }),
+  });
+  const { report } = outcome;
+  const human = [
+    `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,
+    ...report.locations.map((location) => `  ${location.result.padEnd(8)} ${location.kind.padEnd(9)} ${location.name}`),
+    ...report.findings.map((finding) => `  residue  ${finding.location}: ${finding.path}${finding.member ? `!${finding.member}` : ""} [${finding.form}${finding.encoding ? `/${finding.encoding}` : ""}]${finding.recipients?.length ? ` opened by ${finding.recipients.join(", ")}` : ""}`),
+    ...report.gaps.map((gap) => `  gap      ${gap.location}: ${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""} — ${gap.reason}`),
+    ...(outcome.reportFile === undefined ? ["  (no --report FILE: nothing written)"] : [`  report   ${outcome.reportFile} (signature ${outcome.signatureFile})`]),
+    ...(outcome.markdownFile === undefined ? [] : [`  markdown ${outcome.markdownFile}`]),
+  ];
+  return {
+    exitCode: EXIT_BY_VERDICT[report.verdict],
+    json: {
+      verdict: report.verdict,
+      report,
+      signature: outcome.signature,
+      publicKey: outcome.publicKey,
+      findings: report.findings,
+      gaps: report.gaps,
+      reportFile: outcome.reportFile ?? null,
+      signatureFile: outcome.signatureFile ?? null,
+      markdownFile: outcome.markdownFile ?? null,
+    },
+    human,
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function registerVerifyCleanup(program: Command, run: CommandRunner): void {
+  program
+    .command("verify-cleanup")
+    .description("audit that the credentials are gone everywhere (cloud, primary, nodes, snapshots); exit 0 clean, 1 residue, 3 inconclusive")
+    .requiredOption("--inventory <file>", "the nodes to check (docs/replication.md)")
+    .option("--data-dir <dir>", "a backup data dir whose snapshots are scanned (repeatable)", collect)
+    .option("--report <file>", "write the signed JSON report here and its raw Ed25519 signature to FILE.sig")
+    .option("--format <format>", "json (default) or md (also writes FILE.md)")
+    .addHelpText(
+      "after",
+      "\nUses only the secret-free fingerprints kept by disconnect; set CONNECT_OPS_CLOUD_TOKEN to check the connection record.\nVerify a report: openssl pkeyutl -verify -pubin -inkey <state>/audit-signing.pub -rawin -in FILE -sigfile FILE.sig\n\nExample:\n  connect-ops verify-cleanup --inventory nodes.json --data-dir /data/backup-utils/data --report audit.json --format md",
+    )
+    .action((options: VerifyCleanupOptions) => run((context) => runVerifyCleanupCommand(context, options)));
+}

@@ -1,0 +1,51 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import { verifyReportBytes, type SignatureCheck } from "./audit-report-sign.js";
+
+export interface SignedReportCheck {
+  readonly result: SignatureCheck;
+  readonly reportFile: string;
+  readonly signatureFile: string;
+  readonly publicKeyFile: string;
+  /** From the report, only when the signature is valid (an invalid report's content is not trusted). */
+  readonly verdict?: string;
+  readonly finishedAt?: string;
+}
+
+async function readOrRefuse(path: string, what: string, hint: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw usageError(`cannot read ${what} ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`, hint);
+  }
+}
+
+/**
+ * Verifies `FILE.sig` over the exact bytes of `FILE` with the Ed25519 public
+ * key (default `<state>/audit-signing.pub`). Missing or unreadable files are
+ * usage errors (exit 2); a wrong signature is a result (`invalid`, exit 1).
+ */
+export async function checkSignedReport(context: CommandContext, file: string, publicKeyFlag: string | undefined): Promise<SignedReportCheck> {
+  const reportFile = context.resolvePath(file);
+  const signatureFile = `${reportFile}.sig`;
+  const publicKeyFile = publicKeyFlag === undefined ? join(context.globals.stateDir, "audit-signing.pub") : context.resolvePath(publicKeyFlag);
+  const bytes = await readOrRefuse(reportFile, "the report", "pass the JSON report written by `connect-ops verify-cleanup --report FILE`");
+  const signature = await readOrRefuse(signatureFile, "the signature", "the signature is written next to the report as FILE.sig; a report without it cannot be trusted");
+  const publicKey = await readOrRefuse(publicKeyFile, "the public key", "pass --public-key audit-signing.pub (from the appliance's state dir)");
+  let result: SignatureCheck;
+  try {
+    result = verifyReportBytes(bytes, signature, publicKey.toString("utf8"));
+  } catch {
+    throw usageError(`${publicKeyFile} is not a PEM public key`, "pass the audit-signing.pub written by `connect-ops init`");
+  }
+  const base = { result, reportFile, signatureFile, publicKeyFile };
+  if (result !== "valid") return base;
+  try {
+    const parsed = JSON.parse(bytes.toString("utf8")) as { verdict?: unknown; finishedAt?: unknown };
+    return { ...base, ...(typeof parsed.verdict === "string" ? { verdict: parsed.verdict } : {}), ...(typeof parsed.finishedAt === "string" ? { finishedAt: parsed.finishedAt } : {}) };
+  } catch {
+    return base;
+  }
+}
