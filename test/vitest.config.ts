@@ -16,6 +16,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     retry: 0,
     fileParallelism: false,
+    globalSetup: ["./support/global-setup.ts"],
     reporters: ["default", ["json", { outputFile: "../test-results/e2e.json" }]],
   },
 });

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ageRecipientSchema } from "@connect-ops/connection-core";
 import { atomicWriteFile } from "./atomic-write.js";
 import { BackupError } from "./errors.js";

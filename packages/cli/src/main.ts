@@ -6,9 +6,17 @@ import { errorJson, exitCodeFor, formatError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { processIO, type CliIO } from "./io.js";
 
+/** The CLI package's version: its package.json is 1 level up from src/ and 2 from dist/bundle/. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  for (const relative of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as { name?: string; version: string };
+      if (pkg.name === "connect-ops") return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return "0.0.0";
 }
 
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { CoreError } from "./errors.js";
 
 /**

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { CoreError } from "./errors.js";
 import { parseInput, parseJsonText } from "./validate.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** GitHub account the appliance is connected to on the cloud side. */
 export const connectedAccountSchema = z.object({

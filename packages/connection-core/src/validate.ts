@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { CoreError } from "./errors.js";
 
 /** One problem found in an input document: where, and what was expected. */

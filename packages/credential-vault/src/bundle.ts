@@ -1,5 +1,5 @@
 import { installationTokenSchema } from "@connect-ops/connection-core";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The JSON document sealed inside `vault/credentials.age` (docs/vault.md).

@@ -1,5 +1,5 @@
 import { ageRecipientSchema, connectionRecordSchema, residueFingerprintsSchema } from "@connect-ops/connection-core";
-import { z } from "zod";
+import * as z from "zod";
 
 /** File names inside a vault directory, on the primary and on every node. */
 export const VAULT_FILES = {

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { ageRecipientSchema, parseInput, parseJsonText } from "@connect-ops/connection-core";
-import { z } from "zod";
+import * as z from "zod";
 import { ReplicationError } from "./errors.js";
 
 /** GHES answers administrative SSH on 122 as `admin` (backup-utils ghe-ssh). */

@@ -1,6 +1,6 @@
 import { connectionRecordSchema, parseInput, parseJsonText, residueFingerprintsSchema } from "@connect-ops/connection-core";
 import { credentialsBundleSchema } from "@connect-ops/credential-vault";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The document sealed into a snapshot's `github-connect/credentials.age`: the

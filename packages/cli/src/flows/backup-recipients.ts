@@ -1,6 +1,6 @@
 import { ageRecipientSchema, parseInput } from "@connect-ops/connection-core";
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
 

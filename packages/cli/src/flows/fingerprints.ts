@@ -2,7 +2,7 @@ import { parseInput, parseJsonText, residueFingerprintsSchema, type ResidueFinge
 import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { readJournal } from "./journal-file.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CoreError } from "../errors.js";
 import { statusOf, type CloudOperation } from "./cloud-errors.js";
 import type { CloudTransport } from "./cloud-transport.js";

@@ -1,5 +1,5 @@
 import { request as octokitRequest } from "@octokit/request";
-import type { z } from "zod";
+import type * as z from "zod";
 import { CoreError } from "../errors.js";
 import { createAppJwt, readAppPrivateKey } from "./app-jwt.js";
 import { isClockSkewRefusal, toCloudError, type CloudOperation } from "./cloud-errors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CoreError } from "../errors.js";
 import type { CloudOperation } from "./cloud-errors.js";
 import { statusOf } from "./cloud-errors.js";
