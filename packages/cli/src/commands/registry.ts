@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
 import { registerBackup } from "./backup.js";
 import { registerConnect } from "./connect.js";
+import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
 import { registerReplicate } from "./replicate.js";
@@ -23,4 +24,5 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerBackup,
   registerVerifyCleanup,
   registerVerifyReport,
+  registerDemo,
 ];

@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CommandContext, CommandResult } from "../context.js";
+import { createDemoSandbox, type DemoSandbox } from "./demo-sandbox.js";
+
+export interface DemoStep {
+  readonly name: string;
+  readonly narration: string;
+  readonly command: string;
+  readonly exitCode: number;
+  readonly ok: boolean;
+  readonly durationMs: number;
+  readonly result: unknown;
+  readonly human: readonly string[];
+}
+
+export interface DemoTranscript {
+  readonly ok: boolean;
+  readonly sandbox: string | null;
+  readonly report: string;
+  readonly signature: string;
+  readonly verdict: string | null;
+  readonly durationMs: number;
+  readonly steps: readonly DemoStep[];
+}
+
+interface StepPlan {
+  readonly name: string;
+  readonly narration: string;
+  readonly command: string;
+  readonly expectExit: number;
+  readonly run: (context: CommandContext) => Promise<CommandResult>;
+}
+
+function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: string): StepPlan[] {
+  const report = join(sandbox.reportDir, "verify-cleanup.json");
+  const data = ["--data-dir", sandbox.dataDir];
+  return [
+    {
+      name: "init",
+      narration: "Create the primary's state directory, its age identity and the audit signing key.",
+      command: "connect-ops init",
+      expectExit: 0,
+      run: async (context) => (await import("../commands/init.js")).runInit(context, { recipient: [] }),
+    },
+    {
+      name: "connect",
+      narration: "Enable GitHub Connect: register the connection record, create the GitHub App, seal its key and first token.",
+      command: `connect-ops connect --cloud-url ${cloudUrl} --hostname ghes.demo.example --ghes-version 3.14.2 --license ${sandbox.license} --account enterprise:octo-demo`,
+      expectExit: 0,
+      run: async (context) =>
+        (await import("../commands/connect.js")).runConnectCommand(context, {
+          cloudUrl,
+          hostname: "ghes.demo.example",
+          ghesVersion: "3.14.2",
+          license: sandbox.license,
+          account: "enterprise:octo-demo",
+        }),
+    },
+    {
+      name: "token",
+      narration: "Ask for a token valid at least 10 minutes: the sealed one is reused, nothing is decrypted.",
+      command: "connect-ops token --min-ttl 10m",
+      expectExit: 0,
+      run: async (context) => (await import("../commands/token.js")).runTokenCommand(context, { minTtl: "10m" }),
+    },
+    {
+      name: "replicate",
+      narration: "Push the sealed credentials to the HA replica and both cluster nodes, atomically, and prove they converged.",
+      command: `connect-ops replicate --inventory ${sandbox.inventory}`,
+      expectExit: 0,
+      run: async (context) => (await import("../commands/replicate.js")).runReplicateCommand(context, { inventory: sandbox.inventory }),
+    },
+    {
+      name: "failover-check",
+      narration: "Check that the replica could take over: same generation and key, token valid beyond the margin.",
+      command: `connect-ops failover-check --inventory ${sandbox.inventory}`,
+      expectExit: 0,
+      run: async (context) =>
+        (await import("../commands/failover-check.js")).runFailoverCheckCommand(context, { inventory: sandbox.inventory, minTtl: "10m" }),
+    },
+    {
+      name: "backup include",
+      narration: "Seal the credentials into the newest backup snapshot, to the backup key (not the appliance's).",
+      command: `connect-ops backup include ${sandbox.currentSnapshot} --recipient ${backupRecipient}`,
+      expectExit: 0,
+      run: async (context) =>
+        (await import("../commands/backup-include.js")).runBackupIncludeCommand(context, sandbox.currentSnapshot, { recipient: [backupRecipient] }),
+    },
+    {
+      name: "disconnect",
+      narration: "Disconnect: delete the app and record on the cloud, prove the token is refused, destroy the vault, delete every node's copy, purge the snapshots.",
+      command: `connect-ops disconnect --inventory ${sandbox.inventory} --data-dir ${sandbox.dataDir} --purge-backups --yes`,
+      expectExit: 0,
+      run: async (context) =>
+        (await import("../commands/disconnect.js")).runDisconnectCommand(context, {
+          inventory: sandbox.inventory,
+          dataDir: [sandbox.dataDir],
+          purgeBackups: true,
+          yes: true,
+        }),
+    },
+    {
+      name: "verify-cleanup",
+      narration: "Audit independently that the credentials are gone everywhere, and sign the report.",
+      command: `connect-ops verify-cleanup --inventory ${sandbox.inventory} ${data.join(" ")} --report ${report}`,
+      expectExit: 0,
+      run: async (context) =>
+        (await import("../commands/verify-cleanup.js")).runVerifyCleanupCommand(context, {
+          inventory: sandbox.inventory,
+          dataDir: [sandbox.dataDir],
+          report,
+        }),
+    },
+    {
+      name: "verify-report",
+      narration: "Check the report's Ed25519 signature, as an auditor would (openssl works too).",
+      command: `connect-ops verify-report ${report}`,
+      expectExit: 0,
+      run: async (context) => (await import("../commands/verify-report.js")).runVerifyReportCommand(context, report, {}),
+    },
+  ];
+}
+
+/**
+ * Runs the whole lifecycle on the built-in default: the GitHub API simulator
+ * in-process, a primary, one replica and two cluster nodes as local
+ * directories, a backup-utils data dir. Each step is the real command's
+ * `run`, so the demo exercises exactly what operators run. Stops at the
+ * first step that does not exit as expected. Removes the sandbox unless
+ * `keep` (the report and signature are then left where it says).
+ */
+export async function runDemo(context: CommandContext, options: { keep: boolean; onStep?: (step: DemoStep, plan: { narration: string }) => void }): Promise<DemoTranscript> {
+  const started = context.io.now();
+  const { startGitHubSim } = await import("@connect-ops/github-sim");
+  const { generateAgeIdentity } = await import("@connect-ops/credential-vault");
+  const root = mkdtempSync(join(tmpdir(), "connect-ops-demo-"));
+  const sim = await startGitHubSim();
+  const steps: DemoStep[] = [];
+  try {
+    const backup = await generateAgeIdentity();
+    const sandbox = createDemoSandbox(root, backup.identity);
+    const stepContext: CommandContext = {
+      ...context,
+      globals: { ...context.globals, stateDir: sandbox.stateDir, configPath: undefined, json: false, progress: false },
+      io: { ...context.io, env: { ...context.io.env, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() }, stdinIsTTY: false },
+      resolvePath: (path) => path,
+    };
+    for (const plan of demoSteps(sandbox, sim.url, backup.recipient)) {
+      const stepStarted = context.io.now();
+      let result: CommandResult;
+      try {
+        result = await plan.run(stepContext);
+      } catch (error) {
+        const { errorJson, exitCodeFor, formatError } = await import("../errors.js");
+        result = { exitCode: exitCodeFor(error), json: errorJson(error), human: [formatError(error)] };
+      }
+      const step: DemoStep = {
+        name: plan.name,
+        narration: plan.narration,
+        command: plan.command,
+        exitCode: result.exitCode,
+        ok: result.exitCode === plan.expectExit,
+        durationMs: Math.round(context.io.now() - stepStarted),
+        result: result.json,
+        human: result.human,
+      };
+      steps.push(step);
+      options.onStep?.(step, plan);
+      if (!step.ok) break;
+    }
+    const report = join(sandbox.reportDir, "verify-cleanup.json");
+    const verdict = (steps.find((step) => step.name === "verify-cleanup")?.result as { verdict?: string } | undefined)?.verdict ?? null;
+    const ok = steps.length === demoSteps(sandbox, sim.url, backup.recipient).length && steps.every((step) => step.ok);
+    return {
+      ok,
+      sandbox: options.keep ? root : null,
+      report,
+      signature: `${report}.sig`,
+      verdict,
+      durationMs: Math.round(context.io.now() - started),
+      steps,
+    };
+  } finally {
+    await sim.close();
+    if (!options.keep) rmSync(root, { recursive: true, force: true });
+  }
+}
