@@ -98,6 +98,15 @@ describe("connect-ops backup (in-process)", () => {
     expectNoSecret(run.stdout, run.stderr, human.stdout, human.stderr);
   });
 
+  it("shows a byte counter on a terminal only, and clears it", async () => {
+    const { dir } = dataDir();
+    const tty = await runCli(["--state-dir", fresh("none"), "backup", "scan", dir, "--fingerprints", fingerprintsFile()], { isTTY: true });
+    expect(tty.stderr).toMatch(/scanning: [\d.]+ MB of [\d.]+ MB/);
+    expect(tty.stderr.endsWith("\r\x1b[2K")).toBe(true);
+    const quiet = await runCli(["--state-dir", fresh("none"), "--no-progress", "backup", "scan", dir, "--fingerprints", fingerprintsFile()], { isTTY: true });
+    expect(quiet.stderr).toBe("");
+  });
+
   it("redact leaves a clean re-scan; a second redact changes nothing", async () => {
     const { snapshot, dir } = dataDir();
     const fingerprints = fingerprintsFile();
