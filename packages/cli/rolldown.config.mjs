@@ -5,8 +5,10 @@
 import { rmSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
-// Start from an empty dist: chunk names carry hashes, and stale chunks must never ship.
-rmSync(new URL("./dist", import.meta.url), { recursive: true, force: true });
+// Where the bundle goes (test setup builds elsewhere, then swaps it in).
+const outDir = process.env.CONNECT_OPS_BUNDLE_DIR ?? "dist/bundle";
+// Start from an empty directory: chunk names carry hashes, and stale chunks must never ship.
+rmSync(new URL(`./${outDir}`, import.meta.url), { recursive: true, force: true });
 
 export default defineConfig({
   input: { main: "src/main.ts" },
@@ -17,7 +19,7 @@ export default defineConfig({
   // ssh2 loads optional native bindings with guarded require() calls; it stays a real dependency.
   external: [/^ssh2(\/|$)/, /^cpu-features/],
   output: {
-    dir: "dist/bundle",
+    dir: outDir,
     format: "esm",
     entryFileNames: "[name].mjs",
     chunkFileNames: "chunks/[name]-[hash].mjs",

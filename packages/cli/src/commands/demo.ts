@@ -25,9 +25,11 @@ export async function runDemoCommand(context: CommandContext, options: DemoOptio
     ? [
         "",
         `Verdict: ${transcript.verdict} — the credentials are gone from the primary, every node and every snapshot (${transcript.durationMs} ms in all).`,
+        `The signed audit report is ${transcript.report} (signature ${transcript.signature});`,
+        `  check it with: openssl pkeyutl -verify -pubin -inkey ${transcript.publicKey} -rawin -in ${transcript.report} -sigfile ${transcript.signature}`,
         transcript.sandbox === null
-          ? "The sandbox was removed; run `connect-ops demo --keep` to explore it, the signed report included."
-          : `Sandbox kept in ${transcript.sandbox}; the signed report is ${transcript.report} (signature ${transcript.signature}).`,
+          ? "The sandbox was removed; run `connect-ops demo --keep` to explore the state dirs, nodes and snapshots."
+          : `Sandbox kept in ${transcript.sandbox}.`,
       ]
     : ["", `The demo stopped at "${transcript.steps.at(-1)?.name}"; see the step's output above.`];
   return { exitCode: transcript.ok ? EXIT.ok : EXIT.internal, json: transcript, human };

@@ -29,7 +29,7 @@ const SNAPSHOTS = ["20261123T020000", "20261124T020000"] as const;
  * hard-linked repository file, plaintext settings, a gzip'd SQL dump and a
  * relative `current` link to the newest.
  */
-export function createDemoSandbox(root: string, backupIdentity: string): DemoSandbox {
+export function createDemoSandbox(root: string, backupIdentity: string, reportDir: string): DemoSandbox {
   const stateDir = join(root, "primary", "state");
   mkdirSync(join(root, "primary"), { recursive: true, mode: 0o700 });
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -59,7 +59,5 @@ export function createDemoSandbox(root: string, backupIdentity: string): DemoSan
 
   const backupIdentityFile = join(root, "backup-identity.txt");
   writeFileSync(backupIdentityFile, `${backupIdentity}\n`, { mode: 0o600 });
-  const reportDir = join(root, "audit");
-  mkdirSync(reportDir, { recursive: true, mode: 0o700 });
   return { root, stateDir, license, inventory, dataDir, currentSnapshot: join(dataDir, SNAPSHOTS[1]), backupIdentityFile, reportDir };
 }

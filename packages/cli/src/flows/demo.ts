@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandContext, CommandResult } from "../context.js";
@@ -20,6 +21,8 @@ export interface DemoTranscript {
   readonly sandbox: string | null;
   readonly report: string;
   readonly signature: string;
+  /** The audit signing public key; kept beside the report so the signature can be checked after the sandbox is gone. */
+  readonly publicKey: string;
   readonly verdict: string | null;
   readonly durationMs: number;
   readonly steps: readonly DemoStep[];
@@ -136,11 +139,14 @@ export async function runDemo(context: CommandContext, options: { keep: boolean;
   const { startGitHubSim } = await import("@connect-ops/github-sim");
   const { generateAgeIdentity } = await import("@connect-ops/credential-vault");
   const root = mkdtempSync(join(tmpdir(), "connect-ops-demo-"));
+  // The signed report outlives the sandbox: it is what the demo leaves behind to look at.
+  const reportDir = options.keep ? join(root, "audit") : mkdtempSync(join(tmpdir(), "connect-ops-demo-report-"));
+  mkdirSync(reportDir, { recursive: true, mode: 0o700 });
   const sim = await startGitHubSim();
   const steps: DemoStep[] = [];
   try {
     const backup = await generateAgeIdentity();
-    const sandbox = createDemoSandbox(root, backup.identity);
+    const sandbox = createDemoSandbox(root, backup.identity, reportDir);
     const stepContext: CommandContext = {
       ...context,
       globals: { ...context.globals, stateDir: sandbox.stateDir, configPath: undefined, json: false, progress: false },
@@ -171,6 +177,8 @@ export async function runDemo(context: CommandContext, options: { keep: boolean;
       if (!step.ok) break;
     }
     const report = join(sandbox.reportDir, "verify-cleanup.json");
+    const publicKey = join(sandbox.reportDir, "audit-signing.pub");
+    await copyFile(join(sandbox.stateDir, "audit-signing.pub"), publicKey).catch(() => undefined);
     const verdict = (steps.find((step) => step.name === "verify-cleanup")?.result as { verdict?: string } | undefined)?.verdict ?? null;
     const ok = steps.length === demoSteps(sandbox, sim.url, backup.recipient).length && steps.every((step) => step.ok);
     return {
@@ -178,6 +186,7 @@ export async function runDemo(context: CommandContext, options: { keep: boolean;
       sandbox: options.keep ? root : null,
       report,
       signature: `${report}.sig`,
+      publicKey,
       verdict,
       durationMs: Math.round(context.io.now() - started),
       steps,
