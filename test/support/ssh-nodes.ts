@@ -1,0 +1,98 @@
+import { NODE_IMAGE_TAG } from "@connect-ops/replication";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+
+const run = promisify(execFile);
+
+/** Where GHES keeps the Connect credentials; the image's `admin` owns it. */
+export const NODE_TARGET = "/data/user/common/github-connect";
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** One sshd node (the test-node image), its SSH port published on 127.0.0.1 only. */
+export interface SshNode {
+  readonly name: string;
+  readonly role: "replica" | "cluster";
+  readonly port: number;
+  /** Runs `script` in the node as `admin` and returns its output. */
+  exec(script: string): Promise<string>;
+}
+
+async function startNode(name: string, role: SshNode["role"], authorizedKey: string): Promise<SshNode & { container: StartedTestContainer }> {
+  const port = await freeLoopbackPort();
+  const builder = new GenericContainer(NODE_IMAGE_TAG)
+    .withEnvironment({ AUTHORIZED_KEY: authorizedKey })
+    .withExposedPorts({ container: 122, host: port })
+    .withWaitStrategy(Wait.forLogMessage(/Server listening on 0\.0\.0\.0 port 122/))
+    .withStartupTimeout(120_000);
+  // testcontainers binds every interface; tests talk to 127.0.0.1 only.
+  (builder as unknown as { hostConfig: { PortBindings: unknown } }).hostConfig.PortBindings = { "122/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] };
+  const container = await builder.start();
+  return {
+    name,
+    role,
+    port,
+    container,
+    exec: async (script) => {
+      const result = await container.exec(["sh", "-c", script], { user: "admin" });
+      if (result.exitCode !== 0) throw new Error(`exec in ${name} failed (${result.exitCode}): ${result.output}`);
+      return result.output;
+    },
+  };
+}
+
+/**
+ * A client key pair, an empty known_hosts file and one container per node,
+ * started two at a time; disposing stops every container and removes the dir.
+ */
+export async function startSshNodes(definitions: readonly { name: string; role: SshNode["role"] }[]): Promise<{
+  readonly dir: string;
+  readonly identityFile: string;
+  readonly knownHostsFile: string;
+  readonly nodes: readonly SshNode[];
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), "e2e-ssh-"));
+  const identityFile = join(dir, "id_ed25519");
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "connect-ops-e2e", "-f", identityFile]);
+  const knownHostsFile = join(dir, "known_hosts");
+  await writeFile(knownHostsFile, "", { mode: 0o600 });
+  const publicKey = (await readFile(`${identityFile}.pub`, "utf8")).trim();
+  const started: (SshNode & { container: StartedTestContainer })[] = [];
+  const dispose = async () => {
+    await Promise.all(started.map((node) => node.container.stop({ remove: true, timeout: 1 }).catch(() => undefined)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const queue = [...definitions];
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) started.push(await startNode(next.name, next.role, publicKey));
+    };
+    await Promise.all([worker(), worker()]);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  const nodes = definitions.map((definition) => started.find((node) => node.name === definition.name) as SshNode);
+  return { dir, identityFile, knownHostsFile, nodes, [Symbol.asyncDispose]: dispose };
+}
+
+/** The SHA256 fingerprints a node's sshd offers, as `ssh-keygen -l` prints them. */
+export async function hostKeyFingerprints(port: number): Promise<string[]> {
+  const { stdout } = await run("sh", ["-c", `ssh-keyscan -p ${port} 127.0.0.1 2>/dev/null | ssh-keygen -lf -`]);
+  return [...stdout.matchAll(/SHA256:[A-Za-z0-9+/]+/g)].map((match) => match[0]);
+}
