@@ -3,7 +3,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { connectOps, writeLicense } from "./support/cli.js";
+import { writeLicense, type CliRun } from "./support/cli.js";
+
+export type CliRunner = (argv: readonly string[], env?: Record<string, string | undefined>) => Promise<CliRun>;
 
 export interface Secrets {
   readonly pem: string;
@@ -23,11 +25,12 @@ export interface Appliance {
 }
 
 /** init → connect → replicate to local nodes; a data dir with two snapshots (the newer is `current`). */
-export async function connectedAppliance(sim: GitHubSim, dir: string, nodeNames: readonly string[]): Promise<Appliance> {
+export async function connectedAppliance(sim: GitHubSim, dir: string, nodeNames: readonly string[], connectOps: CliRunner): Promise<Appliance> {
   mkdirSync(dir, { recursive: true });
   const stateDir = join(dir, "state");
   const env = { CONNECT_OPS_STATE_DIR: stateDir, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
-  expect((await connectOps(["init"], env)).code).toBe(0);
+  const initialised = await connectOps(["init"], env);
+  expect(initialised.code, initialised.stderr).toBe(0);
   const license = writeLicense(dir);
   const connected = await connectOps(["connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"], env);
   expect(connected.code, connected.stderr).toBe(0);

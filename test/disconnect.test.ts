@@ -4,21 +4,27 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupRecipient, connectedAppliance, pemLine, plantInArchives, type Appliance } from "./disconnect-fixture.js";
-import { connectOps, scratchDir } from "./support/cli.js";
+import { scratchDir } from "./support/cli.js";
+import { snapshotCli } from "./support/cli-snapshot.js";
 import { expectNoLeak } from "./support/leaks.js";
 
 let sim: GitHubSim;
+let cli: Awaited<ReturnType<typeof snapshotCli>>;
 const scratch = scratchDir("e2e-disconnect");
+// A private copy of the built CLI: other suites rebuild packages/cli/dist while this one runs.
+const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
 beforeAll(async () => {
+  cli = await snapshotCli();
   sim = await startGitHubSim();
 });
 afterAll(async () => {
   await sim.close();
+  cli[Symbol.dispose]();
   scratch[Symbol.dispose]();
 });
 
 let counter = 0;
-const fresh = (nodes: readonly string[] = ["replica-1", "data-1", "data-2"]): Promise<Appliance> => connectedAppliance(sim, join(scratch.path, `a${counter++}`), nodes);
+const fresh = (nodes: readonly string[] = ["replica-1", "data-1", "data-2"]): Promise<Appliance> => connectedAppliance(sim, join(scratch.path, `a${counter++}`), nodes, connectOps);
 
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -142,5 +148,111 @@ describe("disconnect after a SIGKILL at each journal step", () => {
     expect(json.fingerprintSets).toHaveLength(1);
     expectNoLeak(filesUnder(app.stateDir), { pem: app.secrets.pem, token: app.secrets.token });
     expect((await verify(app)).code).toBe(0);
+  });
+});
+
+describe("verify-cleanup positive controls: a planted credential in each location class fails the audit", () => {
+  it("finds a plant in the state dir, a node dir, a plain file, a tar member, a gz stream, a nested archive, current and an older snapshot", async () => {
+    const app = await fresh(["replica-1"]);
+    expect((await disconnect(app, ["--purge-backups"])).code).toBe(0);
+    expect((await verify(app)).code).toBe(0);
+    const token = `token: ${app.secrets.token}\n`;
+    const line = `${pemLine(app.secrets.pem)}\n`;
+    const nested = (dir: string): void => {
+      const inner = join(dir, "inner");
+      execFileSync("mkdir", ["-p", inner]);
+      writeFileSync(join(inner, "key.txt"), line);
+      execFileSync("tar", ["-czf", join(dir, "inner.tar.gz"), "-C", inner, "key.txt"]);
+      execFileSync("tar", ["-cf", join(dir, "outer.tar"), "-C", dir, "inner.tar.gz"]);
+      rmSync(inner, { recursive: true });
+      rmSync(join(dir, "inner.tar.gz"));
+    };
+    const controls: Record<string, { plant: () => string[]; expect: RegExp }> = {
+      "primary state dir": { plant: () => [write(join(app.stateDir, "notes.txt"), token)], expect: /primary/ },
+      "node dir": { plant: () => [write(join(app.nodeDirs["replica-1"] as string, "debug.log"), line)], expect: /replica-1/ },
+      "plain snapshot file (current)": { plant: () => [write(join(app.current, "settings-extra.json"), JSON.stringify({ key: app.secrets.pem }))], expect: /20240102T000000/ },
+      "older snapshot": { plant: () => [write(join(app.older, "old.txt"), token)], expect: /20240101T000000/ },
+      "tar member and gz stream": {
+        plant: () => {
+          plantInArchives(app.current, token, "control");
+          return [join(app.current, "control-secrets.tar"), join(app.current, "control-dump.sql.gz")];
+        },
+        expect: /control-(secrets\.tar|dump\.sql\.gz)/,
+      },
+      "nested archive": {
+        plant: () => {
+          nested(app.older);
+          return [join(app.older, "outer.tar")];
+        },
+        expect: /outer\.tar/,
+      },
+    };
+    for (const [name, control] of Object.entries(controls)) {
+      const planted = control.plant();
+      const audit = await verify(app);
+      expect(audit.code, `${name}: ${audit.stderr}`).toBe(1);
+      const findings = JSON.parse(audit.stdout).findings as { location: string; path: string; member?: string }[];
+      expect(findings.some((finding) => control.expect.test(`${finding.location} ${finding.path}`)), name).toBe(true);
+      if (name === "nested archive") expect(findings.some((finding) => finding.member === "inner.tar.gz!key.txt"), name).toBe(true);
+      for (const path of planted) rmSync(path);
+      const again = await verify(app);
+      expect(again.code, `${name} removed: ${JSON.stringify(JSON.parse(again.stdout).findings ?? again.stdout)} ${JSON.stringify(JSON.parse(again.stdout).gaps ?? "")}`).toBe(0);
+    }
+  });
+});
+
+function write(path: string, content: string): string {
+  writeFileSync(path, content);
+  return path;
+}
+
+describe("disconnect and verify-report on bad input", () => {
+  it("refuses an unknown data dir before changing anything (exit 2)", async () => {
+    const app = await fresh(["replica-1"]);
+    const run = await connectOps(["disconnect", "--inventory", app.inventory, "--data-dir", join(app.dir, "no-such-dir"), "--yes"], app.env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/BACKUP_NOT_FOUND.*no-such-dir/);
+    expect(existsSync(join(app.stateDir, "journal", "disconnect.json"))).toBe(false);
+    expect(existsSync(join(app.stateDir, "vault", "credentials.age"))).toBe(true);
+  });
+
+  it("refuses without a terminal unless --yes (exit 2)", async () => {
+    const app = await fresh(["replica-1"]);
+    const run = await connectOps(["disconnect", "--inventory", app.inventory], app.env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/CLI_CONFIRMATION_REQUIRED.*--yes/);
+    expect(existsSync(join(app.stateDir, "vault", "credentials.age"))).toBe(true);
+  });
+
+  it("treats a node that never had credentials as absent, not as an error", async () => {
+    const app = await fresh(["replica-1"]);
+    const inventory = join(app.dir, "inventory-plus.json");
+    writeFileSync(inventory, JSON.stringify({ nodes: [{ name: "replica-1", role: "replica", transport: "local", path: "nodes/replica-1" }, { name: "never", role: "cluster", transport: "local", path: "nodes/never" }] }));
+    const run = await connectOps(["--json", "disconnect", "--inventory", inventory, "--yes"], app.env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).nodes.map((node: { name: string; status: string }) => [node.name, node.status])).toEqual([
+      ["replica-1", "deleted"],
+      ["never", "absent"],
+    ]);
+  });
+
+  it("verify-report: missing signature exits 2, a signature by another key exits 1", async () => {
+    const app = await fresh(["replica-1"]);
+    expect((await disconnect(app)).code).toBe(0);
+    const report = join(app.dir, "r.json");
+    expect((await verify(app, ["--report", report])).code).toBe(0);
+    const other = join(app.dir, "other");
+    execFileSync("mkdir", ["-p", other]);
+    expect((await connectOps(["init"], { CONNECT_OPS_STATE_DIR: join(other, "state") })).code).toBe(0);
+    const wrongKey = await connectOps(["verify-report", report, "--public-key", join(other, "state", "audit-signing.pub")], app.env);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toMatch(/INVALID/);
+    writeFileSync(`${report}.sig`, Buffer.alloc(64));
+    expect((await connectOps(["verify-report", report], app.env)).code).toBe(1);
+    rmSync(`${report}.sig`);
+    const missing = await connectOps(["verify-report", report], app.env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/signature/);
+    expect((await connectOps(["verify-report", join(app.dir, "nope.json")], app.env)).code).toBe(2);
   });
 });
