@@ -2,7 +2,7 @@ import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { ageRecipientSchema } from "@connect-ops/connection-core";
-import { atomicWriteFile } from "./atomic-write.js";
+import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
 import { CONNECT_DIR } from "./redact-snapshot.js";

@@ -3,7 +3,8 @@ import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } fr
 import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import { atomicWriteFile, replaceWith } from "./atomic-write.js";
+import { atomicWriteFile } from "@connect-ops/credential-vault";
+import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
 import { rewriteFile, type RewriteContext } from "./redact-file.js";

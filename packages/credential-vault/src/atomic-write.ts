@@ -55,6 +55,8 @@ export async function atomicWriteFile(path: string, bytes: Uint8Array, options: 
     created = true;
     try {
       await step("temp-created", temp);
+      // open() applied the umask; the caller's mode is what the file must carry (a redacted 0644 stays 0644).
+      await handle.chmod(options.mode ?? 0o600);
       await handle.writeFile(bytes);
       await step("temp-written", temp);
       await handle.sync();
