@@ -1,0 +1,46 @@
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { digestLines, verdictOf } from "./audit-report.js";
+import { signReportBytes, verifyReportBytes } from "./audit-report-sign.js";
+
+const keys = () => {
+  const pair = generateKeyPairSync("ed25519");
+  return { privatePem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(), publicPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString() };
+};
+
+describe("verdictOf", () => {
+  it("is residue when anything was found, even with gaps", () => expect(verdictOf([{}], [{}])).toBe("residue"));
+  it("is inconclusive, never clean, when something could not be checked", () => expect(verdictOf([], [{}])).toBe("inconclusive"));
+  it("is clean only with no findings and no gaps", () => expect(verdictOf([], [])).toBe("clean"));
+});
+
+describe("digestLines", () => {
+  it("does not depend on listing order", () => expect(digestLines(["b\t2", "a\t1"])).toBe(digestLines(["a\t1", "b\t2"])));
+  it("changes when a size changes", () => expect(digestLines(["a\t1"])).not.toBe(digestLines(["a\t2"])));
+});
+
+describe("report signatures", () => {
+  it("signs with a raw 64-byte Ed25519 signature that verifies", () => {
+    const { privatePem, publicPem } = keys();
+    const bytes = Buffer.from('{"verdict":"clean"}\n');
+    const signature = signReportBytes(bytes, privatePem);
+    expect(signature).toHaveLength(64);
+    expect(verifyReportBytes(bytes, signature, publicPem)).toBe("valid");
+  });
+
+  it("refuses a one-byte change, another key, and a truncated signature", () => {
+    const { privatePem, publicPem } = keys();
+    const bytes = Buffer.from('{"verdict":"clean"}\n');
+    const signature = signReportBytes(bytes, privatePem);
+    const changed = Buffer.from(bytes);
+    changed[3] = 0x41;
+    expect(verifyReportBytes(changed, signature, publicPem)).toBe("invalid");
+    expect(verifyReportBytes(bytes, signature, keys().publicPem)).toBe("invalid");
+    expect(verifyReportBytes(bytes, signature.subarray(0, 63), publicPem)).toBe("invalid");
+  });
+
+  it("calls a non-Ed25519 public key invalid rather than trusting it", () => {
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    expect(verifyReportBytes(Buffer.from("x"), Buffer.alloc(64), rsa)).toBe("invalid");
+  });
+});
