@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
 import { registerBackup } from "./backup.js";
+import { registerCompletion } from "./completion.js";
 import { registerConnect } from "./connect.js";
 import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
@@ -25,4 +26,5 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerVerifyCleanup,
   registerVerifyReport,
   registerDemo,
+  registerCompletion,
 ];
