@@ -17,6 +17,8 @@ export default defineConfig({
     retry: 0,
     fileParallelism: false,
     globalSetup: ["./support/global-setup.ts"],
+    // Leak canary (issue 8): after each test, scans output, child argv and scratch files for issued secrets.
+    setupFiles: ["./support/canary.ts"],
     reporters: ["default", ["json", { outputFile: "../test-results/e2e.json" }]],
   },
 });

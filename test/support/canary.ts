@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { transcript } from "./cli.js";
 import { leakForms } from "./leaks.js";
+import { recordReliability } from "./reliability-table.js";
 
 // The leak canary of issue 8. Every secret a run issues (App private keys,
 // installation tokens) is registered — by tests through `registerSecret`, and
@@ -20,6 +21,7 @@ const watchedDirs = new Set<string>();
 const childArgv = new Map<string, string>();
 const decrypted = new Map<string, string>();
 let fileStartedAt = Date.now();
+const stats = { checks: 0, placesScanned: 0, leaks: 0 };
 
 /** Adds a secret the canary must never find outside a sealed file. */
 export function registerSecret(name: string, value: string): void {
@@ -189,8 +191,11 @@ export function checkForLeaks(extraDirs: readonly string[] = []): void {
   });
   for (const [pid, argv] of childArgv) places[`/proc/${pid}/cmdline`] = argv;
   for (const dir of dirs) Object.assign(places, scannablePlaces(dir));
+  stats.checks++;
+  stats.placesScanned += Object.keys(places).length;
   const hits = findLeaks(places);
   if (hits.length > 0) {
+    stats.leaks += hits.length;
     const lines = hits.slice(0, 10).map((hit) => `${hit.secret} in ${hit.place} (form of ${hit.formLength} chars)`);
     throw new Error(`leak canary: ${hits.length} leak(s) of issued credentials\n${lines.join("\n")}`);
   }
@@ -214,6 +219,15 @@ export function installLeakCanary(): void {
   });
   afterAll(() => {
     if (sampler !== undefined) clearInterval(sampler);
+    const file = basename(expect.getState().testPath ?? "unknown");
+    recordReliability({
+      area: "leak canary",
+      subject: file,
+      cases: stats.placesScanned,
+      failures: stats.leaks,
+      invariants: ["no issued secret (raw, base64, JSON-escaped, PEM line) in stdout/stderr, child argv, scratch files"],
+      note: `${secrets.size} issued secrets watched over ${stats.checks} checks`,
+    });
   });
 }
 

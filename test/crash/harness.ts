@@ -1,0 +1,131 @@
+import { CredentialVault, readIdentityFile } from "@connect-ops/credential-vault";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { transcript, type CliRun } from "../support/cli.js";
+import { RELIABILITY_TIER } from "../support/reliability-table.js";
+
+// The crash harness of issue 8: runs the real CLI as a child, SIGKILLs it at
+// a named checkpoint (CONNECT_OPS_FAULT_CRASH_AT) or after a seeded random
+// delay, and gives the invariant checks the pieces they need.
+
+/** Iterations per command: RELIABILITY_CRASH_ITERATIONS, else 200 (heavy) or the CI default. */
+export function crashIterations(ciDefault: number): number {
+  const given = Number(process.env.RELIABILITY_CRASH_ITERATIONS);
+  if (Number.isInteger(given) && given > 0) return given;
+  return RELIABILITY_TIER === "heavy" ? 200 : ciDefault;
+}
+
+export interface KilledRun extends CliRun {
+  /** Whether our SIGKILL (not the process's own exit or crash hook) ended it. */
+  readonly killedByHarness: boolean;
+  readonly durationMs: number;
+}
+
+/** A hang guard only: no command of the suite takes this long on a loaded 2-core box. */
+const HANG_GUARD_MS = 120_000;
+
+/**
+ * Runs `node bin ...argv`; with `killAfterMs`, sends SIGKILL after that delay
+ * (a real timer: the randomized kill delay is the one sleep the suite allows).
+ * The run lands in `transcript` for the leak canary, its /proc argv too.
+ */
+export function runCli(bin: string, argv: readonly string[], env: Record<string, string | undefined>, killAfterMs?: number): Promise<KilledRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [bin, ...argv], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let killedByHarness = false;
+    let procArgv = "";
+    try {
+      procArgv = readFileSync(`/proc/${child.pid}/cmdline`, "latin1").split("\0").join(" ");
+    } catch {
+      // exited already
+    }
+    const killer = killAfterMs === undefined ? undefined : setTimeout(() => (killedByHarness = child.kill("SIGKILL")), killAfterMs);
+    const guard = setTimeout(() => child.kill("SIGKILL"), HANG_GUARD_MS);
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(killer);
+      clearTimeout(guard);
+      const durationMs = performance.now() - started;
+      if (durationMs >= HANG_GUARD_MS) return reject(new Error(`connect-ops ${argv.join(" ")} hung for ${HANG_GUARD_MS} ms`));
+      const run = { code, signal, stdout, stderr, argv: [...argv, ...(procArgv === "" ? [] : ["# /proc argv:", procArgv])], killedByHarness, durationMs };
+      transcript.push(run);
+      resolve(run);
+    });
+  });
+}
+
+/** Runs `iterations` bodies on `lanes` concurrent lanes (each lane sequential, so a lane can own a simulator). */
+export async function runLanes(iterations: number, lanes: number, body: (iteration: number, lane: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      for (let iteration = next++; iteration < iterations; iteration = next++) await body(iteration, lane);
+    }),
+  );
+}
+
+/** Names an interrupted write could leave: vault/journal temps, `.pending`, node temps, redaction's staged links and work dirs. */
+const TEMP_PATTERNS = [/\.tmp-[0-9a-f]{12}$/, /\.pending$/, /^\.connect-ops-.*\.tmp$/, /\.[0-9a-f]{12}\.new$/];
+
+/** Every leftover temp file under `root` (relative paths). */
+export function tempFilesUnder(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, prefix: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory() && /^\.connect-ops-/.test(entry.name)) found.push(`${rel}/`);
+      else if (entry.isDirectory()) walk(join(dir, entry.name), rel);
+      else if (TEMP_PATTERNS.some((pattern) => pattern.test(entry.name))) found.push(rel);
+    }
+  };
+  walk(root, "");
+  return found;
+}
+
+/** The state dir's vault as a reader sees it: its generation (null when empty), after opening the sealed file with the appliance identity. */
+export async function openedGeneration(stateDir: string): Promise<{ generation: number | null; token?: string; pem?: string }> {
+  const vault = new CredentialVault(join(stateDir, "vault"));
+  const meta = await vault.readMeta();
+  if (meta === undefined) return { generation: null };
+  const identities = await readIdentityFile(join(stateDir, "age-identity.txt"));
+  const { bundle } = await vault.open(identities);
+  return { generation: meta.generation, pem: bundle.app.privateKeyPem, ...(bundle.token === undefined ? {} : { token: bundle.token.value }) };
+}
+
+/** Tally for one command's crash run, written to the reliability table. */
+export class CrashTally {
+  iterations = 0;
+  killedMidRun = 0;
+  finishedBeforeKill = 0;
+  injectedPoints = 0;
+  failures = 0;
+  readonly failureNotes: string[] = [];
+
+  /** Counts the kill, runs the checks; a failed check is counted, then rethrown. */
+  async check(iteration: number, seed: number, kill: KilledRun, checks: () => Promise<void>): Promise<void> {
+    this.iterations++;
+    if (kill.signal === "SIGKILL" && !kill.killedByHarness) this.injectedPoints++;
+    else if (kill.killedByHarness) this.killedMidRun++;
+    else this.finishedBeforeKill++;
+    try {
+      await checks();
+    } catch (error) {
+      this.failures++;
+      const note = `iteration ${iteration} (seed ${seed}): ${(error as Error).message.split("\n")[0]}`;
+      this.failureNotes.push(note);
+      throw new Error(note, { cause: error });
+    }
+  }
+}
