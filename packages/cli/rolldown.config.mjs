@@ -24,6 +24,18 @@ export default defineConfig({
     entryFileNames: "[name].mjs",
     chunkFileNames: "chunks/[name]-[hash].mjs",
     sourcemap: true,
+    // The modules a token cache hit and `status --offline` run get a chunk of their
+    // own, so those commands never load the zod schemas that share their packages.
+    codeSplitting: {
+      // Only the named modules: pulling in their dependencies would drag the package indexes (and zod) along.
+      includeDependenciesRecursively: false,
+      groups: [
+        {
+          name: "hot-path",
+          test: /packages[\\/](connection-core[\\/]src[\\/](errors|validate|token-rules)|credential-vault[\\/]src[\\/](vault|safe-dir|meta-shape|layout|errors|lock|atomic-write|sha256|age-seal))\.ts$/,
+        },
+      ],
+    },
     minify: true,
   },
 });

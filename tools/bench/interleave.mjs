@@ -13,9 +13,9 @@ export function interleave(candidates, { rounds = 30, warmup = 3 } = {}) {
     const order = candidates.map((_, index) => candidates[(index + round) % candidates.length]);
     for (const candidate of order) {
       const started = process.hrtime.bigint();
-      const result = spawnSync(candidate.command, candidate.args, { stdio: "ignore", env: { ...process.env, ...candidate.env } });
+      const result = spawnSync(candidate.command, candidate.args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...candidate.env } });
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-      if (result.status !== 0) throw new Error(`${candidate.name} exited ${result.status}`);
+      if (result.status !== 0) throw new Error(`${candidate.name} exited ${result.status}: ${result.stderr}`);
       if (round >= warmup) samples[candidate.name].push(elapsed);
     }
   }

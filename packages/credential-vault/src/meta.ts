@@ -1,11 +1,7 @@
 import { ageRecipientSchema, connectionRecordSchema, residueFingerprintsSchema } from "@connect-ops/connection-core";
 import * as z from "zod";
 
-/** File names inside a vault directory, on the primary and on every node. */
-export const VAULT_FILES = {
-  sealed: "credentials.age",
-  meta: "meta.json",
-} as const;
+export { VAULT_FILES } from "./layout.js";
 
 /**
  * `vault/meta.json`: everything about the sealed credentials that is not

@@ -5,17 +5,9 @@ import { join } from "node:path";
 import { generateAgeIdentity, recipientOf } from "./age-seal.js";
 import { atomicWriteFile } from "./atomic-write.js";
 import { VaultError } from "./errors.js";
+import { STATE_FILES } from "./layout.js";
 import { ensureSafeDirectory } from "./safe-dir.js";
 
-/** What lives in a state dir (docs/vault.md). */
-export const STATE_FILES = {
-  identity: "age-identity.txt",
-  auditSigningKey: "audit-signing.key",
-  auditSigningPublicKey: "audit-signing.pub",
-  config: "config.json",
-  vault: "vault",
-  journal: "journal",
-} as const;
 
 export interface InitResult {
   readonly stateDir: string;

@@ -5,10 +5,12 @@ import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "nod
 import { join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
 import { atomicWriteFile, isTempName, syncDirectory, type StepHook } from "./atomic-write.js";
-import { credentialsBundleSchema, type CredentialsBundle } from "./bundle.js";
+import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
-import { VAULT_FILES, vaultMetaSchema, type VaultMeta } from "./meta.js";
+import { VAULT_FILES } from "./layout.js";
+import type { VaultMeta } from "./meta.js";
+import { looksLikeVaultMeta } from "./meta-shape.js";
 import { sha256Hex } from "./sha256.js";
 
 const PENDING = ".pending";
@@ -108,7 +110,7 @@ export class CredentialVault {
    * `VAULT_IDENTITY_MISMATCH` (naming the recipients) for a wrong identity.
    */
   async open(identities: readonly string[]): Promise<{ meta: VaultMeta; bundle: CredentialsBundle }> {
-    const meta = await this.readMeta();
+    const meta = await this.#strict(await this.readMeta());
     if (meta === undefined) {
       throw new VaultError("VAULT_EMPTY", `no credentials are sealed in ${this.dir}`, {
         category: "input",
@@ -120,6 +122,7 @@ export class CredentialVault {
     const sealed = await readFile(sealedPath);
     if (sha256Hex(sealed) !== meta.sealedSha256) await this.verifySealedFile(meta);
     const plaintext = await openSealedBytes(sealed, identities, meta.recipients, this.sealedPath);
+    const { credentialsBundleSchema } = await import("./bundle.js");
     const bundle = parseInput(credentialsBundleSchema, parseJsonText(Buffer.from(plaintext).toString("utf8"), "sealed bundle"), "sealed bundle");
     plaintext.fill(0);
     return { meta, bundle };
@@ -131,7 +134,7 @@ export class CredentialVault {
    * process committed since `expectedGeneration` was read.
    */
   async commit(_lock: HeldLock, input: CommitInput): Promise<VaultMeta> {
-    const current = await this.readMeta();
+    const current = await this.#strict(await this.readMeta());
     const currentGeneration = current?.generation ?? null;
     if (currentGeneration !== input.expectedGeneration) {
       throw new VaultError(
@@ -228,6 +231,13 @@ export class CredentialVault {
     await syncDirectory(this.dir);
   }
 
+  /** The full schema check that every decrypting or writing path applies (readMeta's quick check is for hot paths). */
+  async #strict(meta: VaultMeta | undefined): Promise<VaultMeta | undefined> {
+    if (meta === undefined) return undefined;
+    const { vaultMetaSchema } = await import("./meta.js");
+    return parseInput(vaultMetaSchema, meta, this.metaPath, "restore the vault from a replica or a backup");
+  }
+
   async #readMetaFile(path: string): Promise<VaultMeta | undefined> {
     let text: string;
     try {
@@ -236,7 +246,11 @@ export class CredentialVault {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    return parseInput(vaultMetaSchema, parseJsonText(text, path), path, "restore the vault from a replica or a backup");
+    const value = parseJsonText(text, path);
+    if (looksLikeVaultMeta(value)) return value;
+    // Only a malformed file pays for the full schema, which also writes the message.
+    const { vaultMetaSchema } = await import("./meta.js");
+    return parseInput(vaultMetaSchema, value, path, "restore the vault from a replica or a backup");
   }
 
   async #sealedDigest(path: string): Promise<string | undefined> {

@@ -9,9 +9,9 @@ export interface TokenOptions {
 }
 
 export async function runTokenCommand(context: CommandContext, options: TokenOptions): Promise<CommandResult> {
-  const { parseDuration } = await import("@connect-ops/connection-core");
+  // Both from the flow module: its static imports keep a cache hit free of zod and octokit.
+  const { ensureFreshToken, parseDuration } = await import("../flows/token.js");
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const { ensureFreshToken } = await import("../flows/token.js");
   const result = await ensureFreshToken(context, { minTtlMs, force: options.force === true, verify: options.verify === true });
   return {
     exitCode: EXIT.ok,

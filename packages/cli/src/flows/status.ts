@@ -1,4 +1,5 @@
-import type { VaultMeta } from "@connect-ops/credential-vault";
+import { CredentialVault, STATE_FILES, ensureSafeDirectory, type VaultMeta } from "@connect-ops/credential-vault";
+import { join } from "node:path";
 import type { CommandContext } from "../context.js";
 import { cloudAdminToken, cloudClient, openAppliance } from "./appliance.js";
 import type { TopologyFlags } from "./inventory.js";
@@ -35,8 +36,7 @@ export interface StatusRequest {
 export async function readStatus(context: CommandContext, options: StatusRequest): Promise<StatusReport> {
   // Bad topology flags or files fail before the cloud or any node is contacted.
   const topology = options.topology === undefined ? undefined : await (await import("./inventory.js")).loadTopology(context, options.topology);
-  const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
-  const { join } = await import("node:path");
+  // Static, named imports: this module is loaded lazily, and an offline status must not load zod or age.
   await ensureSafeDirectory(context.globals.stateDir);
   const vault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
   const meta = await vault.readMeta();

@@ -1,3 +1,8 @@
+import { tokenNeedsRefresh } from "@connect-ops/connection-core";
+
+export { parseDuration } from "@connect-ops/connection-core";
+import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
+import { join } from "node:path";
 import type { CommandContext } from "../context.js";
 import { cloudClient, crashHook, openAppliance, requireConnected } from "./appliance.js";
 
@@ -23,9 +28,8 @@ export interface TokenResult {
  * once), opens the bundle, mints, and commits the next generation.
  */
 export async function ensureFreshToken(context: CommandContext, request: TokenRequest): Promise<TokenResult> {
-  const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
-  const { tokenNeedsRefresh } = await import("@connect-ops/connection-core");
-  const { join } = await import("node:path");
+  // Static, named imports above: this module is itself loaded lazily, and the bundler keeps only
+  // these members, so a cache hit never loads zod, age or octokit.
   await ensureSafeDirectory(context.globals.stateDir);
   const fastVault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
   const seen = requireConnected(await fastVault.readMeta(), context.globals.stateDir);
@@ -37,12 +41,12 @@ export async function ensureFreshToken(context: CommandContext, request: TokenRe
   }
 
   const appliance = await openAppliance(context);
-  const vaultLib = await import("@connect-ops/credential-vault");
+  const { commitToken, cachedTokenOf } = await import("@connect-ops/credential-vault");
   const lock = await appliance.vault.lock();
   try {
     const opened = await appliance.vault.open(appliance.state.identities);
     const client = await cloudClient(context, opened.bundle.cloudUrl);
-    const cached = vaultLib.cachedTokenOf(opened.bundle);
+    const cached = cachedTokenOf(opened.bundle);
     let discardedRefused = false;
     if (cached !== undefined && fresh(cached.expiresAt)) {
       // Someone else minted after we looked (a concurrent run): use theirs.
@@ -58,7 +62,7 @@ export async function ensureFreshToken(context: CommandContext, request: TokenRe
       installationId,
     );
     crashHook(context)("token-minted");
-    const meta = await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
+    const meta = await commitToken(appliance.vault, lock, opened, appliance.recipients, {
       installationId,
       token: minted.token,
       expiresAt: minted.expiresAt,

@@ -1,0 +1,15 @@
+/** File names inside a vault directory, on the primary and on every node. */
+export const VAULT_FILES = {
+  sealed: "credentials.age",
+  meta: "meta.json",
+} as const;
+
+/** What lives in a state dir (docs/vault.md). */
+export const STATE_FILES = {
+  identity: "age-identity.txt",
+  auditSigningKey: "audit-signing.key",
+  auditSigningPublicKey: "audit-signing.pub",
+  config: "config.json",
+  vault: "vault",
+  journal: "journal",
+} as const;
