@@ -60,14 +60,36 @@ export function runCli(bin: string, argv: readonly string[], env: Record<string,
   });
 }
 
-/** Runs `iterations` bodies on `lanes` concurrent lanes (each lane sequential, so a lane can own a simulator). */
+/**
+ * Runs `iterations` bodies on `lanes` concurrent lanes (each lane sequential,
+ * so a lane can own a simulator). After the first failure no lane starts
+ * another iteration, and all lanes settle before the failure is rethrown, so
+ * nothing keeps running into the next test.
+ */
 export async function runLanes(iterations: number, lanes: number, body: (iteration: number, lane: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(
+  let failed = false;
+  const results = await Promise.allSettled(
     Array.from({ length: lanes }, async (_, lane) => {
-      for (let iteration = next++; iteration < iterations; iteration = next++) await body(iteration, lane);
+      for (let iteration = next++; iteration < iterations && !failed; iteration = next++) {
+        try {
+          await body(iteration, lane);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
     }),
   );
+  const rejected = results.find((result) => result.status === "rejected");
+  if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
+}
+
+/** Polls until the simulator has answered every request it received (a killed client's request still runs to its end there). */
+export async function simIdle(sim: { counters(): { requests: number }; requests(): readonly unknown[] }): Promise<void> {
+  for (let waited = 0; sim.counters().requests > sim.requests().length && waited < 30_000; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Names an interrupted write could leave: vault/journal temps, `.pending`, node temps, redaction's staged links and work dirs. */
