@@ -6,6 +6,8 @@ import { EXIT } from "../exit-codes.js";
 type ValueKind = "none" | "file" | "dir" | "text" | `choices:${string}`;
 
 interface CompletionFlag {
+  /** As declared, e.g. `--state-dir <dir>`, `-V, --version`. */
+  readonly spec: string;
   readonly names: readonly string[];
   readonly description: string;
   readonly value: ValueKind;
@@ -18,6 +20,8 @@ export interface CompletionNode {
   readonly path: string;
   readonly subcommands: ReadonlyArray<{ readonly name: string; readonly description: string }>;
   readonly flags: readonly CompletionFlag[];
+  /** Its positional arguments as declared (`<snapshot>`, `[command]`). */
+  readonly arguments: readonly string[];
   /** What its positional arguments complete to: files (paths), fixed choices, or nothing. */
   readonly positional: "none" | "file" | `choices:${string}`;
 }
@@ -42,6 +46,7 @@ export function completionNodes(program: Command): CompletionNode[] {
   const help = program.createHelp();
   const flagsOf = (command: Command): CompletionFlag[] =>
     help.visibleOptions(command).map((option) => ({
+      spec: option.flags,
       names: [option.long, option.short].filter((name): name is string => name !== undefined),
       description: option.description,
       value: valueKind(option),
@@ -59,6 +64,10 @@ export function completionNodes(program: Command): CompletionNode[] {
       path,
       subcommands,
       flags: [...own, ...(command === program ? rootFlags : inheritedFlags)],
+      arguments: command.registeredArguments.map((argument) => {
+        const name = `${argument.name()}${argument.variadic ? "..." : ""}`;
+        return argument.required ? `<${name}>` : `[${name}]`;
+      }),
       positional: command.registeredArguments.length === 0 ? "none" : choices === undefined ? "file" : `choices:${choices.join(" ")}`,
     });
     const join = (name: string) => (path === "" ? name : `${path} ${name}`);
@@ -66,7 +75,7 @@ export function completionNodes(program: Command): CompletionNode[] {
     // commander's implicit `help [command]` is not in `commands`: it completes its siblings' names.
     if (subcommands.some((sub) => sub.name === "help") && !command.commands.some((sub) => sub.name() === "help")) {
       const siblings = subcommands.filter((sub) => sub.name !== "help").map((sub) => sub.name);
-      nodes.push({ path: join("help"), subcommands: [], flags: inheritedFlags, positional: `choices:${siblings.join(" ")}` });
+      nodes.push({ path: join("help"), subcommands: [], flags: inheritedFlags, arguments: ["[command]"], positional: `choices:${siblings.join(" ")}` });
     }
   };
   visit(program, "");
@@ -202,11 +211,16 @@ export function zshCompletion(nodes: readonly CompletionNode[]): string {
   ].join("\n");
 }
 
-/** `connect-ops completion bash|zsh`: the script on stdout (with `--json`, `{shell, script}`). */
+/**
+ * `connect-ops completion bash|zsh`: the script on stdout. With `--json`,
+ * `{shell, script, commands}`: `commands` is the grammar the script was made
+ * from (every command path, its flags, value kinds and arguments), for other
+ * shells and for the docs test that parses every documented command line.
+ */
 export async function runCompletionCommand(program: Command, shell: "bash" | "zsh"): Promise<CommandResult> {
   const nodes = completionNodes(program);
   const script = shell === "bash" ? bashCompletion(nodes) : zshCompletion(nodes);
-  return { exitCode: EXIT.ok, json: { shell, script }, human: [script.trimEnd()] };
+  return { exitCode: EXIT.ok, json: { shell, script, commands: nodes }, human: [script.trimEnd()] };
 }
 
 export function registerCompletion(program: Command, run: CommandRunner): void {

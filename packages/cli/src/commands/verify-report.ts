@@ -23,6 +23,6 @@ export function registerVerifyReport(program: Command, run: CommandRunner): void
     .argument("<file>", "a report written by verify-cleanup --report (its signature is FILE.sig)")
     .description("check the Ed25519 signature of an audit report; exit 0 valid, 1 invalid, 2 missing signature or unreadable")
     .option("--public-key <file>", "the signer's public key (default <state-dir>/audit-signing.pub)")
-    .addHelpText("after", "\nSame check with OpenSSL alone:\n  openssl pkeyutl -verify -pubin -inkey audit-signing.pub -rawin -in FILE -sigfile FILE.sig")
+    .addHelpText("after", "\nExample (as the auditor, with the public key received out of band):\n  connect-ops verify-report audit.json --public-key audit-signing.pub\n\nSame check with OpenSSL alone:\n  openssl pkeyutl -verify -pubin -inkey audit-signing.pub -rawin -in FILE -sigfile FILE.sig")
     .action((file: string, options: VerifyReportOptions) => run((context) => runVerifyReportCommand(context, file, options)));
 }
