@@ -49,9 +49,11 @@ interface LockOwner {
 }
 
 async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+  let created = false;
   try {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     const handle = await open(path, flags, 0o600);
+    created = true;
     try {
       await handle.writeFile(JSON.stringify(owner));
       await handle.sync();
@@ -60,8 +62,18 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     }
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && !created) return false;
+    // A half-written lock (ENOSPC) would look held by nobody: remove it, and say what failed
+    // (ENOSPC, EACCES) as a typed error instead of a bare errno (issue 8, fs hostility).
+    if (created) await unlink(path).catch(() => undefined);
+    if (code === undefined) throw error;
+    throw new VaultError("VAULT_WRITE_FAILED", `could not take the vault lock ${path} (${code})`, {
+      category: "incomplete",
+      hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the state dir and run the command again as its owner",
+      context: { path, errno: code },
+      cause: error,
+    });
   }
 }
 
