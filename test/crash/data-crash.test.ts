@@ -33,6 +33,7 @@ let originalCurrent: Record<string, string> = {};
 let originalOlder: Record<string, string> = {};
 
 beforeAll(async () => {
+  // eslint-disable-next-line no-console -- the seed is printed so a failing run can be replayed (issue 8)
   console.log(`crash harness (data): seed ${seed} — replay with RELIABILITY_SEED=${seed}`);
   cli = await snapshotCli();
   sim = await startGitHubSim();
