@@ -1,6 +1,6 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
@@ -138,6 +138,20 @@ describe("connect resumes after a crash", () => {
       if (point === "app-created") expect(JSON.parse(resumed.stdout).orphansDeleted).toBe(1);
     },
   );
+});
+
+describe("connect leaves no orphan record", () => {
+  it("adopts the record when it died after the cloud created it but before the journal said so", async () => {
+    const appliance = await freshAppliance();
+    const recordsBefore = sim.counters().records;
+    const crashed = await connectOps(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
+    expect(crashed.signal).toBe("SIGKILL");
+    // As if the process had died one instant earlier: the cloud holds the record, the journal does not.
+    rmSync(join(appliance.stateDir, "journal", "connect.json"));
+    const resumed = await connectOps(["--json", ...appliance.connectArgs], appliance.env);
+    expect(resumed.code).toBe(0);
+    expect(sim.counters().records).toBe(recordsBefore + 1);
+  });
 });
 
 describe("connect and token refuse bad input", () => {

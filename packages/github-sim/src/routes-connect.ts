@@ -36,6 +36,20 @@ function createRecord(context: SimContext, body: unknown): SimResponse {
   if (type !== "organization" && type !== "enterprise") return validationFailed("ConnectionRecord", "account.type", "invalid");
   if (!login) return validationFailed("ConnectionRecord", "account.login", "missing_field");
   const nowMs = context.nowMs();
+  // Registering is idempotent while no app exists yet: a client that died after
+  // the record was created but before it wrote the id down gets the same record
+  // back (200, with a fresh manifest code) instead of leaving an orphan behind.
+  const pending = [...context.state.records.values()].find(
+    (existing) =>
+      existing.appId === undefined &&
+      existing.hostname === stringField(body, "hostname") &&
+      existing.licenseHash === stringField(body, "license_hash") &&
+      existing.account.type === type &&
+      existing.account.login === login,
+  );
+  if (pending !== undefined) {
+    return { status: 200, body: { ...recordJson(pending, undefined), ...manifestCodeJson(context, pending, nowMs) } };
+  }
   const record = context.state.createRecord(
     {
       hostname: stringField(body, "hostname") as string,

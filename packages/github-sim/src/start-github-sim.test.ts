@@ -116,6 +116,21 @@ describe("startGitHubSim", () => {
     expect((await api(sim.url, "DELETE", `/connect/records/${id}`, { auth: admin })).status).toBe(404);
   });
 
+  it("returns the same record (200, a fresh manifest code) when one is registered again before its app exists", async () => {
+    const admin = `Bearer ${sim.createAdminToken()}`;
+    const first = await api(sim.url, "POST", "/connect/records", { auth: admin, body: LICENSE_RECORD });
+    const again = await api(sim.url, "POST", "/connect/records", { auth: admin, body: LICENSE_RECORD });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body["id"]).toBe(first.body["id"]);
+    expect(again.body["manifest_code"]).not.toBe(first.body["manifest_code"]);
+    expect(sim.counters()).toMatchObject({ recordsCreated: 1, records: 1 });
+    const converted = await api(sim.url, "POST", `/app-manifests/${String(again.body["manifest_code"])}/conversions`);
+    expect(converted.status).toBe(201);
+    const afterApp = await api(sim.url, "POST", "/connect/records", { auth: admin, body: LICENSE_RECORD });
+    expect(afterApp.status).toBe(201);
+    expect(afterApp.body["id"]).not.toBe(first.body["id"]);
+  });
+
   it("validates record bodies with GitHub's 422 shape and pins the admin token when asked", async () => {
     const admin = `Bearer ${sim.createAdminToken()}`;
     const missing = await api(sim.url, "POST", "/connect/records", { auth: admin, body: { ...LICENSE_RECORD, hostname: undefined } });
