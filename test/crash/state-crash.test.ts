@@ -122,8 +122,8 @@ describe("crash harness: connect, token, disconnect", () => {
           await registerVaultSecrets(at.stateDir);
           const now = sim.counters();
           expect(now.apps - before.apps, "live apps added").toBe(1);
-          tally.known("connect killed while registering leaves an orphan connection record on the cloud", now.records - before.records === 2);
-          expect([1, 2], "live records added").toContain(now.records - before.records);
+          // Registration is idempotent until the app exists, so a kill at any instant leaves no orphan record.
+          expect(now.records - before.records, "live records added").toBe(1);
           expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "connect.json"), "utf8")).completedAt).toEqual(expect.any(String));
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);
