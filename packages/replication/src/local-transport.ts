@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { VAULT_FILES } from "@connect-ops/credential-vault";
 import { syncDirectory } from "./atomic-file.js";
-import { ReplicationError } from "./errors.js";
+import { nodeDirIsSymlink, ReplicationError } from "./errors.js";
 import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
 import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
 
@@ -34,7 +34,9 @@ async function listTemps(dir: string): Promise<string[]> {
  * The `local` driver: the node is a directory on this machine (the demo, or
  * an operator running on the appliance itself). Same contract as `ssh`.
  */
-export function createLocalTransport(nodeName: string, dir: string): NodeTransport {
+export function createLocalTransport(nodeName: string, nodeDir: string): NodeTransport {
+  // No trailing slash: lstat("link/") would follow the link.
+  const dir = nodeDir.replace(/(.)\/+$/, "$1");
   const sealedPath = join(dir, VAULT_FILES.sealed);
   const metaPath = join(dir, VAULT_FILES.meta);
 
@@ -50,7 +52,40 @@ export function createLocalTransport(nodeName: string, dir: string): NodeTranspo
       },
     );
 
+  /** Refuses a target dir that is a symbolic link (absent is fine: commit creates it). */
+  async function refuseSymlink(): Promise<void> {
+    const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return null;
+      throw error;
+    });
+    if (info?.isSymbolicLink() === true) throw nodeDirIsSymlink(nodeName, dir);
+  }
+
+  /** Removes our own leftover temps (never a directory); returns how many. */
+  async function sweep(): Promise<number> {
+    let removed = 0;
+    for (const name of await listTemps(dir)) {
+      const target = join(dir, name);
+      const info = await lstat(target).catch(() => null);
+      if (info === null || info.isDirectory()) continue;
+      await rm(target, { force: true });
+      removed++;
+    }
+    if (removed > 0) await syncDirectory(dir);
+    return removed;
+  }
+
+  async function sweepTemps(): Promise<number> {
+    await refuseSymlink();
+    try {
+      return await sweep();
+    } catch (error) {
+      throw writeFailed("remove leftover temp files", error);
+    }
+  }
+
   async function probe(): Promise<NodeState> {
+    await refuseSymlink();
     const directoryExists = await stat(dir).then((info) => info.isDirectory(), () => false);
     const [sealed, metaBytes, temps] = await Promise.all([readOptional(sealedPath), readOptional(metaPath), listTemps(dir)]);
     const meta = metaBytes === null ? null : (parseVaultMetaBytes(metaBytes, `${nodeName}:${VAULT_FILES.meta}`) ?? null);
@@ -82,11 +117,18 @@ export function createLocalTransport(nodeName: string, dir: string): NodeTranspo
     const cleanup = async (): Promise<void> => {
       await Promise.all([rm(sealedTemp, { force: true }), rm(metaTemp, { force: true })]).catch(() => undefined);
     };
+    await refuseSymlink();
     try {
       const existed = await stat(dir).then(() => true, () => false);
       if (!existed) await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw writeFailed("create the directory", error);
+    }
+    await refuseSymlink(); // a link planted while we created the dir
+    try {
+      await sweep();
+    } catch (error) {
+      throw writeFailed("remove leftover temp files", error);
     }
     try {
       await stage(sealedTemp, payload.sealed, payload.sealedSha256);
@@ -101,8 +143,12 @@ export function createLocalTransport(nodeName: string, dir: string): NodeTranspo
       return { result: "conflict" };
     }
     try {
-      // Sealed first, meta last: meta.json is the commit record of the pair.
+      // Sealed first, meta last: meta.json is the commit record of the pair. The
+      // dir is fsynced between the renames so the order survives a power loss:
+      // a kill in between leaves new sealed + old meta, which the probe reports
+      // as inconsistent and the next push repairs (docs/replication.md).
       await rename(sealedTemp, sealedPath);
+      await syncDirectory(dir);
       await rename(metaTemp, metaPath);
       await syncDirectory(dir);
     } catch (error) {
@@ -114,6 +160,7 @@ export function createLocalTransport(nodeName: string, dir: string): NodeTranspo
   }
 
   async function remove(): Promise<RemoveResult> {
+    await refuseSymlink();
     const targets = [sealedPath, metaPath, ...(await listTemps(dir)).map((name) => join(dir, name))];
     let removed = 0;
     for (const target of targets) {
@@ -135,6 +182,7 @@ export function createLocalTransport(nodeName: string, dir: string): NodeTranspo
   return {
     probe: () => probe(),
     commit: (payload, expected) => commit(payload, expected),
+    sweepTemps: () => sweepTemps(),
     remove: () => remove(),
     [Symbol.asyncDispose]: async () => undefined,
   };

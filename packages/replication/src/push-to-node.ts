@@ -28,7 +28,8 @@ export interface PushOutcome {
 }
 
 /**
- * Probes, decides and commits, then checks the read-back hashes (the
+ * Probes, decides and commits (or only sweeps leftover temp files when no
+ * write is needed), then checks the read-back hashes (the
  * convergence proof). Retries the decision when the node changed between
  * probe and commit. Throws `REPL_GENERATION_CONFLICT` or `REPL_NOT_CONVERGED`.
  */
@@ -44,6 +45,8 @@ export async function pushToNode(
     const generationBefore = state.meta?.generation ?? null;
     firstGeneration ??= generationBefore;
     const decision = decidePush(state, payload);
+    // No write ahead: still leave no temp file of an earlier interrupted push (commit sweeps them itself).
+    if (decision !== "write" && state.tempFiles > 0) await transport.sweepTemps(signal);
     if (decision === "unchanged" || decision === "stale") {
       return { status: decision, generationBefore: firstGeneration, generationAfter: generationBefore };
     }

@@ -75,7 +75,7 @@ export function parseCommitOutput(stdout: Buffer, stderr: Buffer, nodeName: stri
       metaSha256: hashOrNull(meta ?? "", nodeName, "write"),
     };
   }
-  const step = /^failed (mkdir|write|verify|sync|rename)$/.exec(result ?? "")?.[1];
+  const step = /^failed (mkdir|sweep|write|verify|sync|rename)$/.exec(result ?? "")?.[1];
   if (step === undefined) throw invalid(nodeName, "write");
   const detail = sanitizeRemoteText(stderr.toString("utf8"));
   throw new ReplicationError(
@@ -87,6 +87,22 @@ export function parseCommitOutput(stdout: Buffer, stderr: Buffer, nodeName: stri
       context: { node: nodeName, path: dir, step },
     },
   );
+}
+
+/** Parses the sweep step: the number of leftover temp files removed. */
+export function parseSweepOutput(stdout: Buffer, stderr: Buffer, nodeName: string, dir: string): number {
+  const text = stdout.toString("latin1");
+  if (text === "result failed sweep\n") {
+    const detail = sanitizeRemoteText(stderr.toString("utf8"));
+    throw new ReplicationError(
+      "REPL_REMOTE_WRITE_FAILED",
+      `could not remove leftover temp files in ${dir} on node ${nodeName}${detail === "" ? "" : `: ${detail}`}`,
+      { category: "incomplete", hint: "check the directory's permissions on the node, then run again", context: { node: nodeName, path: dir } },
+    );
+  }
+  const [result, removed] = takeLines(text, ["result", "removed"], nodeName, "sweep");
+  if (result !== "swept" || !COUNT.test(removed ?? "") || text.split("\n").length !== 3) throw invalid(nodeName, "sweep");
+  return Number(removed);
 }
 
 export function parseRemoveOutput(stdout: Buffer, stderr: Buffer, nodeName: string, dir: string): RemoveResult {

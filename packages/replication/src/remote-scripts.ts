@@ -17,10 +17,21 @@ const PRELUDE = `
 hash_of() { if [ -f "$1" ]; then set -- $(sha256sum < "$1"); printf '%s' "$1"; else printf absent; fi; }
 count_temps() { n=0; for f in "$d"/.connect-ops-*.tmp; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; printf '%s' "$n"; }
 sync_path() { sync "$@" 2>/dev/null || sync; }
+sweep_temps() { n=0; for f in "$d"/.connect-ops-*.tmp; do if [ -h "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then rm -f "$f" || return 1; n=$((n + 1)); fi; done; printf '%s' "$n"; }
 `;
 
+/** The first (and only) line every script prints when the target dir is a symbolic link. */
+export const REFUSED_SYMLINK = "refused symlink\n";
+const REFUSE_LINK = `if [ -L "$d" ]; then printf 'refused symlink\\n'; exit 0; fi`;
+
+/** Target dir without a trailing slash (`[ -L "dir/" ]` would follow the link). */
+export function normalizeNodeDir(dir: string): string {
+  return dir.replace(/(.)\/+$/, "$1");
+}
+
+/** Variables, helpers, and the refusal of a target dir that is a symbolic link (the script then prints only `refused symlink`). */
 function header(dir: string): string {
-  return `d=${shellQuote(dir)}\ns="$d/${VAULT_FILES.sealed}"\nm="$d/${VAULT_FILES.meta}"\n${PRELUDE}`;
+  return `d=${shellQuote(normalizeNodeDir(dir))}\ns="$d/${VAULT_FILES.sealed}"\nm="$d/${VAULT_FILES.meta}"\n${PRELUDE}\n${REFUSE_LINK}\n`;
 }
 
 /** Prints `probe 1`, `dir 0|1`, `sealed H|absent`, `temps N`, then `meta-follows` and the raw meta.json (if any) to the end. */
@@ -46,10 +57,10 @@ export interface CommitScriptInput {
 }
 
 /**
- * Reads meta.json (exactly `metaLength` bytes: GNU head -c never reads past
+ * Removes stale temps of interrupted pushes (our pattern only), reads meta.json (exactly `metaLength` bytes: GNU head -c never reads past
  * its count) then credentials.age (to EOF) from stdin into 0600 temps,
- * verifies, fsyncs, compare-and-swaps on the current hashes, renames sealed
- * then meta, fsyncs the dir and prints the hashes read back. Ends with one
+ * verifies, fsyncs, compare-and-swaps on the current hashes, renames sealed,
+ * fsyncs the dir, renames meta (the commit record), fsyncs the dir and prints the hashes read back. Ends with one
  * `result committed|conflict|failed STEP` line (plus `sealed`/`meta` lines
  * after a commit). HUP and PIPE are ignored so a client that dies mid-way
  * cannot stop the script between the two renames.
@@ -64,6 +75,8 @@ ts="$d/.connect-ops-${input.id}.${VAULT_FILES.sealed}.tmp"
 tm="$d/.connect-ops-${input.id}.${VAULT_FILES.meta}.tmp"
 fail() { rm -f "$ts" "$tm"; printf 'result failed %s\\n' "$1"; exit 0; }
 if [ ! -d "$d" ]; then mkdir -p "$d" && chmod 700 "$d" || fail mkdir; fi
+${REFUSE_LINK}
+sweep_temps > /dev/null || fail sweep
 head -c ${input.metaLength} > "$tm" || fail write
 cat > "$ts" || fail write
 [ "$(hash_of "$tm")" = ${input.metaSha256} ] || fail verify
@@ -73,9 +86,20 @@ if [ "$(hash_of "$s")" != ${expectedSealed} ] || [ "$(hash_of "$m")" != ${expect
   rm -f "$ts" "$tm"; printf 'result conflict\\n'; exit 0
 fi
 mv -f "$ts" "$s" || fail rename
+sync_path "$d" || fail sync
 mv -f "$tm" "$m" || fail rename
 sync_path "$d" || fail sync
 printf 'result committed\\nsealed %s\\nmeta %s\\n' "$(hash_of "$s")" "$(hash_of "$m")"
+`;
+}
+
+/** Removes leftover `.connect-ops-*.tmp` files (never a directory); prints `result swept`, `removed N`. */
+export function sweepScript(dir: string): string {
+  return `${header(dir)}
+trap '' HUP PIPE
+n=$(sweep_temps) || { printf 'result failed sweep\\n'; exit 0; }
+if [ "$n" -gt 0 ]; then sync_path "$d"; fi
+printf 'result swept\\nremoved %s\\n' "$n"
 `;
 }
 

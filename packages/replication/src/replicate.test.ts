@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -40,6 +40,7 @@ function flakyOpener(down: Set<string>, commits: Map<string, number>): Transport
         commits.set(node.name, (commits.get(node.name) ?? 0) + 1);
         return local.commit(payload, expected, signal);
       },
+      sweepTemps: (signal) => local.sweepTemps(signal),
       remove: (signal) => local.remove(signal),
       [Symbol.asyncDispose]: () => local[Symbol.asyncDispose](),
     };
@@ -120,6 +121,24 @@ describe("replicateToNodes", () => {
 });
 
 describe("probeNodes and deleteFromNodes", () => {
+  it("a node torn between the two renames probes inconsistent and the next replicate repairs it (issue 8)", async () => {
+    const open = flakyOpener(new Set(), new Map());
+    const old = makePayload(4);
+    const next = makePayload(5);
+    await replicateToNodes(nodes, old, { openTransport: open, retries: 0 });
+    // By hand: c1 got the new credentials.age, the kill came before meta.json, the meta temp stayed.
+    const c1 = join(root, "c1");
+    await writeFile(join(c1, "credentials.age"), next.sealed, { mode: 0o600 });
+    await writeFile(join(c1, ".connect-ops-0123456789abcdef.meta.json.tmp"), next.metaBytes, { mode: 0o600 });
+    const torn = (await probeNodes(nodes, { openTransport: open })).find((probe) => probe.name === "c1");
+    expect(torn).toMatchObject({ consistent: false, generation: 4, tempFiles: 1 });
+    const results = await replicateToNodes(nodes, next, { openTransport: open, retries: 0 });
+    expect(allConverged(results)).toBe(true);
+    for (const probe of await probeNodes(nodes, { openTransport: open })) {
+      expect(probe, probe.name).toMatchObject({ consistent: true, generation: 5, tempFiles: 0, sealedSha256: next.sealedSha256 });
+    }
+  });
+
   it("probes drift and deletes everywhere", async () => {
     const payload = makePayload(2);
     await replicateToNodes(nodes, makePayload(1), { nodes: ["c1"] });

@@ -1,14 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { ReplicationError, sanitizeRemoteText } from "./errors.js";
-import { parseCommitOutput, parseProbeOutput, parseRemoveOutput } from "./remote-output.js";
-import { commitScript, probeScript, removeScript } from "./remote-scripts.js";
+import { nodeDirIsSymlink, ReplicationError, sanitizeRemoteText } from "./errors.js";
+import { parseCommitOutput, parseProbeOutput, parseRemoveOutput, parseSweepOutput } from "./remote-output.js";
+import { commitScript, normalizeNodeDir, probeScript, REFUSED_SYMLINK, removeScript, sweepScript } from "./remote-scripts.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
 import type { NodeTransport } from "./transport.js";
 
 /** The `ssh` driver's logic, over any `RemoteShell`: one sh script per step. */
 export function createShellTransport(nodeName: string, dir: string, shell: RemoteShell): NodeTransport {
   const checkExit = (result: ShellResult, what: string): ShellResult => {
-    if (result.code === 0) return result;
+    if (result.code === 0) {
+      if (result.stdout.length === REFUSED_SYMLINK.length && result.stdout.toString("latin1") === REFUSED_SYMLINK) {
+        throw nodeDirIsSymlink(nodeName, normalizeNodeDir(dir));
+      }
+      return result;
+    }
     const detail = sanitizeRemoteText(result.stderr.toString("utf8"));
     throw new ReplicationError(
       "REPL_REMOTE_OUTPUT_INVALID",
@@ -38,6 +43,10 @@ export function createShellTransport(nodeName: string, dir: string, shell: Remot
       });
       const result = checkExit(await shell.run(script, [payload.metaBytes, payload.sealed], signal), "write");
       return parseCommitOutput(result.stdout, result.stderr, nodeName, dir);
+    },
+    async sweepTemps(signal) {
+      const result = checkExit(await shell.run(sweepScript(dir), [], signal), "sweep");
+      return parseSweepOutput(result.stdout, result.stderr, nodeName, dir);
     },
     async remove(signal) {
       const result = checkExit(await shell.run(removeScript(dir), [], signal), "delete");

@@ -41,6 +41,9 @@ async function createSshNode(dirName: string): Promise<ContractNode> {
         })
         .sort((a, b) => a.name.localeCompare(b.name));
     },
+    sh: async (script) => {
+      await container.exec(`D=${quoted}; ${script}`);
+    },
     dirMode: async () => {
       const output = (await container.exec(`stat -c %a ${quoted} 2>/dev/null || true`)).trim();
       return output === "" ? undefined : Number.parseInt(output, 8);

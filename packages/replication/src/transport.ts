@@ -32,20 +32,29 @@ export interface RemoveResult {
 /**
  * One node, reached by one driver (`local` directory or `ssh`). Every method
  * may throw a `ReplicationError`; none prints. Temp files are named
- * `.connect-ops-*.tmp` inside the target directory.
+ * `.connect-ops-*.tmp` inside the target directory. A target directory that
+ * is a symbolic link is refused by every method (`REPL_NODE_DIR_UNSAFE`).
  */
 export interface NodeTransport extends AsyncDisposable {
   /** Reads hashes and meta; never writes. */
   probe(signal?: AbortSignal): Promise<NodeState>;
   /**
-   * Stages both files as 0600 temps (dir created 0700), verifies their SHA-256
-   * on the node, fsyncs, and — only if the node still holds `expected` —
-   * renames credentials.age then meta.json into place and fsyncs the dir.
+   * Removes stale temps of earlier interrupted pushes, stages both files as
+   * 0600 temps (dir created 0700), verifies their SHA-256 on the node, fsyncs,
+   * and — only if the node still holds `expected` — renames credentials.age,
+   * fsyncs the dir, then renames meta.json (the commit record) and fsyncs the
+   * dir again.
    * Returns the hashes read back after the rename, or `conflict` (temps
    * removed). Throws `REPL_REMOTE_WRITE_FAILED` when a step fails; no temp
    * file is left behind.
    */
   commit(payload: ReplicationPayload, expected: ExpectedPair, signal?: AbortSignal): Promise<CommitResult>;
+  /**
+   * Removes leftover `.connect-ops-*.tmp` files of an interrupted push (our own
+   * temp-name pattern only) and returns how many were removed. A push calls it
+   * when the node needs no write; `commit` sweeps them itself.
+   */
+  sweepTemps(signal?: AbortSignal): Promise<number>;
   /** Removes credentials.age, meta.json and temp files; reports what is left. */
   remove(signal?: AbortSignal): Promise<RemoveResult>;
 }

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +21,9 @@ export async function createTempDirNode(
       if (names === undefined) return undefined;
       const entries = await Promise.all(names.sort().map(async (name) => ({ name, mode: (await stat(join(dir, name))).mode & 0o777 })));
       return entries;
+    },
+    sh: async (script) => {
+      await promisify(execFile)("sh", ["-c", script], { env: { ...process.env, D: dir } });
     },
     dirMode: async () => stat(dir).then((info) => info.mode & 0o777, () => undefined),
     [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }),

@@ -9,7 +9,12 @@ export interface ContractNode extends AsyncDisposable {
   /** Names and modes (e.g. 0o600) of the entries of the node's target dir; undefined when it does not exist. */
   list(): Promise<{ name: string; mode: number }[] | undefined>;
   readonly dirMode: () => Promise<number | undefined>;
+  /** Runs a POSIX sh script on the node with `$D` set to the target dir (to plant crash leftovers by hand). */
+  sh(script: string): Promise<void>;
 }
+
+/** What a push killed after staging leaves: our two temps (the second one half-written). */
+const PLANT_KILLED_PUSH = `mkdir -p "$D" && chmod 700 "$D" && printf 'partial' > "$D/.connect-ops-0123456789abcdef.credentials.age.tmp" && printf '{' > "$D/.connect-ops-0123456789abcdef.meta.json.tmp"`;
 
 /**
  * The driver contract (unstorage's testDriver pattern): the same behaviours
@@ -111,6 +116,70 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       expect((await pushToNode(transport, makePayload(1), "n1")).status).toBe("updated");
     });
 
+    it("a push to a converged node removes a killed push's temp files (ours only)", async () => {
+      await using node = await createNode(dirName);
+      await using transport = await node.open();
+      const payload = makePayload(3);
+      await pushToNode(transport, payload, "n1");
+      await node.sh(`${PLANT_KILLED_PUSH} && printf 'keep' > "$D/.other.tmp" && mkdir "$D/.connect-ops-dir.tmp"`);
+      expect((await transport.probe()).tempFiles).toBe(3);
+      expect(await pushToNode(transport, payload, "n1")).toEqual({ status: "unchanged", generationBefore: 3, generationAfter: 3 });
+      const names = (await node.list())?.map((entry) => entry.name).sort();
+      expect(names).toEqual([".connect-ops-dir.tmp", ".other.tmp", "credentials.age", "meta.json"]);
+    });
+
+    it("a push that writes removes a killed push's temp files; so does a push to a stale node", async () => {
+      await using node = await createNode(dirName);
+      await using transport = await node.open();
+      await node.sh(PLANT_KILLED_PUSH);
+      expect((await pushToNode(transport, makePayload(2), "n1")).status).toBe("updated");
+      expect((await transport.probe()).tempFiles).toBe(0);
+      await node.sh(PLANT_KILLED_PUSH);
+      expect((await pushToNode(transport, makePayload(1), "n1")).status).toBe("stale");
+      expect((await transport.probe()).tempFiles).toBe(0);
+      expect((await node.list())?.map((entry) => entry.name)).toEqual(["credentials.age", "meta.json"]);
+    });
+
+    it("a torn pair (killed between the two renames) is reported inconsistent and repaired by the next push", async () => {
+      await using node = await createNode(dirName);
+      await using transport = await node.open();
+      const old = makePayload(4);
+      const next = makePayload(5);
+      await pushToNode(transport, old, "n1");
+      // Killed after renaming credentials.age, before meta.json: new sealed, old meta, the meta temp left.
+      await transport.commit(next, { sealedSha256: old.sealedSha256, metaSha256: old.metaSha256 });
+      await transport.commit(
+        { ...next, metaBytes: old.metaBytes, metaSha256: old.metaSha256 },
+        { sealedSha256: next.sealedSha256, metaSha256: next.metaSha256 },
+      );
+      await node.sh(PLANT_KILLED_PUSH);
+      const torn = await transport.probe();
+      expect(torn.sealedSha256).toBe(next.sealedSha256);
+      expect(torn.meta?.sealedSha256).not.toBe(torn.sealedSha256);
+      expect(await pushToNode(transport, next, "n1")).toEqual({ status: "updated", generationBefore: 4, generationAfter: 5 });
+      const repaired = await transport.probe();
+      expect(repaired).toMatchObject({ sealedSha256: next.sealedSha256, metaSha256: next.metaSha256, tempFiles: 0 });
+      // The other order (new meta, old sealed) is repaired too: same generation, meta does not describe sealed.
+      await transport.commit({ ...next, sealed: old.sealed, sealedSha256: old.sealedSha256 }, { sealedSha256: next.sealedSha256, metaSha256: next.metaSha256 });
+      expect((await pushToNode(transport, next, "n1")).status).toBe("updated");
+      expect((await transport.probe()).sealedSha256).toBe(next.sealedSha256);
+    });
+
+    it("refuses a target dir that is a symbolic link: nothing read, written or deleted through it", async () => {
+      await using node = await createNode(dirName);
+      await using transport = await node.open();
+      await node.sh(`mkdir -p "$D.real" && printf 'x' > "$D.real/credentials.age" && ln -s "$D.real" "$D"`);
+      const refused = { name: "ReplicationError", code: "REPL_NODE_DIR_UNSAFE", category: "input" };
+      await expect(transport.probe()).rejects.toMatchObject(refused);
+      await expect(pushToNode(transport, makePayload(1), "n1")).rejects.toMatchObject(refused);
+      await expect(transport.commit(makePayload(1), { sealedSha256: null, metaSha256: null })).rejects.toMatchObject(refused);
+      await expect(transport.sweepTemps()).rejects.toMatchObject(refused);
+      await expect(transport.remove()).rejects.toMatchObject(refused);
+      await expect(transport.probe()).rejects.toThrow(/symbolic link/);
+      await node.sh(`[ "$(ls -A "$D.real")" = credentials.age ] && [ "$(cat "$D.real/credentials.age")" = x ]`);
+      await node.sh(`rm -f "$D" && rm -rf "$D.real"`);
+    });
+
     it("deletes the credential files and verifies they are gone", async () => {
       await using node = await createNode(dirName);
       await using transport = await node.open();
@@ -126,6 +195,15 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using node = await createNode(dirName);
       await using transport = await node.open();
       expect(await transport.remove()).toEqual({ removed: 0, remaining: 0 });
+    });
+
+    it("delete also removes a killed push's temp files", async () => {
+      await using node = await createNode(dirName);
+      await using transport = await node.open();
+      await pushToNode(transport, makePayload(1), "n1");
+      await node.sh(PLANT_KILLED_PUSH);
+      expect(await transport.remove()).toEqual({ removed: 4, remaining: 0 });
+      expect(await node.list()).toEqual([]);
     });
   });
 }
