@@ -98,9 +98,35 @@ export function detectBase64(
     const { segments, stop } = collectSegments(buf, runStart, end);
     start = stop + 1;
     if (runStart < from || runStart >= to || stop - runStart < MIN_RUN || stop - runStart > MAX_RUN) continue;
-    if (covered.overlaps(runStart, stop)) continue;
-    inspectRun(buf, runStart, stop, segments, matcher, covered, hits);
+    if (!covered.overlaps(runStart, stop)) {
+      inspectRun(buf, runStart, stop, segments, matcher, covered, hits);
+      continue;
+    }
+    // A hit already claims part of the run (a token whose tail is base64
+    // characters, then a line break): the lines around it are still inspected,
+    // each unclaimed stretch as a run of its own. Skipping the whole run hid a
+    // PEM line right after a token until the token had been overwritten.
+    for (const group of uncoveredGroups(segments, covered)) {
+      const groupStart = group[0]![0];
+      const groupStop = group[group.length - 1]![1];
+      if (groupStart >= to || groupStop - groupStart < MIN_RUN) continue; // past `to`: the next window sees it as its own run
+      inspectRun(buf, groupStart, groupStop, group, matcher, covered, hits);
+    }
   }
+}
+
+/** Consecutive segments that no earlier hit overlaps. */
+function uncoveredGroups(segments: ReadonlyArray<[number, number]>, covered: CoveredRanges): Array<Array<[number, number]>> {
+  const groups: Array<Array<[number, number]>> = [];
+  let current: Array<[number, number]> = [];
+  for (const segment of segments) {
+    if (covered.overlaps(segment[0], segment[1])) {
+      if (current.length > 0) groups.push(current);
+      current = [];
+    } else current.push(segment);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 function inspectRun(

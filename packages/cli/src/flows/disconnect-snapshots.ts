@@ -1,8 +1,6 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import type { SnapshotEntry } from "./disconnect-journal.js";
 
-const MAX_REDACT_PASSES = 4;
-
 export interface SnapshotReview {
   readonly entries: SnapshotEntry[];
   /** Snapshots whose redaction left something behind (rewrite failures or gaps): disconnect stays incomplete. */
@@ -24,16 +22,9 @@ export async function reviewSnapshots(dataDirs: readonly string[], matcher: Resi
     for (const snapshot of info.snapshots) {
       const base = { dataDir, snapshot: snapshot.id, path: snapshot.path, isCurrent: snapshot.isCurrent };
       if (purge) {
-        // Redaction is meant to be idempotent, but overwriting one span can expose a
-        // neighbouring one the first scan had folded into it (a PEM line right after a
-        // token): redact again until a pass changes nothing (bounded).
-        let report = await redactSnapshot(snapshot.path, { matcher, now: () => new Date(now()) });
-        let purged = report.changes.length + report.removed.length > 0;
-        for (let pass = 1; pass < MAX_REDACT_PASSES && report.changes.length > 0; pass += 1) {
-          report = await redactSnapshot(snapshot.path, { matcher, now: () => new Date(now()) });
-          purged ||= report.changes.length > 0;
-        }
-        const left = report.failed.length + report.gaps.length + (report.changes.length > 0 ? 1 : 0);
+        const report = await redactSnapshot(snapshot.path, { matcher, now: () => new Date(now()) });
+        const purged = report.changes.length + report.removed.length > 0;
+        const left = report.failed.length + report.gaps.length;
         if (left > 0) unfinished += 1;
         entries.push({ ...base, state: report.failed.length > 0 ? "holds-residue" : purged ? "purged" : "clean", findings: report.failed.length, sealedCopy: false, recipients: [], gaps: report.gaps.length });
         continue;
