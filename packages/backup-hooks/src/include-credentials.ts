@@ -1,8 +1,8 @@
-import { lstat, mkdir, readFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { ageRecipientSchema } from "@connect-ops/connection-core";
-import { atomicWriteFile } from "@connect-ops/credential-vault";
+import { atomicWriteFile, isTempName } from "@connect-ops/credential-vault";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
 import { CONNECT_DIR } from "./redact-snapshot.js";
@@ -38,6 +38,19 @@ function sameRecipients(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
+ * Removes temp files (`.NAME.tmp-<12 hex>`) a killed include left in
+ * `github-connect/`: a half-written sealed copy or manifest, never renamed.
+ * Only plain files; anything else with such a name is left alone.
+ */
+async function removeStaleTemps(directory: string): Promise<void> {
+  for (const name of await readdir(directory)) {
+    if (!isTempName(name)) continue;
+    const path = join(directory, name);
+    if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
+  }
+}
+
+/**
  * Writes `github-connect/credentials.age` then `manifest.json` (the manifest
  * last, so its presence means the pair is whole), mode 0600 in a 0700 dir.
  * Idempotent: the same generation and recipients leave the files unchanged.
@@ -46,6 +59,9 @@ function sameRecipients(a: readonly string[], b: readonly string[]): boolean {
 export async function includeCredentials(snapshotDir: string, input: IncludeInput): Promise<IncludeResult> {
   const existing = await readIncludedCredentials(snapshotDir).catch(() => undefined);
   if (existing && existing.manifest.generation === input.manifest.generation && sameRecipients(existing.manifest.recipients, input.manifest.recipients)) {
+    const directory = join(snapshotDir, CONNECT_DIR);
+    await assertWritableInside(snapshotDir, directory);
+    if ((await lstat(directory)).isDirectory()) await removeStaleTemps(directory);
     return { changed: false, manifest: existing.manifest };
   }
   const manifest = includedManifestSchema.parse({ ...input.manifest, created: (input.now ?? (() => new Date()))().toISOString() });
@@ -55,6 +71,7 @@ export async function includeCredentials(snapshotDir: string, input: IncludeInpu
   if (!(await lstat(directory)).isDirectory()) {
     throw new BackupError("BACKUP_PATH_ESCAPE", `${directory} is not a directory`, { category: "input", context: { path: directory } });
   }
+  await removeStaleTemps(directory);
   await atomicWriteFile(join(directory, SEALED_FILE), input.sealed, { mode: 0o600 });
   await atomicWriteFile(join(directory, MANIFEST_FILE), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), { mode: 0o600 });
   return { changed: true, manifest };

@@ -40,6 +40,21 @@ function inflateLimiter(limit: number): Transform {
   });
 }
 
+/** zlib's own errors (`Z_BUF_ERROR` for a damaged trailer, `Z_DATA_ERROR`, …) carry a `Z_` code. */
+export function isZlibError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && /^Z_[A-Z_]+$/.test(String((error as { code?: unknown }).code));
+}
+
+/** A damaged gzip stream is a per-file failure of the rewrite, like a truncated tar: never zlib's raw error. */
+function asArchiveError(error: unknown): unknown {
+  if (!isZlibError(error)) return error;
+  return new BackupError("BACKUP_UNSUPPORTED_ARCHIVE", `cannot redact a damaged gzip stream (${error.code}: ${error.message})`, {
+    category: "input",
+    hint: "the archive is damaged; restore it from another snapshot or remove it, then run redact again",
+    cause: error,
+  });
+}
+
 function scratchFile(context: RewriteContext): string {
   return join(context.scratchDir, randomBytes(8).toString("hex"));
 }
@@ -79,9 +94,13 @@ export async function rewriteFile(input: string, output: string, chain: readonly
   if (isGzip(sniffed) && nestedAllowed) {
     const inflated = scratchFile(context);
     const rewritten = scratchFile(context);
-    await pipeline(createReadStream(input), createGunzip(), inflateLimiter(context.maxInflatedBytes), createWriteStream(inflated, { flags: "wx", mode: 0o600 }));
-    await rewriteFile(inflated, rewritten, chain, depth + 1, context);
-    await pipeline(createReadStream(rewritten), createGzip(), createWriteStream(output, { flags: "wx", mode: 0o600 }));
+    try {
+      await pipeline(createReadStream(input), createGunzip(), inflateLimiter(context.maxInflatedBytes), createWriteStream(inflated, { flags: "wx", mode: 0o600 }));
+      await rewriteFile(inflated, rewritten, chain, depth + 1, context);
+      await pipeline(createReadStream(rewritten), createGzip(), createWriteStream(output, { flags: "wx", mode: 0o600 }));
+    } catch (error) {
+      throw asArchiveError(error);
+    }
     return;
   }
   const out = await createExclusive(output);

@@ -1,4 +1,5 @@
 import { constants } from "node:fs";
+import { readdirSync } from "node:fs";
 import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -7,7 +8,7 @@ import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
-import { rewriteFile, type RewriteContext } from "./redact-file.js";
+import { isZlibError, rewriteFile, type RewriteContext } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
 import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
@@ -45,7 +46,11 @@ export interface RedactionReport {
   readonly filesRewritten: string[];
   /** Files with findings that could not be rewritten (damaged or over-limit archives): still residue. */
   readonly failed: Array<{ path: string; reason: string }>;
-  /** Files removed from `github-connect/` (the sealed copy and its manifest). */
+  /**
+   * Files removed from `github-connect/` (the sealed copy and its manifest), and
+   * what a killed run left: its work dir `.connect-ops-redact-*` and staged
+   * `<file>.<12 hex>.new` links. A dry run lists them and removes nothing.
+   */
   readonly removed: string[];
   /** What the scan could not read: redaction cannot vouch for it. */
   readonly gaps: Gap[];
@@ -71,6 +76,53 @@ async function removeConnectDir(root: string, dryRun: boolean): Promise<string[]
   const entries = (await readdir(directory)).filter((name) => name !== REDACTION_FILE);
   if (!dryRun) for (const name of entries) await rm(join(directory, name), { recursive: true, force: true });
   return entries.map((name) => `${CONNECT_DIR}/${name}`);
+}
+
+/** Our work dir: `.connect-ops-redact-<12 hex>` at the top of the snapshot. */
+const WORK_DIR = /^\.connect-ops-redact-[0-9a-f]{12}$/;
+/** A link staged by replaceWith: `<target>.<12 hex>.new`, beside its target. */
+const STAGED_LINK = /^(.+)\.[0-9a-f]{12}\.new$/;
+
+/**
+ * What a killed redaction left in the snapshot: work dirs (they may hold
+ * unredacted scratch copies: an inflated gzip, a rebuilt tar) and staged links
+ * whose target still exists beside them. Symlinks are never followed or listed.
+ */
+function leftovers(root: string): string[] {
+  const found: string[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const directory = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(directory, { withFileTypes: true }); // names only, as walkTree: no lstat per file
+    } catch {
+      continue; // an unreadable directory is the scan's gap, not ours
+    }
+    const names = new Set(entries.map((entry) => entry.name));
+    for (const entry of entries) {
+      const child = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        if (directory === root && WORK_DIR.test(entry.name)) found.push(child);
+        else stack.push(child);
+      } else if (entry.isFile()) {
+        const staged = STAGED_LINK.exec(entry.name);
+        if (staged && names.has(staged[1]!)) found.push(child);
+      }
+    }
+  }
+  return found.sort();
+}
+
+async function removeLeftovers(root: string, dryRun: boolean): Promise<string[]> {
+  const found = leftovers(root);
+  if (!dryRun) {
+    for (const path of found) {
+      await assertWritableInside(root, path);
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+  return found.map((path) => relative(root, path));
 }
 
 async function rewriteInPlace(root: string, path: string, linked: readonly string[], findings: Finding[], context: Omit<RewriteContext, "dirty">): Promise<string[]> {
@@ -124,10 +176,12 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
     });
   }
   const dryRun = options.dryRun ?? false;
+  // Before anything else: a killed run's scratch copies must not outlive the re-run (nor be rewritten as residue).
+  const stale = await removeLeftovers(root, dryRun);
   const scan = await scanPath(root, { matcher: options.matcher, maxDepth: options.maxDepth, limits: options.limits });
   const inConnectDir = (path: string): boolean => isInside(join(root, CONNECT_DIR), path);
   const residue = scan.findings.filter((finding) => !inConnectDir(finding.path));
-  const removed = await removeConnectDir(root, dryRun);
+  const removed = [...stale, ...(await removeConnectDir(root, dryRun))];
   const byFile = new Map<string, Finding[]>();
   for (const finding of residue) byFile.set(finding.path, [...(byFile.get(finding.path) ?? []), finding]);
   const filesRewritten: string[] = [];
@@ -148,6 +202,10 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
           filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
         } catch (error) {
           // One archive we cannot rebuild must not stop the others; the caller sees it in `failed`.
+          if (isZlibError(error)) {
+            failed.push({ path: relative(root, path), reason: `BACKUP_UNSUPPORTED_ARCHIVE: cannot redact a damaged gzip stream (${error.code})` });
+            continue;
+          }
           if (!(error instanceof BackupError) || error.code === "BACKUP_PATH_ESCAPE") throw error;
           failed.push({ path: relative(root, path), reason: `${error.code}: ${error.message}` });
         }
