@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { renameSync } from "node:fs";
+import { lstat, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { VAULT_FILES } from "@connect-ops/credential-vault";
 import { syncDirectory } from "./atomic-file.js";
@@ -144,12 +145,13 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     }
     try {
       // Sealed first, meta last: meta.json is the commit record of the pair. The
-      // dir is fsynced between the renames so the order survives a power loss:
-      // a kill in between leaves new sealed + old meta, which the probe reports
-      // as inconsistent and the next push repairs (docs/replication.md).
-      await rename(sealedTemp, sealedPath);
-      await syncDirectory(dir);
-      await rename(metaTemp, metaPath);
+      // two renames are back-to-back synchronous syscalls (no event-loop turn in
+      // between), so a SIGKILL of this process almost never lands between them;
+      // if it does (or power fails), the node holds new sealed + old meta, which
+      // the probe reports as inconsistent and the next push repairs
+      // (docs/replication.md). One fsync of the dir follows both renames.
+      renameSync(sealedTemp, sealedPath);
+      renameSync(metaTemp, metaPath);
       await syncDirectory(dir);
     } catch (error) {
       await cleanup();

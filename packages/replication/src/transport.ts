@@ -41,9 +41,9 @@ export interface NodeTransport extends AsyncDisposable {
   /**
    * Removes stale temps of earlier interrupted pushes, stages both files as
    * 0600 temps (dir created 0700), verifies their SHA-256 on the node, fsyncs,
-   * and — only if the node still holds `expected` — renames credentials.age,
-   * fsyncs the dir, then renames meta.json (the commit record) and fsyncs the
-   * dir again.
+   * and — only if the node still holds `expected` — renames credentials.age
+   * then meta.json (the commit record) and fsyncs the dir (`ssh`: with a dir
+   * fsync between the renames too; the script survives a killed client).
    * Returns the hashes read back after the rename, or `conflict` (temps
    * removed). Throws `REPL_REMOTE_WRITE_FAILED` when a step fails; no temp
    * file is left behind.
