@@ -159,7 +159,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
           expect(JSON.parse(readFileSync(join(at.current, "github-connect", "manifest.json"), "utf8"))).toMatchObject({ recipients: [recipient] });
           expect(fileDigests(at.older)).toEqual(originalOlder);
           const left = tempFilesUnder(at.dir);
-          tally.known("a killed backup include's temp file survives the re-run", left.length > 0, left.join(", "));
+          expect(left, "temp files left after the re-run").toEqual([]);
           checkForLeaks([at.dir]);
         });
         rmSync(at.dir, { recursive: true, force: true });
@@ -195,7 +195,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
           }
           expect(fileDigests(at.older)).toEqual(originalOlder);
           const left = tempFilesUnder(at.dir);
-          tally.known("a killed backup redact's work dir (.connect-ops-redact-*, may hold unredacted copies) survives the re-run", left.length > 0, left.join(", "));
+          expect(left, "work dirs or temp files left after the re-run").toEqual([]);
         });
         rmSync(at.dir, { recursive: true, force: true });
       });
