@@ -134,22 +134,6 @@ export class CrashTally {
   injectedPoints = 0;
   failures = 0;
   readonly failureNotes: string[] = [];
-  /** Violations of a known, reported, not yet fixed bug: counted as failures found, fatal only with RELIABILITY_STRICT=1. */
-  readonly knownBugs = new Map<string, number>();
-
-  /** Records a violation of `bug` when `violated`; throws only in strict mode, so a known bug cannot hide. */
-  known(bug: string, violated: boolean, detail = ""): void {
-    if (!violated) return;
-    this.failures++;
-    this.knownBugs.set(bug, (this.knownBugs.get(bug) ?? 0) + 1);
-    if (process.env.RELIABILITY_STRICT === "1") throw new Error(`known bug: ${bug} ${detail}`);
-  }
-
-  /** Table note for the known bugs seen. */
-  knownNote(): string {
-    return [...this.knownBugs].map(([bug, count]) => `known bug ×${count}: ${bug}`).join("; ");
-  }
-
   /** Counts the kill, runs the checks; a failed check is counted, then rethrown. */
   async check(iteration: number, seed: number, kill: KilledRun, checks: () => Promise<void>): Promise<void> {
     this.iterations++;

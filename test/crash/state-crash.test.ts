@@ -75,7 +75,7 @@ function finish(subject: string, tally: CrashTally, invariants: string[]): void 
     cases: tally.iterations,
     failures: tally.failures,
     invariants,
-    note: [`${tally.injectedPoints} at named checkpoints, ${tally.killedMidRun} killed mid-run, ${tally.finishedBeforeKill} finished before the kill; seed ${seed}`, tally.knownNote()].filter(Boolean).join("; "),
+    note: [`${tally.injectedPoints} at named checkpoints, ${tally.killedMidRun} killed mid-run, ${tally.finishedBeforeKill} finished before the kill; seed ${seed}`].join("; "),
   });
 }
 

@@ -84,8 +84,7 @@ describe("unsafe state dir", () => {
 });
 
 describe("hostile node dir", () => {
-  // Known bug (issue 8 report): the local transport writes through a symlinked node dir. `it.fails`
-  // keeps the case visible; it turns red once the transport refuses the link, then drop `.fails`.
+  // Regression (found by this suite): the local transport used to write through a symlinked node dir.
   it("a node dir that is a symlink to elsewhere is not written through", async () =>
     counted(async () => {
       const { at } = freshCopy();
