@@ -96,7 +96,7 @@ function finish(subject: string, tally: CrashTally, invariants: string[]): void 
 
 describe("crash harness: replicate, backup include, backup redact", () => {
   it("replicate killed at random instants: every node holds the old or the new complete pair; the re-run converges", async () => {
-    const iterations = crashIterations(80);
+    const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0x5e91);
     const replicateArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "replicate", "--inventory", at.inventory];
     const span = (await plainRunMs(replicateArgs)) * 1.2;
@@ -133,7 +133,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
   }, 1_800_000);
 
   it("backup include killed at random instants: the sealed copy is absent or complete; the re-run includes it", async () => {
-    const iterations = crashIterations(60);
+    const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0x1c1d);
     const includeArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "backup", "include", at.current, "--recipient", recipient];
     const span = (await plainRunMs(includeArgs)) * 1.2;
@@ -169,7 +169,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
   }, 1_800_000);
 
   it("backup redact killed at random instants: each file is original or fully redacted; the re-run leaves no residue", async () => {
-    const iterations = crashIterations(80);
+    const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0x4ed4);
     const redactArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "backup", "redact", at.current];
     const span = plainDuration * 1.2;
