@@ -136,7 +136,7 @@ describe("crash harness: connect, token, disconnect", () => {
   }, 1_800_000);
 
   it("token --force killed at token-minted and at random instants: old or new generation, at most one mint, re-run fresh", async () => {
-    const iterations = crashIterations(200);
+    const iterations = crashIterations(80);
     const random = seededRandom(seed ^ 0x70c3);
     const tokenArgs = () => ["--json", "token", "--force"];
     const span = await spanOf(connected[0] as string, tokenArgs, sims[0] as GitHubSim);
@@ -174,7 +174,7 @@ describe("crash harness: connect, token, disconnect", () => {
   }, 1_800_000);
 
   it("disconnect killed at each journal step and at random instants: the re-run completes, each cloud effect happens once", async () => {
-    const iterations = crashIterations(200);
+    const iterations = crashIterations(24);
     const random = seededRandom(seed ^ 0xd15c);
     const disconnectArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "disconnect", "--inventory", at.inventory, "--data-dir", at.dataDir, "--yes"];
     let span = 0;
