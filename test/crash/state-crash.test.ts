@@ -98,7 +98,7 @@ async function spanOf(template: string, argv: (at: ReturnType<typeof applianceAt
 
 describe("crash harness: connect, token, disconnect", () => {
   it("connect killed at each checkpoint and at random instants: the re-run finishes with exactly one app and record", async () => {
-    const iterations = crashIterations(200);
+    const iterations = crashIterations(48);
     const random = seededRandom(seed ^ 0xc0ec);
     const span = await spanOf(unconnected[0] as string, connectArgs, sims[0] as GitHubSim);
     const tally = new CrashTally();
