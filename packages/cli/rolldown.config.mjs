@@ -12,6 +12,9 @@ rmSync(new URL(`./${outDir}`, import.meta.url), { recursive: true, force: true }
 
 export default defineConfig({
   input: { main: "src/main.ts" },
+  // The entry's exports are nobody's API (it is run, not imported), and splitting
+  // without pulling dependencies along needs the freedom to add exports to it.
+  preserveEntrySignatures: "allow-extension",
   platform: "node",
   // Node 20 has no `using` syntax: lower it (and anything newer) for the runtime we support.
   transform: { target: "node20" },
