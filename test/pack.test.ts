@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "./support/cli.js";
 
@@ -19,7 +19,8 @@ describe("the connect-ops package", () => {
     execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--prefix", prefix, join(scratch.path, tarball as string)], { stdio: "ignore" });
     const bin = join(prefix, "node_modules", ".bin", "connect-ops");
     expect(execFileSync(bin, ["--version"]).toString().trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const transcript = JSON.parse(execFileSync(bin, ["--json", "demo"], { cwd: scratch.path }).toString()) as { ok: boolean; verdict: string };
+    const transcript = JSON.parse(execFileSync(bin, ["--json", "demo"], { cwd: scratch.path }).toString()) as { ok: boolean; verdict: string; report: string };
+    rmSync(dirname(transcript.report), { recursive: true, force: true }); // the demo leaves its signed report for the operator
     expect(transcript).toMatchObject({ ok: true, verdict: "clean" });
     const installed = readdirSync(join(prefix, "node_modules"));
     expect(installed).not.toContain("@connect-ops"); // workspace packages travel inside the bundle

@@ -51,6 +51,8 @@ export async function createDocSandbox(): Promise<DocSandbox> {
   const env = {
     PATH: `${bin}:${process.env.PATH ?? ""}`,
     HOME: dir,
+    // What a command leaves in the temp dir (the demo's signed report) goes with the sandbox.
+    TMPDIR: dir,
     LANG: "C.UTF-8",
     NO_COLOR: "1",
     CONNECT_OPS_STATE_DIR: join(dir, "state"),
