@@ -30,6 +30,10 @@ export interface SshNode {
   readonly port: number;
   /** Runs `script` in the node as `admin` and returns its output. */
   exec(script: string): Promise<string>;
+  /** Freezes every process of the node (`docker pause`): its sshd accepts TCP but answers nothing. Resolves with the attempts it took. */
+  pause(): Promise<number>;
+  /** Thaws a paused node (`docker unpause`). */
+  unpause(): Promise<void>;
 }
 
 async function startNode(name: string, role: SshNode["role"], authorizedKey: string): Promise<SshNode & { container: StartedTestContainer }> {
@@ -52,14 +56,29 @@ async function startNode(name: string, role: SshNode["role"], authorizedKey: str
       if (result.exitCode !== 0) throw new Error(`exec in ${name} failed (${result.exitCode}): ${result.output}`);
       return result.output;
     },
+    pause: async () => {
+      // cgroup v1 cannot always freeze a cgroup while processes fork in it (sshd per
+      // connection): runc then thaws and fails with "unable to freeze". Retry a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await run("docker", ["pause", container.getId()]);
+          return attempt;
+        } catch (error) {
+          if (attempt >= 5 || !/unable to freeze/.test(String(error))) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    },
+    unpause: async () => void (await run("docker", ["unpause", container.getId()])),
   };
 }
 
 /**
  * A client key pair, an empty known_hosts file and one container per node,
- * started two at a time; disposing stops every container and removes the dir.
+ * started `concurrency` (default two) at a time; disposing stops every
+ * container and removes the dir.
  */
-export async function startSshNodes(definitions: readonly { name: string; role: SshNode["role"] }[]): Promise<{
+export async function startSshNodes(definitions: readonly { name: string; role: SshNode["role"] }[], concurrency = 2): Promise<{
   readonly dir: string;
   readonly identityFile: string;
   readonly knownHostsFile: string;
@@ -82,7 +101,7 @@ export async function startSshNodes(definitions: readonly { name: string; role: 
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) started.push(await startNode(next.name, next.role, publicKey));
     };
-    await Promise.all([worker(), worker()]);
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   } catch (error) {
     await dispose();
     throw error;
