@@ -55,7 +55,7 @@ describe("load", () => {
       failures: failures + Math.abs(sim.counters().tokenMints - mintsBefore - 1),
       invariants: ["exactly one mint", "every run exits 0", "one new generation"],
     });
-    expect(runs.map((run) => run.code)).toEqual(Array(50).fill(0));
+    expect(runs.filter((run) => run.code !== 0).map((run) => `exit ${run.code}: ${run.stderr}`)).toEqual([]);
     expect(sim.counters().tokenMints - mintsBefore).toBe(1);
     expect(minted).toBe(1);
     expect((await openedGeneration(at.stateDir)).generation).toBe(generation + 1);

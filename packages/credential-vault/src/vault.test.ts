@@ -94,12 +94,32 @@ describe("CredentialVault faults", () => {
     ["bit-flipped", (bytes: Buffer) => Buffer.from(bytes.map((byte, index) => (index === bytes.length - 5 ? byte ^ 1 : byte)))],
   ])("reports a %s sealed file as an integrity error and leaves it as it is", async (_name, damage) => {
     const { init, identities, vault } = await initialised();
-    const meta = await commitBundle(vault, [init.recipient], tokenA, null);
+    await commitBundle(vault, [init.recipient], tokenA, null);
     const damaged = damage(readFileSync(vault.sealedPath));
     writeFileSync(vault.sealedPath, damaged);
     await expect(vault.open(identities)).rejects.toMatchObject({ code: "VAULT_INTEGRITY" });
-    await expect(vault.verifySealedFile(meta)).rejects.toMatchObject({ code: "VAULT_INTEGRITY" });
+    await expect(vault.readVerifiedMeta()).rejects.toMatchObject({ code: "VAULT_INTEGRITY" });
     expect(readFileSync(vault.sealedPath).equals(damaged)).toBe(true);
+  });
+
+  it("lock-free readers racing 40 commits never report the vault as damaged (regression: a cache hit beside a mint exited 2)", async () => {
+    const { init, identities, vault } = await initialised();
+    await commitBundle(vault, [init.recipient], tokenA, null);
+    let committing = true;
+    const failures: string[] = [];
+    let reads = 0;
+    const reader = async (read: (fresh: CredentialVault) => Promise<unknown>) => {
+      while (committing) {
+        await read(new CredentialVault(vault.dir)).catch((error: Error) => failures.push(error.message));
+        reads++;
+      }
+    };
+    const readers = [reader((fresh) => fresh.readVerifiedMeta()), reader((fresh) => fresh.readVerifiedMeta()), reader((fresh) => fresh.open(identities))];
+    for (let generation = 1; generation <= 40; generation++) await commitBundle(vault, [init.recipient], generation % 2 === 0 ? tokenA : tokenB, generation);
+    committing = false;
+    await Promise.all(readers);
+    expect(reads).toBeGreaterThan(40);
+    expect(failures).toEqual([]);
   });
 
   it("refuses a write based on a stale generation (compare-and-swap)", async () => {

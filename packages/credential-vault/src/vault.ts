@@ -14,6 +14,8 @@ import { looksLikeVaultMeta } from "./meta-shape.js";
 import { sha256Hex } from "./sha256.js";
 
 const PENDING = ".pending";
+/** Lock-free reads give up after this many re-reads while commits keep moving the pair (each re-read sees a newer commit). */
+const READ_ATTEMPTS = 20;
 const LOCK_FILE = ".lock";
 
 /** Commit points of a vault write, on top of each file's own atomic steps. */
@@ -89,19 +91,13 @@ export class CredentialVault {
   }
 
   /**
-   * Checks that `credentials.age` is the file `meta` describes (SHA-256), so a
-   * cache hit notices a damaged vault without decrypting. Throws `VAULT_INTEGRITY`.
+   * The current meta, checked against the sealed file's SHA-256, without a
+   * lock (so a cache hit notices a damaged vault without decrypting). Throws
+   * `VAULT_INTEGRITY` for a damaged or replaced file; a commit running beside
+   * the read is not damage (see `#readCommitted`).
    */
-  async verifySealedFile(meta: VaultMeta): Promise<void> {
-    const view = await this.#currentView();
-    if (view.meta !== undefined && view.meta.sealedSha256 === meta.sealedSha256) {
-      if ((await this.#sealedDigest(view.sealedPath)) === meta.sealedSha256) return;
-    }
-    throw new VaultError("VAULT_INTEGRITY", `${this.sealedPath} does not match its meta.json digest (damaged or replaced)`, {
-      category: "input",
-      hint: "restore the vault from a replica (connect-ops replicate from a healthy node) or a backup",
-      context: { path: this.sealedPath },
-    });
+  async readVerifiedMeta(): Promise<VaultMeta | undefined> {
+    return (await this.#readCommitted())?.meta;
   }
 
   /**
@@ -110,17 +106,16 @@ export class CredentialVault {
    * `VAULT_IDENTITY_MISMATCH` (naming the recipients) for a wrong identity.
    */
   async open(identities: readonly string[]): Promise<{ meta: VaultMeta; bundle: CredentialsBundle }> {
-    const meta = await this.#strict(await this.readMeta());
-    if (meta === undefined) {
+    const committed = await this.#readCommitted();
+    if (committed === undefined) {
       throw new VaultError("VAULT_EMPTY", `no credentials are sealed in ${this.dir}`, {
         category: "input",
         hint: "run `connect-ops connect` (or `backup restore`) first",
         context: { path: this.dir },
       });
     }
-    const sealedPath = (await this.#currentView()).sealedPath;
-    const sealed = await readFile(sealedPath);
-    if (sha256Hex(sealed) !== meta.sealedSha256) await this.verifySealedFile(meta);
+    const meta = (await this.#strict(committed.meta)) as VaultMeta;
+    const sealed = committed.sealed;
     const plaintext = await openSealedBytes(sealed, identities, meta.recipients, this.sealedPath);
     const { credentialsBundleSchema } = await import("./bundle.js");
     const bundle = parseInput(credentialsBundleSchema, parseJsonText(Buffer.from(plaintext).toString("utf8"), "sealed bundle"), "sealed bundle");
@@ -213,6 +208,37 @@ export class CredentialVault {
       if ((await this.#sealedDigest(this.sealedPath)) === pending.sealedSha256) return { meta: pending, sealedPath: this.sealedPath };
     }
     return { meta: await this.#readMetaFile(this.metaPath), sealedPath: this.sealedPath };
+  }
+
+  /**
+   * The committed meta and the sealed bytes it describes, read without a lock.
+   * A commit running beside this read can move the pair between the reads of
+   * the view and of the file (meta of one generation, sealed file of the next):
+   * such a mismatch is read again. Damage is a mismatch that reads the same
+   * twice in a row — a commit in flight never does, since its next step makes
+   * the view whole again.
+   */
+  async #readCommitted(): Promise<{ meta: VaultMeta; sealed: Buffer } | undefined> {
+    let previous: string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const view = await this.#currentView();
+      if (view.meta === undefined) return undefined;
+      const sealed = await readFile(view.sealedPath).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined;
+        throw error;
+      });
+      const digest = sealed === undefined ? "missing" : sha256Hex(sealed);
+      if (sealed !== undefined && digest === view.meta.sealedSha256) return { meta: view.meta, sealed };
+      const mismatch = `${view.meta.generation}:${view.meta.sealedSha256}:${digest}`;
+      if (mismatch === previous || attempt >= READ_ATTEMPTS) {
+        throw new VaultError("VAULT_INTEGRITY", `${this.sealedPath} does not match its meta.json digest (damaged or replaced)`, {
+          category: "input",
+          hint: "restore the vault from a replica (connect-ops replicate from a healthy node) or a backup",
+          context: { path: this.sealedPath },
+        });
+      }
+      previous = mismatch;
+    }
   }
 
   async #recover(): Promise<void> {

@@ -62,8 +62,7 @@ export async function checkFailover(context: CommandContext, request: FailoverRe
   const { join } = await import("node:path");
   await ensureSafeDirectory(context.globals.stateDir);
   const vault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
-  const primary = requireConnected(await vault.readMeta(), context.globals.stateDir);
-  await vault.verifySealedFile(primary);
+  const primary = requireConnected(await vault.readVerifiedMeta(), context.globals.stateDir);
 
   const probes = await probeNodes(replicas, { ssh: topology.ssh, logger: await context.logger() });
   const readiness = assessFailoverReadiness(primary, probes, { minTtlMs: request.minTtlMs, now: new Date(context.io.now()) });

@@ -32,8 +32,7 @@ export async function ensureFreshToken(context: CommandContext, request: TokenRe
   // these members, so a cache hit never loads zod, age or octokit.
   await ensureSafeDirectory(context.globals.stateDir);
   const fastVault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
-  const seen = requireConnected(await fastVault.readMeta(), context.globals.stateDir);
-  await fastVault.verifySealedFile(seen);
+  const seen = requireConnected(await fastVault.readVerifiedMeta(), context.globals.stateDir);
   const now = context.io.now();
   const fresh = (expiresAt: string | undefined) => !tokenNeedsRefresh(expiresAt, now, request.minTtlMs);
   if (!request.force && !request.verify && fresh(seen.tokenExpiresAt)) {
