@@ -11,10 +11,13 @@ import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, simIdl
 
 // SIGKILL at each named checkpoint and at random instants during connect,
 // token and disconnect (issue 8, part 1). Each lane owns a simulator, so its
-// counters say exactly which cloud effects an iteration caused.
+// counters say exactly which cloud effects an iteration caused. A connect
+// iteration ends with a connected appliance; the disconnect test takes those
+// survivors (from the same lane, so the same simulator) instead of connecting
+// afresh, which halves what a disconnect iteration costs.
 
 const seed = reliabilitySeed();
-const LANES = 2;
+const LANES = 3;
 const CONNECT_POINTS = ["record-registered", "app-created", "key-sealed", "token-sealed"];
 const DISCONNECT_POINTS = [
   "disconnect:intent-recorded",
@@ -33,6 +36,8 @@ const sims: GitHubSim[] = [];
 const scratch = scratchDir("reliability-crash-state");
 const unconnected: string[] = [];
 const connected: string[] = [];
+/** Per lane: appliance dirs a connect iteration left connected and checked, for the disconnect test. */
+const survivors: string[][] = [];
 
 /** An initialised appliance (state dir, license, inventory of local nodes, a data dir) that has not connected yet. */
 async function initialisedTemplate(dir: string, sim: GitHubSim): Promise<void> {
@@ -54,6 +59,7 @@ beforeAll(async () => {
     sims.push(sim);
     unconnected.push(join(scratch.path, `template-init-${lane}`));
     await initialisedTemplate(unconnected[lane] as string, sim);
+    survivors.push([]);
     connected.push(join(scratch.path, `template-connected-${lane}`));
     await connectedTemplate(cli.bin, sim, connected[lane] as string);
   }
@@ -98,7 +104,7 @@ async function spanOf(template: string, argv: (at: ReturnType<typeof applianceAt
 
 describe("crash harness: connect, token, disconnect", () => {
   it("connect killed at each checkpoint and at random instants: the re-run finishes with exactly one app and record", async () => {
-    const iterations = crashIterations(48);
+    const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0xc0ec);
     const span = await spanOf(unconnected[0] as string, connectArgs, sims[0] as GitHubSim);
     const tally = new CrashTally();
@@ -128,7 +134,7 @@ describe("crash harness: connect, token, disconnect", () => {
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);
         });
-        rmSync(at.dir, { recursive: true, force: true });
+        (survivors[lane] as string[]).push(at.dir);
       });
     } finally {
       finish("connect", tally, ["vault opens or is empty", "journal completes on re-run", "exactly one live app and record per appliance", "no temp file left"]);
@@ -136,7 +142,7 @@ describe("crash harness: connect, token, disconnect", () => {
   }, 1_800_000);
 
   it("token --force killed at token-minted and at random instants: old or new generation, at most one mint, re-run fresh", async () => {
-    const iterations = crashIterations(80);
+    const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0x70c3);
     const tokenArgs = () => ["--json", "token", "--force"];
     const span = await spanOf(connected[0] as string, tokenArgs, sims[0] as GitHubSim);
@@ -174,7 +180,7 @@ describe("crash harness: connect, token, disconnect", () => {
   }, 1_800_000);
 
   it("disconnect killed at each journal step and at random instants: the re-run completes, each cloud effect happens once", async () => {
-    const iterations = crashIterations(24);
+    const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0xd15c);
     const disconnectArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "disconnect", "--inventory", at.inventory, "--data-dir", at.dataDir, "--yes"];
     let span = 0;
@@ -182,10 +188,13 @@ describe("crash harness: connect, token, disconnect", () => {
     try {
       await runLanes(iterations, LANES, async (iteration, lane) => {
         const sim = sims[lane] as GitHubSim;
-        const at = applianceAt(join(scratch.path, `disconnect-${iteration}`), sim.createAdminToken());
-        copyTree(unconnected[lane] as string, at.dir);
-        expect((await runCli(cli.bin, connectArgs(at, sim), at.env)).code).toBe(0);
-        await registerVaultSecrets(at.stateDir);
+        const survivor = survivors[lane]?.pop();
+        const at = applianceAt(survivor ?? join(scratch.path, `disconnect-${iteration}`), sim.createAdminToken());
+        if (survivor === undefined) {
+          copyTree(unconnected[lane] as string, at.dir);
+          expect((await runCli(cli.bin, connectArgs(at, sim), at.env)).code).toBe(0);
+          await registerVaultSecrets(at.stateDir);
+        }
         expect((await runCli(cli.bin, ["replicate", "--inventory", at.inventory], at.env)).code).toBe(0);
         const before = sim.counters();
         const point = iteration < DISCONNECT_POINTS.length ? DISCONNECT_POINTS[iteration] : undefined;

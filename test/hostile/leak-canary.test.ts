@@ -2,8 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findLeaks, scannablePlaces } from "../support/canary.js";
-import { scratchDir } from "../support/cli.js";
+import { checkForLeaks, findLeaks, registerSecret, scannablePlaces } from "../support/canary.js";
+import { scratchDir, transcript } from "../support/cli.js";
 
 // The canary itself (issue 8, part 3): it must see each leak form, or a clean
 // e2e run proves nothing.
@@ -39,5 +39,18 @@ describe("leak canary", () => {
     writeFileSync(join(dir.path, "state", "report.json"), JSON.stringify({ token }));
     const hits = findLeaks(scannablePlaces(dir.path), known);
     expect(hits.map((hit) => hit.place)).toEqual([join(dir.path, "state", "report.json")]);
+  });
+
+  it("checks a run printed before its secret was issued again once the secret is known", () => {
+    registerSecret("an earlier secret", `ghs_${"E1".repeat(18)}`);
+    const late = `ghs_${"L9".repeat(18)}`;
+    transcript.push({ code: 0, signal: null, stdout: `minted ${late}`, stderr: "", argv: ["token"] });
+    try {
+      checkForLeaks(); // `late` is nobody's secret yet: the run is scanned and passes
+      registerSecret("a late secret", late);
+      expect(() => checkForLeaks()).toThrow(/a late secret .* in run \d+ stdout/);
+    } finally {
+      transcript.pop(); // the planted run must not fail this file's own afterEach check
+    }
   });
 });

@@ -177,23 +177,42 @@ function sampleChildArgv(): void {
   }
 }
 
-/** Throws naming every leak found now in the transcript, sampled child argv and the watched dirs. */
+/** How far earlier checks got: transcript runs [0, runs) and the child argv in `argv` were scanned for the first `secrets` secrets. */
+const scanned = { runs: 0, secrets: 0, argv: new Set<string>() };
+
+/**
+ * Throws naming every leak found now in the transcript, sampled child argv and
+ * the watched dirs. Runs already scanned are scanned again only for secrets
+ * issued since, so a file with thousands of runs (the crash harness) does not
+ * pay for its whole transcript at every check.
+ */
 export function checkForLeaks(extraDirs: readonly string[] = []): void {
   discoverScratchDirs();
   const dirs = [...watchedDirs, ...extraDirs];
   for (const dir of dirs) harvestVaultSecrets(dir);
   if (secrets.size === 0) return;
-  const places: Record<string, string> = {};
-  transcript.forEach((run, index) => {
-    places[`run ${index} stdout`] = run.stdout;
-    places[`run ${index} stderr`] = run.stderr;
-    places[`run ${index} argv`] = run.argv.join(" ");
-  });
-  for (const [pid, argv] of childArgv) places[`/proc/${pid}/cmdline`] = argv;
-  for (const dir of dirs) Object.assign(places, scannablePlaces(dir));
+  const runPlaces = (from: number, to: number): Record<string, string> => {
+    const places: Record<string, string> = {};
+    for (let index = from; index < to; index++) {
+      const run = transcript[index] as (typeof transcript)[number];
+      places[`run ${index} stdout`] = run.stdout;
+      places[`run ${index} stderr`] = run.stderr;
+      places[`run ${index} argv`] = run.argv.join(" ");
+    }
+    return places;
+  };
+  const runsNow = transcript.length;
+  const fresh = runPlaces(Math.min(scanned.runs, runsNow), runsNow);
+  const earlier = runPlaces(0, Math.min(scanned.runs, runsNow));
+  for (const [pid, argv] of childArgv) (scanned.argv.has(`${pid}\0${argv}`) ? earlier : fresh)[`/proc/${pid}/cmdline`] = argv;
+  for (const dir of dirs) Object.assign(fresh, scannablePlaces(dir));
+  const newSecrets = Object.fromEntries([...secrets].slice(scanned.secrets));
   stats.checks++;
-  stats.placesScanned += Object.keys(places).length;
-  const hits = findLeaks(places);
+  stats.placesScanned += Object.keys(fresh).length + (Object.keys(newSecrets).length === 0 ? 0 : Object.keys(earlier).length);
+  const hits = [...findLeaks(fresh), ...(Object.keys(newSecrets).length === 0 ? [] : findLeaks(earlier, newSecrets))];
+  scanned.runs = runsNow;
+  scanned.secrets = secrets.size;
+  for (const [pid, argv] of childArgv) scanned.argv.add(`${pid}\0${argv}`);
   if (hits.length > 0) {
     stats.leaks += hits.length;
     const lines = hits.slice(0, 10).map((hit) => `${hit.secret} in ${hit.place} (form of ${hit.formLength} chars)`);
