@@ -38,13 +38,7 @@ beforeAll(async () => {
     { name: "ghes-data-2", role: "cluster" },
     { name: "ghes-data-3", role: "cluster" },
   ]);
-  writeFileSync(
-    inventory,
-    JSON.stringify({
-      ssh: { identityFile: topology.identityFile, knownHostsFile: topology.knownHostsFile },
-      nodes: topology.nodes.map((node) => ({ name: node.name, host: "127.0.0.1", port: node.port, role: node.role })),
-    }),
-  );
+  topology.writeInventory(inventory);
 });
 
 afterAll(async () => {
@@ -115,7 +109,7 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     const openssl = () => spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(stateDir, "audit-signing.pub"), "-rawin", "-in", report, "-sigfile", `${report}.sig`]).status;
     expect(openssl()).toBe(0);
     const bytes = readFileSync(report);
-    bytes[bytes.length - 3] ^= 0x01;
+    bytes.writeUInt8((bytes.at(-3) as number) ^ 0x01, bytes.length - 3);
     writeFileSync(report, bytes);
     expect(openssl()).not.toBe(0);
     expect((await run("verify-report", report)).code).toBe(1);

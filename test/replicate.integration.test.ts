@@ -2,7 +2,7 @@ import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { probeNodes, type NodeSpec } from "@connect-ops/replication";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir, transcript, writeLicense } from "./support/cli.js";
@@ -28,7 +28,7 @@ const cli = (...argv: string[]) => snapshot.run(argv, env);
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const vaultFile = (name: string) => readFileSync(join(dir, "state", "vault", name));
 const statuses = (stdout: string) => (JSON.parse(stdout) as { nodes: { status: string }[] }).nodes.map((node) => node.status);
-const sshOptions = () => ({ identityFile: topology.identityFile, knownHostsFile: topology.knownHostsFile });
+const sshOptions = () => topology.ssh;
 
 function rememberSecrets(): void {
   const plaintext = execFileSync("age", ["-d", "-i", join(dir, "state", "age-identity.txt"), join(dir, "state", "vault", "credentials.age")]);
@@ -74,14 +74,8 @@ beforeAll(async () => {
     { name: "ghes-data-2", role: "cluster" },
     { name: "ghes-data-3", role: "cluster" },
   ]);
-  specs = topology.nodes.map((node) => ({ name: node.name, role: node.role, host: "127.0.0.1", port: node.port, user: "admin", path: NODE_TARGET, transport: "ssh" }));
-  writeFileSync(
-    inventory,
-    JSON.stringify({
-      ssh: { identityFile: topology.identityFile, knownHostsFile: topology.knownHostsFile },
-      nodes: topology.nodes.map((node) => ({ name: node.name, host: "127.0.0.1", port: node.port, role: node.role })),
-    }),
-  );
+  specs = topology.specs;
+  topology.writeInventory(inventory);
   const license = writeLicense(dir);
   expect((await cli("init")).code).toBe(0);
   const connected = await cli("connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme");
@@ -169,6 +163,7 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
       const temps = probes.reduce((sum, probe) => sum + probe.tempFiles, 0);
       outcomes.push(`${JSON.stringify(trigger)} ${ended.signal ?? `exit ${ended.code}`}: ${updated}/4 nodes at the new generation, ${temps} temp files`);
     }
+    // eslint-disable-next-line no-console -- what the kills hit, for the reader of the log
     console.info(`kills (a whole serial run takes ${serialRunMs} ms):\n${outcomes.join("\n")}`);
     // A timed kill may come after the run finished (exit 0); most must land before it, some mid fan-out.
     for (const outcome of outcomes) expect(outcome).toMatch(/ (SIGKILL|exit 0): /);
@@ -181,6 +176,7 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
     const expected = { generation: JSON.parse(vaultFile("meta.json").toString()).generation as number, sealedSha256: sha256(vaultFile("credentials.age")), metaSha256: sha256(vaultFile("meta.json")) };
     const final = await probeNodes(specs, { ssh: sshOptions(), expected });
     expect(final.map((probe) => probe.drift)).toEqual(["in-sync", "in-sync", "in-sync", "in-sync"]);
+    // eslint-disable-next-line no-console -- what the kills hit, for the reader of the log
     console.info(`temp files after the re-run: ${final.map((probe) => `${probe.name}=${probe.tempFiles}`).join(" ")}`);
     const again = await cli("--json", "replicate", "--inventory", inventory);
     expect(again.code, again.stderr).toBe(0);

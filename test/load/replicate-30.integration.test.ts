@@ -1,7 +1,7 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { probeNodes, type NodeSpec } from "@connect-ops/replication";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerSecret } from "../support/canary.js";
@@ -43,7 +43,7 @@ const tally = { rounds: 0, failures: 0, notes: [] as string[], runMs: [] as numb
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sshOptions = () => ({ identityFile: topology.identityFile, knownHostsFile: topology.knownHostsFile });
+const sshOptions = () => topology.ssh;
 const cli = (...argv: string[]) => runCli(BIN, argv, env);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -168,14 +168,8 @@ beforeAll(async () => {
   tally.startMs = performance.now() - started;
   // eslint-disable-next-line no-console -- a figure for the reliability notes
   console.log(`started ${NODE_COUNT} sshd containers (${START_CONCURRENCY} at a time) in ${seconds(tally.startMs)}`);
-  specs = topology.nodes.map((node) => ({ name: node.name, role: node.role, host: "127.0.0.1", port: node.port, user: "admin", path: NODE_TARGET, transport: "ssh" }));
-  writeFileSync(
-    inventory,
-    JSON.stringify({
-      ssh: { identityFile: topology.identityFile, knownHostsFile: topology.knownHostsFile },
-      nodes: topology.nodes.map((node) => ({ name: node.name, host: "127.0.0.1", port: node.port, role: node.role })),
-    }),
-  );
+  specs = topology.specs;
+  topology.writeInventory(inventory);
   const license = writeLicense(dir);
   const initialised = await cli("init");
   expect(initialised.code, initialised.stderr).toBe(0);

@@ -1,5 +1,6 @@
-import { NODE_IMAGE_TAG } from "@connect-ops/replication";
+import { NODE_IMAGE_TAG, type NodeSpec } from "@connect-ops/replication";
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -73,18 +74,26 @@ async function startNode(name: string, role: SshNode["role"], authorizedKey: str
   };
 }
 
+/** Started nodes, the client key and known_hosts they trust, and how tests address them. */
+export interface SshTopology extends AsyncDisposable {
+  readonly dir: string;
+  readonly identityFile: string;
+  readonly knownHostsFile: string;
+  readonly nodes: readonly SshNode[];
+  /** The SSH options of `probeNodes` and the replication API. */
+  readonly ssh: { readonly identityFile: string; readonly knownHostsFile: string };
+  /** The nodes as the replication API takes them (for `probeNodes`). */
+  readonly specs: NodeSpec[];
+  /** Writes an inventory file listing every node, with this client key and known_hosts. */
+  writeInventory(path: string): void;
+}
+
 /**
  * A client key pair, an empty known_hosts file and one container per node,
  * started `concurrency` (default two) at a time; disposing stops every
  * container and removes the dir.
  */
-export async function startSshNodes(definitions: readonly { name: string; role: SshNode["role"] }[], concurrency = 2): Promise<{
-  readonly dir: string;
-  readonly identityFile: string;
-  readonly knownHostsFile: string;
-  readonly nodes: readonly SshNode[];
-  [Symbol.asyncDispose](): Promise<void>;
-}> {
+export async function startSshNodes(definitions: readonly { name: string; role: SshNode["role"] }[], concurrency = 2): Promise<SshTopology> {
   const dir = await mkdtemp(join(tmpdir(), "e2e-ssh-"));
   const identityFile = join(dir, "id_ed25519");
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "connect-ops-e2e", "-f", identityFile]);
@@ -96,18 +105,38 @@ export async function startSshNodes(definitions: readonly { name: string; role: 
     await Promise.all(started.map((node) => node.container.stop({ remove: true, timeout: 1 }).catch(() => undefined)));
     await rm(dir, { recursive: true, force: true });
   };
-  try {
-    const queue = [...definitions];
-    const worker = async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) started.push(await startNode(next.name, next.role, publicKey));
-    };
-    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  } catch (error) {
+  const queue = [...definitions];
+  let failed = false;
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined && !failed; next = queue.shift()) started.push(await startNode(next.name, next.role, publicKey));
+  };
+  // Every worker settles before a failure is handled, so no container that is still starting escapes the clean-up.
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, concurrency) }, () =>
+      worker().catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    ),
+  );
+  const rejected = results.find((result) => result.status === "rejected");
+  if (rejected !== undefined) {
     await dispose();
-    throw error;
+    throw (rejected as PromiseRejectedResult).reason;
   }
   const nodes = definitions.map((definition) => started.find((node) => node.name === definition.name) as SshNode);
-  return { dir, identityFile, knownHostsFile, nodes, [Symbol.asyncDispose]: dispose };
+  const ssh = { identityFile, knownHostsFile };
+  return {
+    dir,
+    identityFile,
+    knownHostsFile,
+    nodes,
+    ssh,
+    specs: nodes.map((node) => ({ name: node.name, role: node.role, host: "127.0.0.1", port: node.port, user: "admin", path: NODE_TARGET, transport: "ssh" })),
+    writeInventory: (path) =>
+      writeFileSync(path, JSON.stringify({ ssh, nodes: nodes.map((node) => ({ name: node.name, host: "127.0.0.1", port: node.port, role: node.role })) })),
+    [Symbol.asyncDispose]: dispose,
+  };
 }
 
 /** The SHA256 fingerprints a node's sshd offers, as `ssh-keygen -l` prints them. */
