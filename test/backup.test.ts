@@ -78,7 +78,7 @@ function buildDataDir(plants: { token: string; pemLine: string; pem: string }): 
 }
 
 describe("backup include | scan | redact | hook | restore, against the GitHub API simulator", () => {
-  let env: Record<string, string>;
+  let env: { CONNECT_OPS_STATE_DIR: string; CONNECT_OPS_CLOUD_TOKEN: string };
   let pem: string;
   let token: string;
   let recordId: number;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The project's one test command (README, .ci/run): runs every package's
-// vitest suite through Nx, then the end-to-end suites in test/, and prints one
+// The project's one test command (README, .ci/run): builds, typechecks and
+// lints every package through Nx, runs every package's vitest suite, then
+// typechecks, lints and runs the end-to-end suites in test/, and prints one
 // closing summary line "N passed, N failed" summed over every JSON report.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -23,11 +24,12 @@ if (env.INTEGRATION === undefined) {
 }
 env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 const steps = [
-  ["npx", ["nx", "run-many", "-t", "build", "--outputStyle=static"]],
+  // Static checks first: every package's typecheck and lint, then the e2e suites' own.
+  ["npx", ["nx", "run-many", "-t", "build", "typecheck", "lint", "--outputStyle=static"]],
   ["npx", ["nx", "run-many", "-t", "test", "--outputStyle=stream", "--parallel=1", ...process.argv.slice(2)]],
 ];
 if (existsSync(join(root, "test", "vitest.config.ts"))) {
-  steps.push(["npx", ["vitest", "run", "--config", "test/vitest.config.ts"]]);
+  steps.push(["npx", ["tsc", "-p", "test/tsconfig.json"]], ["npx", ["eslint", "test"]], ["npx", ["vitest", "run", "--config", "test/vitest.config.ts"]]);
 }
 
 let failedStep = false;
