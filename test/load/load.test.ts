@@ -12,7 +12,7 @@ import { openedGeneration, runCli } from "../crash/harness.js";
 // Load and scale (issue 8, part 5). CI tier: 50 concurrent `token` runs mint
 // exactly once. Heavy tier (RELIABILITY_TIER=heavy): `backup scan` of a 5 GB
 // generated data dir with peak RSS ≤ 256 MB. Replicating to 30 containers ten
-// times is not built yet (see docs/reliability.md).
+// times with random pauses is replicate-30.integration.test.ts (needs Docker).
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let sim: GitHubSim;

@@ -30,7 +30,7 @@ for (const row of rows) {
 const table = [
   "| area | subject | cases tried | failures found | invariants checked | note |",
   "| --- | --- | ---: | ---: | --- | --- |",
-  ...rows.map((row) => `| ${escape(row.area)} | ${escape(row.subject)} | ${row.cases} | ${row.failures} | ${escape(row.invariants.join("; "))} | ${escape(row.note ?? "")} |`),
+  ...rows.map((row) => `| ${escape(row.area)} | ${escape(row.subject)}${row.tier === "heavy" ? " (heavy tier)" : ""} | ${row.cases} | ${row.failures} | ${escape(row.invariants.join("; "))} | ${escape(row.note ?? "")} |`),
 ];
 const summary = [
   "| area | cases tried | failures found |",
@@ -51,6 +51,7 @@ Generated from the run of ${generatedAt} (tier: ${tiers.join(", ")}). Reproduce:
 \`\`\`sh
 rm -rf test-results/reliability
 npx vitest run --config test/vitest.config.ts test/hostile test/crash test/fs-hostility test/load   # ci tier
+tools/ci/docker.sh && INTEGRATION=1 TESTCONTAINERS_RYUK_DISABLED=true npx vitest run --config test/vitest.config.ts test/load   # adds the 30-container rows
 RELIABILITY_TIER=heavy npx vitest run --config test/vitest.config.ts test/hostile test/crash test/fs-hostility test/load
 RELIABILITY_SEED=<seed printed by the crash harness> …   # replay the same kill delays
 npx vitest run --config test/vitest.config.ts   # the whole e2e suite: adds one leak-canary row per file
