@@ -2,8 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkForLeaks, findLeaks, registerSecret, scannablePlaces } from "../support/canary.js";
-import { scratchDir, transcript } from "../support/cli.js";
+import { findLeaks, IncrementalLeakScan, scannablePlaces } from "../support/canary.js";
+import { scratchDir } from "../support/cli.js";
 
 // The canary itself (issue 8, part 3): it must see each leak form, or a clean
 // e2e run proves nothing.
@@ -41,16 +41,15 @@ describe("leak canary", () => {
     expect(hits.map((hit) => hit.place)).toEqual([join(dir.path, "state", "report.json")]);
   });
 
-  it("checks a run printed before its secret was issued again once the secret is known", () => {
-    registerSecret("an earlier secret", `ghs_${"E1".repeat(18)}`);
+  it("scans a run printed before its secret was issued again once the secret is known, and each run once per secret", () => {
+    const scan = new IncrementalLeakScan();
     const late = `ghs_${"L9".repeat(18)}`;
-    transcript.push({ code: 0, signal: null, stdout: `minted ${late}`, stderr: "", argv: ["token"] });
-    try {
-      checkForLeaks(); // `late` is nobody's secret yet: the run is scanned and passes
-      registerSecret("a late secret", late);
-      expect(() => checkForLeaks()).toThrow(/a late secret .* in run \d+ stdout/);
-    } finally {
-      transcript.pop(); // the planted run must not fail this file's own afterEach check
-    }
+    const known = new Map([["an earlier secret", `ghs_${"E1".repeat(18)}`]]);
+    const runs = [{ code: 0, signal: null, stdout: `minted ${late}`, stderr: "", argv: ["token"] }];
+    expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 3 }); // `late` is nobody's secret yet
+    expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 0 }); // nothing new: nothing rescanned
+    known.set("a late secret", late);
+    const { hits } = scan.scan(runs, new Map(), {}, known);
+    expect(hits.map((hit) => `${hit.secret} in ${hit.place}`)).toEqual(["a late secret in run 0 stdout"]);
   });
 });

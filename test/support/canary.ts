@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { transcript } from "./cli.js";
+import { transcript, type CliRun } from "./cli.js";
 import { leakForms } from "./leaks.js";
 import { recordReliability } from "./reliability-table.js";
 
@@ -177,42 +177,57 @@ function sampleChildArgv(): void {
   }
 }
 
-/** How far earlier checks got: transcript runs [0, runs) and the child argv in `argv` were scanned for the first `secrets` secrets. */
-const scanned = { runs: 0, secrets: 0, argv: new Set<string>() };
-
 /**
- * Throws naming every leak found now in the transcript, sampled child argv and
- * the watched dirs. Runs already scanned are scanned again only for secrets
- * issued since, so a file with thousands of runs (the crash harness) does not
- * pay for its whole transcript at every check.
+ * Scans an append-only list of runs, child argv and other places for an
+ * append-only list of secrets, remembering what it has scanned: a run already
+ * scanned is scanned again only for secrets issued since, so a file with
+ * thousands of runs (the crash harness) does not pay for its whole transcript
+ * at every check. Places in `other` (files, which change) are scanned whole.
  */
+export class IncrementalLeakScan {
+  #runs = 0;
+  #secrets = 0;
+  readonly #argv = new Set<string>();
+
+  scan(runs: readonly CliRun[], argv: ReadonlyMap<string, string>, other: Readonly<Record<string, string>>, known: ReadonlyMap<string, string>): { hits: LeakHit[]; placesScanned: number } {
+    const runPlaces = (from: number, to: number): Record<string, string> => {
+      const places: Record<string, string> = {};
+      for (let index = from; index < to; index++) {
+        const run = runs[index] as CliRun;
+        places[`run ${index} stdout`] = run.stdout;
+        places[`run ${index} stderr`] = run.stderr;
+        places[`run ${index} argv`] = run.argv.join(" ");
+      }
+      return places;
+    };
+    const seen = Math.min(this.#runs, runs.length);
+    const fresh = { ...runPlaces(seen, runs.length), ...other };
+    const earlier = runPlaces(0, seen);
+    for (const [pid, line] of argv) (this.#argv.has(`${pid}\0${line}`) ? earlier : fresh)[`/proc/${pid}/cmdline`] = line;
+    const all = Object.fromEntries(known);
+    const added = Object.fromEntries([...known].slice(this.#secrets));
+    const rescan = Object.keys(added).length > 0;
+    const hits = [...findLeaks(fresh, all), ...(rescan ? findLeaks(earlier, added) : [])];
+    this.#runs = runs.length;
+    this.#secrets = known.size;
+    for (const [pid, line] of argv) this.#argv.add(`${pid}\0${line}`);
+    return { hits, placesScanned: Object.keys(fresh).length + (rescan ? Object.keys(earlier).length : 0) };
+  }
+}
+
+const fileScan = new IncrementalLeakScan();
+
+/** Throws naming every leak found now in the transcript, sampled child argv and the watched dirs. */
 export function checkForLeaks(extraDirs: readonly string[] = []): void {
   discoverScratchDirs();
   const dirs = [...watchedDirs, ...extraDirs];
   for (const dir of dirs) harvestVaultSecrets(dir);
   if (secrets.size === 0) return;
-  const runPlaces = (from: number, to: number): Record<string, string> => {
-    const places: Record<string, string> = {};
-    for (let index = from; index < to; index++) {
-      const run = transcript[index] as (typeof transcript)[number];
-      places[`run ${index} stdout`] = run.stdout;
-      places[`run ${index} stderr`] = run.stderr;
-      places[`run ${index} argv`] = run.argv.join(" ");
-    }
-    return places;
-  };
-  const runsNow = transcript.length;
-  const fresh = runPlaces(Math.min(scanned.runs, runsNow), runsNow);
-  const earlier = runPlaces(0, Math.min(scanned.runs, runsNow));
-  for (const [pid, argv] of childArgv) (scanned.argv.has(`${pid}\0${argv}`) ? earlier : fresh)[`/proc/${pid}/cmdline`] = argv;
-  for (const dir of dirs) Object.assign(fresh, scannablePlaces(dir));
-  const newSecrets = Object.fromEntries([...secrets].slice(scanned.secrets));
+  const files: Record<string, string> = {};
+  for (const dir of dirs) Object.assign(files, scannablePlaces(dir));
+  const { hits, placesScanned } = fileScan.scan(transcript, childArgv, files, secrets);
   stats.checks++;
-  stats.placesScanned += Object.keys(fresh).length + (Object.keys(newSecrets).length === 0 ? 0 : Object.keys(earlier).length);
-  const hits = [...findLeaks(fresh), ...(Object.keys(newSecrets).length === 0 ? [] : findLeaks(earlier, newSecrets))];
-  scanned.runs = runsNow;
-  scanned.secrets = secrets.size;
-  for (const [pid, argv] of childArgv) scanned.argv.add(`${pid}\0${argv}`);
+  stats.placesScanned += placesScanned;
   if (hits.length > 0) {
     stats.leaks += hits.length;
     const lines = hits.slice(0, 10).map((hit) => `${hit.secret} in ${hit.place} (form of ${hit.formLength} chars)`);
