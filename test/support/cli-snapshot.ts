@@ -20,10 +20,12 @@ function bundleComplete(bundleDir: string): boolean {
 }
 
 /**
- * A private copy of the built CLI (bin + bundle), for long suites: the shared
- * `packages/cli/dist` is emptied and rebuilt whenever any e2e run starts, and
- * a child spawned during that window cannot load. Dependencies kept external
- * (ssh2) resolve through a `node_modules` link to the workspace's.
+ * A private copy of the built CLI (bin + bundle), for long suites: every e2e
+ * run swaps a fresh bundle into the shared `packages/cli/dist` when it starts
+ * (test/support/global-setup.ts), and after a code change the old chunk names
+ * are gone — a child of a suite already running beside it that loads a lazy
+ * chunk late would fail. Dependencies kept external (ssh2) resolve through a
+ * `node_modules` link to the workspace's.
  */
 export async function snapshotCli(): Promise<{
   run(argv: readonly string[], env?: Record<string, string | undefined>): Promise<CliRun>;
