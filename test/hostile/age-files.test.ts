@@ -57,7 +57,7 @@ describe("damaged age files", () => {
     const cuts = new Set<number>([0, 1, 21, 22, sealed.indexOf("---") + 1, sealed.length - 17, sealed.length - 1]);
     for (let cut = 0; cut < sealed.length; cut += step) cuts.add(cut);
     for (const cut of cuts) expect(await openOutcome(sealed.subarray(0, cut))).toMatch(/^VAULT_(INTEGRITY|IDENTITY_MISMATCH)$/);
-  });
+  }, RELIABILITY_TIER === "heavy" ? 3_600_000 : 120_000); // heavy: all ~70 000 cuts, each a header unwrap and a chunk decrypt
 
   it("any single bit flip is a typed error (property)", async () => {
     await fc.assert(
