@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Renders docs/reliability.md from the rows the reliability suites append to
 // test-results/reliability/rows.jsonl (test/support/reliability-table.ts).
-// Usage: node tools/reliability/table.mjs [--out docs/reliability.md]
+// Usage: node tools/reliability/table.mjs [--out docs/reliability.md] [--rows FILE ...]
+// (--rows: rows files to merge instead, e.g. a CI clone's rows and a heavy-tier run's)
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -9,11 +10,12 @@ const root = new URL("../..", import.meta.url).pathname;
 const rowsFile = join(root, "test-results", "reliability", "rows.jsonl");
 const outIndex = process.argv.indexOf("--out");
 const out = join(root, outIndex === -1 ? "docs/reliability.md" : process.argv[outIndex + 1]);
-if (!existsSync(rowsFile)) {
+if (!process.argv.includes("--rows") && !existsSync(rowsFile)) {
   console.error(`no ${rowsFile}: run the reliability suites first (see docs/reliability.md)`);
   process.exit(2);
 }
-const rows = readFileSync(rowsFile, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+const rowsFiles = process.argv.flatMap((arg, index) => (process.argv[index - 1] === "--rows" ? [arg] : []));
+const rows = (rowsFiles.length > 0 ? rowsFiles : [rowsFile]).flatMap((file) => readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)));
 const tiers = [...new Set(rows.map((row) => row.tier))];
 const escape = (text) => String(text).replaceAll("|", "\\|");
 const areaOrder = ["crash (SIGKILL)", "hostile input", "leak canary", "filesystem hostility", "load"];
