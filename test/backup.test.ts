@@ -5,7 +5,7 @@ import { linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
-import { expectNoLeak } from "./support/leaks.js";
+import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // One story, as an operator lives it: connect, back up twice (backup-utils
 // layout, bulk data hard-linked between snapshots), include, find planted
@@ -218,11 +218,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
 
   it("leaks no secret in any output or argument", () => {
     const places: Record<string, string> = {};
-    transcript.forEach((run, index) => {
-      places[`run ${index} (${run.argv.slice(0, 3).join(" ")}) stdout`] = run.stdout;
-      places[`run ${index} stderr`] = run.stderr;
-      places[`run ${index} argv`] = run.argv.join(" ");
-    });
+    Object.assign(places, runPlaces(transcript));
     expect(Object.keys(secrets)).toHaveLength(3);
     expectNoLeak(places, secrets);
   });

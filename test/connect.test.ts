@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
-import { expectNoLeak } from "./support/leaks.js";
+import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 let sim: GitHubSim;
 const scratch = scratchDir("e2e-connect");
@@ -80,11 +80,7 @@ describe("connect → token → status against the GitHub API simulator", () => 
     expect(resealed.token.value).not.toBe(sealed.token.value);
 
     const places: Record<string, string> = { ...filesUnder(appliance.stateDir) };
-    transcript.forEach((run, index) => {
-      places[`run ${index} stdout`] = run.stdout;
-      places[`run ${index} stderr`] = run.stderr;
-      places[`run ${index} argv`] = run.argv.join(" ");
-    });
+    Object.assign(places, runPlaces(transcript));
     expectNoLeak(places, { "private key": sealed.app.privateKeyPem, token: sealed.token.value, "second token": resealed.token.value });
     for (const entry of readdirSync(appliance.stateDir, { recursive: true, withFileTypes: true })) {
       const mode = statSync(join(entry.parentPath, entry.name)).mode & 0o777;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir, transcript, writeLicense } from "./support/cli.js";
 import { snapshotCli } from "./support/cli-snapshot.js";
-import { expectNoLeak } from "./support/leaks.js";
+import { expectNoLeak, runPlaces } from "./support/leaks.js";
 import { hostKeyFingerprints, NODE_TARGET, startSshNodes } from "./support/ssh-nodes.js";
 
 // The built CLI replicating over real SSH to one HA replica and three cluster
@@ -185,11 +185,7 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
 
   it("never prints a secret or leaves one in a node's meta.json", async () => {
     const places: Record<string, string> = {};
-    transcript.forEach((run, index) => {
-      places[`run ${index} stdout`] = run.stdout;
-      places[`run ${index} stderr`] = run.stderr;
-      places[`run ${index} argv`] = run.argv.join(" ");
-    });
+    Object.assign(places, runPlaces(transcript));
     for (const node of topology.nodes) places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
     expectNoLeak(places, secrets);
   });

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
-import { expectNoLeak } from "./support/leaks.js";
+import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // The built CLI against the GitHub simulator, replicating to `local` nodes
 // (directories): one HA replica and two cluster nodes. The tests run in order
@@ -167,11 +167,7 @@ describe("replicate to local nodes (built CLI)", () => {
       if (!entry.isFile() || entry.name === "credentials.age" || entry.name === "age-identity.txt") continue;
       places[join(entry.parentPath, entry.name)] = readFileSync(join(entry.parentPath, entry.name), "latin1");
     }
-    transcript.forEach((run, index) => {
-      places[`run ${index} (${run.argv.slice(0, 3).join(" ")}) stdout`] = run.stdout;
-      places[`run ${index} stderr`] = run.stderr;
-      places[`run ${index} argv`] = run.argv.join(" ");
-    });
+    Object.assign(places, runPlaces(transcript));
     expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(5);
     expectNoLeak(places, secrets);
   });

@@ -50,6 +50,6 @@ describe("leak canary", () => {
     expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 0 }); // nothing new: nothing rescanned
     known.set("a late secret", late);
     const { hits } = scan.scan(runs, new Map(), {}, known);
-    expect(hits.map((hit) => `${hit.secret} in ${hit.place}`)).toEqual(["a late secret in run 0 stdout"]);
+    expect(hits.map((hit) => `${hit.secret} in ${hit.place}`)).toEqual(["a late secret in run 0 (token) stdout"]);
   });
 });

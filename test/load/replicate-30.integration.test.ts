@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerSecret } from "../support/canary.js";
 import { BIN, scratchDir, transcript, writeLicense } from "../support/cli.js";
-import { expectNoLeak } from "../support/leaks.js";
+import { expectNoLeak, runPlaces } from "../support/leaks.js";
 import { recordReliability, reliabilitySeed, seededRandom } from "../support/reliability-table.js";
 import { NODE_TARGET, startSshNodes, type SshNode } from "../support/ssh-nodes.js";
 import { openedGeneration, runCli, type KilledRun } from "../crash/harness.js";
@@ -255,11 +255,7 @@ describe(`replicate to ${NODE_COUNT} sshd containers, ${ROUNDS} rounds with rand
   it("never prints a secret or leaves one in a node's meta.json", async () => {
     expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(2);
     const places: Record<string, string> = {};
-    transcript.forEach((run, index) => {
-      places[`run ${index} stdout`] = run.stdout;
-      places[`run ${index} stderr`] = run.stderr;
-      places[`run ${index} argv`] = run.argv.join(" ");
-    });
+    Object.assign(places, runPlaces(transcript));
     for (const node of topology.nodes) places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
     expectNoLeak(places, secrets);
   }, 300_000);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { transcript, type CliRun } from "./cli.js";
-import { leakForms } from "./leaks.js";
+import { leakForms, runPlaces } from "./leaks.js";
 import { recordReliability } from "./reliability-table.js";
 
 // The leak canary of issue 8. Every secret a run issues (App private keys,
@@ -190,19 +190,9 @@ export class IncrementalLeakScan {
   readonly #argv = new Set<string>();
 
   scan(runs: readonly CliRun[], argv: ReadonlyMap<string, string>, other: Readonly<Record<string, string>>, known: ReadonlyMap<string, string>): { hits: LeakHit[]; placesScanned: number } {
-    const runPlaces = (from: number, to: number): Record<string, string> => {
-      const places: Record<string, string> = {};
-      for (let index = from; index < to; index++) {
-        const run = runs[index] as CliRun;
-        places[`run ${index} stdout`] = run.stdout;
-        places[`run ${index} stderr`] = run.stderr;
-        places[`run ${index} argv`] = run.argv.join(" ");
-      }
-      return places;
-    };
     const seen = Math.min(this.#runs, runs.length);
-    const fresh = { ...runPlaces(seen, runs.length), ...other };
-    const earlier = runPlaces(0, seen);
+    const fresh = { ...runPlaces(runs, seen), ...other };
+    const earlier = runPlaces(runs, 0, seen);
     for (const [pid, line] of argv) (this.#argv.has(`${pid}\0${line}`) ? earlier : fresh)[`/proc/${pid}/cmdline`] = line;
     const all = Object.fromEntries(known);
     const added = Object.fromEntries([...known].slice(this.#secrets));

@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { CliRun } from "./cli.js";
 
 /**
  * The forms a secret could leak in: raw, base64, JSON-escaped, and for a PEM
@@ -21,4 +22,17 @@ export function expectNoLeak(places: Record<string, string>, secrets: Record<str
       }
     }
   }
+}
+
+/** What runs `from`..`to` printed and were given, as named places for a leak scan. */
+export function runPlaces(runs: readonly CliRun[], from = 0, to = runs.length): Record<string, string> {
+  const places: Record<string, string> = {};
+  for (let index = from; index < to; index++) {
+    const run = runs[index] as CliRun;
+    const label = `run ${index} (${run.argv.slice(0, 3).join(" ")})`;
+    places[`${label} stdout`] = run.stdout;
+    places[`${label} stderr`] = run.stderr;
+    places[`${label} argv`] = run.argv.join(" ");
+  }
+  return places;
 }
