@@ -1,8 +1,8 @@
-import { lstat, mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { ageRecipientSchema } from "@connect-ops/connection-core";
-import { atomicWriteFile, isTempName } from "@connect-ops/credential-vault";
+import { atomicWriteFile, removeStaleTemps } from "@connect-ops/credential-vault";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
 import { CONNECT_DIR } from "./redact-snapshot.js";
@@ -35,19 +35,6 @@ const MANIFEST_FILE = "manifest.json";
 
 function sameRecipients(a: readonly string[], b: readonly string[]): boolean {
   return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
-}
-
-/**
- * Removes temp files (`.NAME.tmp-<12 hex>`) a killed include left in
- * `github-connect/`: a half-written sealed copy or manifest, never renamed.
- * Only plain files; anything else with such a name is left alone.
- */
-async function removeStaleTemps(directory: string): Promise<void> {
-  for (const name of await readdir(directory)) {
-    if (!isTempName(name)) continue;
-    const path = join(directory, name);
-    if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
-  }
 }
 
 /**

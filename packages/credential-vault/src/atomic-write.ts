@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
+import { lstat, open, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { VaultError } from "./errors.js";
 
@@ -26,6 +26,20 @@ export function tempNameFor(path: string): string {
 /** Whether a directory entry is a temp file left by `atomicWriteFile`. */
 export function isTempName(name: string): boolean {
   return /^\..+\.tmp-[0-9a-f]{12}$/.test(name);
+}
+
+/**
+ * Removes the temp files an interrupted `atomicWriteFile` left in `dir`
+ * (`.NAME.tmp-<12 hex>`, never renamed). Only plain files; anything else with
+ * such a name is left alone. Callers run it where no other writer of `dir` is
+ * in flight (under the vault lock, or before their own write).
+ */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!isTempName(name)) continue;
+    const path = join(dir, name);
+    if ((await lstat(path).catch(() => undefined))?.isFile()) await unlink(path).catch(() => undefined);
+  }
 }
 
 /** fsync a directory so a rename inside it survives power loss. */

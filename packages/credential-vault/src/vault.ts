@@ -4,7 +4,7 @@ import { constants } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
-import { atomicWriteFile, isTempName, syncDirectory, type StepHook } from "./atomic-write.js";
+import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
 import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
@@ -253,7 +253,7 @@ export class CredentialVault {
       }
     }
     await unlink(this.sealedPath + PENDING).catch(() => undefined);
-    for (const name of await readdir(this.dir)) if (isTempName(name)) await unlink(join(this.dir, name)).catch(() => undefined);
+    await removeStaleTemps(this.dir);
     await syncDirectory(this.dir);
   }
 

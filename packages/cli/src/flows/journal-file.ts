@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, unlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Reads a JSON journal from `<state>/journal/NAME.json`; undefined when absent. */
@@ -13,9 +13,9 @@ export async function readJournal<T>(journalDir: string, name: string): Promise<
 
 /** Writes a journal atomically and durably (the journal dir is 0700, files 0600). */
 export async function writeJournal(journalDir: string, name: string, value: unknown): Promise<void> {
-  const { atomicWriteFile, isTempName } = await import("@connect-ops/credential-vault");
+  const { atomicWriteFile, removeStaleTemps } = await import("@connect-ops/credential-vault");
   await mkdir(journalDir, { recursive: true, mode: 0o700 });
   // A run killed mid-write leaves its temp file; the next write of the journal clears it.
-  for (const name of await readdir(journalDir)) if (isTempName(name)) await unlink(join(journalDir, name)).catch(() => undefined);
+  await removeStaleTemps(journalDir);
   await atomicWriteFile(join(journalDir, `${name}.json`), Buffer.from(`${JSON.stringify(value, null, 2)}\n`), { mode: 0o600 });
 }
