@@ -41,7 +41,7 @@ function inflateLimiter(limit: number): Transform {
 }
 
 /** zlib's own errors (`Z_BUF_ERROR` for a damaged trailer, `Z_DATA_ERROR`, …) carry a `Z_` code. */
-export function isZlibError(error: unknown): error is Error & { code: string } {
+function isZlibError(error: unknown): error is Error & { code: string } {
   return error instanceof Error && /^Z_[A-Z_]+$/.test(String((error as { code?: unknown }).code));
 }
 

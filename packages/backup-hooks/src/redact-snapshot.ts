@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { readdirSync } from "node:fs";
+import { constants, readdirSync } from "node:fs";
 import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -8,7 +7,7 @@ import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
-import { isZlibError, rewriteFile, type RewriteContext } from "./redact-file.js";
+import { rewriteFile, type RewriteContext } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
 import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
@@ -202,10 +201,6 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
           filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
         } catch (error) {
           // One archive we cannot rebuild must not stop the others; the caller sees it in `failed`.
-          if (isZlibError(error)) {
-            failed.push({ path: relative(root, path), reason: `BACKUP_UNSUPPORTED_ARCHIVE: cannot redact a damaged gzip stream (${error.code})` });
-            continue;
-          }
           if (!(error instanceof BackupError) || error.code === "BACKUP_PATH_ESCAPE") throw error;
           failed.push({ path: relative(root, path), reason: `${error.code}: ${error.message}` });
         }
