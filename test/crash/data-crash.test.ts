@@ -10,7 +10,7 @@ import { backupRecipient, pemLine, plantInArchives } from "../disconnect-fixture
 import { checkForLeaks } from "../support/canary.js";
 import { scratchDir } from "../support/cli.js";
 import { snapshotCli } from "../support/cli-snapshot.js";
-import { recordReliability, reliabilitySeed, seededRandom } from "../support/reliability-table.js";
+import { reliabilitySeed, seededRandom } from "../support/reliability-table.js";
 import { applianceAt, connectedTemplate, copyTree, fileDigests, NODE_NAMES } from "./fixtures.js";
 import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, tempFilesUnder } from "./harness.js";
 
@@ -83,17 +83,6 @@ async function plainRunMs(argv: (at: ReturnType<typeof applianceAt>) => string[]
   return run.durationMs;
 }
 
-function finish(subject: string, tally: CrashTally, invariants: string[]): void {
-  recordReliability({
-    area: "crash (SIGKILL)",
-    subject,
-    cases: tally.iterations,
-    failures: tally.failures,
-    invariants,
-    note: [`${tally.killedMidRun} killed mid-run, ${tally.finishedBeforeKill} finished before the kill; seed ${seed}`].join("; "),
-  });
-}
-
 describe("crash harness: replicate, backup include, backup redact", () => {
   it("replicate killed at random instants: every node holds the old or the new complete pair; the re-run converges", async () => {
     const iterations = crashIterations(200);
@@ -128,7 +117,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      finish("replicate (3 local nodes)", tally, ["each node old or new complete pair", "re-run converges byte-identical", "no temp file left"]);
+      tally.record("replicate (3 local nodes)", ["each node old or new complete pair", "re-run converges byte-identical", "no temp file left"], seed);
     }
   }, 1_800_000);
 
@@ -164,7 +153,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      finish("backup include", tally, ["sealed copy absent or opens with the backup identity", "re-run completes", "other snapshot untouched", "no temp file left"]);
+      tally.record("backup include", ["sealed copy absent or opens with the backup identity", "re-run completes", "other snapshot untouched", "no temp file left"], seed);
     }
   }, 1_800_000);
 
@@ -199,7 +188,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      finish("backup redact", tally, ["each file original or fully redacted", "hard-linked older snapshot untouched", "re-run: no residue", "no temp file left"]);
+      tally.record("backup redact", ["each file original or fully redacted", "hard-linked older snapshot untouched", "re-run: no residue", "no temp file left"], seed);
     }
   }, 1_800_000);
 });

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { transcript, type CliRun } from "../support/cli.js";
-import { RELIABILITY_TIER } from "../support/reliability-table.js";
+import { recordReliability, RELIABILITY_TIER } from "../support/reliability-table.js";
 
 // The crash harness of issue 8: runs the real CLI as a child, SIGKILLs it at
 // a named checkpoint (CONNECT_OPS_FAULT_CRASH_AT) or after a seeded random
@@ -134,6 +134,19 @@ export class CrashTally {
   injectedPoints = 0;
   failures = 0;
   readonly failureNotes: string[] = [];
+  /** Writes this command's row to the reliability table (a run's checkpoint kills are named only when it had some). */
+  record(subject: string, invariants: string[], seed: number): void {
+    const checkpoints = this.injectedPoints > 0 ? `${this.injectedPoints} at named checkpoints, ` : "";
+    recordReliability({
+      area: "crash (SIGKILL)",
+      subject,
+      cases: this.iterations,
+      failures: this.failures,
+      invariants,
+      note: `${checkpoints}${this.killedMidRun} killed mid-run, ${this.finishedBeforeKill} finished before the kill; seed ${seed}`,
+    });
+  }
+
   /** Counts the kill, runs the checks; a failed check is counted, then rethrown. */
   async check(iteration: number, seed: number, kill: KilledRun, checks: () => Promise<void>): Promise<void> {
     this.iterations++;

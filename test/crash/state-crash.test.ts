@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkForLeaks, registerSecret } from "../support/canary.js";
 import { scratchDir, writeLicense } from "../support/cli.js";
 import { snapshotCli } from "../support/cli-snapshot.js";
-import { recordReliability, reliabilitySeed, seededRandom } from "../support/reliability-table.js";
+import { reliabilitySeed, seededRandom } from "../support/reliability-table.js";
 import { applianceAt, connectedTemplate, copyTree, NODE_NAMES } from "./fixtures.js";
 import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, simIdle, tempFilesUnder } from "./harness.js";
 
@@ -74,17 +74,6 @@ afterAll(async () => {
 const connectArgs = (at: ReturnType<typeof applianceAt>, sim: GitHubSim) =>
   ["--json", "connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", join(at.dir, "license.json"), "--account", "enterprise:acme"];
 
-function finish(subject: string, tally: CrashTally, invariants: string[]): void {
-  recordReliability({
-    area: "crash (SIGKILL)",
-    subject,
-    cases: tally.iterations,
-    failures: tally.failures,
-    invariants,
-    note: [`${tally.injectedPoints} at named checkpoints, ${tally.killedMidRun} killed mid-run, ${tally.finishedBeforeKill} finished before the kill; seed ${seed}`].join("; "),
-  });
-}
-
 /** Secrets the vault holds now, for the canary (the sim cannot be told which key to issue). */
 async function registerVaultSecrets(stateDir: string): Promise<void> {
   const opened = await openedGeneration(stateDir).catch(() => ({ generation: null }) as { generation: null; pem?: string; token?: string });
@@ -137,7 +126,7 @@ describe("crash harness: connect, token, disconnect", () => {
         (survivors[lane] as string[]).push(at.dir);
       });
     } finally {
-      finish("connect", tally, ["vault opens or is empty", "journal completes on re-run", "exactly one live app and record per appliance", "no temp file left"]);
+      tally.record("connect", ["vault opens or is empty", "journal completes on re-run", "exactly one live app and record per appliance", "no temp file left"], seed);
     }
   }, 1_800_000);
 
@@ -175,7 +164,7 @@ describe("crash harness: connect, token, disconnect", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      finish("token --force", tally, ["vault opens at old or new generation", "at most one mint per run", "re-run uses the sealed token", "no temp file left after a locked run"]);
+      tally.record("token --force", ["vault opens at old or new generation", "at most one mint per run", "re-run uses the sealed token", "no temp file left after a locked run"], seed);
     }
   }, 1_800_000);
 
@@ -220,7 +209,7 @@ describe("crash harness: connect, token, disconnect", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      finish("disconnect (3 local nodes, 1 snapshot)", tally, ["re-run completes the journal", "app and record deleted exactly once", "vault and node copies gone", "no temp file left"]);
+      tally.record("disconnect (3 local nodes, 1 snapshot)", ["re-run completes the journal", "app and record deleted exactly once", "vault and node copies gone", "no temp file left"], seed);
     }
   }, 1_800_000);
 });
