@@ -1,6 +1,6 @@
 /**
  * Tag of the locally built test-node image (tools/node-image/build.sh), the one
- * place it is named: integration tests and the bench import it, and the build
- * and CI scripts read it from this line.
+ * place it is named: the sshd-container starter and the bench import it, and the
+ * build and CI scripts read it from this line.
  */
 export const NODE_IMAGE_TAG = "connect-ops/ghes-node:1";
