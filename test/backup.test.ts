@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
+import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // One story, as an operator lives it: connect, back up twice (backup-utils
@@ -13,7 +13,7 @@ import { expectNoLeak, runPlaces } from "./support/leaks.js";
 // connection is gone. Every archive is made by the real GNU tar and gzip.
 
 let sim: GitHubSim;
-const scratch = scratchDir("e2e-backup");
+const scratch = testdirSync({ prefix: "e2e-backup-" });
 const secrets: Record<string, string> = {};
 beforeAll(async () => {
   sim = await startGitHubSim();
@@ -35,7 +35,7 @@ function openWithAge(identityFile: string, sealedFile: string): string {
 
 async function initState(name: string): Promise<Record<string, string>> {
   const env = { CONNECT_OPS_STATE_DIR: dir(name), CONNECT_OPS_CLOUD_TOKEN: "" };
-  const run = await connectOps(["init"], env);
+  const run = await spawnCli(["init"], env);
   expect(run.code, run.stderr).toBe(0);
   return env;
 }
@@ -87,8 +87,8 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
   it("connects an appliance and includes its credentials, sealed to the backup key only", async () => {
     env = { CONNECT_OPS_STATE_DIR: dir("appliance"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
     const license = writeLicense(scratch.path);
-    expect((await connectOps(["init"], env)).code).toBe(0);
-    const connected = await connectOps(["--json", "connect", "--cloud-url", sim.url, "--hostname", HOSTNAME, "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"], env);
+    expect((await spawnCli(["init"], env)).code).toBe(0);
+    const connected = await spawnCli(["--json", "connect", "--cloud-url", sim.url, "--hostname", HOSTNAME, "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"], env);
     expect(connected.code, connected.stderr).toBe(0);
     recordId = JSON.parse(connected.stdout).recordId;
     const vault = JSON.parse(openWithAge(join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"), join(env.CONNECT_OPS_STATE_DIR, "vault", "credentials.age")));
@@ -100,7 +100,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
 
     execFileSync("age-keygen", ["-o", backupIdentity()], { stdio: "ignore" });
     const recipient = execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim();
-    const included = await connectOps(["--json", "backup", "include", data("current"), "--recipient", recipient], env);
+    const included = await spawnCli(["--json", "backup", "include", data("current"), "--recipient", recipient], env);
     expect(included.code, included.stderr).toBe(0);
     expect(JSON.parse(included.stdout)).toMatchObject({ changed: true, snapshot: data(NEW), manifest: { recipients: [recipient], keyFingerprint: expect.stringMatching(/^SHA256:/) } });
     const opened = JSON.parse(openWithAge(backupIdentity(), data(NEW, "github-connect", "credentials.age")));
@@ -108,12 +108,12 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     expect(opened.credentials.app.privateKeyPem).toContain("-----BEGIN RSA PRIVATE KEY-----");
     expect(() => openWithAge(join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"), data(NEW, "github-connect", "credentials.age"))).toThrow();
 
-    const again = await connectOps(["--json", "backup", "include", data(NEW), "--recipient", recipient], env);
+    const again = await spawnCli(["--json", "backup", "include", data(NEW), "--recipient", recipient], env);
     expect(JSON.parse(again.stdout).changed).toBe(false);
   });
 
   it("scan of the data dir finds the plants by member path and prints no secret (exit 1)", async () => {
-    const run = await connectOps(["--json", "backup", "scan", data()], env);
+    const run = await spawnCli(["--json", "backup", "scan", data()], env);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toBe(""); // not a TTY: no progress line
     const result = JSON.parse(run.stdout) as { findings: Array<{ path: string; member?: string; form: string; linkedPaths?: string[] }>; gaps: unknown[]; filesScanned: number; bytesScanned: number };
@@ -133,7 +133,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     );
     const shared = result.findings.find((finding) => finding.path.endsWith("connect-sync.log"));
     expect(shared?.linkedPaths).toHaveLength(1); // read once for both snapshots
-    const human = await connectOps(["backup", "scan", data()], env);
+    const human = await spawnCli(["backup", "scan", data()], env);
     expect(human.code, human.stderr).toBe(1);
     expect(human.stdout).toContain("ssh-host-keys.tar!etc/github/connect.env");
   });
@@ -141,12 +141,12 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
   it("redact of the older snapshot leaves a clean re-scan, valid archives, and the sibling's hard link untouched", async () => {
     const sharedNew = data(NEW, "repositories", "info", "connect-sync.log");
     const before = { inode: statSync(sharedNew).ino, bytes: readFileSync(sharedNew) };
-    const redacted = await connectOps(["--json", "backup", "redact", data(OLD)], env);
+    const redacted = await spawnCli(["--json", "backup", "redact", data(OLD)], env);
     expect(redacted.code, redacted.stderr).toBe(0);
     const report = JSON.parse(redacted.stdout) as { changes: unknown[]; filesRewritten: string[]; failed: unknown[] };
     expect(report.failed).toEqual([]);
     expect(report.filesRewritten.length).toBeGreaterThanOrEqual(3);
-    expect((await connectOps(["backup", "scan", data(OLD)], env)).code).toBe(0);
+    expect((await spawnCli(["backup", "scan", data(OLD)], env)).code).toBe(0);
 
     expect(execFileSync("tar", ["-tvf", data(OLD, "ssh-host-keys.tar")]).toString()).toContain("etc/github/connect.env");
     execFileSync("gzip", ["-t", data(OLD, "mysql.sql.gz")]);
@@ -162,55 +162,55 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
 
   it("restore into a fresh appliance mints a token against the cloud and status shows it connected", async () => {
     const target = await initState("replacement");
-    const restored = await connectOps(["--json", "backup", "restore", data("current"), "--identity", backupIdentity(), "--hostname", HOSTNAME], target);
+    const restored = await spawnCli(["--json", "backup", "restore", data("current"), "--identity", backupIdentity(), "--hostname", HOSTNAME], target);
     expect(restored.code, restored.stderr).toBe(0);
     expect(JSON.parse(restored.stdout)).toMatchObject({ outcome: "restored", recordId, keptConnect: false });
-    const status = await connectOps(["--json", "status", "--offline"], target);
+    const status = await spawnCli(["--json", "status", "--offline"], target);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ connected: true, record: { hostname: HOSTNAME } });
     const sealed = JSON.parse(openWithAge(join(target.CONNECT_OPS_STATE_DIR as string, "age-identity.txt"), join(target.CONNECT_OPS_STATE_DIR as string, "vault", "credentials.age")));
     expect(sealed.token.value).not.toBe(token);
     secrets["restored token"] = sealed.token.value;
-    expect((await connectOps(["--json", "status"], target)).code).toBe(0); // the cloud accepts the restored key
+    expect((await spawnCli(["--json", "status"], target)).code).toBe(0); // the cloud accepts the restored key
   });
 
   it("on another appliance resets Connect, or with --keep-connect warns that two appliances share one identity", async () => {
-    const reset = await connectOps(["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com"], await initState("other"));
+    const reset = await spawnCli(["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com"], await initState("other"));
     expect(reset.code, reset.stderr).toBe(0);
     expect(JSON.parse(reset.stdout)).toMatchObject({ outcome: "reset", snapshotHostname: HOSTNAME, targetHostname: "ghes-dr.example.com" });
-    const kept = await connectOps(["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com", "--keep-connect"], await initState("kept"));
+    const kept = await spawnCli(["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com", "--keep-connect"], await initState("kept"));
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stderr).toMatch(/^warning: --keep-connect: .*share one GitHub App/);
   });
 
   it("the hook refuses an incomplete current (exit 2) and bad input exits 2", async () => {
-    const hookInclude = await connectOps(["--json", "backup", "hook", "--data-dir", data(), "--policy", "include", "--recipient", execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim()], env);
+    const hookInclude = await spawnCli(["--json", "backup", "hook", "--data-dir", data(), "--policy", "include", "--recipient", execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim()], env);
     expect(hookInclude.code, hookInclude.stderr).toBe(0);
     expect(JSON.parse(hookInclude.stdout)).toMatchObject({ policy: "include", changed: false });
     writeFileSync(data(NEW, "incomplete"), "");
     try {
-      const refused = await connectOps(["--json", "backup", "hook", "--data-dir", data()], env);
+      const refused = await spawnCli(["--json", "backup", "hook", "--data-dir", data()], env);
       expect(refused.code, refused.stderr).toBe(2);
       expect(JSON.parse(refused.stdout).error.code).toBe("BACKUP_SNAPSHOT_INCOMPLETE");
       expect(refused.stderr).toMatch(/^error\[BACKUP_SNAPSHOT_INCOMPLETE\]: .* — wait for the backup to finish/);
     } finally {
       rmSync(data(NEW, "incomplete"));
     }
-    expect((await connectOps(["backup", "include", data("20990101T000000"), "--recipient", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"], env)).code).toBe(2);
-    const badRecipient = await connectOps(["backup", "include", data(NEW), "--recipient", "age1notarecipient"], env);
+    expect((await spawnCli(["backup", "include", data("20990101T000000"), "--recipient", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"], env)).code).toBe(2);
+    const badRecipient = await spawnCli(["backup", "include", data(NEW), "--recipient", "age1notarecipient"], env);
     expect(badRecipient.code, badRecipient.stderr).toBe(2);
     expect(badRecipient.stderr).toContain("error[CORE_INVALID_INPUT]");
-    expect((await connectOps(["backup", "restore", data("missing"), "--identity", backupIdentity()], env)).code).toBe(2);
-    expect((await connectOps(["backup", "scan", data("missing")], env)).code).toBe(2);
+    expect((await spawnCli(["backup", "restore", data("missing"), "--identity", backupIdentity()], env)).code).toBe(2);
+    expect((await spawnCli(["backup", "scan", data("missing")], env)).code).toBe(2);
   });
 
   it("refuses (exit 1) to restore a connection that was deleted on the cloud after the snapshot", async () => {
     const client = createCloudClient({ baseUrl: sim.url, adminToken: sim.createAdminToken() });
     expect(await client.deleteConnectionRecord(recordId)).toBe("deleted");
-    const refused = await connectOps(["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME], await initState("too-late"));
+    const refused = await spawnCli(["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME], await initState("too-late"));
     expect(refused.code, refused.stderr).toBe(1);
     expect(JSON.parse(refused.stdout)).toMatchObject({ outcome: "refused", reason: "app-deleted" });
-    const human = await connectOps(["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME], await initState("too-late-human"));
+    const human = await spawnCli(["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME], await initState("too-late-human"));
     expect(human.code, human.stderr).toBe(1);
     expect(human.stdout).toMatch(/no longer exists .*the connection was deleted after this snapshot was taken/);
     expect(readdirSync(dir("too-late-human"))).not.toContain("vault");
@@ -218,7 +218,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
 
   it("leaks no secret in any output or argument", () => {
     const places: Record<string, string> = {};
-    Object.assign(places, runPlaces(transcript));
+    Object.assign(places, runPlaces(cliTranscript));
     expect(Object.keys(secrets)).toHaveLength(3);
     expectNoLeak(places, secrets);
   });

@@ -3,11 +3,11 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
+import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 let sim: GitHubSim;
-const scratch = scratchDir("e2e-connect");
+const scratch = testdirSync({ prefix: "e2e-connect-" });
 beforeAll(async () => {
   sim = await startGitHubSim();
 });
@@ -22,7 +22,7 @@ async function freshAppliance() {
   const env = { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
   execFileSync("mkdir", ["-p", dir]);
   const license = writeLicense(dir);
-  expect((await connectOps(["init"], env)).code).toBe(0);
+  expect((await spawnCli(["init"], env)).code).toBe(0);
   const connectArgs = ["connect", "--cloud-url", sim.url, "--hostname", `ghes-${counter}.example.com`, "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"];
   return { dir, env, license, connectArgs, stateDir: env.CONNECT_OPS_STATE_DIR };
 }
@@ -46,7 +46,7 @@ function filesUnder(dir: string): Record<string, string> {
 describe("connect → token → status against the GitHub API simulator", () => {
   it("seals the PEM and a ghs_ token that the real age CLI opens, reuses the token, and leaks nothing", async () => {
     const appliance = await freshAppliance();
-    const connected = await connectOps(["--json", ...appliance.connectArgs], appliance.env);
+    const connected = await spawnCli(["--json", ...appliance.connectArgs], appliance.env);
     expect(connected.code).toBe(0);
     const outcome = JSON.parse(connected.stdout);
     expect(outcome).toMatchObject({ resumed: false, alreadyConnected: false, orphansDeleted: 0 });
@@ -57,13 +57,13 @@ describe("connect → token → status against the GitHub API simulator", () => 
     expect(sealed.token.value.length).toBeGreaterThan(100); // the newer ghs_<APPID>_<JWT> form
 
     const before = sim.counters().requests;
-    const first = await connectOps(["--json", "token"], appliance.env);
-    const second = await connectOps(["--json", "token"], appliance.env);
+    const first = await spawnCli(["--json", "token"], appliance.env);
+    const second = await spawnCli(["--json", "token"], appliance.env);
     expect(first.code).toBe(0);
     expect(JSON.parse(second.stdout)).toEqual({ expiresAt: sealed.token.expiresAt, minted: false });
     expect(sim.counters().requests).toBe(before); // a cache hit asks the cloud nothing
 
-    const status = await connectOps(["--json", "status"], appliance.env);
+    const status = await spawnCli(["--json", "status"], appliance.env);
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout);
     expect(report).toMatchObject({
@@ -74,13 +74,13 @@ describe("connect → token → status against the GitHub API simulator", () => 
       cloud: { checked: true, drift: [] },
     });
 
-    const forced = await connectOps(["--json", "token", "--force"], appliance.env);
+    const forced = await spawnCli(["--json", "token", "--force"], appliance.env);
     expect(JSON.parse(forced.stdout).minted).toBe(true);
     const resealed = openWithAge(appliance.stateDir);
     expect(resealed.token.value).not.toBe(sealed.token.value);
 
     const places: Record<string, string> = { ...filesUnder(appliance.stateDir) };
-    Object.assign(places, runPlaces(transcript));
+    Object.assign(places, runPlaces(cliTranscript));
     expectNoLeak(places, { "private key": sealed.app.privateKeyPem, token: sealed.token.value, "second token": resealed.token.value });
     for (const entry of readdirSync(appliance.stateDir, { recursive: true, withFileTypes: true })) {
       const mode = statSync(join(entry.parentPath, entry.name)).mode & 0o777;
@@ -93,12 +93,12 @@ describe("connect → token → status against the GitHub API simulator", () => 
     const appliance = await freshAppliance();
     sim.skewClock(-55 * 60); // tokens minted now expire in 5 minutes of our time
     try {
-      expect((await connectOps(appliance.connectArgs, appliance.env)).code).toBe(0);
+      expect((await spawnCli(appliance.connectArgs, appliance.env)).code).toBe(0);
     } finally {
       sim.skewClock(0);
     }
     const mintsBefore = sim.counters().tokenMints;
-    const runs = await Promise.all(Array.from({ length: 10 }, () => connectOps(["--json", "token", "--min-ttl", "10m"], appliance.env)));
+    const runs = await Promise.all(Array.from({ length: 10 }, () => spawnCli(["--json", "token", "--min-ttl", "10m"], appliance.env)));
     expect(runs.map((run) => run.code)).toEqual(Array(10).fill(0));
     expect(runs.filter((run) => JSON.parse(run.stdout).minted === true)).toHaveLength(1);
     expect(sim.counters().tokenMints).toBe(mintsBefore + 1);
@@ -106,12 +106,12 @@ describe("connect → token → status against the GitHub API simulator", () => 
 
   it("re-mints once when the cloud refuses the sealed token (--verify)", async () => {
     const appliance = await freshAppliance();
-    expect((await connectOps(appliance.connectArgs, appliance.env)).code).toBe(0);
+    expect((await spawnCli(appliance.connectArgs, appliance.env)).code).toBe(0);
     const { token } = openWithAge(appliance.stateDir);
     // Revoke it the way GitHub documents (the sim runs in this process, so no blocking child here).
     const revoked = await fetch(`${sim.url}/installation/token`, { method: "DELETE", headers: { authorization: `token ${token.value}` } });
     expect(revoked.status).toBe(204);
-    const run = await connectOps(["--json", "token", "--verify"], appliance.env);
+    const run = await spawnCli(["--json", "token", "--verify"], appliance.env);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).minted).toBe(true);
   });
@@ -123,12 +123,12 @@ describe("connect resumes after a crash", () => {
     async (point) => {
       const appliance = await freshAppliance();
       const appsBefore = sim.counters().apps;
-      const crashed = await connectOps(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: point });
+      const crashed = await spawnCli(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: point });
       expect(crashed.signal).toBe("SIGKILL");
-      const resumed = await connectOps(["--json", ...appliance.connectArgs], appliance.env);
+      const resumed = await spawnCli(["--json", ...appliance.connectArgs], appliance.env);
       expect(resumed.code).toBe(0);
       expect(sim.counters().apps).toBe(appsBefore + 1);
-      const status = JSON.parse((await connectOps(["--json", "status"], appliance.env)).stdout);
+      const status = JSON.parse((await spawnCli(["--json", "status"], appliance.env)).stdout);
       expect(status).toMatchObject({ connected: true, cloud: { drift: [] } });
       expect(openWithAge(appliance.stateDir).token.value).toMatch(/^ghs_/);
       if (point === "app-created") expect(JSON.parse(resumed.stdout).orphansDeleted).toBe(1);
@@ -140,11 +140,11 @@ describe("connect leaves no orphan record", () => {
   it("adopts the record when it died after the cloud created it but before the journal said so", async () => {
     const appliance = await freshAppliance();
     const recordsBefore = sim.counters().records;
-    const crashed = await connectOps(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
+    const crashed = await spawnCli(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
     expect(crashed.signal).toBe("SIGKILL");
     // As if the process had died one instant earlier: the cloud holds the record, the journal does not.
     rmSync(join(appliance.stateDir, "journal", "connect.json"));
-    const resumed = await connectOps(["--json", ...appliance.connectArgs], appliance.env);
+    const resumed = await spawnCli(["--json", ...appliance.connectArgs], appliance.env);
     expect(resumed.code).toBe(0);
     expect(sim.counters().records).toBe(recordsBefore + 1);
   });
@@ -154,7 +154,7 @@ describe("connect and token refuse bad input", () => {
   it("a missing license file: exit 2, names the file", async () => {
     const appliance = await freshAppliance();
     const args = appliance.connectArgs.map((arg) => (arg === appliance.license ? join(appliance.dir, "missing.json") : arg));
-    const run = await connectOps(args, appliance.env);
+    const run = await spawnCli(args, appliance.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error\[CLI_USAGE\]: cannot read license file .*missing\.json \(ENOENT\) — /m);
     expect(readdirSync(appliance.stateDir)).not.toContain("vault");
@@ -163,7 +163,7 @@ describe("connect and token refuse bad input", () => {
   it("a malformed license: exit 2, names what is missing", async () => {
     const appliance = await freshAppliance();
     writeFileSync(appliance.license, JSON.stringify({ public_key: "x" }));
-    const run = await connectOps(appliance.connectArgs, appliance.env);
+    const run = await spawnCli(appliance.connectArgs, appliance.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error\[CORE_LICENSE_INVALID\]: .*customer_name/);
   });
@@ -171,7 +171,7 @@ describe("connect and token refuse bad input", () => {
   it("a bad account spec: exit 2 with the accepted forms", async () => {
     const appliance = await freshAppliance();
     const args = appliance.connectArgs.map((arg) => (arg === "enterprise:acme" ? "team/acme" : arg));
-    const run = await connectOps(args, appliance.env);
+    const run = await spawnCli(args, appliance.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("is not organization:LOGIN or enterprise:SLUG");
   });
@@ -179,22 +179,22 @@ describe("connect and token refuse bad input", () => {
   it("an unreachable cloud URL: exit 3 after retries, nothing sealed", async () => {
     const appliance = await freshAppliance();
     const args = appliance.connectArgs.map((arg) => (arg === sim.url ? "http://127.0.0.1:9" : arg));
-    const run = await connectOps(args, appliance.env);
+    const run = await spawnCli(args, appliance.env);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/error\[CLOUD_UNREACHABLE\]/);
     expect(readdirSync(appliance.stateDir)).not.toContain("vault");
-    const retried = await connectOps(appliance.connectArgs, appliance.env);
+    const retried = await spawnCli(appliance.connectArgs, appliance.env);
     expect(retried.code).toBe(0); // the failed attempt left nothing that blocks the right URL
   });
 
   it("a corrupted vault on token: exit 2, integrity error, file untouched", async () => {
     const appliance = await freshAppliance();
-    expect((await connectOps(appliance.connectArgs, appliance.env)).code).toBe(0);
+    expect((await spawnCli(appliance.connectArgs, appliance.env)).code).toBe(0);
     const sealedPath = join(appliance.stateDir, "vault", "credentials.age");
     const bytes = readFileSync(sealedPath);
     bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
     writeFileSync(sealedPath, bytes);
-    const run = await connectOps(["token"], appliance.env);
+    const run = await spawnCli(["token"], appliance.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error\[VAULT_INTEGRITY\]/m);
     expect(readFileSync(sealedPath).equals(bytes)).toBe(true);

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
-import { connectOps } from "./support/cli.js";
+import { spawnCli } from "@connect-ops/test-support";
 
 interface Transcript {
   ok: boolean;
@@ -28,7 +28,7 @@ function expectCleanSignedRun(transcript: Transcript): void {
 
 describe("connect-ops demo", () => {
   it("runs every step of the lifecycle, ends clean with a valid signature, and leaves only the report", async () => {
-    const run = await connectOps(["--json", "demo"]);
+    const run = await spawnCli(["--json", "demo"]);
     expect(run.code).toBe(0);
     const transcript = JSON.parse(run.stdout) as Transcript;
     expectCleanSignedRun(transcript);
@@ -38,7 +38,7 @@ describe("connect-ops demo", () => {
   });
 
   it("runs twice at once in separate sandboxes, both clean", async () => {
-    const runs = await Promise.all([connectOps(["--json", "demo", "--keep"]), connectOps(["--json", "demo", "--keep"])]);
+    const runs = await Promise.all([spawnCli(["--json", "demo", "--keep"]), spawnCli(["--json", "demo", "--keep"])]);
     const transcripts = runs.map((run) => {
       expect(run.code).toBe(0);
       return JSON.parse(run.stdout) as Transcript;
@@ -52,7 +52,7 @@ describe("connect-ops demo", () => {
   });
 
   it("narrates each step for a person, without colour when not on a terminal", async () => {
-    const run = await connectOps(["demo"]);
+    const run = await spawnCli(["demo"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^1\. Create the primary's state directory/m);
     expect(run.stdout).toContain("replica-1");

@@ -4,17 +4,15 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupRecipient, pemLine, plantInArchives } from "./disconnect-fixture.js";
-import { scratchDir, writeLicense } from "./support/cli.js";
-import { snapshotCli } from "./support/cli-snapshot.js";
+import { NODE_TARGET, snapshotCli, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak } from "./support/leaks.js";
-import { NODE_TARGET, startSshNodes } from "./support/ssh-nodes.js";
 
 // The issue's end-to-end scenario over real sshd containers: one HA replica and
 // three cluster nodes, one of them stopped during the first disconnect.
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 let topology: Awaited<ReturnType<typeof startSshNodes>>;
-const scratch = scratchDir("e2e-disconnect-ssh");
+const scratch = testdirSync({ prefix: "e2e-disconnect-ssh-" });
 const dir = scratch.path;
 const stateDir = join(dir, "state");
 const inventory = join(dir, "inventory.json");
@@ -24,8 +22,9 @@ const secrets: Record<string, string> = {};
 
 const run = (...argv: string[]) => cli.run(argv, env);
 const containerId = (name: string): string => {
-  const node = topology.nodes.find((entry) => entry.name === name) as unknown as { container: { getId(): string } };
-  return node.container.getId();
+  const node = topology.nodes.find((entry) => entry.name === name);
+  if (node === undefined) throw new Error(`no node ${name}`);
+  return node.id;
 };
 
 beforeAll(async () => {

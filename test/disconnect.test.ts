@@ -3,14 +3,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backupRecipient, connectedAppliance, pemLine, plantInArchives, type Appliance } from "./disconnect-fixture.js";
-import { scratchDir } from "./support/cli.js";
-import { snapshotCli } from "./support/cli-snapshot.js";
+import { connectedAppliance, DISCONNECT_CRASH_POINTS, snapshotCli, testdirSync, type Appliance } from "@connect-ops/test-support";
+import { backupRecipient, pemLine, plantInArchives } from "./disconnect-fixture.js";
 import { expectNoLeak } from "./support/leaks.js";
 
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = scratchDir("e2e-disconnect");
+const scratch = testdirSync({ prefix: "e2e-disconnect-" });
 // A private copy of the built CLI: other suites rebuild packages/cli/dist while this one runs.
 const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
 beforeAll(async () => {
@@ -24,7 +23,7 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const fresh = (nodes: readonly string[] = ["replica-1", "data-1", "data-2"]): Promise<Appliance> => connectedAppliance(sim, join(scratch.path, `a${counter++}`), nodes, connectOps);
+const fresh = (nodes?: readonly string[]): Promise<Appliance> => connectedAppliance({ cloud: sim, dir: join(scratch.path, `a${counter++}`), connectOps, ...(nodes === undefined ? {} : { nodes }) });
 
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -115,21 +114,8 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
   });
 });
 
-const CRASH_POINTS = [
-  "disconnect:intent-recorded",
-  "disconnect:token-revoked",
-  "disconnect:installation-deleted",
-  "disconnect:record-deleted",
-  "disconnect:app-deleted",
-  "disconnect:revocation-proved",
-  "disconnect:vault-destroyed",
-  "disconnect:nodes-deleted",
-  "disconnect:snapshots-reviewed",
-  "disconnect:completed",
-];
-
 describe("disconnect after a SIGKILL at each journal step", () => {
-  it.each(CRASH_POINTS)("resumes after a crash at %s without repeating an effect or skipping a node", async (point) => {
+  it.each(DISCONNECT_CRASH_POINTS)("resumes after a crash at %s without repeating an effect or skipping a node", async (point) => {
     const app = await fresh(["replica-1", "data-1"]);
     const before = sim.counters();
     const killed = await disconnect(app, [], { CONNECT_OPS_FAULT_CRASH_AT: point });

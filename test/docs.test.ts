@@ -9,7 +9,7 @@ import * as z from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM tooling, typed by JSDoc only
 import { buildJsonSchemas } from "../tools/docs/json-schemas.mjs";
-import { connectOps } from "./support/cli.js";
+import { spawnCli } from "@connect-ops/test-support";
 import { docCommands, fencedBlocks, isExecutedBlock, markdownFiles, ROOT } from "./support/docs-commands.js";
 import { cliGrammar, createDocParser } from "./support/docs-grammar.js";
 import { createDocSandbox, expectedExit, runDocLine, shapeDifferences } from "./support/docs-sandbox.js";
@@ -57,7 +57,7 @@ describe("docs: README", () => {
   });
 
   it("`npx connect-ops demo` runs the whole lifecycle: every step ok, verdict clean", async () => {
-    const run = await connectOps(["--json", "demo"]);
+    const run = await spawnCli(["--json", "demo"]);
     expect(run.code, run.stderr).toBe(0);
     const transcript = JSON.parse(run.stdout) as { ok: boolean; verdict: string; report: string; steps: Array<{ name: string; ok: boolean }> };
     rmSync(dirname(transcript.report), { recursive: true, force: true }); // the demo leaves its signed report for the operator
@@ -123,7 +123,7 @@ describe("CLI finish: help examples and plain output", () => {
   it("every command's --help shows a realistic connect-ops example", async () => {
     const missing: string[] = [];
     for (const node of grammar()) {
-      const { stdout } = await connectOps([...node.path.split(" "), "--help"]);
+      const { stdout } = await spawnCli([...node.path.split(" "), "--help"]);
       if (!/^Examples?\b.*:$/m.test(stdout) || !stdout.includes(`connect-ops ${node.path.split(" ")[0]}`)) missing.push(node.path);
     }
     expect(missing).toEqual([]);
@@ -145,12 +145,12 @@ describe("CLI finish: help examples and plain output", () => {
     ])("%s", async (_label, colour) => {
       const env = { ...sandbox.env, ...colour };
       const runs = [
-        await connectOps(["--help"], env),
-        await connectOps(["demo"], env),
-        await connectOps(["--log-level", "debug", "status", "--offline"], env),
-        await connectOps(["replicate", "--inventory", "missing.json"], env),
-        await connectOps(["backup", "scan", join(sandbox.dir, "backup-data"), "--fingerprints", "nope.json"], env),
-        await connectOps(["nope"], env),
+        await spawnCli(["--help"], env),
+        await spawnCli(["demo"], env),
+        await spawnCli(["--log-level", "debug", "status", "--offline"], env),
+        await spawnCli(["replicate", "--inventory", "missing.json"], env),
+        await spawnCli(["backup", "scan", join(sandbox.dir, "backup-data"), "--fingerprints", "nope.json"], env),
+        await spawnCli(["nope"], env),
       ];
       expect(runs[1]?.code, runs[1]?.stderr).toBe(0);
       for (const run of runs) {

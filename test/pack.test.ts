@@ -2,13 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scratchDir } from "./support/cli.js";
+import { testdirSync } from "@connect-ops/test-support";
 
 const cliDir = join(import.meta.dirname, "..", "packages", "cli");
 
 describe("the connect-ops package", () => {
   it("packs into a tarball that installs into an empty prefix and runs", () => {
-    using scratch = scratchDir("pack");
+    using scratch = testdirSync({ prefix: "pack-" });
     execFileSync("npm", ["pack", "--pack-destination", scratch.path], { cwd: cliDir, stdio: "ignore" });
     const tarball = readdirSync(scratch.path).find((name) => name.endsWith(".tgz"));
     expect(tarball).toMatch(/^connect-ops-\d+\.\d+\.\d+\.tgz$/);

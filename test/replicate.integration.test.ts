@@ -1,20 +1,18 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { probeNodes, type NodeSpec } from "@connect-ops/replication";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scratchDir, transcript, writeLicense } from "./support/cli.js";
-import { snapshotCli } from "./support/cli-snapshot.js";
+import { cliTranscript, hostKeyFingerprints, NODE_TARGET, snapshotCli, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
-import { hostKeyFingerprints, NODE_TARGET, startSshNodes } from "./support/ssh-nodes.js";
 
 // The built CLI replicating over real SSH to one HA replica and three cluster
 // nodes, each its own sshd container. Tests run in order, like a runbook.
 let sim: GitHubSim;
 let topology: Awaited<ReturnType<typeof startSshNodes>>;
-const scratch = scratchDir("e2e-replicate-ssh");
+const scratch = testdirSync({ prefix: "e2e-replicate-ssh-" });
 const dir = scratch.path;
 const inventory = join(dir, "inventory.json");
 let env: Record<string, string>;
@@ -40,27 +38,11 @@ function rememberSecrets(): void {
 /** Starts `replicate` and SIGKILLs it once `trigger` fires; resolves with how it ended. */
 type KillTrigger = ({ afterMs: number } | { afterNodeDone: number }) & { concurrency: number };
 function replicateKilled(trigger: KillTrigger): Promise<{ signal: string | null; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const argv = ["--log-level", "info", "replicate", "--inventory", inventory, "--concurrency", String(trigger.concurrency)];
-    const child = spawn(process.execPath, [snapshot.bin, ...argv], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const kill = () => child.kill("SIGKILL");
-    if ("afterMs" in trigger) setTimeout(kill, trigger.afterMs);
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      // pino logs one line per node as it finishes: kill mid fan-out, after the n-th.
-      if ("afterNodeDone" in trigger && (stderr.match(/"msg":"node replicated"/g) ?? []).length >= trigger.afterNodeDone) kill();
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      transcript.push({ code, signal, stdout, stderr, argv });
-      resolve({ code, signal });
-    });
+  const argv = ["--log-level", "info", "replicate", "--inventory", inventory, "--concurrency", String(trigger.concurrency)];
+  return snapshot.run(argv, env, {
+    ...("afterMs" in trigger ? { killAfterMs: trigger.afterMs } : {}),
+    // pino logs one line per node as it finishes: kill mid fan-out, after the n-th.
+    ...("afterNodeDone" in trigger ? { killWhen: ({ stderr }) => (stderr.match(/"msg":"node replicated"/g) ?? []).length >= trigger.afterNodeDone } : {}),
   });
 }
 
@@ -185,7 +167,7 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
 
   it("never prints a secret or leaves one in a node's meta.json", async () => {
     const places: Record<string, string> = {};
-    Object.assign(places, runPlaces(transcript));
+    Object.assign(places, runPlaces(cliTranscript));
     for (const node of topology.nodes) places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
     expectNoLeak(places, secrets);
   });

@@ -3,14 +3,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
+import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // The built CLI against the GitHub simulator, replicating to `local` nodes
 // (directories): one HA replica and two cluster nodes. The tests run in order
 // and share the appliance, like the steps of a runbook.
 let sim: GitHubSim;
-const scratch = scratchDir("e2e-replicate");
+const scratch = testdirSync({ prefix: "e2e-replicate-" });
 const dir = scratch.path;
 const nodeNames = ["ghes-replica", "ghes-data-1", "ghes-data-2"];
 let env: Record<string, string>;
@@ -23,7 +23,7 @@ function rememberSecrets(): void {
   secrets[`token ${Object.keys(secrets).length}`] = bundle.token.value;
 }
 
-const cli = (...argv: string[]) => connectOps(argv, env);
+const cli = (...argv: string[]) => spawnCli(argv, env);
 const inventoryArgs = ["--inventory", join(dir, "inventory.json")];
 const vaultFile = (name: string) => readFileSync(join(dir, "state", "vault", name));
 const nodeFile = (node: string, name: string) => readFileSync(join(dir, "nodes", node, name));
@@ -167,7 +167,7 @@ describe("replicate to local nodes (built CLI)", () => {
       if (!entry.isFile() || entry.name === "credentials.age" || entry.name === "age-identity.txt") continue;
       places[join(entry.parentPath, entry.name)] = readFileSync(join(entry.parentPath, entry.name), "latin1");
     }
-    Object.assign(places, runPlaces(transcript));
+    Object.assign(places, runPlaces(cliTranscript));
     expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(5);
     expectNoLeak(places, secrets);
   });

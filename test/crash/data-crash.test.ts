@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupRecipient, pemLine, plantInArchives } from "../disconnect-fixture.js";
 import { checkForLeaks } from "../support/canary.js";
-import { scratchDir } from "../support/cli.js";
-import { snapshotCli } from "../support/cli-snapshot.js";
 import { reliabilitySeed, seededRandom } from "../support/reliability-table.js";
-import { applianceAt, connectedTemplate, copyTree, fileDigests, NODE_NAMES } from "./fixtures.js";
+import { APPLIANCE_NODES, applianceAt, copyTree, snapshotCli, testdirSync } from "@connect-ops/test-support";
+import { connectedTemplate, fileDigests } from "./fixtures.js";
 import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, tempFilesUnder } from "./harness.js";
 
 // SIGKILL at random instants during replicate, backup include and backup
@@ -23,7 +22,7 @@ const seed = reliabilitySeed();
 const LANES = 2;
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = scratchDir("reliability-crash-data");
+const scratch = testdirSync({ prefix: "reliability-crash-data-" });
 let template: string;
 let recipient: string;
 let generationBefore: number;
@@ -107,7 +106,7 @@ describe("crash harness: replicate, backup include, backup redact", () => {
           for (const probe of await probeNodes(nodes)) {
             expect(probe, probe.name).toMatchObject({ consistent: true, generation: primary.generation });
           }
-          for (const name of NODE_NAMES) {
+          for (const name of APPLIANCE_NODES) {
             expect(readFileSync(join(at.nodeDirs[name] as string, "credentials.age")).equals(readFileSync(join(at.stateDir, "vault", "credentials.age")))).toBe(true);
           }
           const left = tempFilesUnder(at.dir);

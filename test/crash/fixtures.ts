@@ -1,40 +1,64 @@
-import type { GitHubSim } from "@connect-ops/github-sim";
+import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
+import { connectedAppliance, snapshotCli, testdirSync, type Appliance, type CliSnapshot, type TestDir } from "@connect-ops/test-support";
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectedAppliance, type Appliance } from "../disconnect-fixture.js";
+import { afterAll, beforeAll } from "vitest";
 import { registerSecret } from "../support/canary.js";
 import { runCli } from "./harness.js";
 
-export const NODE_NAMES = ["replica-1", "data-1", "data-2"] as const;
-
-/** A copy of a prepared tree (`cp -a` keeps modes, links and hard links inside it). */
-export function copyTree(from: string, to: string): void {
-  execFileSync("cp", ["-a", from, to]);
-}
-
-/** The env and paths of an appliance tree at `dir` (the template's layout, relocated). */
-export function applianceAt(dir: string, adminToken: string) {
-  const stateDir = join(dir, "state");
-  return {
-    dir,
-    stateDir,
-    env: { CONNECT_OPS_STATE_DIR: stateDir, CONNECT_OPS_CLOUD_TOKEN: adminToken },
-    inventory: join(dir, "inventory.json"),
-    dataDir: join(dir, "backup-data"),
-    nodeDirs: Object.fromEntries(NODE_NAMES.map((name) => [name, join(dir, "nodes", name)])),
-    older: join(dir, "backup-data", "20240101T000000"),
-    current: join(dir, "backup-data", "20240102T000000"),
-  };
-}
-
-/** init → connect → replicate (disconnect-fixture), through the harness runner; registers the secrets with the canary. */
+/** init → connect → replicate (test-support's `connectedAppliance`), through the harness runner; registers the secrets with the canary. */
 export async function connectedTemplate(bin: string, sim: GitHubSim, dir: string): Promise<Appliance> {
-  const appliance = await connectedAppliance(sim, dir, NODE_NAMES, (argv, env) => runCli(bin, argv, env ?? {}));
+  const appliance = await connectedAppliance({ cloud: sim, dir, connectOps: (argv, env) => runCli(bin, argv, env ?? {}) });
   registerSecret("crash template private key", appliance.secrets.pem);
   registerSecret("crash template token", appliance.secrets.token);
   return appliance;
+}
+
+/** A private CLI copy, a simulator and a connected template appliance (`<scratch>/template`) that a suite copies per case. */
+export interface ConnectedBench extends AsyncDisposable {
+  readonly cli: CliSnapshot;
+  readonly sim: GitHubSim;
+  readonly template: string;
+}
+
+/** Builds the bench; disposing it closes the simulator and removes the CLI copy (the scratch dir stays the caller's). */
+export async function connectedBench(scratch: TestDir): Promise<ConnectedBench> {
+  const cli = await snapshotCli();
+  const sim = await startGitHubSim();
+  const dispose = async (): Promise<void> => {
+    await sim.close();
+    await cli[Symbol.asyncDispose]();
+  };
+  const template = scratch.join("template");
+  try {
+    await connectedTemplate(cli.bin, sim, template);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { cli, sim, template, [Symbol.asyncDispose]: dispose };
+}
+
+/**
+ * For a suite that copies one connected template per case: registers the
+ * hooks that build the bench in a fresh scratch dir (`<tmp>/<prefix>*`) and
+ * hand it to `use`, and that dispose of both (then run `after`). Returns the
+ * scratch dir.
+ */
+export function connectedBenchSuite(prefix: string, use: (bench: ConnectedBench) => void, after?: () => void): TestDir {
+  const scratch = testdirSync({ prefix });
+  let bench: ConnectedBench | undefined;
+  beforeAll(async () => {
+    bench = await connectedBench(scratch);
+    use(bench);
+  }, 300_000);
+  afterAll(async () => {
+    await bench?.[Symbol.asyncDispose]();
+    scratch[Symbol.dispose]();
+    after?.();
+  });
+  return scratch;
 }
 
 /** SHA-256 of every regular file under `root` by relative path; symlinks by target. */

@@ -1,8 +1,7 @@
 import { CredentialVault, readIdentityFile } from "@connect-ops/credential-vault";
-import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { transcript, type CliRun } from "../support/cli.js";
+import { spawnCli, type CliRun } from "@connect-ops/test-support";
 import { recordReliability, RELIABILITY_TIER } from "../support/reliability-table.js";
 
 // The crash harness of issue 8: runs the real CLI as a child, SIGKILLs it at
@@ -16,11 +15,8 @@ export function crashIterations(ciDefault: number): number {
   return RELIABILITY_TIER === "heavy" ? ciDefault * 2 : ciDefault;
 }
 
-export interface KilledRun extends CliRun {
-  /** Whether our SIGKILL (not the process's own exit or crash hook) ended it. */
-  readonly killedByHarness: boolean;
-  readonly durationMs: number;
-}
+/** A crash run: `killedByRunner` says whether our SIGKILL (not the process's own exit or crash hook) ended it. */
+export type KilledRun = CliRun;
 
 /** A hang guard only: no command of the suite takes this long on a loaded 2-core box. */
 const HANG_GUARD_MS = 120_000;
@@ -28,36 +24,10 @@ const HANG_GUARD_MS = 120_000;
 /**
  * Runs `node bin ...argv`; with `killAfterMs`, sends SIGKILL after that delay
  * (a real timer: the randomized kill delay is the one sleep the suite allows).
- * The run lands in `transcript` for the leak canary, its /proc argv too.
+ * The run lands in the test-support transcript for the leak canary, its /proc argv too.
  */
 export function runCli(bin: string, argv: readonly string[], env: Record<string, string | undefined>, killAfterMs?: number): Promise<KilledRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [bin, ...argv], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killedByHarness = false;
-    let procArgv = "";
-    try {
-      procArgv = readFileSync(`/proc/${child.pid}/cmdline`, "latin1").split("\0").join(" ");
-    } catch {
-      // exited already
-    }
-    const killer = killAfterMs === undefined ? undefined : setTimeout(() => (killedByHarness = child.kill("SIGKILL")), killAfterMs);
-    const guard = setTimeout(() => child.kill("SIGKILL"), HANG_GUARD_MS);
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(killer);
-      clearTimeout(guard);
-      const durationMs = performance.now() - started;
-      if (durationMs >= HANG_GUARD_MS) return reject(new Error(`connect-ops ${argv.join(" ")} hung for ${HANG_GUARD_MS} ms`));
-      const run = { code, signal, stdout, stderr, argv: [...argv, ...(procArgv === "" ? [] : ["# /proc argv:", procArgv])], killedByHarness, durationMs };
-      transcript.push(run);
-      resolve(run);
-    });
-  });
+  return spawnCli(argv, env, { bin, hangGuardMs: HANG_GUARD_MS, ...(killAfterMs === undefined ? {} : { killAfterMs }) });
 }
 
 /**
@@ -150,8 +120,8 @@ export class CrashTally {
   /** Counts the kill, runs the checks; a failed check is counted, then rethrown. */
   async check(iteration: number, seed: number, kill: KilledRun, checks: () => Promise<void>): Promise<void> {
     this.iterations++;
-    if (kill.signal === "SIGKILL" && !kill.killedByHarness) this.injectedPoints++;
-    else if (kill.killedByHarness) this.killedMidRun++;
+    if (kill.signal === "SIGKILL" && !kill.killedByRunner) this.injectedPoints++;
+    else if (kill.killedByRunner) this.killedMidRun++;
     else this.finishedBeforeKill++;
     try {
       await checks();

@@ -1,12 +1,21 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkForLeaks, registerSecret } from "../support/canary.js";
-import { scratchDir, writeLicense } from "../support/cli.js";
-import { snapshotCli } from "../support/cli-snapshot.js";
 import { reliabilitySeed, seededRandom } from "../support/reliability-table.js";
-import { applianceAt, connectedTemplate, copyTree, NODE_NAMES } from "./fixtures.js";
+import {
+  APPLIANCE_NODES,
+  applianceAt,
+  connectArgv,
+  copyTree,
+  DISCONNECT_CRASH_POINTS,
+  initialisedAppliance,
+  OLDER_SNAPSHOT,
+  snapshotCli,
+  testdirSync,
+} from "@connect-ops/test-support";
+import { connectedTemplate } from "./fixtures.js";
 import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, simIdle, tempFilesUnder } from "./harness.js";
 
 // SIGKILL at each named checkpoint and at random instants during connect,
@@ -19,35 +28,17 @@ import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, simIdl
 const seed = reliabilitySeed();
 const LANES = 3;
 const CONNECT_POINTS = ["record-registered", "app-created", "key-sealed", "token-sealed"];
-const DISCONNECT_POINTS = [
-  "disconnect:intent-recorded",
-  "disconnect:token-revoked",
-  "disconnect:installation-deleted",
-  "disconnect:record-deleted",
-  "disconnect:app-deleted",
-  "disconnect:revocation-proved",
-  "disconnect:vault-destroyed",
-  "disconnect:nodes-deleted",
-  "disconnect:snapshots-reviewed",
-  "disconnect:completed",
-];
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 const sims: GitHubSim[] = [];
-const scratch = scratchDir("reliability-crash-state");
+const scratch = testdirSync({ prefix: "reliability-crash-state-" });
 const unconnected: string[] = [];
 const connected: string[] = [];
 /** Per lane: appliance dirs a connect iteration left connected and checked, for the disconnect test. */
 const survivors: string[][] = [];
 
-/** An initialised appliance (state dir, license, inventory of local nodes, a data dir) that has not connected yet. */
+/** An initialised appliance (state dir, license, inventory of local nodes, a data dir of one snapshot) that has not connected yet. */
 async function initialisedTemplate(dir: string, sim: GitHubSim): Promise<void> {
-  mkdirSync(join(dir, "nodes"), { recursive: true });
-  mkdirSync(join(dir, "backup-data", "20240101T000000"), { recursive: true });
-  writeFileSync(join(dir, "backup-data", "20240101T000000", "settings.json"), "{}\n");
-  writeLicense(dir);
-  writeFileSync(join(dir, "inventory.json"), JSON.stringify({ nodes: NODE_NAMES.map((name, index) => ({ name, role: index === 0 ? "replica" : "cluster", transport: "local", path: `nodes/${name}` })) }));
-  const init = await runCli(cli.bin, ["init"], applianceAt(dir, sim.createAdminToken()).env);
-  expect(init.code, init.stderr).toBe(0);
+  await initialisedAppliance({ cloud: sim, dir, snapshots: [OLDER_SNAPSHOT], connectOps: (argv, env) => runCli(cli.bin, argv, env ?? {}) });
 }
 
 beforeAll(async () => {
@@ -71,8 +62,7 @@ afterAll(async () => {
   scratch[Symbol.dispose]();
 });
 
-const connectArgs = (at: ReturnType<typeof applianceAt>, sim: GitHubSim) =>
-  ["--json", "connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", join(at.dir, "license.json"), "--account", "enterprise:acme"];
+const connectArgs = (at: ReturnType<typeof applianceAt>, sim: GitHubSim) => ["--json", ...connectArgv(at, sim.url)];
 
 /** Secrets the vault holds now, for the canary (the sim cannot be told which key to issue). */
 async function registerVaultSecrets(stateDir: string): Promise<void> {
@@ -186,7 +176,7 @@ describe("crash harness: connect, token, disconnect", () => {
         }
         expect((await runCli(cli.bin, ["replicate", "--inventory", at.inventory], at.env)).code).toBe(0);
         const before = sim.counters();
-        const point = iteration < DISCONNECT_POINTS.length ? DISCONNECT_POINTS[iteration] : undefined;
+        const point = iteration < DISCONNECT_CRASH_POINTS.length ? DISCONNECT_CRASH_POINTS[iteration] : undefined;
         // The checkpoint kills come first; the latest of them measures how long a whole run takes.
         const delay = point === undefined ? random() * Math.max(span, 1000) : undefined;
         const kill = await runCli(cli.bin, disconnectArgs(at), { ...at.env, ...(point === undefined ? {} : { CONNECT_OPS_FAULT_CRASH_AT: point }) }, delay);
@@ -201,7 +191,7 @@ describe("crash harness: connect, token, disconnect", () => {
           expect(now.appsDeleted - before.appsDeleted, "app deletions").toBe(1);
           expect(now.recordsDeleted - before.recordsDeleted, "record deletions").toBe(1);
           expect(existsSync(join(at.stateDir, "vault"))).toBe(false);
-          for (const name of NODE_NAMES) expect(readdirSync(at.nodeDirs[name] as string).filter((file) => file === "credentials.age" || file === "meta.json")).toEqual([]);
+          for (const name of APPLIANCE_NODES) expect(readdirSync(at.nodeDirs[name] as string).filter((file) => file === "credentials.age" || file === "meta.json")).toEqual([]);
           expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "disconnect.json"), "utf8")).completedAt).toEqual(expect.any(String));
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);

@@ -1,13 +1,12 @@
-import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
+import type { GitHubSim } from "@connect-ops/github-sim";
 import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, scratchDir } from "../support/cli.js";
-import { snapshotCli } from "../support/cli-snapshot.js";
+import { describe, expect, it } from "vitest";
+import { applianceAt, CLI_BIN, copyTree, type CliSnapshot } from "@connect-ops/test-support";
 import { recordReliability } from "../support/reliability-table.js";
-import { applianceAt, connectedTemplate, copyTree, fileDigests } from "../crash/fixtures.js";
+import { connectedBenchSuite, fileDigests } from "../crash/fixtures.js";
 import { runCli } from "../crash/harness.js";
 
 // Filesystem hostility (issue 8, part 4): a state dir or node dir that is a
@@ -16,31 +15,22 @@ import { runCli } from "../crash/harness.js";
 // old state is intact afterwards.
 
 let sim: GitHubSim;
-let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = scratchDir("reliability-fs");
+let cli: CliSnapshot;
 let template: string;
 const tally = { cases: 0, failures: 0 };
 let copies = 0;
-
-beforeAll(async () => {
-  cli = await snapshotCli();
-  sim = await startGitHubSim();
-  template = join(scratch.path, "template");
-  await connectedTemplate(cli.bin, sim, template);
-}, 300_000);
-
-afterAll(async () => {
-  await sim?.close();
-  cli?.[Symbol.dispose]();
-  scratch[Symbol.dispose]();
-  recordReliability({
-    area: "filesystem hostility",
-    subject: "state dir, node dir, temp names, ENOSPC, EACCES",
-    cases: tally.cases,
-    failures: tally.failures,
-    invariants: ["refused with a typed error (exit 2/3)", "old state byte-identical afterwards", "no write through a planted name"],
-  });
-});
+const scratch = connectedBenchSuite(
+  "reliability-fs-",
+  (bench) => ({ cli, sim, template } = bench),
+  () =>
+    recordReliability({
+      area: "filesystem hostility",
+      subject: "state dir, node dir, temp names, ENOSPC, EACCES",
+      cases: tally.cases,
+      failures: tally.failures,
+      invariants: ["refused with a typed error (exit 2/3)", "old state byte-identical afterwards", "no write through a planted name"],
+    }),
+);
 
 /** A fresh copy of the connected appliance and the digest of its state and nodes before the case. */
 function freshCopy() {
@@ -125,7 +115,7 @@ describe("planted temp names and failing writes", () => {
       execFileSync("chown", ["-R", "65534:65534", at.stateDir]);
       chmodSync(join(at.stateDir, "vault"), 0o500);
       const before = fileDigests(at.stateDir);
-      const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, BIN, "token", "--force"], {
+      const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, CLI_BIN, "token", "--force"], {
         env: { ...process.env, ...at.env, HOME: at.dir },
         encoding: "utf8",
       });

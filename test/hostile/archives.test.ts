@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { scratchDir } from "../support/cli.js";
+import { testdirSync } from "@connect-ops/test-support";
 import { recordReliability, RELIABILITY_TIER } from "../support/reliability-table.js";
 import { hostileCredentials, makeDirs, tarEntry, tarOf, treeDigest, writeZeroGzip } from "./archive-builders.js";
 
@@ -14,7 +14,7 @@ import { hostileCredentials, makeDirs, tarEntry, tarOf, treeDigest, writeZeroGzi
 // never a crash, a hang, a write outside the snapshot, or unbounded memory.
 
 const credentials = hostileCredentials();
-const scratch = scratchDir("reliability-archives");
+const scratch = testdirSync({ prefix: "reliability-archives-" });
 const tally = { cases: 0, failures: 0 };
 let caseNumber = 0;
 

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findLeaks, IncrementalLeakScan, scannablePlaces } from "../support/canary.js";
-import { scratchDir } from "../support/cli.js";
+import { testdirSync } from "@connect-ops/test-support";
 
 // The canary itself (issue 8, part 3): it must see each leak form, or a clean
 // e2e run proves nothing.
@@ -31,7 +31,7 @@ describe("leak canary", () => {
   });
 
   it("scans plain files but not age-sealed files or planted snapshot fixtures", () => {
-    using dir = scratchDir("reliability-canary");
+    using dir = testdirSync({ prefix: "reliability-canary-" });
     mkdirSync(join(dir.path, "state", "vault"), { recursive: true });
     mkdirSync(join(dir.path, "data", "20240101T000000"), { recursive: true });
     writeFileSync(join(dir.path, "state", "vault", "credentials.age"), token);
@@ -45,7 +45,7 @@ describe("leak canary", () => {
     const scan = new IncrementalLeakScan();
     const late = `ghs_${"L9".repeat(18)}`;
     const known = new Map([["an earlier secret", `ghs_${"E1".repeat(18)}`]]);
-    const runs = [{ code: 0, signal: null, stdout: `minted ${late}`, stderr: "", argv: ["token"] }];
+    const runs = [{ code: 0, signal: null, stdout: `minted ${late}`, stderr: "", argv: ["token"], procArgv: "", killedByRunner: false, durationMs: 1 }];
     expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 3 }); // `late` is nobody's secret yet
     expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 0 }); // nothing new: nothing rescanned
     known.set("a late secret", late);

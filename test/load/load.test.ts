@@ -1,12 +1,11 @@
-import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
+import type { GitHubSim } from "@connect-ops/github-sim";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scratchDir } from "../support/cli.js";
-import { snapshotCli } from "../support/cli-snapshot.js";
+import { describe, expect, it } from "vitest";
+import { applianceAt, copyTree, type CliSnapshot } from "@connect-ops/test-support";
 import { recordReliability, RELIABILITY_TIER } from "../support/reliability-table.js";
-import { applianceAt, connectedTemplate, copyTree } from "../crash/fixtures.js";
+import { connectedBenchSuite } from "../crash/fixtures.js";
 import { openedGeneration, runCli } from "../crash/harness.js";
 
 // Load and scale (issue 8, part 5). CI tier: 50 concurrent `token` runs mint
@@ -16,22 +15,9 @@ import { openedGeneration, runCli } from "../crash/harness.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let sim: GitHubSim;
-let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = scratchDir("reliability-load");
+let cli: CliSnapshot;
 let template: string;
-
-beforeAll(async () => {
-  cli = await snapshotCli();
-  sim = await startGitHubSim();
-  template = join(scratch.path, "template");
-  await connectedTemplate(cli.bin, sim, template);
-}, 300_000);
-
-afterAll(async () => {
-  await sim?.close();
-  cli?.[Symbol.dispose]();
-  scratch[Symbol.dispose]();
-});
+const scratch = connectedBenchSuite("reliability-load-", (bench) => ({ cli, sim, template } = bench));
 
 describe("load", () => {
   it("50 concurrent token runs on a stale token mint exactly once and agree on one generation", async () => {

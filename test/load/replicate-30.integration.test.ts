@@ -5,10 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerSecret } from "../support/canary.js";
-import { BIN, scratchDir, transcript, writeLicense } from "../support/cli.js";
+import { CLI_BIN, cliTranscript, NODE_TARGET, type NodeContainer, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "../support/leaks.js";
 import { recordReliability, reliabilitySeed, seededRandom } from "../support/reliability-table.js";
-import { NODE_TARGET, startSshNodes, type SshNode } from "../support/ssh-nodes.js";
 import { openedGeneration, runCli, type KilledRun } from "../crash/harness.js";
 
 // Load and scale (issue 8, part 5): the built CLI replicating over real SSH to
@@ -34,7 +33,7 @@ let sim: GitHubSim;
 let topology: Awaited<ReturnType<typeof startSshNodes>>;
 let specs: NodeSpec[];
 let env: Record<string, string>;
-const scratch = scratchDir("e2e-replicate-30");
+const scratch = testdirSync({ prefix: "e2e-replicate-30-" });
 const dir = scratch.path;
 const stateDir = join(dir, "state");
 const inventory = join(dir, "inventory.json");
@@ -44,7 +43,7 @@ const tally = { rounds: 0, failures: 0, notes: [] as string[], runMs: [] as numb
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sshOptions = () => topology.ssh;
-const cli = (...argv: string[]) => runCli(BIN, argv, env);
+const cli = (...argv: string[]) => runCli(CLI_BIN, argv, env);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 interface ReplicateJson {
@@ -94,7 +93,7 @@ async function expectConverged(run: KilledRun, generation: number, label: string
 }
 
 interface Pause {
-  readonly node: SshNode;
+  readonly node: NodeContainer;
   readonly atMs: number;
   readonly forMs: number;
 }
@@ -105,7 +104,7 @@ function planPauses(): Pause[] {
   const pool = [...topology.nodes];
   const plan: Pause[] = [];
   for (let index = 0; index < count; index++) {
-    const [node] = pool.splice(Math.floor(random() * pool.length), 1) as [SshNode];
+    const [node] = pool.splice(Math.floor(random() * pool.length), 1) as [NodeContainer];
     plan.push({ node, atMs: Math.floor(random() * PAUSE_WINDOW_MS), forMs: PAUSE_MIN_MS + Math.floor(random() * (PAUSE_MAX_MS - PAUSE_MIN_MS)) });
   }
   return plan;
@@ -113,7 +112,7 @@ function planPauses(): Pause[] {
 
 /** Runs `replicate` with the planned pauses; every paused node is unpaused before this returns or throws. */
 async function replicateWithPauses(plan: readonly Pause[]): Promise<KilledRun> {
-  const paused = new Set<SshNode>();
+  const paused = new Set<NodeContainer>();
   const freeze = async ({ node, atMs, forMs }: Pause) => {
     await sleep(atMs);
     tally.pauseRetries += (await node.pause()) - 1;
@@ -255,7 +254,7 @@ describe(`replicate to ${NODE_COUNT} sshd containers, ${ROUNDS} rounds with rand
   it("never prints a secret or leaves one in a node's meta.json", async () => {
     expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(2);
     const places: Record<string, string> = {};
-    Object.assign(places, runPlaces(transcript));
+    Object.assign(places, runPlaces(cliTranscript));
     for (const node of topology.nodes) places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
     expectNoLeak(places, secrets);
   }, 300_000);

@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { transcript, type CliRun } from "./cli.js";
+import { cliTranscript as transcript, type CliRun } from "@connect-ops/test-support";
 import { leakForms, runPlaces } from "./leaks.js";
 import { recordReliability } from "./reliability-table.js";
 

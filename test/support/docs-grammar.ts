@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { Command, CommanderError, Option } from "commander";
-import { BIN } from "./cli.js";
+import { CLI_BIN as BIN } from "@connect-ops/test-support";
 
 /** One command path of `connect-ops --json completion bash` (packages/cli/src/commands/completion.ts). */
 interface GrammarNode {

@@ -1,10 +1,9 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { BIN, writeLicense } from "./cli.js";
+import { CLI_BIN, testdirSync, writeLicense } from "@connect-ops/test-support";
 
 /**
  * The sandbox in which ```sh sandbox blocks run (docs/index.md): the GitHub
@@ -23,7 +22,8 @@ export interface DocSandbox extends AsyncDisposable {
 }
 
 export async function createDocSandbox(): Promise<DocSandbox> {
-  const dir = mkdtempSync(join(tmpdir(), "docs-sandbox-"));
+  const scratch = testdirSync({ prefix: "docs-sandbox-" });
+  const dir = scratch.path;
   const sim = await startGitHubSim();
   writeLicense(dir, "Acme Corp");
   const nodes = [
@@ -46,7 +46,7 @@ export async function createDocSandbox(): Promise<DocSandbox> {
   // `connect-ops` on PATH is the built bin, exactly what `npm ci` installs.
   const bin = join(dir, ".bin");
   mkdirSync(bin);
-  writeFileSync(join(bin, "connect-ops"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  writeFileSync(join(bin, "connect-ops"), `#!/bin/sh\nexec "${process.execPath}" "${CLI_BIN}" "$@"\n`);
   chmodSync(join(bin, "connect-ops"), 0o755);
   const env = {
     PATH: `${bin}:${process.env.PATH ?? ""}`,
@@ -66,7 +66,7 @@ export async function createDocSandbox(): Promise<DocSandbox> {
     sim,
     async [Symbol.asyncDispose]() {
       await sim.close();
-      rmSync(dir, { recursive: true, force: true });
+      await scratch[Symbol.asyncDispose]();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { CliRun } from "./cli.js";
+import type { CliRun } from "@connect-ops/test-support";
 
 /**
  * The forms a secret could leak in: raw, base64, JSON-escaped, and for a PEM
@@ -33,6 +33,7 @@ export function runPlaces(runs: readonly CliRun[], from = 0, to = runs.length): 
     places[`${label} stdout`] = run.stdout;
     places[`${label} stderr`] = run.stderr;
     places[`${label} argv`] = run.argv.join(" ");
+    if (run.procArgv !== "") places[`${label} /proc argv`] = run.procArgv;
   }
   return places;
 }

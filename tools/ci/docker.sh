@@ -52,7 +52,7 @@ if ! docker info >/dev/null 2>&1; then
   echo "docker.sh: started dockerd $(cat "$pidfile")"
 fi
 
-tag=$(sed -n 's/^export const NODE_IMAGE_TAG = "\(.*\)";$/\1/p' "$root/packages/replication/src/node-image.ts")
+tag=$(sed -n 's/^export const NODE_IMAGE_TAG = "\(.*\)";$/\1/p' "$root/packages/test-support/src/node-image.ts")
 if ! docker image inspect "$tag" >/dev/null 2>&1; then
   "$root/tools/node-image/build.sh" "$tag"
 fi

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds the test-node image with no registry: mmdebstrap (the machine's own apt
 # sources, so no mirror argument) + `docker import`. Usage: build.sh [TAG]
-# TAG defaults to NODE_IMAGE_TAG in packages/replication/src/node-image.ts.
+# TAG defaults to NODE_IMAGE_TAG in packages/test-support/src/node-image.ts.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-tag=${1:-$(sed -n 's/^export const NODE_IMAGE_TAG = "\(.*\)";$/\1/p' "$here/../../packages/replication/src/node-image.ts")}
-[ -n "$tag" ] || { echo "build.sh: cannot read NODE_IMAGE_TAG from $here/../../packages/replication/src/node-image.ts" >&2; exit 2; }
+tag=${1:-$(sed -n 's/^export const NODE_IMAGE_TAG = "\(.*\)";$/\1/p' "$here/../../packages/test-support/src/node-image.ts")}
+[ -n "$tag" ] || { echo "build.sh: cannot read NODE_IMAGE_TAG from $here/../../packages/test-support/src/node-image.ts" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 # The customize hooks run after package install inside the chroot: add the admin

@@ -1,8 +1,6 @@
+import { testdirSync } from "@connect-ops/test-support";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   createResidueMatcher,
@@ -19,9 +17,8 @@ const token = `ghs_${"a1B2c3D4e5".repeat(4)}`.slice(0, 40);
 
 describe("keyFingerprint", () => {
   it("matches the openssl recipe GitHub documents", () => {
-    const dir = mkdtempSync(join(tmpdir(), "fp-"));
-    const file = join(dir, "key.pem");
-    writeFileSync(file, pkcs1, { mode: 0o600 });
+    using dir = testdirSync({ prefix: "fp-", files: { "key.pem": { content: pkcs1, mode: 0o600 } } });
+    const file = dir.join("key.pem");
     const der = execFileSync("openssl", ["rsa", "-in", file, "-pubout", "-outform", "DER"], { stdio: ["ignore", "pipe", "ignore"] });
     const expected = execFileSync("openssl", ["sha256", "-binary"], { input: der });
     expect(keyFingerprint(pkcs1)).toBe(`SHA256:${expected.toString("base64")}`);

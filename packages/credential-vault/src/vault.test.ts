@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { testdirSync } from "@connect-ops/test-support";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CredentialsBundle } from "./bundle.js";
@@ -11,10 +12,10 @@ import { CredentialVault, type CommitStep } from "./vault.js";
 import type { WriteStep } from "./atomic-write.js";
 import { rmSync } from "node:fs";
 
-const scratch = mkdtempSync(join(tmpdir(), "vault-test-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = testdirSync({ prefix: "vault-test-" });
+afterAll(() => scratch[Symbol.dispose]());
 let counter = 0;
-const freshDir = () => join(scratch, `s${counter++}`);
+const freshDir = () => scratch.join(`s${counter++}`);
 
 const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 function bundleWith(token: string): CredentialsBundle {
@@ -57,7 +58,7 @@ describe("CredentialVault with the real age CLI", () => {
   it("opens a bundle that `age -r` encrypted", async () => {
     const { init, identities, vault } = await initialised();
     const meta = await commitBundle(vault, [init.recipient], tokenA, null);
-    const plain = join(scratch, "plain.json");
+    const plain = scratch.join("plain.json");
     writeFileSync(plain, JSON.stringify(bundleWith(tokenB)), { mode: 0o600 });
     execFileSync("age", ["-r", init.recipient, "-o", vault.sealedPath, plain]);
     rmSync(plain);

@@ -5,7 +5,7 @@ import type { NodeSpec } from "./inventory.js";
 import { probeNodes } from "./probe-nodes.js";
 import { replicateToNodes, type NodeResult } from "./replicate.js";
 import { createTransportOpener } from "./transport-opener.js";
-import { NodeContainer, SshFixture, startNodes } from "./test-support/node-containers.js";
+import { NodeContainer, SshFixture, startNodes } from "@connect-ops/test-support";
 import { makePayload } from "./test-support/payloads.js";
 
 const run = promisify(execFile);

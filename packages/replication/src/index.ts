@@ -38,4 +38,3 @@ export { driftOf, probeNodes } from "./probe-nodes.js";
 export type { Drift, ExpectedVault, NodeProbe, ProbeOptions } from "./probe-nodes.js";
 export { assessFailoverReadiness } from "./failover.js";
 export type { FailoverCheck, FailoverOptions, FailoverReadiness, ReplicaReadiness } from "./failover.js";
-export { NODE_IMAGE_TAG } from "./node-image.js";

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { testdir, type TestDir } from "@connect-ops/test-support";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostKeyVerifier } from "./host-key-verifier.js";
@@ -8,11 +8,13 @@ import { hostFieldMatches, lookupHostKey, parseKnownHosts, sshFingerprint } from
 
 // Real keys from ssh-keygen, so blob decoding, fingerprints and |1| hashing are
 // checked against OpenSSH itself rather than against our own reading of it.
+let scratch: TestDir;
 let dir: string;
 const keys: Record<string, { line: string; blob: Buffer; fingerprint: string }> = {};
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "connect-ops-kh-"));
+  scratch = await testdir({ prefix: "connect-ops-kh-" });
+  dir = scratch.path;
   for (const name of ["a", "b", "c"]) {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, name)]);
     const line = (await readFile(join(dir, `${name}.pub`), "utf8")).trim();
@@ -21,7 +23,7 @@ beforeAll(async () => {
     keys[name] = { line, blob: Buffer.from(blobText ?? "", "base64"), fingerprint };
   }
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => scratch[Symbol.asyncDispose]());
 
 const key = (name: string) => keys[name] ?? (() => { throw new Error(name); })();
 const typeAndKey = (name: string) => key(name).line.split(" ").slice(0, 2).join(" ");

@@ -1,5 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { testdir, type TestDir } from "@connect-ops/test-support";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deleteFromNodes } from "./delete-nodes.js";
@@ -13,10 +13,12 @@ import { makePayload } from "./test-support/payloads.js";
 import type { TransportOpener } from "./transport-opener.js";
 import type { NodeTransport } from "./transport.js";
 
+let scratch: TestDir;
 let root: string;
 let nodes: NodeSpec[];
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "connect-ops-fanout-"));
+  scratch = await testdir({ prefix: "connect-ops-fanout-" });
+  root = scratch.path;
   nodes = ["r1", "c1", "c2"].map((name, index) => ({
     name,
     host: "localhost",
@@ -27,7 +29,7 @@ beforeEach(async () => {
     transport: "local",
   }));
 });
-afterEach(() => rm(root, { recursive: true, force: true }));
+afterEach(() => scratch[Symbol.asyncDispose]());
 
 /** Local transports, except nodes in `down`, which refuse the connection; counts commits per node. */
 function flakyOpener(down: Set<string>, commits: Map<string, number>): TransportOpener {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { shellQuote } from "./remote-scripts.js";
 import { createTransportOpener } from "./transport-opener.js";
-import { NodeContainer, SshFixture } from "./test-support/node-containers.js";
+import { NodeContainer, SshFixture } from "@connect-ops/test-support";
 import { describeTransportContract, type ContractNode } from "./test-support/transport-contract.js";
 
 // The same contract as the local driver, over real OpenSSH in a container.

@@ -26,8 +26,8 @@ const nodeCount = argValue("--nodes", 12);
 const target = "/data/user/common/github-connect";
 
 execFileSync(join(root, "tools/ci/docker.sh"), { stdio: ["ignore", "ignore", "inherit"] });
-execFileSync("npx", ["tsc", "-p", "packages/replication/tsconfig.build.json"], { cwd: root, stdio: "inherit" });
-const { NODE_IMAGE_TAG } = await import("@connect-ops/replication");
+execFileSync("npx", ["tsc", "-p", "packages/test-support/tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+const { NODE_IMAGE_TAG } = await import("@connect-ops/test-support");
 
 const freePort = () =>
   new Promise((resolve, reject) => {

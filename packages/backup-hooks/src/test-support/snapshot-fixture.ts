@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { testdirSync, type TestDir } from "@connect-ops/test-support";
+import { chmodSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { TestCredentials } from "./credentials.js";
@@ -14,16 +14,9 @@ export function write(path: string, content: string | Buffer): void {
   writeFileSync(path, content);
 }
 
-/** A temp dir removed by `[Symbol.dispose]` (hold it with `using`). */
-export function tempDir(prefix = "backup-hooks-"): { path: string; [Symbol.dispose](): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return {
-    path,
-    [Symbol.dispose]() {
-      run("chmod", ["-R", "u+rwX", path]);
-      rmSync(path, { recursive: true, force: true });
-    },
-  };
+/** A temp dir removed by `[Symbol.dispose]` (hold it with `using`), even after a test made parts of it unreadable. */
+export function tempDir(prefix = "backup-hooks-"): TestDir {
+  return testdirSync({ prefix });
 }
 
 export const OLD_ID = "20250101T010000";

@@ -2,14 +2,15 @@ import { deriveResidueFingerprints, withTokenFingerprint } from "@connect-ops/co
 import { CredentialVault, commitToken, generateAgeIdentity, initStateDir, loadStateDir, openSealedBytes, sealAppKey } from "@connect-ops/credential-vault";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { testdirSync } from "@connect-ops/test-support";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../test-support/run-cli.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "cli-backup-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratchDir = testdirSync({ prefix: "cli-backup-" });
+const scratch = scratchDir.path;
+afterAll(() => scratchDir[Symbol.dispose]());
 let counter = 0;
 const fresh = (name: string) => join(scratch, `${name}-${counter++}`);
 

@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { testdirSync } from "@connect-ops/test-support";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../test-support/run-cli.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "cli-completion-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratchDir = testdirSync({ prefix: "cli-completion-" });
+const scratch = scratchDir.path;
+afterAll(() => scratchDir[Symbol.dispose]());
 writeFileSync(join(scratch, "inventory.json"), "{}");
 
 const hasZsh = spawnSync("zsh", ["-fc", "true"]).status === 0;

@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnCli, testdirSync } from "@connect-ops/test-support";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runBin, runCli } from "../test-support/run-cli.js";
+import { runCli } from "../test-support/run-cli.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "cli-init-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratchDir = testdirSync({ prefix: "cli-init-" });
+const scratch = scratchDir.path;
+afterAll(() => scratchDir[Symbol.dispose]());
 let counter = 0;
 const fresh = () => join(scratch, `state-${counter++}`);
 
@@ -75,11 +76,11 @@ describe("connect-ops init", () => {
 
 describe("connect-ops (the bin)", () => {
   it("prints its version and help, and exits 2 on an unknown command", async () => {
-    expect((await runBin(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const help = await runBin(["--help"]);
+    expect((await spawnCli(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await spawnCli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: connect-ops");
-    const unknown = await runBin(["frobnicate"]);
+    const unknown = await spawnCli(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error[CLI_USAGE]: unknown command 'frobnicate'");
   });

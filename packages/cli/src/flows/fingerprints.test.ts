@@ -1,16 +1,17 @@
 import { deriveResidueFingerprints } from "@connect-ops/connection-core";
 import { CredentialVault, initStateDir, loadStateDir, sealAppKey } from "@connect-ops/credential-vault";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { testdirSync } from "@connect-ops/test-support";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CommandContext } from "../context.js";
 import { exitCodeFor } from "../errors.js";
 import { loadResidueFingerprints } from "./fingerprints.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "cli-fingerprints-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratchDir = testdirSync({ prefix: "cli-fingerprints-" });
+const scratch = scratchDir.path;
+afterAll(() => scratchDir[Symbol.dispose]());
 let counter = 0;
 const fresh = (name: string) => join(scratch, `${name}-${counter++}`);
 

@@ -1,7 +1,6 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { testdirSync, writeLicense, type TestDir } from "@connect-ops/test-support";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, type CliRun } from "./run-cli.js";
 
@@ -15,19 +14,26 @@ export interface LocalNode {
  * inventory of `local` nodes in a temp dir: replication without SSH.
  */
 export class LocalTopology implements AsyncDisposable {
+  readonly #scratch: TestDir;
+
   private constructor(
-    readonly dir: string,
+    scratch: TestDir,
     readonly sim: GitHubSim,
     readonly env: Record<string, string>,
-  ) {}
+  ) {
+    this.#scratch = scratch;
+  }
+
+  get dir(): string {
+    return this.#scratch.path;
+  }
 
   static async create(nodes: readonly LocalNode[] = DEFAULT_NODES): Promise<LocalTopology> {
-    const dir = mkdtempSync(join(tmpdir(), "cli-replicate-"));
+    const scratch = testdirSync({ prefix: "cli-replicate-" });
+    const dir = scratch.path;
     const sim = await startGitHubSim();
-    const topology = new LocalTopology(dir, sim, { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() });
-    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const license = join(dir, "license.json");
-    writeFileSync(license, JSON.stringify({ customer_name: "Acme Corp", public_key: publicKey.export({ type: "spki", format: "pem" }) }));
+    const topology = new LocalTopology(scratch, sim, { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() });
+    const license = writeLicense(dir);
     await topology.cli(["init"]);
     const connected = await topology.cli(["connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"]);
     if (connected.code !== 0) throw new Error(`connect failed: ${connected.stderr}`);
@@ -65,7 +71,7 @@ export class LocalTopology implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.sim.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.#scratch[Symbol.dispose]();
   }
 }
 

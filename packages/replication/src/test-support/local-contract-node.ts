@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { testdir } from "@connect-ops/test-support";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContractNode } from "./transport-contract.js";
 import type { NodeTransport } from "../transport.js";
@@ -11,8 +11,8 @@ export async function createTempDirNode(
   dirName: string,
   open: (dir: string) => NodeTransport,
 ): Promise<ContractNode & { readonly dir: string }> {
-  const root = await mkdtemp(join(tmpdir(), "connect-ops-node-"));
-  const dir = join(root, dirName);
+  const root = await testdir({ prefix: "connect-ops-node-" });
+  const dir = root.join(dirName);
   return {
     dir,
     open: async () => open(dir),
@@ -26,6 +26,6 @@ export async function createTempDirNode(
       await promisify(execFile)("sh", ["-c", script], { env: { ...process.env, D: dir } });
     },
     dirMode: async () => stat(dir).then((info) => info.mode & 0o777, () => undefined),
-    [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }),
+    [Symbol.asyncDispose]: () => root[Symbol.asyncDispose](),
   };
 }
