@@ -133,7 +133,7 @@ function harvestState(stateDir: string): void {
   }
 }
 
-/** Scratch dirs of the e2e helpers (`scratchDir`: `<tmp>/e2e-*`) created since this test file started. */
+/** Scratch dirs of the e2e suites (`testdirSync({ prefix: "e2e-…" })`: `<tmp>/e2e-*`) created since this test file started. */
 function discoverScratchDirs(): void {
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith("e2e-") || name.startsWith("e2e-cli-")) continue;
