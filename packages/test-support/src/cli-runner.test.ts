@@ -31,6 +31,12 @@ describe("spawnCli", () => {
     }
   });
 
+  it("runs an executable as it is with exactly the env given when inheritEnv is false", async () => {
+    await using dir = await testdir({ files: { "artifact.sh": { content: '#!/bin/sh\necho "$# $1 ${HOME:-none} ${MARKER:-none} ${NO_COLOR:-none}"\n', mode: 0o755 } } });
+    const run = await spawnCli(["--version"], { MARKER: "m2" }, { executable: dir.join("artifact.sh"), inheritEnv: false });
+    expect(run).toMatchObject({ code: 0, stdout: "1 --version none m2 none\n", argv: ["--version"] });
+  });
+
   it("SIGKILLs the child after killAfterMs and says it did", async () => {
     await using dir = await testdir({ files: { "forever.js": "setInterval(() => {}, 1000);\n" } });
     const run = await spawnCli([], {}, { bin: dir.join("forever.js"), killAfterMs: 20 });

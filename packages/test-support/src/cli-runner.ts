@@ -33,8 +33,12 @@ export interface SpawnCliOptions {
   /** Written to the child's stdin, then closed; without it stdin is /dev/null. */
   readonly stdin?: string | Uint8Array;
   readonly cwd?: string;
-  /** Another bin to run, such as a `snapshotCli()` copy (default `CLI_BIN`). */
+  /** Another bin to run with this node, such as a `snapshotCli()` copy (default `CLI_BIN`). */
   readonly bin?: string;
+  /** An executable to run as it is, instead of `node bin` (a release artifact: the single executable, an installed bin). */
+  readonly executable?: string;
+  /** False: the child's env is exactly `env`, nothing inherited and no NO_COLOR added (an empty host). Default true. */
+  readonly inheritEnv?: boolean;
   /** SIGKILL the child after this delay (a real timer: the crash harness's randomized kill). */
   readonly killAfterMs?: number;
   /** SIGKILL the child once this says so, asked after each chunk of output (e.g. the n-th "node replicated" log line). */
@@ -58,8 +62,9 @@ function withoutUndefined(env: CliEnv): Record<string, string> {
 export function spawnCli(argv: readonly string[], env: CliEnv = {}, options: SpawnCliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [options.bin ?? CLI_BIN, ...argv], {
-      env: withoutUndefined({ ...process.env, NO_COLOR: "1", ...env }),
+    const [file, args] = options.executable === undefined ? [process.execPath, [options.bin ?? CLI_BIN, ...argv]] : [options.executable, [...argv]];
+    const child = spawn(file, args, {
+      env: withoutUndefined(options.inheritEnv === false ? env : { ...process.env, NO_COLOR: "1", ...env }),
       cwd: options.cwd,
       stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
