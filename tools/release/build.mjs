@@ -21,14 +21,20 @@ const outDir = resolve(values.out);
 /** The commit the release is built from, or "unknown" outside a git checkout. */
 function commitOf(dir) {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return "unknown";
   }
 }
 
 if (process.platform !== "linux" || process.arch !== "x64") {
-  console.error(`error[RELEASE_PLATFORM]: the release is built for linux-x64, this is ${process.platform}-${process.arch} — run npm run release on a linux-x64 machine`);
+  console.error(
+    `error[RELEASE_PLATFORM]: the release is built for linux-x64, this is ${process.platform}-${process.arch} — run npm run release on a linux-x64 machine`,
+  );
   process.exit(2);
 }
 
@@ -47,9 +53,16 @@ try {
   await buildSingleExecutable({ bundle, file: join(outDir, executable), workDir });
   const tarball = packNpmPackage({ bundle, manifest, version: manifest.version, outDir, workDir });
 
-  const sums = [executable, tarball].map((name) => `${createHash("sha256").update(readFileSync(join(outDir, name))).digest("hex")}  ${name}\n`);
+  const sums = [executable, tarball].map(
+    (name) =>
+      `${createHash("sha256")
+        .update(readFileSync(join(outDir, name)))
+        .digest("hex")}  ${name}\n`,
+  );
   writeFileSync(join(outDir, "SHA256SUMS"), sums.join(""));
-  console.log(`connect-ops ${versionText}: ${executable}, ${tarball}, SHA256SUMS in ${outDir} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `connect-ops ${versionText}: ${executable}, ${tarball}, SHA256SUMS in ${outDir} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -21,11 +21,17 @@ const CLI_MANIFEST = `${VIRTUAL_ROOT}packages/cli/package.json`;
 function packageJsonOverlay(repoRoot, manifest) {
   const readers = new Set();
   const body = JSON.stringify(JSON.stringify(manifest));
-  const isManifest = "const isManifest = (path) => String(path instanceof URL ? path.href : path) === " + JSON.stringify(CLI_MANIFEST) + " || String(path) === " + JSON.stringify(new URL(CLI_MANIFEST).pathname) + ";";
+  const isManifest =
+    "const isManifest = (path) => String(path instanceof URL ? path.href : path) === " +
+    JSON.stringify(CLI_MANIFEST) +
+    " || String(path) === " +
+    JSON.stringify(new URL(CLI_MANIFEST).pathname) +
+    ";";
   return {
     name: "connect-ops-release-package-json",
     transform(code, id) {
-      if (!id.startsWith(repoRoot) || id.includes("/node_modules/") || !code.includes("import.meta.url")) return undefined;
+      if (!id.startsWith(repoRoot) || id.includes("/node_modules/") || !code.includes("import.meta.url"))
+        return undefined;
       readers.add(id);
       const url = JSON.stringify(`${VIRTUAL_ROOT}${id.slice(repoRoot.length)}`);
       return { code: code.replaceAll("import.meta.url", url), map: null };
@@ -79,12 +85,23 @@ export async function bundleCli({ repoRoot, file, version }) {
     cwd: repoRoot,
     resolve: { conditionNames: ["@connect-ops/source", "node", "import", "require", "default"] },
     transform: { target: "node20", define: { __CONNECT_OPS_RELEASE_VERSION__: JSON.stringify(version) } },
-    plugins: [packageJsonOverlay(repoRoot.endsWith("/") ? repoRoot : `${repoRoot}/`, { name: "connect-ops", version }), nativeBindingsAbsent()],
+    plugins: [
+      packageJsonOverlay(repoRoot.endsWith("/") ? repoRoot : `${repoRoot}/`, { name: "connect-ops", version }),
+      nativeBindingsAbsent(),
+    ],
     onLog: (level, log) => {
       if (level === "warn") warnings.push(log.message);
     },
     // A SEA has no dynamic import() at all (not even of node: built-ins): every one becomes require().
-    output: { file, format: "cjs", codeSplitting: false, dynamicImportInCjs: false, minify: true, sourcemap: false, banner: "#!/usr/bin/env node" },
+    output: {
+      file,
+      format: "cjs",
+      codeSplitting: false,
+      dynamicImportInCjs: false,
+      minify: true,
+      sourcemap: false,
+      banner: "#!/usr/bin/env node",
+    },
   });
   return warnings;
 }

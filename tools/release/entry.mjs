@@ -20,7 +20,9 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
       process.exitCode = await main(argv);
     },
     (error) => {
-      process.stderr.write(`error[CLI_INTERNAL]: the bundled CLI did not load: ${error instanceof Error ? error.message : String(error)} — this is a bug in the release build; report it with the output of --version\n`);
+      process.stderr.write(
+        `error[CLI_INTERNAL]: the bundled CLI did not load: ${error instanceof Error ? error.message : String(error)} — this is a bug in the release build; report it with the output of --version\n`,
+      );
       process.exitCode = 70;
     },
   );

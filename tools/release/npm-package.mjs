@@ -25,6 +25,8 @@ export function packNpmPackage({ bundle, manifest, version, outDir, workDir }) {
     files: ["bin"],
   };
   writeFileSync(join(root, "package.json"), `${JSON.stringify(published, null, 2)}\n`);
-  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", outDir], { cwd: root, encoding: "utf8" }));
+  const [packed] = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", outDir], { cwd: root, encoding: "utf8" }),
+  );
   return packed.filename;
 }
