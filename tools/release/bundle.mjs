@@ -21,12 +21,9 @@ const CLI_MANIFEST = `${VIRTUAL_ROOT}packages/cli/package.json`;
 function packageJsonOverlay(repoRoot, manifest) {
   const readers = new Set();
   const body = JSON.stringify(JSON.stringify(manifest));
-  const isManifest =
-    "const isManifest = (path) => String(path instanceof URL ? path.href : path) === " +
-    JSON.stringify(CLI_MANIFEST) +
-    " || String(path) === " +
-    JSON.stringify(new URL(CLI_MANIFEST).pathname) +
-    ";";
+  const url = JSON.stringify(CLI_MANIFEST);
+  const path = JSON.stringify(new URL(CLI_MANIFEST).pathname);
+  const isManifest = `const isManifest = (path) => (path instanceof URL ? path.href : String(path)) === ${url} || String(path) === ${path};`;
   return {
     name: "connect-ops-release-package-json",
     transform(code, id) {
