@@ -37,9 +37,17 @@ function emptyHost(root: string, name: string, path: string): { cwd: string; env
 
 function expectCleanDemo(run: CliRun): void {
   expect(run.code).toBe(0);
-  const demo = JSON.parse(run.stdout) as { ok: boolean; verdict: string; steps: { name: string; ok: boolean }[] };
+  const demo = JSON.parse(run.stdout) as {
+    ok: boolean;
+    verdict: string;
+    report: string;
+    steps: { name: string; ok: boolean }[];
+  };
   expect(demo).toMatchObject({ ok: true, verdict: "clean" });
   expect(demo.steps.filter((step) => !step.ok)).toEqual([]);
+  // The signed report names the build that wrote it (verify-cleanup finds the version through import.meta.url).
+  const report = JSON.parse(readFileSync(demo.report, "utf8")) as { tool: unknown };
+  expect(report.tool).toEqual({ name: "connect-ops", version: `${version} (${commit})` });
 }
 
 describe("npm run release", () => {
