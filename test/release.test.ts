@@ -122,7 +122,7 @@ describe("npm run release", () => {
     );
     const installed = join(prefix, "lib", "node_modules");
     expect(readdirSync(installed)).toEqual(["connect-ops"]);
-    expect(readdirSync(join(installed, "connect-ops")).sort()).toEqual(["bin", "package.json"]);
+    expect(readdirSync(join(installed, "connect-ops")).sort()).toEqual(["bin", "lib", "package.json"]);
 
     // Only node itself on PATH (the bin's shebang needs it); no node_modules, no repository in reach.
     const nodeOnly = join(scratch.path, "bin-node-only");

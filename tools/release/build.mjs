@@ -51,7 +51,7 @@ try {
   const executable = `connect-ops-${manifest.version}-linux-x64`;
   rmSync(join(outDir, executable), { force: true });
   await buildSingleExecutable({ bundle, file: join(outDir, executable), workDir });
-  const tarball = packNpmPackage({ bundle, manifest, version: manifest.version, outDir, workDir });
+  const tarball = packNpmPackage({ bundle, manifest, version: manifest.version, versionText, outDir, workDir });
 
   const sums = [executable, tarball].map(
     (name) =>
