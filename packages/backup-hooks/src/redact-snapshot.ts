@@ -7,7 +7,8 @@ import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
 import { assertWritableInside } from "./path-guard.js";
-import { rewriteFile, type RewriteContext } from "./redact-file.js";
+import type { RewriteContext } from "./layer-decoder.js";
+import { rewriteFile } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
 import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
@@ -130,7 +131,7 @@ async function rewriteInPlace(root: string, path: string, linked: readonly strin
   const before = await lstat(path);
   const directoryTimes = await Promise.all(targets.map(async (target) => ({ target: dirname(target), stats: await lstat(dirname(target)) })));
   const output = join(context.scratchDir, randomBytes(8).toString("hex"));
-  await rewriteFile(path, output, [], 0, { ...context, dirty: dirtyChains(findings) });
+  await rewriteFile(path, output, { ...context, dirty: dirtyChains(findings) });
   const handle = await open(output, constants.O_RDONLY);
   try {
     await handle.chmod(before.mode & 0o7777);
@@ -195,7 +196,9 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
           matcher: options.matcher,
           scratchDir,
           maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-          maxInflatedBytes: options.limits?.maxInflatedBytes ?? DEFAULT_LIMITS.maxInflatedBytes,
+          limits: { ...DEFAULT_LIMITS, ...options.limits },
+          depth: 0,
+          members: [],
         };
         try {
           filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
