@@ -25,11 +25,14 @@ export function normalizePemBody(body: string): string {
 function fingerprintIdOf(label: string, base64: string, matcher: ResidueMatcher): string | undefined {
   const lines = base64.match(/.{1,64}/g) ?? [];
   const pem = `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+  let key;
   try {
-    return matcher.matchKeyFingerprint(fingerprintOfKey(createPrivateKey({ key: pem, format: "pem" })));
+    key = createPrivateKey({ key: pem, format: "pem" });
   } catch {
+    // Only the parse is guarded: a damaged or truncated block is data, checked line by line by the caller.
     return undefined;
   }
+  return matcher.matchKeyFingerprint(fingerprintOfKey(key));
 }
 
 /**

@@ -103,8 +103,11 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
         findings,
         gaps,
       };
-      if (isSealedCopy(file.path)) findings.push(await readSealedCopy(file, options.matcher));
-      else await scanFile(file, context);
+      if (isSealedCopy(file.path)) {
+        const sealed = await readSealedCopy(file, options.matcher);
+        findings.push(sealed.finding);
+        if (sealed.gap) gaps.push(sealed.gap);
+      } else await scanFile(file, context);
       filesScanned += 1 + file.linkedPaths.length;
       bytesScanned += file.size;
       options.onProgress?.({ filesScanned, bytesScanned, totalBytes });
