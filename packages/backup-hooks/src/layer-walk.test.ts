@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ByteReader } from "./byte-reader.js";
 import { DEFAULT_LIMITS } from "./scan-types.js";
 import { rewriteLayers } from "./layer-walk.js";
+import { redactSnapshot } from "./redact-snapshot.js";
 import { scanPath } from "./scan-path.js";
 import { testCredentials } from "./test-support/credentials.js";
 import { paxEntry, rawTar, tarEntry } from "./test-support/raw-tar.js";
@@ -76,6 +77,24 @@ describe("the layer walk", () => {
     expect(run("tar", ["-xOf", join(dir.path, "out.tar"), "other"])).toBe(other.toString());
     // The global pax header before the members is kept verbatim.
     expect(readFileSync(join(dir.path, "out.tar")).subarray(0, 1024)).toEqual(tar.subarray(0, 1024));
+  });
+
+  it("redacts a nested .tar.gz under a GNU long name: GNU tar still lists the name, the new size is in the header", async () => {
+    using dir = tempDir();
+    const longDir = `${"deep-directory/".repeat(8)}conf`;
+    write(join(dir.path, "inner/etc/token"), `${credentials.classicToken}\n`);
+    write(join(dir.path, "staging", longDir, "keep.txt"), "kept\n");
+    run("sh", ["-c", `tar -C "${join(dir.path, "inner")}" -czf "${join(dir.path, "staging", longDir, "inner.tar.gz")}" etc`]);
+    mkdirSync(join(dir.path, "snap"));
+    run("tar", ["-cf", join(dir.path, "snap/outer.tar"), "-C", join(dir.path, "staging"), longDir]);
+    const before = await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher });
+    expect(before.findings).toEqual([expect.objectContaining({ member: `${longDir}/inner.tar.gz!etc/token` })]);
+    const report = await redactSnapshot(join(dir.path, "snap"), { matcher: credentials.matcher, now: () => new Date(0) });
+    expect(report.failed).toEqual([]);
+    expect(run("tar", ["-tf", join(dir.path, "snap/outer.tar")])).toContain(`${longDir}/inner.tar.gz`);
+    expect(run("sh", ["-c", `tar -xOf "${join(dir.path, "snap/outer.tar")}" "${longDir}/inner.tar.gz" | tar -xzO etc/token`])).toBe(`${"X".repeat(40)}\n`);
+    expect(run("tar", ["-xOf", join(dir.path, "snap/outer.tar"), `${longDir}/keep.txt`])).toBe("kept\n");
+    expect((await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher })).findings).toEqual([]);
   });
 
   it("fails a damaged tar with BACKUP_UNSUPPORTED_ARCHIVE instead of writing a shorter copy", async () => {
