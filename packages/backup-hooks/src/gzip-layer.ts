@@ -10,6 +10,8 @@ import type { ScanLimits } from "./scan-types.js";
 
 const INFLATE_CHUNK = 256 * 1024;
 const INFLATE_BUFFER = 16 * 1024 * 1024;
+/** A rewrite is paced by deflate, which is slower than inflate: a deep buffer would only fill up. */
+const REWRITE_INFLATE_BUFFER = INFLATE_CHUNK;
 
 class InflateLimitError extends Error {}
 
@@ -26,7 +28,7 @@ interface InflateOutcome {
  * pool: this stream inflates on one core while the main thread scans other
  * files, and a deep output buffer keeps it inflating while the main thread is busy.
  */
-async function inflate(reader: ByteReader, limits: ScanLimits, consume: (inflated: ByteReader) => Promise<void>): Promise<InflateOutcome> {
+async function inflate(reader: ByteReader, limits: ScanLimits, consume: (inflated: ByteReader) => Promise<void>, outputBuffer = INFLATE_BUFFER): Promise<InflateOutcome> {
   const { maxInflatedBytes, maxInflateRatio, ratioCheckAfterBytes } = limits;
   let compressed = 0;
   let inflated = 0;
@@ -40,7 +42,7 @@ async function inflate(reader: ByteReader, limits: ScanLimits, consume: (inflate
     })(),
     { objectMode: false, highWaterMark: INFLATE_CHUNK },
   );
-  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: INFLATE_BUFFER } as ZlibOptions);
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: outputBuffer } as ZlibOptions);
   try {
     await pipeline(input, gunzip, async (chunks: AsyncIterable<Buffer>) => {
       const limited = (async function* checked() {
@@ -100,7 +102,7 @@ export const gzipLayer: LayerDecoder = {
     const outcome = await inflate(reader, context.limits, async (inflated) => {
       await walk.child({ reader: inflated }, writableSink(gzip));
       gzip.end();
-    });
+    }, REWRITE_INFLATE_BUFFER);
     if (outcome.limit === undefined && outcome.error === undefined) return void (await deflated);
     const failure =
       outcome.limit !== undefined
