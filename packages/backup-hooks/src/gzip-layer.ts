@@ -96,14 +96,21 @@ export const gzipLayer: LayerDecoder = {
   /** Inflate, rewrite and deflate run as one stream: no inflated copy ever touches the disk. */
   async rewrite(reader, context, out, walk) {
     const gzip = createGzip();
-    const deflated = pipeline(gzip, async (chunks: AsyncIterable<Buffer>) => {
-      for await (const chunk of chunks) await out.write(chunk);
-    });
+    // Settled from the start: a sink failing while the inflate side still runs must not be an unhandled rejection.
+    const deflated = Promise.allSettled([
+      pipeline(gzip, async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) await out.write(chunk);
+      }),
+    ]).then(([settled]) => settled);
     const outcome = await inflate(reader, context.limits, async (inflated) => {
       await walk.child({ reader: inflated }, writableSink(gzip));
       gzip.end();
     }, REWRITE_INFLATE_BUFFER);
-    if (outcome.limit === undefined && outcome.error === undefined) return void (await deflated);
+    if (outcome.limit === undefined && outcome.error === undefined) {
+      const deflate = await deflated;
+      if (deflate.status === "rejected") throw deflate.reason;
+      return;
+    }
     const failure =
       outcome.limit !== undefined
         ? unsupportedArchive(`a gzip stream inflates past its limit (${outcome.limit}); not redacted`, {
@@ -114,7 +121,7 @@ export const gzipLayer: LayerDecoder = {
           : outcome.error;
     gzip.destroy(failure instanceof Error ? failure : undefined);
     // The deflate side fails with our own failure (we just destroyed it), or first, with what made the inflate side stop.
-    const [deflate] = await Promise.allSettled([deflated]);
+    const deflate = await deflated;
     throw deflate.status === "rejected" && deflate.reason !== failure && !isPrematureClose(deflate.reason) ? deflate.reason : failure;
   },
 };

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -95,6 +96,17 @@ describe("the layer walk", () => {
     expect(run("sh", ["-c", `tar -xOf "${join(dir.path, "snap/outer.tar")}" "${longDir}/inner.tar.gz" | tar -xzO etc/token`])).toBe(`${"X".repeat(40)}\n`);
     expect(run("tar", ["-xOf", join(dir.path, "snap/outer.tar"), `${longDir}/keep.txt`])).toBe("kept\n");
     expect((await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher })).findings).toEqual([]);
+  });
+
+  it.each([
+    ["early (incompressible data: output flows at once)", randomBytes(4 * 1024 * 1024)],
+    ["at the end (all output comes at flush)", Buffer.from(`${credentials.classicToken}\n`)],
+  ])("passes the sink's own error on when writing fails %s", async (_when, content) => {
+    using dir = tempDir();
+    const context = { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, depth: 0, members: [], dirty: new Set([""]), scratchDir: dir.path };
+    const full = Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    const sink = { write: async () => Promise.reject(full) };
+    await expect(rewriteLayers(new ByteReader(chunksOf(gzipSync(content, { level: 1 }))), context, sink)).rejects.toBe(full);
   });
 
   it("fails a damaged tar with BACKUP_UNSUPPORTED_ARCHIVE instead of writing a shorter copy", async () => {
