@@ -20,6 +20,17 @@ describe("tar headers (node-tar Header and Pax)", () => {
     expect(looksLikeTar(damaged)).toBe(false);
   });
 
+  it("reads a header with a base-256 number past 2^53 (a damaged mtime) as corrupt instead of throwing", () => {
+    const block = tarEntry({ path: "a" }, Buffer.from("x")).subarray(0, BLOCK);
+    block.fill(0xff, 136, 148);
+    block[136] = 0x80;
+    block.fill(0x20, 148, 156);
+    const sum = block.reduce((total, byte) => total + byte, 0);
+    block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
+    expect(parseTarHeader(block)).toBeUndefined();
+    expect(looksLikeTar(block)).toBe(false);
+  });
+
   it("changes only the size and checksum of a header, also past 8 GiB (base-256, as GNU tar writes it)", () => {
     using dir = tempDir();
     write(join(dir.path, "s/a"), "x");

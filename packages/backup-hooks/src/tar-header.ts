@@ -39,6 +39,19 @@ const TYPES: Record<string, TarEntryType> = {
 /** Entries that carry a file system object (node-tar's `normalFsTypes`): only they take pending overrides. */
 const OVERRIDABLE = new Set<TarEntryType>(["file", "directory", "symlink", "hardlink", "other"]);
 
+/**
+ * node-tar's decode of one block, or undefined when it throws: it does for a
+ * base-256 number past 2^53 in any field (`parsed number outside of javascript
+ * safe integer range`). Only the decode is guarded; such a block is damage.
+ */
+function decodeHeader(block: Buffer): Header | undefined {
+  try {
+    return new Header(block);
+  } catch {
+    return undefined;
+  }
+}
+
 export function isZeroBlock(block: Buffer): boolean {
   for (let index = 0; index < BLOCK; index += 1) if (block[index] !== 0) return false;
   return true;
@@ -48,18 +61,18 @@ export function isZeroBlock(block: Buffer): boolean {
 export function looksLikeTar(head: Uint8Array): boolean {
   if (head.length < BLOCK) return false;
   const block = Buffer.from(head.buffer, head.byteOffset, BLOCK);
-  return block.toString("latin1", 257, 262) === "ustar" && new Header(block).cksumValid;
+  return block.toString("latin1", 257, 262) === "ustar" && decodeHeader(block)?.cksumValid === true;
 }
 
 /**
  * Parses a header block, applying the overrides of the extended headers before
  * it (pax wins over GNU long names, as in node-tar) to file system entries only:
  * a pax `size` applied to an intervening `L` header would desynchronise the walk
- * from what tar extracts. Returns undefined for a bad checksum or size (corrupt).
+ * from what tar extracts. Returns undefined for a bad checksum, size or number field (corrupt).
  */
 export function parseTarHeader(block: Buffer, overrides: TarOverrides = {}): TarHeader | undefined {
-  const header = new Header(block);
-  if (!header.cksumValid || header.size === undefined) return undefined;
+  const header = decodeHeader(block);
+  if (!header?.cksumValid || header.size === undefined) return undefined;
   const type = TYPES[header.type] ?? "other";
   const applied = OVERRIDABLE.has(type) ? overrides : {};
   return {
