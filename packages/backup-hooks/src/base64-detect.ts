@@ -1,5 +1,5 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import { CoveredRanges, type Hit } from "./hit.js";
+import { wholeBufferScope, type CoveredRanges, type DetectScope } from "./hit.js";
 import { detectPemKeys } from "./pem-detect.js";
 import { detectTokens } from "./token-detect.js";
 
@@ -68,15 +68,8 @@ function matchLines(text: string, matcher: ResidueMatcher): string | undefined {
  * body line (a key fragment in a dump), and the decoded bytes are searched for
  * tokens and PEM keys (a base64-encoded secret). The whole run is the span.
  */
-export function detectBase64(
-  buf: Buffer,
-  from: number,
-  to: number,
-  end: number,
-  matcher: ResidueMatcher,
-  covered: CoveredRanges,
-  hits: Hit[],
-): void {
+export function detectBase64(scope: DetectScope): void {
+  const { buf, from, to, end, covered } = scope;
   let start = from;
   while (start < to && start + MIN_RUN <= end) {
     const probe = start + MIN_RUN - 1;
@@ -99,7 +92,7 @@ export function detectBase64(
     start = stop + 1;
     if (runStart < from || runStart >= to || stop - runStart < MIN_RUN || stop - runStart > MAX_RUN) continue;
     if (!covered.overlaps(runStart, stop)) {
-      inspectRun(buf, runStart, stop, segments, matcher, covered, hits);
+      inspectRun(scope, runStart, stop, segments);
       continue;
     }
     // A hit already claims part of the run (a token whose tail is base64
@@ -110,7 +103,7 @@ export function detectBase64(
       const groupStart = group[0]![0];
       const groupStop = group[group.length - 1]![1];
       if (groupStart >= to || groupStop - groupStart < MIN_RUN) continue; // past `to`: the next window sees it as its own run
-      inspectRun(buf, groupStart, groupStop, group, matcher, covered, hits);
+      inspectRun(scope, groupStart, groupStop, group);
     }
   }
 }
@@ -129,15 +122,8 @@ function uncoveredGroups(segments: ReadonlyArray<[number, number]>, covered: Cov
   return groups;
 }
 
-function inspectRun(
-  buf: Buffer,
-  start: number,
-  stop: number,
-  segments: Array<[number, number]>,
-  matcher: ResidueMatcher,
-  covered: CoveredRanges,
-  hits: Hit[],
-): void {
+function inspectRun(scope: DetectScope, start: number, stop: number, segments: Array<[number, number]>): void {
+  const { buf, matcher, covered, hits } = scope;
   for (const [segmentStart, segmentEnd] of segments) {
     const id = matchLines(buf.toString("latin1", segmentStart, segmentEnd), matcher);
     if (id !== undefined) {
@@ -148,11 +134,10 @@ function inspectRun(
   if (covered.overlaps(start, stop)) return;
   const text = segments.map(([segmentStart, segmentEnd]) => buf.toString("latin1", segmentStart, segmentEnd)).join("");
   const decoded = Buffer.from(text, "base64");
-  const inner: Hit[] = [];
-  const innerCovered = new CoveredRanges();
-  detectPemKeys(decoded, 0, decoded.length, decoded.length, matcher, innerCovered, inner, "base64");
-  detectTokens(decoded, 0, decoded.length, decoded.length, matcher, innerCovered, inner, "base64");
+  const inner = wholeBufferScope(decoded, matcher);
+  detectPemKeys(inner, "base64");
+  detectTokens(inner, "base64");
   // Each secret inside is reported; the span is the whole run (what redact overwrites).
-  for (const hit of inner) hits.push({ ...hit, start, end: stop, encoding: "base64" });
-  if (inner.length > 0) covered.add(start, stop);
+  for (const hit of inner.hits) hits.push({ ...hit, start, end: stop, encoding: "base64" });
+  if (inner.hits.length > 0) covered.add(start, stop);
 }

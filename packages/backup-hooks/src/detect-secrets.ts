@@ -10,10 +10,9 @@ import { detectTokens } from "./token-detect.js";
  * as base64 runs; tokens next; base64 runs last.
  */
 export function detectSecrets(buf: Buffer, from: number, to: number, end: number, matcher: ResidueMatcher): Hit[] {
-  const hits: Hit[] = [];
-  const covered = new CoveredRanges();
-  detectPemKeys(buf, from, to, end, matcher, covered, hits);
-  detectTokens(buf, from, to, end, matcher, covered, hits);
-  detectBase64(buf, from, to, end, matcher, covered, hits);
-  return hits;
+  const scope = { buf, from, to, end, matcher, covered: new CoveredRanges(), hits: [] as Hit[] };
+  detectPemKeys(scope);
+  detectTokens(scope);
+  detectBase64(scope);
+  return scope.hits;
 }

@@ -21,3 +21,10 @@ export class BackupError extends ConnectOpsError<BackupErrorCode> {
     this.name = "BackupError";
   }
 }
+
+const DAMAGED_HINT = "the archive is damaged; restore it from another snapshot or remove it, then run redact again";
+
+/** A layer redact cannot rebuild (damaged, over a limit, no rewriter): the file is listed as failed, still residue. */
+export function unsupportedArchive(message: string, options: { hint?: string; cause?: unknown } = {}): BackupError {
+  return new BackupError("BACKUP_UNSUPPORTED_ARCHIVE", message, { category: "input", hint: options.hint ?? DAMAGED_HINT, cause: options.cause });
+}

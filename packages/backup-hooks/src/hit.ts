@@ -1,3 +1,4 @@
+import type { ResidueMatcher } from "@connect-ops/connection-core";
 import type { FindingEncoding, FindingForm } from "./scan-types.js";
 
 /** A secret span found in one buffer (window-relative offsets, end exclusive). */
@@ -23,4 +24,24 @@ export class CoveredRanges {
     for (const [from, to] of this.#ranges) if (start < to && end > from) return true;
     return false;
   }
+}
+
+/**
+ * What every detector works on: the secret spans that start in [from, to) of
+ * `buf` are pushed to `hits`, bytes up to `end` serving as right context;
+ * `covered` holds the spans earlier detectors claimed.
+ */
+export interface DetectScope {
+  readonly buf: Buffer;
+  readonly from: number;
+  readonly to: number;
+  readonly end: number;
+  readonly matcher: ResidueMatcher;
+  readonly covered: CoveredRanges;
+  readonly hits: Hit[];
+}
+
+/** A scope over all of `buf`, with its own covered ranges and hit list (a decoded run). */
+export function wholeBufferScope(buf: Buffer, matcher: ResidueMatcher): DetectScope {
+  return { buf, from: 0, to: buf.length, end: buf.length, matcher, covered: new CoveredRanges(), hits: [] };
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Encrypter, generateIdentity, identityToRecipient } from "age-encryption";
@@ -7,7 +7,7 @@ import { applyBackupPolicy } from "./backup-policy.js";
 import { includeCredentials, readIncludedCredentials } from "./include-credentials.js";
 import { scanPath } from "./scan-path.js";
 import { testCredentials } from "./test-support/credentials.js";
-import { buildPlantedSnapshots, tempDir } from "./test-support/snapshot-fixture.js";
+import { buildPlantedSnapshots, tempDir, write } from "./test-support/snapshot-fixture.js";
 
 const clock = () => new Date("2026-03-04T05:06:07Z");
 
@@ -73,6 +73,28 @@ describe("includeCredentials", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     expect(await readIncludedCredentials(fixture.newSnapshot)).toBeUndefined();
+  });
+
+  it("rejects a sealed copy it cannot read instead of answering that none is included", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    mkdirSync(join(fixture.newSnapshot, "github-connect/credentials.age"), { recursive: true });
+    write(join(fixture.newSnapshot, "github-connect/manifest.json"), "{}");
+    await expect(readIncludedCredentials(fixture.newSnapshot)).rejects.toMatchObject({ code: "EISDIR" });
+  });
+
+  it("makes a manifest next to a sealed copy that cannot be read or parsed a gap: who can open the copy is unknown", async () => {
+    using dir = tempDir();
+    const connect = join(dir.path, "snap/github-connect");
+    write(join(connect, "credentials.age"), "age-encryption.org/v1\n...");
+    mkdirSync(join(connect, "manifest.json"));
+    const unreadable = await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher });
+    expect(unreadable.findings).toEqual([expect.objectContaining({ form: "sealed-copy", recipients: [] })]);
+    expect(unreadable.gaps).toEqual([{ path: join(connect, "manifest.json"), reason: expect.stringMatching(/^unreadable-manifest: EISDIR; recipients/) }]);
+    write(join(dir.path, "other/github-connect/credentials.age"), "age-encryption.org/v1\n...");
+    write(join(dir.path, "other/github-connect/manifest.json"), '{"recipients": [');
+    const damaged = await scanPath(join(dir.path, "other"), { matcher: credentials.matcher });
+    expect(damaged.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^invalid-manifest: not JSON/) })]);
   });
 });
 

@@ -4,6 +4,7 @@ import * as z from "zod";
 import { ageRecipientSchema } from "@connect-ops/connection-core";
 import { atomicWriteFile, removeStaleTemps } from "@connect-ops/credential-vault";
 import { BackupError } from "./errors.js";
+import { unlessMissing } from "./fs-errors.js";
 import { assertWritableInside } from "./path-guard.js";
 import { CONNECT_DIR } from "./redact-snapshot.js";
 
@@ -44,7 +45,11 @@ function sameRecipients(a: readonly string[], b: readonly string[]): boolean {
  * `snapshotDir` must be a checked snapshot (see openSnapshot).
  */
 export async function includeCredentials(snapshotDir: string, input: IncludeInput): Promise<IncludeResult> {
-  const existing = await readIncludedCredentials(snapshotDir).catch(() => undefined);
+  const existing = await readIncludedCredentials(snapshotDir).catch((error: unknown) => {
+    // A damaged manifest is what this call repairs: written anew below. Any other failure stops the include.
+    if (error instanceof BackupError && error.code === "BACKUP_MANIFEST_INVALID") return undefined;
+    throw error;
+  });
   if (existing && existing.manifest.generation === input.manifest.generation && sameRecipients(existing.manifest.recipients, input.manifest.recipients)) {
     const directory = join(snapshotDir, CONNECT_DIR);
     await assertWritableInside(snapshotDir, directory);
@@ -71,15 +76,17 @@ export async function includeCredentials(snapshotDir: string, input: IncludeInpu
 export async function readIncludedCredentials(snapshotDir: string): Promise<{ sealed: Uint8Array; manifest: IncludedManifest } | undefined> {
   const directory = join(snapshotDir, CONNECT_DIR);
   const [sealed, text] = await Promise.all([
-    readFile(join(directory, SEALED_FILE)).catch(() => undefined),
-    readFile(join(directory, MANIFEST_FILE), "utf8").catch(() => undefined),
+    // Missing means "not included"; an unreadable file (EACCES, EIO) is not the same answer and rejects.
+    unlessMissing(readFile(join(directory, SEALED_FILE))),
+    unlessMissing(readFile(join(directory, MANIFEST_FILE), "utf8")),
   ]);
   if (sealed === undefined || text === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
+  } catch (error) {
+    // Not JSON: reported below as BACKUP_MANIFEST_INVALID, like JSON of the wrong shape.
+    if (!(error instanceof SyntaxError)) throw error;
   }
   const result = includedManifestSchema.safeParse(parsed);
   if (!result.success) {

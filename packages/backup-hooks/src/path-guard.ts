@@ -1,6 +1,7 @@
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BackupError } from "./errors.js";
+import { unlessMissing } from "./fs-errors.js";
 import { isInside } from "./tree-walk.js";
 
 /**
@@ -10,7 +11,8 @@ import { isInside } from "./tree-walk.js";
  */
 export async function assertWritableInside(root: string, path: string): Promise<void> {
   const parent = dirname(path);
-  const realParent = await realpath(parent).catch(() => undefined);
+  // A missing parent is no plain path inside the snapshot: refused below. Any other failure is thrown as it is.
+  const realParent = await unlessMissing(realpath(parent));
   if (!isInside(root, path) || realParent !== parent || !isInside(root, realParent)) {
     throw new BackupError("BACKUP_PATH_ESCAPE", `refusing to write ${path}: it is not a plain path inside the snapshot ${root}`, {
       category: "input",

@@ -1,8 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { fingerprintOfKey, type ResidueMatcher } from "@connect-ops/connection-core";
 import type { FindingEncoding } from "./scan-types.js";
-import type { CoveredRanges} from "./hit.js";
-import { type Hit } from "./hit.js";
+import type { DetectScope } from "./hit.js";
 
 // "-----" is searched with memchr (~8 GB/s); a longer needle switches V8 to Boyer-Moore (~2 GB/s).
 const ANCHOR = Buffer.from("-----");
@@ -26,11 +25,14 @@ export function normalizePemBody(body: string): string {
 function fingerprintIdOf(label: string, base64: string, matcher: ResidueMatcher): string | undefined {
   const lines = base64.match(/.{1,64}/g) ?? [];
   const pem = `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+  let key;
   try {
-    return matcher.matchKeyFingerprint(fingerprintOfKey(createPrivateKey({ key: pem, format: "pem" })));
+    key = createPrivateKey({ key: pem, format: "pem" });
   } catch {
+    // Only the parse is guarded: a damaged or truncated block is data, checked line by line by the caller.
     return undefined;
   }
+  return matcher.matchKeyFingerprint(fingerprintOfKey(key));
 }
 
 /**
@@ -39,17 +41,9 @@ function fingerprintIdOf(label: string, base64: string, matcher: ResidueMatcher)
  * fingerprint compared. A block that does not parse (damaged, truncated) is
  * checked line by line instead, so a fragment still counts.
  */
-export function detectPemKeys(
-  buf: Buffer,
-  from: number,
-  to: number,
-  end: number,
-  matcher: ResidueMatcher,
-  covered: CoveredRanges,
-  hits: Hit[],
-  outerEncoding?: FindingEncoding,
-): void {
-  let index = buf.indexOf(ANCHOR, from);
+export function detectPemKeys(scope: DetectScope, outerEncoding?: FindingEncoding): void {
+  const { buf, to, end, matcher, covered, hits } = scope;
+  let index = buf.indexOf(ANCHOR, scope.from);
   while (index !== -1 && index < to) {
     if (index + BEGIN.length > end || buf.compare(BEGIN, 0, BEGIN.length, index, index + BEGIN.length) !== 0) {
       index = buf.indexOf(ANCHOR, index + 1);

@@ -127,6 +127,22 @@ describe("redactSnapshot regressions (reliability suite)", () => {
   });
 });
 
+describe("redactSnapshot and its record", () => {
+  const credentials = testCredentials();
+
+  it("stops before changing anything when the earlier redaction.json is damaged, without quoting it", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    write(join(fixture.newSnapshot, "github-connect/redaction.json"), `{"runs": [${credentials.classicToken}`);
+    const error = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock }).catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: "BACKUP_MANIFEST_INVALID", message: expect.stringContaining("not JSON") });
+    expect(JSON.stringify(error) + String(error)).not.toContain(credentials.classicToken);
+    expect(readFileSync(join(fixture.newSnapshot, "connect-app-private-key"), "utf8")).toBe(credentials.pem);
+    // A dry run writes no record, so it does not need the old one.
+    await expect(redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, dryRun: true, now: fixedClock })).resolves.toMatchObject({ dryRun: true });
+  });
+});
+
 describe("includeCredentials after a kill", () => {
   const credentials = testCredentials();
   const manifest = (generation: number) => ({

@@ -6,8 +6,10 @@ import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
+import { errnoOf, isMissing, unlessMissing } from "./fs-errors.js";
 import { assertWritableInside } from "./path-guard.js";
-import { rewriteFile, type RewriteContext } from "./redact-file.js";
+import type { RewriteContext } from "./layer-decoder.js";
+import { rewriteFile } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
 import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
@@ -66,7 +68,8 @@ function dirtyChains(findings: readonly Finding[]): Set<string> {
 
 async function removeConnectDir(root: string, dryRun: boolean): Promise<string[]> {
   const directory = join(root, CONNECT_DIR);
-  const stats = await lstat(directory).catch(() => undefined);
+  // Absent: nothing to remove. One we cannot stat would leave the sealed copy behind: that rejects.
+  const stats = await unlessMissing(lstat(directory));
   if (!stats) return [];
   if (!stats.isDirectory()) {
     if (!dryRun) await rm(directory);
@@ -95,8 +98,10 @@ function leftovers(root: string): string[] {
     let entries;
     try {
       entries = readdirSync(directory, { withFileTypes: true }); // names only, as walkTree: no lstat per file
-    } catch {
-      continue; // an unreadable directory is the scan's gap, not ours
+    } catch (error) {
+      // The scan lists the same tree and reports these as gaps (unreadable-directory); anything else is ours to raise.
+      if (isMissing(error) || errnoOf(error) === "EACCES" || errnoOf(error) === "EPERM") continue;
+      throw error;
     }
     const names = new Set(entries.map((entry) => entry.name));
     for (const entry of entries) {
@@ -130,12 +135,15 @@ async function rewriteInPlace(root: string, path: string, linked: readonly strin
   const before = await lstat(path);
   const directoryTimes = await Promise.all(targets.map(async (target) => ({ target: dirname(target), stats: await lstat(dirname(target)) })));
   const output = join(context.scratchDir, randomBytes(8).toString("hex"));
-  await rewriteFile(path, output, [], 0, { ...context, dirty: dirtyChains(findings) });
+  await rewriteFile(path, output, { ...context, dirty: dirtyChains(findings) });
   const handle = await open(output, constants.O_RDONLY);
   try {
     await handle.chmod(before.mode & 0o7777);
     await handle.utimes(before.atimeMs / 1000, before.mtimeMs / 1000);
-    await chown(output, before.uid, before.gid).catch(() => undefined); // only root may give files away
+    await chown(output, before.uid, before.gid).catch((error: unknown) => {
+      // Only root may give files away: an operator redacting their own snapshot keeps their own uid (as cp would).
+      if (errnoOf(error) !== "EPERM") throw error;
+    });
     await handle.sync();
   } finally {
     await handle.close();
@@ -145,13 +153,48 @@ async function rewriteInPlace(root: string, path: string, linked: readonly strin
   return targets.map((target) => relative(root, target));
 }
 
+/**
+ * The runs recorded by earlier redactions. None when the record does not
+ * exist; a record that cannot be read or parsed throws `BACKUP_MANIFEST_INVALID`
+ * before anything is changed: overwriting it would lose that history.
+ */
 async function previousRuns(root: string): Promise<unknown[]> {
+  const path = join(root, CONNECT_DIR, REDACTION_FILE);
   try {
-    const parsed = JSON.parse(await readFile(join(root, CONNECT_DIR, REDACTION_FILE), "utf8")) as { runs?: unknown };
-    return Array.isArray(parsed.runs) ? parsed.runs : [];
-  } catch {
-    return [];
+    const text = await unlessMissing(readFile(path, "utf8"));
+    if (text === undefined) return [];
+    const parsed = JSON.parse(text) as { runs?: unknown } | null;
+    return Array.isArray(parsed?.runs) ? parsed.runs : [];
+  } catch (error) {
+    // Never the parser's message: V8 quotes the text, and the file is snapshot content.
+    const reason = error instanceof SyntaxError ? "not JSON" : (errnoOf(error) ?? "error");
+    throw new BackupError("BACKUP_MANIFEST_INVALID", `cannot read the redaction record ${path}: ${reason}`, {
+      category: "input",
+      hint: "move the file aside (it lists earlier redactions of this snapshot) and run redact again",
+      context: { path },
+      cause: error,
+    });
   }
+}
+
+/** The snapshot's realpath; throws `BACKUP_NOT_A_SNAPSHOT` unless it is a directory. */
+async function snapshotRoot(snapshotDir: string): Promise<string> {
+  const notASnapshot = (cause?: unknown): BackupError =>
+    new BackupError("BACKUP_NOT_A_SNAPSHOT", `${snapshotDir} is not a snapshot directory`, {
+      category: "input",
+      hint: "pass a snapshot directory (GHE_DATA_DIR/<YYYYMMDDTHHMMSS>) or the data dir's `current` link",
+      context: { path: snapshotDir },
+      cause,
+    });
+  let root: string;
+  try {
+    root = await realpath(snapshotDir);
+  } catch (error) {
+    if (isMissing(error)) throw notASnapshot(error);
+    throw error;
+  }
+  if (!(await lstat(root)).isDirectory()) throw notASnapshot();
+  return root;
 }
 
 /**
@@ -162,19 +205,13 @@ async function previousRuns(root: string): Promise<unknown[]> {
  * file hard-linked into other snapshots keeps its bytes there. Writes
  * `github-connect/redaction.json` when something changed. Idempotent.
  * Throws `BACKUP_NOT_A_SNAPSHOT` for a non-directory, `BACKUP_PATH_ESCAPE` when a
- * write would leave the snapshot.
+ * write would leave the snapshot, `BACKUP_MANIFEST_INVALID` (before changing
+ * anything) when an earlier `redaction.json` cannot be read.
  */
 export async function redactSnapshot(snapshotDir: string, options: RedactOptions): Promise<RedactionReport> {
-  const root = await realpath(snapshotDir).catch(() => snapshotDir);
-  const rootStats = await lstat(root).catch(() => undefined);
-  if (!rootStats?.isDirectory()) {
-    throw new BackupError("BACKUP_NOT_A_SNAPSHOT", `${snapshotDir} is not a snapshot directory`, {
-      category: "input",
-      hint: "pass a snapshot directory (GHE_DATA_DIR/<YYYYMMDDTHHMMSS>) or the data dir's `current` link",
-      context: { path: snapshotDir },
-    });
-  }
+  const root = await snapshotRoot(snapshotDir);
   const dryRun = options.dryRun ?? false;
+  const runs = dryRun ? [] : await previousRuns(root);
   // Before anything else: a killed run's scratch copies must not outlive the re-run (nor be rewritten as residue).
   const stale = await removeLeftovers(root, dryRun);
   const scan = await scanPath(root, { matcher: options.matcher, maxDepth: options.maxDepth, limits: options.limits });
@@ -195,7 +232,9 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
           matcher: options.matcher,
           scratchDir,
           maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-          maxInflatedBytes: options.limits?.maxInflatedBytes ?? DEFAULT_LIMITS.maxInflatedBytes,
+          limits: { ...DEFAULT_LIMITS, ...options.limits },
+          depth: 0,
+          members: [],
         };
         try {
           filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
@@ -231,8 +270,7 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
     const directory = join(root, CONNECT_DIR);
     await assertWritableInside(root, directory);
     await mkdir(directory, { recursive: true, mode: 0o700 });
-    const runs = [...(await previousRuns(root)), report];
-    await atomicWriteFile(join(directory, REDACTION_FILE), Buffer.from(`${JSON.stringify({ version: 1, runs }, null, 2)}\n`), { mode: 0o600 });
+    await atomicWriteFile(join(directory, REDACTION_FILE), Buffer.from(`${JSON.stringify({ version: 1, runs: [...runs, report] }, null, 2)}\n`), { mode: 0o600 });
   }
   return report;
 }

@@ -2,6 +2,7 @@ import { syncDirectory } from "@connect-ops/credential-vault";
 import { randomBytes } from "node:crypto";
 import { link, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { isMissing } from "./fs-errors.js";
 
 /**
  * Renames a finished (fsynced) temp file onto each target. Several targets
@@ -11,6 +12,7 @@ import { dirname } from "node:path";
  */
 export async function replaceWith(temp: string, targets: readonly string[]): Promise<void> {
   const directories = new Set<string>();
+  let failure: unknown;
   try {
     for (const target of targets) {
       const staged = `${target}.${randomBytes(6).toString("hex")}.new`;
@@ -18,9 +20,16 @@ export async function replaceWith(temp: string, targets: readonly string[]): Pro
       await rename(staged, target);
       directories.add(dirname(target));
     }
-  } finally {
-    await unlink(temp).catch(() => undefined);
+  } catch (error) {
+    failure = error;
   }
+  try {
+    await unlink(temp);
+  } catch (error) {
+    // Already gone is fine; otherwise it is reported, after the failure that came first (the temp sits in redact's scratch dir, removed with it).
+    if (!isMissing(error)) failure ??= error;
+  }
+  if (failure !== undefined) throw failure;
   directories.add(dirname(temp));
   for (const directory of directories) await syncDirectory(directory);
 }

@@ -9,6 +9,7 @@ export interface StreamContext {
   readonly maxDepth: number;
   readonly path: string;
   readonly members: readonly string[];
+  /** Layers opened above this stream: 0 for the file, +1 per tar or gzip layer. */
   readonly depth: number;
   readonly linkedPaths: readonly string[] | undefined;
   readonly findings: Finding[];
@@ -39,10 +40,7 @@ export function addHit(context: StreamContext, hit: StreamHit): void {
   });
 }
 
-export function nested(context: StreamContext, member?: string): StreamContext {
+/** The context of a child stream one layer down: a named member adds to the chain, a gzip stream does not. */
+export function nested<Context extends { readonly depth: number; readonly members: readonly string[] }>(context: Context, member?: string): Context {
   return { ...context, depth: context.depth + 1, members: member === undefined ? context.members : [...context.members, member] };
-}
-
-export function isGzip(head: Uint8Array): boolean {
-  return head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08;
 }

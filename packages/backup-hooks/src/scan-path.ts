@@ -1,11 +1,10 @@
 import { closeSync, constants, createReadStream, openSync, readSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { ByteReader } from "./byte-reader.js";
-import { addGap, addHit, isGzip, type StreamContext } from "./scan-context.js";
-import { scanStream } from "./scan-stream.js";
+import { HEAD_BYTES, decoderFor, scanLayers } from "./layer-walk.js";
+import { addGap, addHit, type StreamContext } from "./scan-context.js";
 import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanOptions, type ScanResult } from "./scan-types.js";
 import { readSealedCopy } from "./sealed-copy.js";
-import { looksLikeTar } from "./tar-header.js";
 import { walkTree, type FileEntry } from "./tree-walk.js";
 import { WindowScanner } from "./window-scanner.js";
 
@@ -53,17 +52,16 @@ async function scanFile(file: FileEntry, context: StreamContext): Promise<void> 
   const scanner = new WindowScanner(context.matcher, (hit) => addHit(context, hit));
   let handedOver = false;
   try {
-    // The first read goes straight into the window; only archives are re-read as a stream.
+    // The first read goes straight into the window; only layered files (archives) are re-read as a stream.
     const bytesRead = readSync(fd, scanner.buffer, 0, scanner.freeLength, 0);
-    const head = scanner.buffer.subarray(0, bytesRead);
-    if (isGzip(head) || looksLikeTar(head)) {
+    if (decoderFor(scanner.buffer.subarray(0, Math.min(bytesRead, HEAD_BYTES))) !== undefined) {
       scanner.release();
       if (file.size > context.limits.maxArchiveBytes) {
         return addGap(context, `archive-size-limit: ${file.size} bytes over ${context.limits.maxArchiveBytes}`);
       }
       handedOver = true;
       const stream = createReadStream("", { fd, start: 0, highWaterMark: READ_STREAM_CHUNK, autoClose: true });
-      await scanStream(new ByteReader(stream), context);
+      await scanLayers(new ByteReader(stream), context);
       return;
     }
     await scanner.commit(bytesRead);
@@ -105,8 +103,11 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
         findings,
         gaps,
       };
-      if (isSealedCopy(file.path)) findings.push(await readSealedCopy(file, options.matcher));
-      else await scanFile(file, context);
+      if (isSealedCopy(file.path)) {
+        const sealed = await readSealedCopy(file, options.matcher);
+        findings.push(sealed.finding);
+        if (sealed.gap) gaps.push(sealed.gap);
+      } else await scanFile(file, context);
       filesScanned += 1 + file.linkedPaths.length;
       bytesScanned += file.size;
       options.onProgress?.({ filesScanned, bytesScanned, totalBytes });

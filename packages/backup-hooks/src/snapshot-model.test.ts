@@ -1,4 +1,4 @@
-import { symlinkSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listSnapshots, openSnapshot, sharedHardLinks } from "./snapshot-model.js";
@@ -49,6 +49,14 @@ describe("snapshot model", () => {
     rmSync(join(fixture.dataDir, "current"));
     symlinkSync("/etc", join(fixture.dataDir, "current"));
     await expect(openSnapshot(join(fixture.dataDir, "current"))).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE" });
+  });
+
+  it("refuses a `current` that is not a symlink instead of reading it as no backup yet", async () => {
+    using dir = tempDir();
+    const fixture = buildPlantedSnapshots(dir.path, credentials);
+    rmSync(join(fixture.dataDir, "current"));
+    mkdirSync(join(fixture.dataDir, "current"));
+    await expect(listSnapshots(fixture.dataDir)).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE", message: expect.stringContaining("EINVAL") });
   });
 
   it("refuses a path that is not a snapshot", async () => {

@@ -1,6 +1,7 @@
 import { lstat, readdir, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { BackupError } from "./errors.js";
+import { errnoOf, isMissing, unlessMissing } from "./fs-errors.js";
 import { walkTree } from "./tree-walk.js";
 
 /** `backup-utils` (one file per secret, several tarballs) or the on-appliance backup service (`github-secrets.tar`). */
@@ -27,13 +28,25 @@ export interface DataDirInfo {
 /** backup-utils names snapshots `date +%Y%m%dT%H%M%S`. */
 export const SNAPSHOT_ID = /^\d{8}T\d{6}$/;
 
+/** Markers (`incomplete`, `in-progress`): one we cannot stat (EACCES) must not read as absent, so only a missing path is false. */
 async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
+  return (await unlessMissing(lstat(path))) !== undefined;
 }
 
 async function currentTarget(dataDir: string): Promise<string | undefined> {
-  const target = await readlink(join(dataDir, "current")).catch(() => undefined);
-  if (target === undefined) return undefined;
+  const link = join(dataDir, "current");
+  let target: string;
+  try {
+    target = await readlink(link);
+  } catch (error) {
+    if (isMissing(error)) return undefined; // no backup has completed yet
+    throw new BackupError("BACKUP_PATH_ESCAPE", `cannot read ${link} as a link to a snapshot: ${errnoOf(error) ?? "error"}`, {
+      category: "input",
+      hint: errnoOf(error) === "EINVAL" ? "`current` must be a symlink; re-point it with `ln -sfn <YYYYMMDDTHHMMSS> current` inside the data dir" : "check the data dir's permissions",
+      context: { path: link },
+      cause: error,
+    });
+  }
   // backup-utils writes a relative link to a sibling; anything else could point anywhere.
   if (!SNAPSHOT_ID.test(target)) {
     throw new BackupError("BACKUP_PATH_ESCAPE", `${join(dataDir, "current")} points to "${target}", not to a snapshot in the data dir`, {
@@ -53,13 +66,17 @@ async function describe(dataDir: string, id: string, current: string | undefined
 
 /** Lists the snapshots of a data dir, oldest first. Throws `BACKUP_NOT_FOUND` when the dir cannot be read. */
 export async function listSnapshots(dataDir: string): Promise<DataDirInfo> {
-  const root = await realpath(resolve(dataDir)).catch(() => undefined);
-  const entries = root === undefined ? undefined : await readdir(root, { withFileTypes: true }).catch(() => undefined);
-  if (root === undefined || entries === undefined) {
-    throw new BackupError("BACKUP_NOT_FOUND", `cannot read the backup data dir ${dataDir}`, {
+  let root: string;
+  let entries;
+  try {
+    root = await realpath(resolve(dataDir));
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    throw new BackupError("BACKUP_NOT_FOUND", `cannot read the backup data dir ${dataDir}: ${errnoOf(error) ?? "error"}`, {
       category: "input",
       hint: "pass GHE_DATA_DIR of backup-utils (or /data/backup/data for the backup service) and check its permissions",
       context: { path: dataDir },
+      cause: error,
     });
   }
   const current = await currentTarget(root);
@@ -96,7 +113,8 @@ export async function openSnapshot(snapshotPath: string, options: { force?: bool
     }
     path = join(dirname(absolute), target);
   }
-  const stats = await lstat(path).catch(() => undefined);
+  // Missing is "not a snapshot"; EACCES and the like reject as they are (the path may well be one).
+  const stats = await unlessMissing(lstat(path));
   if (!stats?.isDirectory() || !SNAPSHOT_ID.test(basename(path))) {
     throw new BackupError("BACKUP_NOT_A_SNAPSHOT", `${snapshotPath} is not a snapshot directory (GHE_DATA_DIR/<YYYYMMDDTHHMMSS>)`, {
       category: "input",

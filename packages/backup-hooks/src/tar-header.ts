@@ -1,4 +1,11 @@
-/** Minimal ustar/GNU/pax header handling: enough to walk and rewrite archives without extracting them. */
+/**
+ * Tar headers through node-tar's `Header` and `Pax`: checksums, octal and
+ * GNU base-256 numbers, the ustar prefix, pax records and type codes are its
+ * code, not ours. Imported by subpath: the package root also loads node-tar's
+ * create/extract machinery (fs-minipass, mkdirp, …), which a scanner never runs.
+ */
+import { Header, type HeaderData } from "tar/header";
+import { Pax } from "tar/pax";
 
 export const BLOCK = 512;
 
@@ -12,28 +19,37 @@ export interface TarHeader {
   readonly typeFlag: string;
 }
 
-function readString(block: Buffer, offset: number, length: number): string {
-  const field = block.subarray(offset, offset + length);
-  const nul = field.indexOf(0);
-  return field.subarray(0, nul === -1 ? length : nul).toString("utf8");
-}
+/** The fields an extended header (pax `x`, GNU `L`/`K`) sets for the next entry. */
+export type TarOverrides = Pick<HeaderData, "path" | "linkpath" | "size">;
 
-/** Octal, or GNU base-256 when the high bit of the first byte is set. */
-function readNumber(block: Buffer, offset: number, length: number): number {
-  const first = block[offset]!;
-  if (first & 0x80) {
-    let value = first & 0x7f;
-    for (let index = 1; index < length; index += 1) value = value * 256 + block[offset + index]!;
-    return value;
+/** node-tar's type names (`tar/types`) mapped to what the walker does with them. */
+const TYPES: Record<string, TarEntryType> = {
+  File: "file",
+  OldFile: "file",
+  ContiguousFile: "file",
+  Directory: "directory",
+  SymbolicLink: "symlink",
+  Link: "hardlink",
+  NextFileHasLongPath: "gnu-longname",
+  NextFileHasLongLinkpath: "gnu-longlink",
+  ExtendedHeader: "pax",
+  GlobalExtendedHeader: "pax-global",
+};
+
+/** Entries that carry a file system object (node-tar's `normalFsTypes`): only they take pending overrides. */
+const OVERRIDABLE = new Set<TarEntryType>(["file", "directory", "symlink", "hardlink", "other"]);
+
+/**
+ * node-tar's decode of one block, or undefined when it throws: it does for a
+ * base-256 number past 2^53 in any field (`parsed number outside of javascript
+ * safe integer range`). Only the decode is guarded; such a block is damage.
+ */
+function decodeHeader(block: Buffer): Header | undefined {
+  try {
+    return new Header(block);
+  } catch {
+    return undefined;
   }
-  const text = readString(block, offset, length).trim();
-  return text === "" ? 0 : Number.parseInt(text, 8);
-}
-
-function checksum(block: Buffer): number {
-  let sum = 0;
-  for (let index = 0; index < BLOCK; index += 1) sum += index >= 148 && index < 156 ? 0x20 : block[index]!;
-  return sum;
 }
 
 export function isZeroBlock(block: Buffer): boolean {
@@ -42,56 +58,64 @@ export function isZeroBlock(block: Buffer): boolean {
 }
 
 /** True when `head` (at least 512 bytes) starts with a tar header: the ustar magic and a valid checksum. */
-export function looksLikeTar(head: Buffer): boolean {
+export function looksLikeTar(head: Uint8Array): boolean {
   if (head.length < BLOCK) return false;
-  return head.toString("latin1", 257, 262) === "ustar" && readNumber(head, 148, 8) === checksum(head);
+  const block = Buffer.from(head.buffer, head.byteOffset, BLOCK);
+  return block.toString("latin1", 257, 262) === "ustar" && decodeHeader(block)?.cksumValid === true;
 }
 
-const TYPES: Record<string, TarEntryType> = {
-  "0": "file", "\0": "file", "7": "file", "5": "directory", "2": "symlink", "1": "hardlink",
-  L: "gnu-longname", K: "gnu-longlink", x: "pax", g: "pax-global",
-};
-
-/** Parses a header block; returns undefined when the checksum is wrong (corrupt archive). */
-export function parseTarHeader(block: Buffer): TarHeader | undefined {
-  const stored = readNumber(block, 148, 8);
-  if (Number.isNaN(stored) || stored !== checksum(block)) return undefined;
-  const typeFlag = String.fromCharCode(block[156]!);
-  const prefix = block.toString("latin1", 257, 262) === "ustar" ? readString(block, 345, 155) : "";
-  const name = readString(block, 0, 100);
+/**
+ * Parses a header block, applying the overrides of the extended headers before
+ * it (pax wins over GNU long names, as in node-tar) to file system entries only:
+ * a pax `size` applied to an intervening `L` header would desynchronise the walk
+ * from what tar extracts. Returns undefined for a bad checksum, size or number field (corrupt).
+ */
+export function parseTarHeader(block: Buffer, overrides: TarOverrides = {}): TarHeader | undefined {
+  const header = decodeHeader(block);
+  if (!header?.cksumValid || header.size === undefined) return undefined;
+  const type = TYPES[header.type] ?? "other";
+  const applied = OVERRIDABLE.has(type) ? overrides : {};
   return {
-    name: prefix ? `${prefix}/${name}` : name,
-    linkName: readString(block, 157, 100),
-    size: readNumber(block, 124, 12),
-    type: TYPES[typeFlag] ?? "other",
-    typeFlag,
+    name: applied.path ?? header.path ?? "",
+    linkName: applied.linkpath ?? header.linkpath ?? "",
+    size: applied.size ?? header.size,
+    type,
+    typeFlag: String.fromCharCode(block[156]!),
   };
 }
 
-/** Returns a copy of `block` with a new size field and checksum (sizes up to 8 GiB - 1 only). */
-export function withSize(block: Buffer, size: number): Buffer {
-  const copy = Buffer.from(block);
-  if (size >= 8 ** 11) throw new RangeError("member too large for an octal size field");
-  copy.write(`${size.toString(8).padStart(11, "0")}\0`, 124, 12, "latin1");
-  copy.write(`${checksum(copy).toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
-  return copy;
+/** Folds the body of an extended header into the overrides for the next entry. */
+export function withExtendedHeader(overrides: TarOverrides, type: "pax" | "gnu-longname" | "gnu-longlink", body: Buffer): TarOverrides {
+  if (type === "pax") {
+    const pax = Pax.parse(body.toString("utf8"));
+    return { ...overrides, ...definedOnly({ path: pax.path, linkpath: pax.linkpath, size: pax.size }) };
+  }
+  const text = body.toString("utf8").replace(/\0.*$/s, "");
+  return type === "gnu-longname" ? { ...overrides, path: text } : { ...overrides, linkpath: text };
 }
 
-/** `path` and `linkpath` of a pax extended header body. */
-export function parsePax(body: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
-  let offset = 0;
-  while (offset < body.length) {
-    const space = body.indexOf(0x20, offset);
-    if (space === -1) break;
-    const length = Number.parseInt(body.toString("latin1", offset, space), 10);
-    if (!Number.isFinite(length) || length <= 0) break;
-    const record = body.subarray(space + 1, offset + length - 1).toString("utf8");
-    const equals = record.indexOf("=");
-    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
-    offset += length;
-  }
-  return records;
+function definedOnly(fields: TarOverrides): TarOverrides {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * Returns a copy of `block` with a new size (octal, or base-256 above 8 GiB as
+ * GNU tar writes it, encoded by node-tar) and checksum; every other byte is
+ * kept. node-tar's `encode()` re-serialises all fields in its own layout (13 to
+ * 36 bytes differ on a round trip of a GNU tar header, and GNU's `ustar  `
+ * magic becomes POSIX's, turning GNU atime bytes into a path prefix), so only
+ * the size field is taken from it and the checksum is summed here.
+ */
+export function withSize(block: Buffer, size: number): Buffer {
+  const copy = Buffer.from(block);
+  const sized = Buffer.alloc(BLOCK);
+  new Header({ size }).encode(sized);
+  sized.copy(copy, 124, 124, 136);
+  copy.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let index = 0; index < BLOCK; index += 1) sum += copy[index]!;
+  copy.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
+  return copy;
 }
 
 export function paddedSize(size: number): number {

@@ -1,6 +1,5 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import type { CoveredRanges} from "./hit.js";
-import { type Hit } from "./hit.js";
+import type { DetectScope, Hit } from "./hit.js";
 
 const ANCHOR = Buffer.from("ghs_");
 /** Longest token text considered: the `ghs_<APPID>_<JWT>` form is ~520 characters. */
@@ -39,17 +38,9 @@ function matchCandidate(text: string, matcher: ResidueMatcher): { length: number
  * Finds `ghs_` tokens that start in [from, to) of `buf` (context up to `end`).
  * The prefilter is `Buffer.indexOf`; only anchors pay for a regex and HMACs.
  */
-export function detectTokens(
-  buf: Buffer,
-  from: number,
-  to: number,
-  end: number,
-  matcher: ResidueMatcher,
-  covered: CoveredRanges,
-  hits: Hit[],
-  encoding: Hit["encoding"] = "raw",
-): void {
-  let index = buf.indexOf(ANCHOR, from);
+export function detectTokens(scope: DetectScope, encoding: Hit["encoding"] = "raw"): void {
+  const { buf, to, end, matcher, covered, hits } = scope;
+  let index = buf.indexOf(ANCHOR, scope.from);
   while (index !== -1 && index < to) {
     let stop = index + 4;
     const limit = Math.min(end, index + MAX_TOKEN_LENGTH);

@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { BackupError } from "./errors.js";
+import { errnoOf } from "./fs-errors.js";
 import type { Gap } from "./scan-types.js";
 
 /** One regular file to read, with the other paths that are hard links to it. */
@@ -17,12 +18,12 @@ export interface TreeListing {
   readonly gaps: Gap[];
 }
 
-
-function readlinkOrUndefined(path: string): string | undefined {
+/** A symlink's target, or the gap saying why it could not be read (it is then neither followed nor vouched for). */
+function readLink(path: string): string | Gap {
   try {
     return readlinkSync(path);
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { path, reason: `unreadable-symlink: ${errnoOf(error) ?? "error"}` };
   }
 }
 
@@ -78,10 +79,9 @@ export async function walkTree(path: string): Promise<TreeListing> {
       if (entry.isDirectory()) stack.push(child);
       else if (entry.isFile()) regular.push(child);
       else if (entry.isSymbolicLink()) {
-        const target = readlinkOrUndefined(child);
-        if (target === undefined || !isInside(root, resolve(dirname(child), target))) {
-          gaps.push({ path: child, reason: "symlink-outside-tree: not followed" });
-        }
+        const target = readLink(child);
+        if (typeof target !== "string") gaps.push(target);
+        else if (!isInside(root, resolve(dirname(child), target))) gaps.push({ path: child, reason: "symlink-outside-tree: not followed" });
       }
     }
     // lstat is a metadata syscall: synchronous beats a thread-pool round trip per file.
