@@ -1,5 +1,6 @@
 import { lstat, readdir, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { assertLooksLikeDataDir } from "./data-dir-guard.js";
 import { BackupError } from "./errors.js";
 import { errnoOf, isMissing, unlessMissing } from "./fs-errors.js";
 import { walkTree } from "./tree-walk.js";
@@ -64,7 +65,11 @@ async function describe(dataDir: string, id: string, current: string | undefined
   return { id, path, dataDir, incomplete: await exists(join(path, "incomplete")), layout: serviceLayout ? "backup-service" : "backup-utils", isCurrent: id === current };
 }
 
-/** Lists the snapshots of a data dir, oldest first. Throws `BACKUP_NOT_FOUND` when the dir cannot be read. */
+/**
+ * Lists the snapshots of a data dir, oldest first. Throws `BACKUP_NOT_FOUND`
+ * when the dir cannot be read, `BACKUP_NOT_A_DATA_DIR` when it is a system tree
+ * (`/`, `/proc`, …) or holds no snapshot, `current` or backup marker.
+ */
 export async function listSnapshots(dataDir: string): Promise<DataDirInfo> {
   let root: string;
   let entries;
@@ -79,6 +84,7 @@ export async function listSnapshots(dataDir: string): Promise<DataDirInfo> {
       cause: error,
     });
   }
+  assertLooksLikeDataDir(root, dataDir, entries);
   const current = await currentTarget(root);
   const ids = entries.filter((entry) => entry.isDirectory() && SNAPSHOT_ID.test(entry.name)).map((entry) => entry.name).sort();
   return {

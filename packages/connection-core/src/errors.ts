@@ -42,7 +42,11 @@ export type CoreErrorCode =
   | "CLOUD_NOT_FOUND"
   | "CLOUD_UNAUTHORIZED"
   | "CLOUD_RATE_LIMITED"
-  | "CONNECT_STATE_INVALID";
+  | "CONNECT_STATE_INVALID"
+  | "INPUT_NOT_A_FILE"
+  | "INPUT_TOO_LARGE"
+  | "INPUT_UNREADABLE"
+  | "INPUT_READ_TIMEOUT";
 
 /** Errors of connection-core: schemas, license, keys, the cloud client and the connect journal. */
 export class CoreError extends ConnectOpsError<CoreErrorCode> {

@@ -24,6 +24,8 @@ export {
   withTokenFingerprint,
 } from "./fingerprints.js";
 export type { DeriveFingerprintsInput, ResidueFingerprints, ResidueMatcher } from "./fingerprints.js";
+export { INPUT_CAPS, INPUT_READ_TIMEOUT_MS, boundedInTime, readInputFile, readInputText } from "./input-file.js";
+export type { InputKind, ReadInputOptions } from "./input-file.js";
 export { parseLicense } from "./license.js";
 export type { ParsedLicense } from "./license.js";
 export { createCloudClient } from "./cloud/create-cloud-client.js";

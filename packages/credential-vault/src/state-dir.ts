@@ -1,6 +1,6 @@
-import { configSchema, parseInput, parseJsonText, type Config } from "@connect-ops/connection-core";
+import { configSchema, isConnectOpsError, parseInput, parseJsonText, readInputText, type Config } from "@connect-ops/connection-core";
 import { generateKeyPairSync } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { generateAgeIdentity, recipientOf } from "./age-seal.js";
 import { atomicWriteFile } from "./atomic-write.js";
@@ -62,9 +62,11 @@ export async function initStateDir(
 export async function readIdentityFile(path: string): Promise<string[]> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readInputText(path, { kind: "identity" });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    if (isConnectOpsError(error) && error.code !== "INPUT_UNREADABLE") throw error;
+    const errno = isConnectOpsError(error) ? error.context.errno : undefined;
+    const code = typeof errno === "string" ? errno : undefined;
     throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read identity file ${path} (${code ?? "error"})`, {
       category: "input",
       hint: code === "ENOENT" ? "run `connect-ops init` or pass the right --identity / --state-dir" : "check the file's permissions",
@@ -105,9 +107,11 @@ export async function loadStateDir(stateDir: string, configPath?: string): Promi
   }
   const identities = await readIdentityFile(identityFile);
   const file = configPath ?? join(stateDir, STATE_FILES.config);
-  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT" && configPath === undefined) return "{}";
-    throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read config ${file} (${error.code ?? "error"})`, {
+  const text = await readInputText(file, { kind: "config", flag: configPath === undefined ? undefined : "--config" }).catch((error: unknown) => {
+    if (isConnectOpsError(error) && error.code !== "INPUT_UNREADABLE") throw error;
+    const errno = isConnectOpsError(error) ? error.context.errno : undefined;
+    if (errno === "ENOENT" && configPath === undefined) return "{}";
+    throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read config ${file} (${typeof errno === "string" ? errno : "error"})`, {
       category: "input",
       hint: "check --config",
       context: { path: file },

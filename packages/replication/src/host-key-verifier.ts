@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { isConnectOpsError, readInputText } from "@connect-ops/connection-core";
 import { ReplicationError } from "./errors.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import {
@@ -112,9 +112,10 @@ export class HostKeyVerifier {
 
 async function readKnownHostsText(file: string): Promise<string> {
   try {
-    return await readFile(file, "utf8");
+    return await readInputText(file, { kind: "known-hosts" });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    if (isConnectOpsError(error) && error.context.errno === "ENOENT") return "";
+    if (isConnectOpsError(error) && error.code !== "INPUT_UNREADABLE") throw error;
     throw new ReplicationError("REPL_KNOWN_HOSTS_INVALID", `cannot read known_hosts file ${file}`, {
       category: "input",
       hint: "check the inventory's ssh.knownHostsFile and its permissions",
