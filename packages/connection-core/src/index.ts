@@ -27,7 +27,7 @@ export type { DeriveFingerprintsInput, ResidueFingerprints, ResidueMatcher } fro
 export { parseLicense } from "./license.js";
 export type { ParsedLicense } from "./license.js";
 export { createCloudClient } from "./cloud/create-cloud-client.js";
-export { redactSecrets } from "./cloud/redact-secrets.js";
+export { redactSecrets } from "./redact-secrets.js";
 export type {
   AppAuth,
   CloudApp,
