@@ -18,14 +18,40 @@ export interface AtomicWriteOptions {
   readonly onStep?: StepHook;
 }
 
-/** Temp files are `.NAME.tmp-<random>` beside the target, so a directory listing can find leftovers. */
-export function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
+/** Length in hex digits of the random part of a temp name. */
+const TEMP_ID_HEX = 12;
+
+/** A fresh random id for a temp name (12 hex digits). */
+export function newTempId(): string {
+  return randomBytes(TEMP_ID_HEX / 2).toString("hex");
 }
 
-/** Whether a directory entry is a temp file left by `atomicWriteFile`. */
+/**
+ * The one temp-name scheme (issue 12): `.NAME.tmp-<12 hex>` beside the
+ * target, so a directory listing finds leftovers and `isTempName` recognises
+ * them wherever they were written (vault, journal, replicated node copies,
+ * snapshots). Pass `id` to name a set of temps of one operation.
+ */
+export function tempNameFor(path: string, id: string = newTempId()): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${id}`);
+}
+
+/**
+ * The same scheme as an sh glob, for the scripts that run on nodes (`for f in "$d"/GLOB`).
+ * Explicit digit lists, not ranges: ranges in brackets depend on the locale.
+ */
+export const TEMP_NAME_GLOB = `.?*.tmp-${"[0123456789abcdef]".repeat(TEMP_ID_HEX)}`;
+
+/**
+ * Names earlier releases used and a crash may still have left on disk:
+ * replication's node temps `.connect-ops-<hex>.NAME.tmp` and its known_hosts
+ * writer's `.NAME.<12 hex>.tmp`. Recognised so sweeps and audits still find them.
+ */
+const LEGACY_TEMP_NAMES: readonly RegExp[] = [/^\.connect-ops-[0-9a-f]+\..+\.tmp$/, /^\..+\.[0-9a-f]{12}\.tmp$/];
+
+/** Whether a directory entry is a temp file left by an interrupted atomic write (this scheme or a legacy one). */
 export function isTempName(name: string): boolean {
-  return /^\..+\.tmp-[0-9a-f]{12}$/.test(name);
+  return /^\..+\.tmp-[0-9a-f]{12}$/.test(name) || LEGACY_TEMP_NAMES.some((legacy) => legacy.test(name));
 }
 
 /**

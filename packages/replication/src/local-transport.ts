@@ -1,17 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { renameSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { VAULT_FILES } from "@connect-ops/credential-vault";
-import { syncDirectory } from "./atomic-file.js";
+import { VAULT_FILES, isTempName, newTempId, syncDirectory, tempNameFor } from "@connect-ops/credential-vault";
 import { nodeDirIsSymlink, ReplicationError } from "./errors.js";
 import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
 import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
-
-export const TEMP_PREFIX = ".connect-ops-";
-export const TEMP_SUFFIX = ".tmp";
-
-const isTempName = (name: string): boolean => name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX);
 
 async function readOptional(path: string): Promise<Buffer | null> {
   try {
@@ -112,9 +105,10 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
   }
 
   async function commit(payload: ReplicationPayload, expected: ExpectedPair): Promise<CommitResult> {
-    const id = randomBytes(8).toString("hex");
-    const sealedTemp = join(dir, `${TEMP_PREFIX}${id}.${VAULT_FILES.sealed}${TEMP_SUFFIX}`);
-    const metaTemp = join(dir, `${TEMP_PREFIX}${id}.${VAULT_FILES.meta}${TEMP_SUFFIX}`);
+    // The vault's temp-name scheme, one id for the pair: isTempName finds what a killed push left.
+    const id = newTempId();
+    const sealedTemp = tempNameFor(sealedPath, id);
+    const metaTemp = tempNameFor(metaPath, id);
     const cleanup = async (): Promise<void> => {
       await Promise.all([rm(sealedTemp, { force: true }), rm(metaTemp, { force: true })]).catch(() => undefined);
     };
