@@ -28,6 +28,8 @@ export { parseLicense } from "./license.js";
 export type { ParsedLicense } from "./license.js";
 export { createCloudClient } from "./cloud/create-cloud-client.js";
 export { redactSecrets } from "./redact-secrets.js";
+export { backoffDelayMs, withRetries } from "./retry.js";
+export type { RetryDeps, RetryPolicy, RetryVerdict } from "./retry.js";
 export type {
   AppAuth,
   CloudApp,

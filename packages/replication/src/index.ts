@@ -22,8 +22,6 @@ export type { SshOptions, TransportOpener } from "./transport-opener.js";
 export { decidePush, pushToNode } from "./push-to-node.js";
 export type { PushDecision, PushOutcome } from "./push-to-node.js";
 export { mapWithConcurrency } from "./fan-out.js";
-export { backoffDelay, retryTransient } from "./retry.js";
-export type { RetryDeps, RetryPolicy } from "./retry.js";
 export { systemClock, withDeadline } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { silentLogger } from "./logger.js";

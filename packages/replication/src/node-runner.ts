@@ -1,8 +1,8 @@
+import { withRetries, type RetryPolicy } from "@connect-ops/connection-core";
 import { systemClock, withDeadline, type Clock } from "./clock.js";
 import { isTransientReplicationError, ReplicationError } from "./errors.js";
 import type { NodeSpec } from "./inventory.js";
 import { silentLogger, type ReplicationLogger } from "./logger.js";
-import { retryTransient, type RetryPolicy } from "./retry.js";
 import type { TransportOpener } from "./transport-opener.js";
 import type { NodeTransport } from "./transport.js";
 
@@ -40,7 +40,13 @@ export function resolveRunOptions(options: FanOutOptions): ResolvedRunOptions {
   return {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     operationTimeoutMs: options.operationTimeoutMs ?? 30_000,
-    policy: { retries: options.retries ?? 2, baseDelayMs: options.retryBaseDelayMs ?? 250, maxDelayMs: 5_000 },
+    policy: {
+      attempts: (options.retries ?? 2) + 1,
+      baseDelayMs: options.retryBaseDelayMs ?? 250,
+      maxDelayMs: 5_000,
+      jitter: "full",
+      retryOn: isTransientReplicationError,
+    },
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     logger: options.logger ?? silentLogger,
@@ -76,7 +82,7 @@ export function runOnNode<Result>(
   action: (transport: NodeTransport, signal: AbortSignal) => Promise<Result>,
 ): Promise<Result> {
   const logger = run.logger.child({ node: node.name });
-  return retryTransient(
+  return withRetries(
     async (attempt) => {
       if (attempt > 0) logger.info({ attempt }, "retrying node");
       const transport = await withDeadline(
@@ -96,9 +102,8 @@ export function runOnNode<Result>(
         await Promise.resolve(transport[Symbol.asyncDispose]()).catch(() => undefined);
       }
     },
-    isTransientReplicationError,
     run.policy,
-    run,
+    { sleep: (ms, signal) => run.clock.sleep(ms, signal), random: run.random },
   );
 }
 
