@@ -1,3 +1,5 @@
+export { systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
 export { ConnectOpsError, CoreError, isConnectOpsError } from "./errors.js";
 export type { ConnectOpsErrorOptions, CoreErrorCode, ErrorCategory } from "./errors.js";
 export { parseInput, parseJsonText } from "./validate.js";

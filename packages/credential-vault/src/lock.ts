@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { open, readFile, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
+import { systemClock } from "@connect-ops/connection-core";
 import { VaultError } from "./errors.js";
 
 export interface LockDeps {
@@ -13,8 +14,8 @@ export interface LockDeps {
 }
 
 export const defaultLockDeps: LockDeps = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: systemClock.now,
+  sleep: (ms) => systemClock.sleep(ms),
   isProcessAlive: (pid) => {
     try {
       process.kill(pid, 0);

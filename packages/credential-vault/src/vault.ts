@@ -1,4 +1,4 @@
-import { parseInput, parseJsonText } from "@connect-ops/connection-core";
+import { parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
@@ -57,7 +57,7 @@ export class CredentialVault {
 
   constructor(dir: string, deps: Partial<VaultDeps> = {}) {
     this.dir = dir;
-    this.#deps = { now: () => Date.now(), ...deps };
+    this.#deps = { now: systemClock.now, ...deps };
   }
 
   get sealedPath(): string {

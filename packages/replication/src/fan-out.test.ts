@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { withDeadline } from "./clock.js";
 import { ReplicationError } from "./errors.js";
 import { mapWithConcurrency } from "./fan-out.js";
 import { resolveRunOptions } from "./node-runner.js";
 import { FakeClock } from "./test-support/fake-clock.js";
+import { withDeadline } from "./with-deadline.js";
 
 const deferred = <T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } => {
   let resolve!: (value: T) => void;

@@ -1,10 +1,10 @@
-import { withRetries, type RetryPolicy } from "@connect-ops/connection-core";
-import { systemClock, withDeadline, type Clock } from "./clock.js";
+import { systemClock, withRetries, type Clock, type RetryPolicy } from "@connect-ops/connection-core";
 import { isTransientReplicationError, ReplicationError } from "./errors.js";
 import type { NodeSpec } from "./inventory.js";
 import { silentLogger, type ReplicationLogger } from "./logger.js";
 import type { TransportOpener } from "./transport-opener.js";
 import type { NodeTransport } from "./transport.js";
+import { withDeadline } from "./with-deadline.js";
 
 /** Options shared by replicate, delete and probe fan-outs. */
 export interface FanOutOptions {

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { systemClock } from "@connect-ops/connection-core";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import type { NodeRole, NodeSpec } from "../inventory.js";
 import { NODE_IMAGE_TAG } from "../node-image.js";
@@ -89,7 +90,7 @@ export class NodeContainer implements AsyncDisposable {
     for (let attempt = 0; attempt < 100; attempt++) {
       const logs = (await run("docker", ["logs", this.id])).stderr;
       if ((logs.match(/Server listening on 0\.0\.0\.0 port 122/g) ?? []).length >= 2) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await systemClock.sleep(200); // a real container restarting: real time, polled
     }
   }
 
