@@ -13,6 +13,7 @@ export { createReplicationPayload, readVaultPayload } from "./payload.js";
 export type { ReplicationPayload } from "./payload.js";
 export type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
 export { createLocalTransport } from "./local-transport.js";
+export { shellQuote } from "./shell-quote.js";
 export { createShellTransport } from "./shell-transport.js";
 export type { RemoteShell, ShellResult } from "./remote-shell.js";
 export { openSshShell } from "./ssh-shell.js";

@@ -1,4 +1,5 @@
 import { TEMP_NAME_GLOB, VAULT_FILES } from "@connect-ops/credential-vault";
+import { shellQuote } from "./shell-quote.js";
 
 /**
  * The sh scripts run on a node, one per step, each sent as `sh -c '…'` over
@@ -6,11 +7,6 @@ import { TEMP_NAME_GLOB, VAULT_FILES } from "@connect-ops/credential-vault";
  * (sh, cat, head, mv, rm, mkdir, chmod, sha256sum, sync) and print a small
  * line protocol that `remote-output.ts` parses strictly.
  */
-
-/** Quotes a value for sh: single quotes, with each `'` written as `'\''`. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", "'\\''")}'`;
-}
 
 /**
  * The temps a push leaves if it is killed: credential-vault's scheme

@@ -1,7 +1,7 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { ReplicationError } from "./errors.js";
 import type { HostKeyVerifier } from "./host-key-verifier.js";
-import { shellQuote } from "./remote-scripts.js";
+import { shellQuote } from "./shell-quote.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
 
 export interface SshNodeAddress {
