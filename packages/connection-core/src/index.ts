@@ -1,5 +1,6 @@
 export { systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
+export { errnoCode, ignoreMissing } from "./errno.js";
 export { ConnectOpsError, CoreError, isConnectOpsError } from "./errors.js";
 export type { ConnectOpsErrorOptions, CoreErrorCode, ErrorCategory } from "./errors.js";
 export { parseInput, parseJsonText } from "./validate.js";

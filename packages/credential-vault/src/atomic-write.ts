@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, readdir, rename, unlink } from "node:fs/promises";
+import { ignoreMissing } from "@connect-ops/connection-core";
+import { lstat, open, readdir, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { VaultError } from "./errors.js";
+import { removeAfterFailure, removeFileIfPresent } from "./remove-file.js";
 
 /**
  * Named points inside a durable write, so tests can inject a failure (a
@@ -58,13 +60,14 @@ export function isTempName(name: string): boolean {
  * Removes the temp files an interrupted `atomicWriteFile` left in `dir`
  * (`.NAME.tmp-<12 hex>`, never renamed). Only plain files; anything else with
  * such a name is left alone. Callers run it where no other writer of `dir` is
- * in flight (under the vault lock, or before their own write).
+ * in flight (under the vault lock, or before their own write). A temp gone
+ * meanwhile is fine; one that cannot be removed throws `VAULT_WRITE_FAILED`.
  */
 export async function removeStaleTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!isTempName(name)) continue;
     const path = join(dir, name);
-    if ((await lstat(path).catch(() => undefined))?.isFile()) await unlink(path).catch(() => undefined);
+    if ((await ignoreMissing(lstat(path)))?.isFile()) await removeFileIfPresent(path, "the leftover temp file");
   }
 }
 
@@ -110,14 +113,15 @@ export async function atomicWriteFile(path: string, bytes: Uint8Array, options: 
     await syncDirectory(dirname(path));
     await step("dir-synced", path);
   } catch (error) {
-    if (created) await unlink(temp).catch(() => undefined);
+    const tempLeft = created ? await removeAfterFailure(temp) : undefined;
     if (error instanceof VaultError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error; // an injected fault or a bug: let it surface as it is
-    throw new VaultError("VAULT_WRITE_FAILED", `could not write ${path} (${code})`, {
+    const leftover = tempLeft === undefined ? "" : `; its temp file ${temp} could not be removed (${tempLeft}): delete it`;
+    throw new VaultError("VAULT_WRITE_FAILED", `could not write ${path} (${code})${leftover}`, {
       category: "incomplete",
       hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the directory and run again",
-      context: { path, errno: code },
+      context: { path, errno: code, ...(tempLeft === undefined ? {} : { tempLeft: temp }) },
       cause: error,
     });
   }

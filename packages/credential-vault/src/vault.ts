@@ -1,4 +1,4 @@
-import { parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
+import { isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
@@ -8,6 +8,7 @@ import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from 
 import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
+import { removeFileIfPresent } from "./remove-file.js";
 import { VAULT_FILES } from "./layout.js";
 import type { VaultMeta } from "./meta.js";
 import { looksLikeVaultMeta } from "./meta-shape.js";
@@ -200,7 +201,11 @@ export class CredentialVault {
    * already renamed) is the new state; anything else is the old one.
    */
   async #currentView(): Promise<{ meta: VaultMeta | undefined; sealedPath: string }> {
-    const pending = await this.#readMetaFile(this.metaPath + PENDING).catch(() => undefined);
+    // A malformed pending meta is a commit that never got whole: the old state stands. File-system errors are thrown.
+    const pending = await this.#readMetaFile(this.metaPath + PENDING).catch((error: unknown) => {
+      if (isConnectOpsError(error)) return undefined;
+      throw error;
+    });
     if (pending !== undefined) {
       if ((await this.#sealedDigest(this.sealedPath + PENDING)) === pending.sealedSha256) {
         return { meta: pending, sealedPath: this.sealedPath + PENDING };
@@ -249,10 +254,10 @@ export class CredentialVault {
       if (pending !== undefined && (sealedPendingDigest === pending.sealedSha256 || sealedDigest === pending.sealedSha256)) {
         await this.#finishCommit(() => undefined);
       } else {
-        await unlink(this.metaPath + PENDING).catch(() => undefined);
+        await removeFileIfPresent(this.metaPath + PENDING, "the half-committed meta");
       }
     }
-    await unlink(this.sealedPath + PENDING).catch(() => undefined);
+    await removeFileIfPresent(this.sealedPath + PENDING, "the half-committed sealed file");
     await removeStaleTemps(this.dir);
     await syncDirectory(this.dir);
   }

@@ -130,6 +130,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     try {
       response = isControl ? routeControl(sim, request) : await answerApi(request);
     } catch {
+      // Like GitHub: a failing handler answers 500 and the server stays up; the request log records the 500.
       response = errorResponse(500, "Server Error");
     }
     const nowMs = context.nowMs();

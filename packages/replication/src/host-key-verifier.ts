@@ -105,7 +105,7 @@ export class HostKeyVerifier {
         this.#knownHosts = current;
       }
     });
-    this.#queue = task.catch(() => undefined);
+    this.#queue = task.catch(() => undefined); // the queue only orders writes: `await task` below throws this error to its caller
     await task;
   }
 }

@@ -99,7 +99,10 @@ export function runOnNode<Result>(
           () => timeoutError(node, "operation", run.operationTimeoutMs),
         );
       } finally {
-        await Promise.resolve(transport[Symbol.asyncDispose]()).catch(() => undefined);
+        // Closing the connection cannot change what the node holds; its failure is logged, never thrown over the step's outcome.
+        await Promise.resolve(transport[Symbol.asyncDispose]()).catch((error: unknown) => {
+          logger.warn({ code: describeNodeError(error).code }, "closing the node connection failed");
+        });
       }
     },
     run.policy,

@@ -14,7 +14,7 @@ export async function withDeadline<Result>(
   const operationController = new AbortController();
   const timerController = new AbortController();
   const running = operation(operationController.signal);
-  running.catch(() => undefined);
+  running.catch(() => undefined); // only marks it handled: its error is awaited below, or the deadline error is thrown instead
   const timedOut = clock.sleep(ms, timerController.signal).then(
     () => true,
     () => false,

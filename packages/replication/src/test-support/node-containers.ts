@@ -102,6 +102,7 @@ export class NodeContainer implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    // Teardown of a test container: unpause fails on a container that is not paused, and stop on one a test already removed.
     await run("docker", ["unpause", this.id]).catch(() => undefined);
     await this.#container.stop({ remove: true, timeout: 1 }).catch(() => undefined);
   }
