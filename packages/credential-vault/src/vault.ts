@@ -1,7 +1,5 @@
-import { isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { ignoreMissing, isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
+import { mkdir, readdir, readFile, rename, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
 import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
@@ -9,6 +7,7 @@ import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
 import { removeFileIfPresent } from "./remove-file.js";
+import { shredFile } from "./shred-file.js";
 import { VAULT_FILES } from "./layout.js";
 import type { VaultMeta } from "./meta.js";
 import { looksLikeVaultMeta } from "./meta-shape.js";
@@ -294,24 +293,7 @@ export class CredentialVault {
   }
 }
 
+/** Whether `path` exists; only ENOENT means no (a permission error is thrown, never read as "absent"). */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Overwrites a regular file with random bytes, fsyncs and unlinks it; returns its size. */
-export async function shredFile(path: string): Promise<number> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
-  let size = 0;
-  try {
-    size = (await handle.stat()).size;
-    if (size > 0) await handle.write(randomBytes(size), 0, size, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await unlink(path);
-  return size;
+  return (await ignoreMissing(stat(path))) !== undefined;
 }
