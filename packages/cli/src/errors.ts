@@ -1,6 +1,5 @@
-import { ConnectOpsError, type ConnectOpsErrorOptions } from "@connect-ops/connection-core";
+import { ConnectOpsError, redactSecrets, type ConnectOpsErrorOptions } from "@connect-ops/connection-core";
 import { EXIT, type ExitCode } from "./exit-codes.js";
-import { redactText } from "./redact.js";
 
 export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL";
 
@@ -31,10 +30,10 @@ export function exitCodeFor(error: unknown): ExitCode {
 export function formatError(error: unknown): string {
   if (error instanceof ConnectOpsError) {
     const hint = error.hint === undefined ? "" : ` — ${error.hint}`;
-    return redactText(`error[${error.code}]: ${error.message}${hint}`);
+    return redactSecrets(`error[${error.code}]: ${error.message}${hint}`);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return redactText(`error[CLI_INTERNAL]: ${message} — this is a bug in connect-ops; re-run with --log-level debug and report it`);
+  return redactSecrets(`error[CLI_INTERNAL]: ${message} — this is a bug in connect-ops; re-run with --log-level debug and report it`);
 }
 
 /** The `--json` shape of an error, printed on stdout so runbooks can parse failures too. */
@@ -43,10 +42,10 @@ export function errorJson(error: unknown): { error: { code: string; message: str
     return {
       error: {
         code: error.code,
-        message: redactText(error.message),
-        ...(error.hint === undefined ? {} : { hint: redactText(error.hint) }),
+        message: redactSecrets(error.message),
+        ...(error.hint === undefined ? {} : { hint: redactSecrets(error.hint) }),
       },
     };
   }
-  return { error: { code: "CLI_INTERNAL", message: redactText(error instanceof Error ? error.message : String(error)) } };
+  return { error: { code: "CLI_INTERNAL", message: redactSecrets(error instanceof Error ? error.message : String(error)) } };
 }

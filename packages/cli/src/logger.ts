@@ -1,3 +1,4 @@
+import { redactSecrets } from "@connect-ops/connection-core";
 import type { Logger } from "pino";
 
 /** Every field name under which a secret could ever be logged; pino replaces its value. */
@@ -39,6 +40,12 @@ export async function createLogger(level: string, destination: { write(text: str
       level,
       base: { tool: "connect-ops" },
       redact: { paths: REDACTED_PATHS, censor: "[REDACTED]" },
+      // Field paths cover structured data; message strings go through the one text redactor.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg: unknown) => (typeof arg === "string" ? redactSecrets(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     { write: (text: string) => destination.write(text) },

@@ -1,3 +1,6 @@
+export { systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { errnoCode, ignoreMissing } from "./errno.js";
 export { ConnectOpsError, CoreError, isConnectOpsError } from "./errors.js";
 export type { ConnectOpsErrorOptions, CoreErrorCode, ErrorCategory } from "./errors.js";
 export { parseInput, parseJsonText } from "./validate.js";
@@ -29,7 +32,9 @@ export type { InputKind, ReadInputOptions } from "./input-file.js";
 export { parseLicense } from "./license.js";
 export type { ParsedLicense } from "./license.js";
 export { createCloudClient } from "./cloud/create-cloud-client.js";
-export { redactSecrets } from "./cloud/redact-secrets.js";
+export { redactSecrets } from "./redact-secrets.js";
+export { backoffDelayMs, withRetries } from "./retry.js";
+export type { RetryDeps, RetryPolicy, RetryVerdict } from "./retry.js";
 export type {
   AppAuth,
   CloudApp,

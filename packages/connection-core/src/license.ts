@@ -38,6 +38,7 @@ export function parseLicense(bytes: Uint8Array, source: string): ParsedLicense {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
+    // Replaced, not swallowed: the decoder's error says nothing more and the typed one says what to fix.
     throw licenseError(`license ${source} is not UTF-8 text`, source);
   }
   let fields: z.infer<typeof licenseSchema>;
@@ -51,6 +52,7 @@ export function parseLicense(bytes: Uint8Array, source: string): ParsedLicense {
   try {
     publicKeyPem = createPublicKey(fields.public_key).export({ type: "spki", format: "pem" }).toString();
   } catch {
+    // Replaced, not swallowed: OpenSSL's decoder text is no help to an operator.
     throw licenseError(`license ${source} is invalid: public_key: the PEM public key could not be read`, source);
   }
   return {

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, readdir, rename, unlink } from "node:fs/promises";
+import { ignoreMissing } from "@connect-ops/connection-core";
+import { lstat, open, readdir, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { VaultError } from "./errors.js";
+import { removeAfterFailure, removeFileIfPresent } from "./remove-file.js";
 
 /**
  * Named points inside a durable write, so tests can inject a failure (a
@@ -18,27 +20,54 @@ export interface AtomicWriteOptions {
   readonly onStep?: StepHook;
 }
 
-/** Temp files are `.NAME.tmp-<random>` beside the target, so a directory listing can find leftovers. */
-export function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
+/** Length in hex digits of the random part of a temp name. */
+const TEMP_ID_HEX = 12;
+
+/** A fresh random id for a temp name (12 hex digits). */
+export function newTempId(): string {
+  return randomBytes(TEMP_ID_HEX / 2).toString("hex");
 }
 
-/** Whether a directory entry is a temp file left by `atomicWriteFile`. */
+/**
+ * The one temp-name scheme (issue 12): `.NAME.tmp-<12 hex>` beside the
+ * target, so a directory listing finds leftovers and `isTempName` recognises
+ * them wherever they were written (vault, journal, replicated node copies,
+ * snapshots). Pass `id` to name a set of temps of one operation.
+ */
+export function tempNameFor(path: string, id: string = newTempId()): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${id}`);
+}
+
+/**
+ * The same scheme as an sh glob, for the scripts that run on nodes (`for f in "$d"/GLOB`).
+ * Explicit digit lists, not ranges: ranges in brackets depend on the locale.
+ */
+export const TEMP_NAME_GLOB = `.?*.tmp-${"[0123456789abcdef]".repeat(TEMP_ID_HEX)}`;
+
+/**
+ * Names earlier releases used and a crash may still have left on disk:
+ * replication's node temps `.connect-ops-<hex>.NAME.tmp` and its known_hosts
+ * writer's `.NAME.<12 hex>.tmp`. Recognised so sweeps and audits still find them.
+ */
+const LEGACY_TEMP_NAMES: readonly RegExp[] = [/^\.connect-ops-[0-9a-f]+\..+\.tmp$/, /^\..+\.[0-9a-f]{12}\.tmp$/];
+
+/** Whether a directory entry is a temp file left by an interrupted atomic write (this scheme or a legacy one). */
 export function isTempName(name: string): boolean {
-  return /^\..+\.tmp-[0-9a-f]{12}$/.test(name);
+  return /^\..+\.tmp-[0-9a-f]{12}$/.test(name) || LEGACY_TEMP_NAMES.some((legacy) => legacy.test(name));
 }
 
 /**
  * Removes the temp files an interrupted `atomicWriteFile` left in `dir`
  * (`.NAME.tmp-<12 hex>`, never renamed). Only plain files; anything else with
  * such a name is left alone. Callers run it where no other writer of `dir` is
- * in flight (under the vault lock, or before their own write).
+ * in flight (under the vault lock, or before their own write). A temp gone
+ * meanwhile is fine; one that cannot be removed throws `VAULT_WRITE_FAILED`.
  */
 export async function removeStaleTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!isTempName(name)) continue;
     const path = join(dir, name);
-    if ((await lstat(path).catch(() => undefined))?.isFile()) await unlink(path).catch(() => undefined);
+    if ((await ignoreMissing(lstat(path)))?.isFile()) await removeFileIfPresent(path, "the leftover temp file");
   }
 }
 
@@ -84,14 +113,15 @@ export async function atomicWriteFile(path: string, bytes: Uint8Array, options: 
     await syncDirectory(dirname(path));
     await step("dir-synced", path);
   } catch (error) {
-    if (created) await unlink(temp).catch(() => undefined);
+    const tempLeft = created ? await removeAfterFailure(temp) : undefined;
     if (error instanceof VaultError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error; // an injected fault or a bug: let it surface as it is
-    throw new VaultError("VAULT_WRITE_FAILED", `could not write ${path} (${code})`, {
+    const leftover = tempLeft === undefined ? "" : `; its temp file ${temp} could not be removed (${tempLeft}): delete it`;
+    throw new VaultError("VAULT_WRITE_FAILED", `could not write ${path} (${code})${leftover}`, {
       category: "incomplete",
       hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the directory and run again",
-      context: { path, errno: code },
+      context: { path, errno: code, ...(tempLeft === undefined ? {} : { tempLeft: temp }) },
       cause: error,
     });
   }

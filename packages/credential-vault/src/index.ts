@@ -1,5 +1,5 @@
 export { generateAgeIdentity, openSealedBytes, recipientOf, sealBytes } from "./age-seal.js";
-export { atomicWriteFile, isTempName, removeStaleTemps, syncDirectory, tempNameFor } from "./atomic-write.js";
+export { TEMP_NAME_GLOB, atomicWriteFile, isTempName, newTempId, removeStaleTemps, syncDirectory, tempNameFor } from "./atomic-write.js";
 export type { AtomicWriteOptions, StepHook, WriteStep } from "./atomic-write.js";
 export { cachedTokenOf, credentialsBundleSchema, tokenCacheKey } from "./bundle.js";
 export type { CredentialsBundle } from "./bundle.js";
@@ -14,7 +14,8 @@ export { ensureSafeDirectory } from "./safe-dir.js";
 export { sha256Hex } from "./sha256.js";
 export { initStateDir, loadStateDir, readIdentityFile } from "./state-dir.js";
 export type { InitResult, StateDir } from "./state-dir.js";
-export { CredentialVault, shredFile } from "./vault.js";
+export { shredFile } from "./shred-file.js";
+export { CredentialVault } from "./vault.js";
 export type { CommitInput, CommitStep, RemovedFile, VaultDeps } from "./vault.js";
 export { commitToken, sealAppKey } from "./credential-store.js";
 export type { SealAppInput, SealTokenInput } from "./credential-store.js";

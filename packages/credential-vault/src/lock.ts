@@ -1,7 +1,9 @@
 import { constants } from "node:fs";
-import { open, readFile, stat, unlink } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
+import { ignoreMissing, systemClock } from "@connect-ops/connection-core";
 import { VaultError } from "./errors.js";
+import { removeAfterFailure, removeFileIfPresent } from "./remove-file.js";
 
 export interface LockDeps {
   readonly now: () => number;
@@ -13,8 +15,8 @@ export interface LockDeps {
 }
 
 export const defaultLockDeps: LockDeps = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: systemClock.now,
+  sleep: (ms) => systemClock.sleep(ms),
   isProcessAlive: (pid) => {
     try {
       process.kill(pid, 0);
@@ -66,9 +68,11 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     if (code === "EEXIST" && !created) return false;
     // A half-written lock (ENOSPC) would look held by nobody: remove it, and say what failed
     // (ENOSPC, EACCES) as a typed error instead of a bare errno (issue 8, fs hostility).
-    if (created) await unlink(path).catch(() => undefined);
+    const lockLeft = created ? await removeAfterFailure(path) : undefined;
     if (code === undefined) throw error;
-    throw new VaultError("VAULT_WRITE_FAILED", `could not take the vault lock ${path} (${code})`, {
+    // A half-written lock left behind blocks the next run until it goes stale: say so.
+    const leftover = lockLeft === undefined ? "" : `; the half-written lock file could not be removed (${lockLeft}): delete it once no connect-ops runs`;
+    throw new VaultError("VAULT_WRITE_FAILED", `could not take the vault lock ${path} (${code})${leftover}`, {
       category: "incomplete",
       hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the state dir and run the command again as its owner",
       context: { path, errno: code },
@@ -82,8 +86,10 @@ async function readOwner(path: string): Promise<{ raw: string; owner: LockOwner 
     const raw = await readFile(path, "utf8");
     try {
       return { raw, owner: JSON.parse(raw) as LockOwner };
-    } catch {
-      return { raw, owner: undefined };
+    } catch (error) {
+      // An owner still being written (or torn) is unreadable, not an error: isStale decides on the file's age.
+      if (error instanceof SyntaxError) return { raw, owner: undefined };
+      throw error;
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
@@ -93,7 +99,7 @@ async function readOwner(path: string): Promise<{ raw: string; owner: LockOwner 
 
 async function isStale(path: string, current: { owner: LockOwner | undefined }, deps: LockDeps): Promise<boolean> {
   if (current.owner === undefined || typeof current.owner.pid !== "number") {
-    const info = await stat(path).catch(() => undefined);
+    const info = await ignoreMissing(stat(path)); // released meanwhile: not stale, the next try takes it
     return info !== undefined && deps.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS;
   }
   // A lock from another host (shared filesystem) is never broken automatically.
@@ -108,15 +114,15 @@ async function isStale(path: string, current: { owner: LockOwner | undefined }, 
 async function breakStaleLock(path: string, expectedRaw: string, deps: LockDeps): Promise<void> {
   const breaker = `${path}.break`;
   if (!(await tryCreate(breaker, { pid: deps.pid, host: deps.host, acquiredAt: new Date(deps.now()).toISOString() }))) {
-    const info = await stat(breaker).catch(() => undefined);
-    if (info !== undefined && deps.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS) await unlink(breaker).catch(() => undefined);
+    const info = await ignoreMissing(stat(breaker)); // the other breaker finished meanwhile
+    if (info !== undefined && deps.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS) await removeFileIfPresent(breaker, "the stale lock-break file");
     return;
   }
   try {
     const again = await readOwner(path);
-    if (again?.raw === expectedRaw) await unlink(path).catch(() => undefined);
+    if (again?.raw === expectedRaw) await removeFileIfPresent(path, "the stale vault lock");
   } finally {
-    await unlink(breaker).catch(() => undefined);
+    await removeFileIfPresent(breaker, "the lock-break file");
   }
 }
 
@@ -154,7 +160,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     if (released) return;
     released = true;
     const current = await readOwner(path);
-    if (current?.raw === ownRaw) await unlink(path);
+    if (current?.raw === ownRaw) await removeFileIfPresent(path, "the vault lock");
   };
   return { release, [Symbol.asyncDispose]: release };
 }

@@ -1,4 +1,4 @@
-import { configSchema, isConnectOpsError, parseInput, parseJsonText, readInputText, type Config } from "@connect-ops/connection-core";
+import { configSchema, ignoreMissing, isConnectOpsError, parseInput, parseJsonText, readInputText, type Config } from "@connect-ops/connection-core";
 import { generateKeyPairSync } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -33,7 +33,7 @@ export async function initStateDir(
   options: { recoveryRecipients?: readonly string[]; now?: () => number } = {},
 ): Promise<InitResult> {
   const identityFile = join(stateDir, STATE_FILES.identity);
-  if (await stat(identityFile).then(() => true, () => false)) {
+  if ((await ignoreMissing(stat(identityFile))) !== undefined) {
     throw new VaultError("VAULT_ALREADY_INITIALISED", `${stateDir} is already initialised`, {
       category: "input",
       hint: "nothing was changed; use this state dir as it is, or pass another --state-dir",
@@ -98,7 +98,7 @@ export interface StateDir {
 export async function loadStateDir(stateDir: string, configPath?: string): Promise<StateDir> {
   await ensureSafeDirectory(stateDir);
   const identityFile = join(stateDir, STATE_FILES.identity);
-  if (!(await stat(identityFile).then(() => true, () => false))) {
+  if ((await ignoreMissing(stat(identityFile))) === undefined) {
     throw new VaultError("VAULT_NOT_INITIALISED", `${stateDir} is not initialised`, {
       category: "input",
       hint: "run `connect-ops init` first, or pass the right --state-dir",

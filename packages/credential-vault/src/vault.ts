@@ -1,13 +1,13 @@
-import { parseInput, parseJsonText } from "@connect-ops/connection-core";
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { ignoreMissing, isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
+import { mkdir, readdir, readFile, rename, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
 import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
 import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
+import { removeFileIfPresent } from "./remove-file.js";
+import { shredFile } from "./shred-file.js";
 import { VAULT_FILES } from "./layout.js";
 import type { VaultMeta } from "./meta.js";
 import { looksLikeVaultMeta } from "./meta-shape.js";
@@ -57,7 +57,7 @@ export class CredentialVault {
 
   constructor(dir: string, deps: Partial<VaultDeps> = {}) {
     this.dir = dir;
-    this.#deps = { now: () => Date.now(), ...deps };
+    this.#deps = { now: systemClock.now, ...deps };
   }
 
   get sealedPath(): string {
@@ -200,7 +200,11 @@ export class CredentialVault {
    * already renamed) is the new state; anything else is the old one.
    */
   async #currentView(): Promise<{ meta: VaultMeta | undefined; sealedPath: string }> {
-    const pending = await this.#readMetaFile(this.metaPath + PENDING).catch(() => undefined);
+    // A malformed pending meta is a commit that never got whole: the old state stands. File-system errors are thrown.
+    const pending = await this.#readMetaFile(this.metaPath + PENDING).catch((error: unknown) => {
+      if (isConnectOpsError(error)) return undefined;
+      throw error;
+    });
     if (pending !== undefined) {
       if ((await this.#sealedDigest(this.sealedPath + PENDING)) === pending.sealedSha256) {
         return { meta: pending, sealedPath: this.sealedPath + PENDING };
@@ -249,10 +253,10 @@ export class CredentialVault {
       if (pending !== undefined && (sealedPendingDigest === pending.sealedSha256 || sealedDigest === pending.sealedSha256)) {
         await this.#finishCommit(() => undefined);
       } else {
-        await unlink(this.metaPath + PENDING).catch(() => undefined);
+        await removeFileIfPresent(this.metaPath + PENDING, "the half-committed meta");
       }
     }
-    await unlink(this.sealedPath + PENDING).catch(() => undefined);
+    await removeFileIfPresent(this.sealedPath + PENDING, "the half-committed sealed file");
     await removeStaleTemps(this.dir);
     await syncDirectory(this.dir);
   }
@@ -289,24 +293,7 @@ export class CredentialVault {
   }
 }
 
+/** Whether `path` exists; only ENOENT means no (a permission error is thrown, never read as "absent"). */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Overwrites a regular file with random bytes, fsyncs and unlinks it; returns its size. */
-export async function shredFile(path: string): Promise<number> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
-  let size = 0;
-  try {
-    size = (await handle.stat()).size;
-    if (size > 0) await handle.write(randomBytes(size), 0, size, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await unlink(path);
-  return size;
+  return (await ignoreMissing(stat(path))) !== undefined;
 }

@@ -57,7 +57,9 @@ export async function readSimRequest(incoming: IncomingMessage): Promise<SimRequ
   if (text.trim() !== "") {
     try {
       body = JSON.parse(text) as unknown;
-    } catch {
+    } catch (error) {
+      // A body that is not JSON is answered 400 like GitHub does; anything else is a simulator bug.
+      if (!(error instanceof SyntaxError)) throw error;
       invalidBody = true;
     }
   }

@@ -23,8 +23,10 @@ function parseJsonSegment(segment: string): Record<string, unknown> | undefined 
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // A segment that is not JSON makes the JWT invalid (401), as on GitHub; anything else is a simulator bug.
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
   }
 }
 

@@ -80,6 +80,8 @@ function loggedPath(path: string): string {
 
 /** Starts the GitHub API simulator on 127.0.0.1. Resolves once it listens. */
 export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<GitHubSim> {
+  // Local defaults on purpose: the simulator stands for the cloud and depends on no package of ours (eslint.config.js `order`),
+  // so it cannot take connection-core's systemClock; tests inject `now` and `sleep`.
   const clock = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const faults = new FaultPlan();
@@ -128,6 +130,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     try {
       response = isControl ? routeControl(sim, request) : await answerApi(request);
     } catch {
+      // Like GitHub: a failing handler answers 500 and the server stays up; the request log records the 500.
       response = errorResponse(500, "Server Error");
     }
     const nowMs = context.nowMs();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { withDeadline } from "./clock.js";
-import { isTransientReplicationError, ReplicationError } from "./errors.js";
+import { ReplicationError } from "./errors.js";
 import { mapWithConcurrency } from "./fan-out.js";
-import { backoffDelay, retryTransient } from "./retry.js";
+import { resolveRunOptions } from "./node-runner.js";
 import { FakeClock } from "./test-support/fake-clock.js";
+import { withDeadline } from "./with-deadline.js";
 
 const deferred = <T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } => {
   let resolve!: (value: T) => void;
@@ -80,69 +80,13 @@ describe("withDeadline", () => {
   });
 });
 
-describe("retryTransient", () => {
-  const policy = { retries: 2, baseDelayMs: 100, maxDelayMs: 1000 };
-
-  it("retries transient errors after jittered backoff read from the injected clock", async () => {
-    const clock = new FakeClock();
-    let calls = 0;
-    const result = retryTransient(
-      async () => {
-        calls++;
-        if (calls < 3) throw new ReplicationError("REPL_UNREACHABLE", "refused");
-        return "ok";
-      },
-      isTransientReplicationError,
-      policy,
-      { clock, random: () => 0.5 },
-    );
-    await clock.advance(0);
-    expect(calls).toBe(1);
-    await clock.advance(50); // 0.5 × 100
-    expect(calls).toBe(2);
-    await clock.advance(99);
-    expect(calls).toBe(2);
-    await clock.advance(1); // 0.5 × 200
-    expect(await result).toBe("ok");
-    expect(clock.now()).toBe(150);
-  });
-
-  it("does not retry auth failures or host-key refusals", async () => {
+describe("the fan-out retry policy", () => {
+  it("retries refused connections and timeouts, never auth failures, host-key refusals or failed writes", () => {
+    const { policy } = resolveRunOptions({ retries: 2, retryBaseDelayMs: 100 });
+    expect(policy).toMatchObject({ attempts: 3, baseDelayMs: 100, maxDelayMs: 5_000, jitter: "full" });
+    for (const code of ["REPL_UNREACHABLE", "REPL_TIMEOUT"] as const) expect(policy.retryOn(new ReplicationError(code, "x"), 0)).toBe(true);
     for (const code of ["REPL_AUTH_FAILED", "REPL_HOST_KEY_UNKNOWN", "REPL_HOST_KEY_CHANGED", "REPL_REMOTE_WRITE_FAILED"] as const) {
-      let calls = 0;
-      await expect(
-        retryTransient(
-          async () => {
-            calls++;
-            throw new ReplicationError(code, "no");
-          },
-          isTransientReplicationError,
-          policy,
-          { clock: new FakeClock(), random: () => 0 },
-        ),
-      ).rejects.toMatchObject({ code });
-      expect(calls).toBe(1);
+      expect(policy.retryOn(new ReplicationError(code, "no"), 0)).toBe(false);
     }
-  });
-
-  it("gives up after the configured retries with the last error", async () => {
-    const clock = new FakeClock();
-    let calls = 0;
-    const outcome = retryTransient(
-      async () => {
-        calls++;
-        throw new ReplicationError("REPL_TIMEOUT", `attempt ${calls}`);
-      },
-      isTransientReplicationError,
-      policy,
-      { clock, random: () => 0.999 },
-    ).catch((error: unknown) => error);
-    await clock.advance(10_000);
-    expect(await outcome).toMatchObject({ message: "attempt 3" });
-  });
-
-  it("caps and jitters the backoff", () => {
-    expect(backoffDelay(0, policy, () => 0)).toBe(0);
-    expect(backoffDelay(10, policy, () => 0.5)).toBe(500);
   });
 });

@@ -1,6 +1,6 @@
 import { isConnectOpsError, readInputText } from "@connect-ops/connection-core";
 import { ReplicationError } from "./errors.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { atomicWriteFile } from "@connect-ops/credential-vault";
 import {
   keyTypeOfBlob,
   knownHostsName,
@@ -99,13 +99,13 @@ export class HostKeyVerifier {
       if (again.status === "unknown") {
         const separator = text === "" || text.endsWith("\n") ? "" : "\n";
         const line = `${hostName} ${keyType} ${Buffer.from(keyBlob).toString("base64")}\n`;
-        await writeFileAtomic(this.file, `${text}${separator}${line}`, 0o600);
+        await atomicWriteFile(this.file, Buffer.from(`${text}${separator}${line}`), { mode: 0o600 });
         this.#knownHosts = parseKnownHosts(`${text}${separator}${line}`);
       } else {
         this.#knownHosts = current;
       }
     });
-    this.#queue = task.catch(() => undefined);
+    this.#queue = task.catch(() => undefined); // the queue only orders writes: `await task` below throws this error to its caller
     await task;
   }
 }

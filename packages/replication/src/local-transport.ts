@@ -1,17 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { renameSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { VAULT_FILES } from "@connect-ops/credential-vault";
-import { syncDirectory } from "./atomic-file.js";
+import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
+import { VAULT_FILES, isTempName, newTempId, syncDirectory, tempNameFor } from "@connect-ops/credential-vault";
 import { nodeDirIsSymlink, ReplicationError } from "./errors.js";
 import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
 import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
-
-export const TEMP_PREFIX = ".connect-ops-";
-export const TEMP_SUFFIX = ".tmp";
-
-const isTempName = (name: string): boolean => name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX);
 
 async function readOptional(path: string): Promise<Buffer | null> {
   try {
@@ -67,8 +61,8 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     let removed = 0;
     for (const name of await listTemps(dir)) {
       const target = join(dir, name);
-      const info = await lstat(target).catch(() => null);
-      if (info === null || info.isDirectory()) continue;
+      const info = await ignoreMissing(lstat(target)); // gone meanwhile: nothing to sweep
+      if (info === undefined || info.isDirectory()) continue;
       await rm(target, { force: true });
       removed++;
     }
@@ -87,7 +81,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
 
   async function probe(): Promise<NodeState> {
     await refuseSymlink();
-    const directoryExists = await stat(dir).then((info) => info.isDirectory(), () => false);
+    const directoryExists = (await ignoreMissing(stat(dir)))?.isDirectory() === true;
     const [sealed, metaBytes, temps] = await Promise.all([readOptional(sealedPath), readOptional(metaPath), listTemps(dir)]);
     const meta = metaBytes === null ? null : (parseVaultMetaBytes(metaBytes, `${nodeName}:${VAULT_FILES.meta}`) ?? null);
     return {
@@ -112,15 +106,24 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
   }
 
   async function commit(payload: ReplicationPayload, expected: ExpectedPair): Promise<CommitResult> {
-    const id = randomBytes(8).toString("hex");
-    const sealedTemp = join(dir, `${TEMP_PREFIX}${id}.${VAULT_FILES.sealed}${TEMP_SUFFIX}`);
-    const metaTemp = join(dir, `${TEMP_PREFIX}${id}.${VAULT_FILES.meta}${TEMP_SUFFIX}`);
-    const cleanup = async (): Promise<void> => {
-      await Promise.all([rm(sealedTemp, { force: true }), rm(metaTemp, { force: true })]).catch(() => undefined);
+    // The vault's temp-name scheme, one id for the pair: isTempName finds what a killed push left.
+    const id = newTempId();
+    const sealedTemp = tempNameFor(sealedPath, id);
+    const metaTemp = tempNameFor(metaPath, id);
+    /** Removes this push's temps (`force`: absent is fine); returns the failure, for the caller to report, or undefined. */
+    const cleanup = async (): Promise<unknown> => {
+      const outcomes = await Promise.allSettled([rm(sealedTemp, { force: true }), rm(metaTemp, { force: true })]);
+      return outcomes.find((outcome) => outcome.status === "rejected")?.reason;
+    };
+    /** The step's error, saying so when this push's temps are still on the node as well. */
+    const failedWithCleanup = async (step: string, error: unknown): Promise<ReplicationError> => {
+      const cleanupError = await cleanup();
+      const leftover = cleanupError === undefined ? "" : ` (nor remove this push's temp files: ${errnoCode(cleanupError) ?? "error"}; the next push removes them)`;
+      return writeFailed(`${step}${leftover}`, error);
     };
     await refuseSymlink();
     try {
-      const existed = await stat(dir).then(() => true, () => false);
+      const existed = (await ignoreMissing(stat(dir))) !== undefined;
       if (!existed) await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw writeFailed("create the directory", error);
@@ -135,12 +138,12 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
       await stage(sealedTemp, payload.sealed, payload.sealedSha256);
       await stage(metaTemp, payload.metaBytes, payload.metaSha256);
     } catch (error) {
-      await cleanup();
-      throw writeFailed("write the temp files", error);
+      throw await failedWithCleanup("write the temp files", error);
     }
     const current = await probe();
     if (current.sealedSha256 !== expected.sealedSha256 || current.metaSha256 !== expected.metaSha256) {
-      await cleanup();
+      const cleanupError = await cleanup();
+      if (cleanupError !== undefined) throw writeFailed("remove this push's temp files after a conflict", cleanupError);
       return { result: "conflict" };
     }
     try {
@@ -154,8 +157,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
       renameSync(metaTemp, metaPath);
       await syncDirectory(dir);
     } catch (error) {
-      await cleanup();
-      throw writeFailed("rename the files into place", error);
+      throw await failedWithCleanup("rename the files into place", error);
     }
     const after = await probe();
     return { result: "committed", sealedSha256: after.sealedSha256, metaSha256: after.metaSha256 };
@@ -166,8 +168,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     const targets = [sealedPath, metaPath, ...(await listTemps(dir)).map((name) => join(dir, name))];
     let removed = 0;
     for (const target of targets) {
-      const exists = await stat(target).then(() => true, () => false);
-      if (!exists) continue;
+      if ((await ignoreMissing(stat(target))) === undefined) continue;
       try {
         await rm(target, { force: true });
       } catch (error) {

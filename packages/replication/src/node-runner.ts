@@ -1,10 +1,10 @@
-import { systemClock, withDeadline, type Clock } from "./clock.js";
+import { systemClock, withRetries, type Clock, type RetryPolicy } from "@connect-ops/connection-core";
 import { isTransientReplicationError, ReplicationError } from "./errors.js";
 import type { NodeSpec } from "./inventory.js";
 import { silentLogger, type ReplicationLogger } from "./logger.js";
-import { retryTransient, type RetryPolicy } from "./retry.js";
 import type { TransportOpener } from "./transport-opener.js";
 import type { NodeTransport } from "./transport.js";
+import { withDeadline } from "./with-deadline.js";
 
 /** Options shared by replicate, delete and probe fan-outs. */
 export interface FanOutOptions {
@@ -40,7 +40,13 @@ export function resolveRunOptions(options: FanOutOptions): ResolvedRunOptions {
   return {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     operationTimeoutMs: options.operationTimeoutMs ?? 30_000,
-    policy: { retries: options.retries ?? 2, baseDelayMs: options.retryBaseDelayMs ?? 250, maxDelayMs: 5_000 },
+    policy: {
+      attempts: (options.retries ?? 2) + 1,
+      baseDelayMs: options.retryBaseDelayMs ?? 250,
+      maxDelayMs: 5_000,
+      jitter: "full",
+      retryOn: isTransientReplicationError,
+    },
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     logger: options.logger ?? silentLogger,
@@ -76,7 +82,7 @@ export function runOnNode<Result>(
   action: (transport: NodeTransport, signal: AbortSignal) => Promise<Result>,
 ): Promise<Result> {
   const logger = run.logger.child({ node: node.name });
-  return retryTransient(
+  return withRetries(
     async (attempt) => {
       if (attempt > 0) logger.info({ attempt }, "retrying node");
       const transport = await withDeadline(
@@ -93,12 +99,14 @@ export function runOnNode<Result>(
           () => timeoutError(node, "operation", run.operationTimeoutMs),
         );
       } finally {
-        await Promise.resolve(transport[Symbol.asyncDispose]()).catch(() => undefined);
+        // Closing the connection cannot change what the node holds; its failure is logged, never thrown over the step's outcome.
+        await Promise.resolve(transport[Symbol.asyncDispose]()).catch((error: unknown) => {
+          logger.warn({ code: describeNodeError(error).code }, "closing the node connection failed");
+        });
       }
     },
-    isTransientReplicationError,
     run.policy,
-    run,
+    { sleep: (ms, signal) => run.clock.sleep(ms, signal), random: run.random },
   );
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseJsonText } from "@connect-ops/connection-core";
+import { isConnectOpsError, parseJsonText } from "@connect-ops/connection-core";
 import { VAULT_FILES, vaultMetaSchema, type VaultMeta } from "@connect-ops/credential-vault";
 import { ReplicationError } from "./errors.js";
 
@@ -23,8 +23,10 @@ export function parseVaultMetaBytes(bytes: Uint8Array, source: string): VaultMet
   try {
     const result = vaultMetaSchema.safeParse(parseJsonText(Buffer.from(bytes).toString("utf8"), source));
     return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Not JSON is "not a valid vault meta", as documented; anything but our typed parse error is a bug and is thrown.
+    if (isConnectOpsError(error)) return undefined;
+    throw error;
   }
 }
 

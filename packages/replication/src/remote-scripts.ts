@@ -1,4 +1,5 @@
-import { VAULT_FILES } from "@connect-ops/credential-vault";
+import { TEMP_NAME_GLOB, VAULT_FILES } from "@connect-ops/credential-vault";
+import { shellQuote } from "./shell-quote.js";
 
 /**
  * The sh scripts run on a node, one per step, each sent as `sh -c '…'` over
@@ -7,17 +8,19 @@ import { VAULT_FILES } from "@connect-ops/credential-vault";
  * line protocol that `remote-output.ts` parses strictly.
  */
 
-/** Quotes a value for sh: single quotes, with each `'` written as `'\''`. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", "'\\''")}'`;
-}
+/**
+ * The temps a push leaves if it is killed: credential-vault's scheme
+ * (`.NAME.tmp-<12 hex>`, the one `isTempName` recognises), plus
+ * `.connect-ops-*.tmp`, the name earlier releases used on nodes.
+ */
+const TEMPS = `"$d"/${TEMP_NAME_GLOB} "$d"/.connect-ops-*.tmp`;
 
 // hash_of prints the hex digest of a file, or `absent`.
 const PRELUDE = `
 hash_of() { if [ -f "$1" ]; then set -- $(sha256sum < "$1"); printf '%s' "$1"; else printf absent; fi; }
-count_temps() { n=0; for f in "$d"/.connect-ops-*.tmp; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; printf '%s' "$n"; }
+count_temps() { n=0; for f in ${TEMPS}; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; printf '%s' "$n"; }
 sync_path() { sync "$@" 2>/dev/null || sync; }
-sweep_temps() { n=0; for f in "$d"/.connect-ops-*.tmp; do if [ -h "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then rm -f "$f" || return 1; n=$((n + 1)); fi; done; printf '%s' "$n"; }
+sweep_temps() { n=0; for f in ${TEMPS}; do if [ -h "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then rm -f "$f" || return 1; n=$((n + 1)); fi; done; printf '%s' "$n"; }
 `;
 
 /** The first (and only) line every script prints when the target dir is a symbolic link. */
@@ -47,7 +50,7 @@ if [ -f "$m" ]; then printf 'meta-follows\\n'; cat "$m"; else printf 'meta-absen
 
 export interface CommitScriptInput {
   readonly dir: string;
-  /** Random hex id of this push's temp files. */
+  /** This push's temp-name id (`newTempId()`: 12 hex digits, safe unquoted in sh). */
   readonly id: string;
   readonly metaLength: number;
   readonly sealedSha256: string;
@@ -71,8 +74,8 @@ export function commitScript(input: CommitScriptInput): string {
   return `${header(input.dir)}
 trap '' HUP PIPE
 umask 077
-ts="$d/.connect-ops-${input.id}.${VAULT_FILES.sealed}.tmp"
-tm="$d/.connect-ops-${input.id}.${VAULT_FILES.meta}.tmp"
+ts="$d/.${VAULT_FILES.sealed}.tmp-${input.id}"
+tm="$d/.${VAULT_FILES.meta}.tmp-${input.id}"
 fail() { rm -f "$ts" "$tm"; printf 'result failed %s\\n' "$1"; exit 0; }
 if [ ! -d "$d" ]; then mkdir -p "$d" && chmod 700 "$d" || fail mkdir; fi
 ${REFUSE_LINK}
@@ -93,7 +96,7 @@ printf 'result committed\\nsealed %s\\nmeta %s\\n' "$(hash_of "$s")" "$(hash_of 
 `;
 }
 
-/** Removes leftover `.connect-ops-*.tmp` files (never a directory); prints `result swept`, `removed N`. */
+/** Removes leftover temp files (never a directory); prints `result swept`, `removed N`. */
 export function sweepScript(dir: string): string {
   return `${header(dir)}
 trap '' HUP PIPE
@@ -108,7 +111,7 @@ export function removeScript(dir: string): string {
   return `${header(dir)}
 trap '' HUP PIPE
 removed=0
-for f in "$s" "$m" "$d"/.connect-ops-*.tmp; do
+for f in "$s" "$m" ${TEMPS}; do
   if [ -e "$f" ] || [ -h "$f" ]; then rm -f "$f" || { printf 'result failed remove\\n'; exit 0; }; removed=$((removed + 1)); fi
 done
 if [ -d "$d" ] && [ "$removed" -gt 0 ]; then sync_path "$d"; fi

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { newTempId } from "@connect-ops/credential-vault";
 import { nodeDirIsSymlink, ReplicationError, sanitizeRemoteText } from "./errors.js";
 import { parseCommitOutput, parseProbeOutput, parseRemoveOutput, parseSweepOutput } from "./remote-output.js";
 import { commitScript, normalizeNodeDir, probeScript, REFUSED_SYMLINK, removeScript, sweepScript } from "./remote-scripts.js";
@@ -34,7 +34,7 @@ export function createShellTransport(nodeName: string, dir: string, shell: Remot
     async commit(payload, expected, signal) {
       const script = commitScript({
         dir,
-        id: randomBytes(8).toString("hex"),
+        id: newTempId(),
         metaLength: payload.metaBytes.length,
         sealedSha256: payload.sealedSha256,
         metaSha256: payload.metaSha256,

@@ -1,7 +1,7 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { ReplicationError } from "./errors.js";
 import type { HostKeyVerifier } from "./host-key-verifier.js";
-import { shellQuote } from "./remote-scripts.js";
+import { shellQuote } from "./shell-quote.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
 
 export interface SshNodeAddress {
@@ -81,7 +81,7 @@ export function openSshShell(node: SshNodeAddress, options: OpenSshShellOptions)
   });
   // ssh2 can emit a second error (e.g. "Connection lost before handshake")
   // after a destroy; the first one settles the promise, later ones are noise.
-  client.on("error", () => undefined);
+  client.on("error", () => undefined); // without a listener a late error would crash the process
   const preferred = hostKeyAlgorithms(options.verifier.preferredKeyTypes(node.host, node.port));
   const config: ConnectConfig = {
     host: node.host,
@@ -189,7 +189,7 @@ function runScript(
       stream.on("exit", (exitCode: unknown) => {
         code = typeof exitCode === "number" ? exitCode : null;
       });
-      stream.on("error", () => undefined);
+      stream.on("error", () => undefined); // the channel's failure shows as a missing exit code on "close", rejected below
       stream.on("close", () => {
         signal?.removeEventListener("abort", onAbort);
         if (code === null && isClosed()) return reject(lost());

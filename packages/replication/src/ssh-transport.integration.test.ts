@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { shellQuote } from "./remote-scripts.js";
+import { shellQuote } from "./shell-quote.js";
 import { createTransportOpener } from "./transport-opener.js";
 import { NodeContainer, SshFixture } from "@connect-ops/test-support";
 import { describeTransportContract, type ContractNode } from "./test-support/transport-contract.js";

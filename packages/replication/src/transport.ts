@@ -31,8 +31,9 @@ export interface RemoveResult {
 
 /**
  * One node, reached by one driver (`local` directory or `ssh`). Every method
- * may throw a `ReplicationError`; none prints. Temp files are named
- * `.connect-ops-*.tmp` inside the target directory. A target directory that
+ * may throw a `ReplicationError`; none prints. Temp files follow
+ * credential-vault's scheme (`.NAME.tmp-<12 hex>`, see `isTempName`) inside
+ * the target directory; `.connect-ops-*.tmp` of earlier releases count as temps too. A target directory that
  * is a symbolic link is refused by every method (`REPL_NODE_DIR_UNSAFE`).
  */
 export interface NodeTransport extends AsyncDisposable {
@@ -50,8 +51,8 @@ export interface NodeTransport extends AsyncDisposable {
    */
   commit(payload: ReplicationPayload, expected: ExpectedPair, signal?: AbortSignal): Promise<CommitResult>;
   /**
-   * Removes leftover `.connect-ops-*.tmp` files of an interrupted push (our own
-   * temp-name pattern only) and returns how many were removed. A push calls it
+   * Removes leftover temp files of an interrupted push (our own
+   * temp-name scheme only) and returns how many were removed. A push calls it
    * when the node needs no write; `commit` sweeps them itself.
    */
   sweepTemps(signal?: AbortSignal): Promise<number>;

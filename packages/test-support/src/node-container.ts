@@ -142,6 +142,7 @@ export class NodeContainer implements AsyncDisposable {
 
   /** Thaws (a paused container cannot be stopped) and removes the container; a node already gone is not an error. */
   async [Symbol.asyncDispose](): Promise<void> {
+    // Teardown of a test container: unpause fails on a container that is not paused, and stop on one a test already removed.
     await run("docker", ["unpause", this.id]).catch(() => undefined);
     await this.#container.stop({ remove: true, timeout: 1 }).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import type { NodeSpec } from "@connect-ops/replication";
-import { redactText } from "../redact.js";
+import { redactSecrets } from "@connect-ops/connection-core";
 
 /** A per-node error as the CLI prints it: the library's code and message, plus what to do next. */
 export interface NodeErrorView {
@@ -70,5 +70,5 @@ export function describeNodeFailure(
   knownHostsFile: string,
 ): NodeErrorView {
   const hint = hintFor(error.code, node, knownHostsFile);
-  return { code: error.code, message: redactText(error.message), ...(hint === undefined ? {} : { hint }) };
+  return { code: error.code, message: redactSecrets(error.message), ...(hint === undefined ? {} : { hint }) };
 }

@@ -11,6 +11,7 @@ export function readAppPrivateKey(privateKeyPem: string): KeyObject {
     // `.env` files often carry the key with literal "\n"; fix them like @octokit/auth-app does.
     return createPrivateKey(privateKeyPem.includes("\\n") ? privateKeyPem.replace(/\\n/g, "\n") : privateKeyPem);
   } catch {
+    // Replaced, not swallowed: no cause attached, so nothing derived from the key can reach a message.
     throw new CoreError("CORE_KEY_INVALID", "the GitHub App private key could not be read as a PEM RSA key", {
       category: "input",
       hint: "the key must be the PEM GitHub returned when the app was created (BEGIN RSA PRIVATE KEY); if it was lost, disconnect and connect again",

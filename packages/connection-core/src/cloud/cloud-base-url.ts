@@ -13,6 +13,7 @@ export function normaliseBaseUrl(baseUrl: string): string {
   try {
     url = new URL(baseUrl);
   } catch {
+    // Replaced, not swallowed: the URL parser's TypeError would echo the input, which may carry credentials.
     throw invalid("is not a URL");
   }
   if (url.username !== "" || url.password !== "") throw invalid("must not contain credentials");

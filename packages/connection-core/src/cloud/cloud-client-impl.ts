@@ -1,11 +1,10 @@
+import { systemClock } from "../clock.js";
 import { appMethods } from "./app-methods.js";
 import { normaliseBaseUrl } from "./cloud-base-url.js";
 import { createCloudTransport } from "./cloud-transport.js";
 import type { CloudClient, CloudClientOptions } from "./cloud-types.js";
 import { connectionRecordMethods } from "./connection-records.js";
 import { installationTokenMethods } from "./installation-tokens.js";
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The client itself; loaded on first use by `createCloudClient` (it pulls in octokit). */
 export function buildCloudClient(options: CloudClientOptions): CloudClient {
@@ -14,8 +13,8 @@ export function buildCloudClient(options: CloudClientOptions): CloudClient {
   const transport = createCloudTransport({
     baseUrl,
     fetch: deps.fetch ?? globalThis.fetch,
-    now: deps.now ?? Date.now,
-    sleep: deps.sleep ?? realSleep,
+    now: deps.now ?? systemClock.now,
+    sleep: deps.sleep ?? ((ms) => systemClock.sleep(ms)),
     random: deps.random ?? Math.random,
     maxRetries: options.maxRetries,
   });

@@ -1,5 +1,5 @@
 import { CoreError, type CoreErrorCode, type ErrorCategory } from "../errors.js";
-import { redactSecrets } from "./redact-secrets.js";
+import { redactSecrets } from "../redact-secrets.js";
 import { attemptsHeader } from "./retrying-fetch.js";
 
 /** What a failed call was for: goes into messages, so it must name no secret (route templates, not URLs). */

@@ -4,7 +4,7 @@ import { CoreError } from "../errors.js";
 import { createAppJwt, readAppPrivateKey } from "./app-jwt.js";
 import { isClockSkewRefusal, toCloudError, type CloudOperation } from "./cloud-errors.js";
 import type { AppAuth } from "./cloud-types.js";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
+import { DEFAULT_CLOUD_RETRIES, type CloudRetrySettings } from "./retry-policy.js";
 import { createRetryingFetch } from "./retrying-fetch.js";
 import { ServerClock } from "./server-clock.js";
 
@@ -38,7 +38,7 @@ export function createCloudTransport(options: {
   maxRetries: number | undefined;
 }): CloudTransport {
   const clock = new ServerClock(options.now);
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }) };
+  const policy: CloudRetrySettings = { ...DEFAULT_CLOUD_RETRIES, ...(options.maxRetries === undefined ? {} : { attempts: options.maxRetries + 1 }) };
   const fetch = createRetryingFetch({ fetch: options.fetch, sleep: options.sleep, random: options.random, clock, policy });
   const request = octokitRequest.defaults({
     baseUrl: options.baseUrl,

@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelayMs, decideRetry, DEFAULT_RETRY_POLICY, retryAfterMs } from "./retry-policy.js";
+import { backoffDelayMs } from "../retry.js";
+import { decideRetry, DEFAULT_CLOUD_RETRIES, retryAfterMs } from "./retry-policy.js";
 
 const now = Date.parse("2026-05-01T12:00:00Z");
-const context = { policy: DEFAULT_RETRY_POLICY, random: () => 0, serverNowMs: now };
+const context = { policy: DEFAULT_CLOUD_RETRIES, random: () => 0, serverNowMs: now };
 const answer = (status: number, headers: Record<string, string> = {}) => ({ status, headers: new Headers(headers) });
 
 describe("decideRetry", () => {
@@ -43,8 +44,8 @@ describe("backoffDelayMs", () => {
   it("stays between half and all of the capped exponential step", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, random) => {
-        const ceiling = Math.min(DEFAULT_RETRY_POLICY.maxDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs * 2 ** attempt);
-        const delay = backoffDelayMs(DEFAULT_RETRY_POLICY, attempt, () => random);
+        const ceiling = Math.min(DEFAULT_CLOUD_RETRIES.maxDelayMs, DEFAULT_CLOUD_RETRIES.baseDelayMs * 2 ** attempt);
+        const delay = backoffDelayMs(DEFAULT_CLOUD_RETRIES, attempt, () => random);
         expect(delay).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
         expect(delay).toBeLessThanOrEqual(ceiling);
       }),

@@ -1,27 +1,23 @@
-/** How the cloud client retries. Defaults suit a CLI run from a runbook. */
-export interface RetryPolicy {
-  /** Retries after the first attempt (default 4). */
-  readonly maxRetries: number;
-  /** First backoff step in ms, doubled each retry (default 500). */
-  readonly baseDelayMs: number;
-  /** Cap of one backoff step (default 30 s). */
-  readonly maxDelayMs: number;
+import { backoffDelayMs, type RetryPolicy } from "../retry.js";
+
+/**
+ * How the cloud client retries: the shared `RetryPolicy` numbers (its
+ * `retryOn` is built per request by `createRetryingFetch`), equal jitter, plus
+ * the longest rate-limit reset worth waiting for. Defaults suit a CLI run from a runbook.
+ */
+export interface CloudRetrySettings extends Omit<RetryPolicy, "retryOn"> {
   /** A rate limit that resets later than this is not waited out (default 5 min): the command fails, safe to re-run. */
   readonly maxRateLimitWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxRetries: 4,
+/** 5 attempts (4 retries), 500 ms doubling to at most 30 s, each wait between half and all of its step. */
+export const DEFAULT_CLOUD_RETRIES: CloudRetrySettings = {
+  attempts: 5,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
+  jitter: "equal",
   maxRateLimitWaitMs: 5 * 60_000,
 };
-
-/** Jittered exponential backoff: between half and all of `base * 2^attempt`, capped. */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
-}
 
 /** `Retry-After` in ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function retryAfterMs(value: string | null, serverNowMs: number): number | undefined {
@@ -42,7 +38,7 @@ export type RetryDecision = { readonly retry: false } | { readonly retry: true; 
 export function decideRetry(
   response: { status: number; headers: Headers },
   attempt: number,
-  context: { policy: RetryPolicy; random: () => number; serverNowMs: number },
+  context: { policy: CloudRetrySettings; random: () => number; serverNowMs: number },
 ): RetryDecision {
   const { status, headers } = response;
   const retryAfter = retryAfterMs(headers.get("retry-after"), context.serverNowMs);

@@ -1,4 +1,5 @@
-import { decideRetry, backoffDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { withRetries } from "../retry.js";
+import { decideRetry, type CloudRetrySettings } from "./retry-policy.js";
 import type { ServerClock } from "./server-clock.js";
 
 export interface RetryingFetchDeps {
@@ -6,39 +7,49 @@ export interface RetryingFetchDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   readonly clock: ServerClock;
-  readonly policy: RetryPolicy;
+  readonly policy: CloudRetrySettings;
 }
 
 /** Counts the attempts a request took, for error messages ("after 5 attempts"). */
 export const attemptsHeader = "x-connect-ops-attempts";
 
+/** A response `decideRetry` wants retried, thrown inside the retry loop only (never reaches octokit). */
+class RetryableResponse extends Error {
+  constructor(readonly waitMs: number) {
+    super("retryable response");
+  }
+}
+
 /**
  * A `fetch` for @octokit/request that retries 5xx, network errors and rate
  * limits (see `decideRetry`), never other 4xx, and feeds every response's
  * `Date` into the server clock. Bodies are strings, so resending is safe.
- * The final response (or error) is what octokit sees.
+ * The final response (or error) is what octokit sees. The loop is the shared
+ * `withRetries`: a retryable response is thrown as `RetryableResponse`
+ * carrying its wait, except on the last attempt, where it is returned.
  */
 export function createRetryingFetch(deps: RetryingFetchDeps): typeof globalThis.fetch {
+  const policy = {
+    ...deps.policy,
+    // A caller's abort is a decision, not a network failure.
+    retryOn: (error: unknown) => (error instanceof RetryableResponse ? { waitMs: error.waitMs } : (error as Error).name !== "AbortError"),
+  };
   return async function retryingFetch(input, init) {
-    for (let attempt = 0; ; attempt += 1) {
-      let response: Response;
-      try {
-        response = await deps.fetch(input, init);
-      } catch (error) {
-        // A caller's abort is a decision, not a network failure.
-        if ((error as Error).name === "AbortError" || attempt >= deps.policy.maxRetries) throw error;
-        await deps.sleep(backoffDelayMs(deps.policy, attempt, deps.random));
-        continue;
-      }
-      deps.clock.observe(response.headers.get("date"));
-      const decision = decideRetry(response, attempt, { policy: deps.policy, random: deps.random, serverNowMs: deps.clock.serverNowMs() });
-      if (!decision.retry || attempt >= deps.policy.maxRetries) {
+    return withRetries(
+      async (attempt) => {
+        const response = await deps.fetch(input, init);
+        deps.clock.observe(response.headers.get("date"));
+        const decision = decideRetry(response, attempt, { policy: deps.policy, random: deps.random, serverNowMs: deps.clock.serverNowMs() });
+        if (decision.retry && attempt + 1 < deps.policy.attempts) {
+          await response.body?.cancel();
+          throw new RetryableResponse(decision.waitMs);
+        }
         const headers = new Headers(response.headers);
         headers.set(attemptsHeader, String(attempt + 1));
         return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-      }
-      await response.body?.cancel();
-      await deps.sleep(decision.waitMs);
-    }
+      },
+      policy,
+      { sleep: deps.sleep, random: deps.random },
+    );
   };
 }

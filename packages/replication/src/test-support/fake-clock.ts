@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "@connect-ops/connection-core";
 
 /** A manual clock: `sleep` waits until `advance` moves time past its deadline. */
 export class FakeClock implements Clock {

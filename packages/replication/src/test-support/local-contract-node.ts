@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { testdir } from "@connect-ops/test-support";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { ignoreMissing } from "@connect-ops/connection-core";
 import type { ContractNode } from "./transport-contract.js";
 import type { NodeTransport } from "../transport.js";
 
@@ -17,7 +18,7 @@ export async function createTempDirNode(
     dir,
     open: async () => open(dir),
     list: async () => {
-      const names = await readdir(dir).catch(() => undefined);
+      const names = await ignoreMissing(readdir(dir));
       if (names === undefined) return undefined;
       const entries = await Promise.all(names.sort().map(async (name) => ({ name, mode: (await stat(join(dir, name))).mode & 0o777 })));
       return entries;

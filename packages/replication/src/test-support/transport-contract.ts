@@ -14,7 +14,9 @@ export interface ContractNode extends AsyncDisposable {
 }
 
 /** What a push killed after staging leaves: our two temps (the second one half-written). */
-const PLANT_KILLED_PUSH = `mkdir -p "$D" && chmod 700 "$D" && printf 'partial' > "$D/.connect-ops-0123456789abcdef.credentials.age.tmp" && printf '{' > "$D/.connect-ops-0123456789abcdef.meta.json.tmp"`;
+const PLANT_KILLED_PUSH = `mkdir -p "$D" && chmod 700 "$D" && printf 'partial' > "$D/.credentials.age.tmp-0123456789ab" && printf '{' > "$D/.meta.json.tmp-0123456789ab"`;
+/** What a push of an earlier release (`.connect-ops-<id>.NAME.tmp`) left. */
+const PLANT_LEGACY_PUSH = `mkdir -p "$D" && chmod 700 "$D" && printf 'partial' > "$D/.connect-ops-0123456789abcdef.credentials.age.tmp"`;
 
 /**
  * The driver contract (unstorage's testDriver pattern): the same behaviours
@@ -121,11 +123,11 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using transport = await node.open();
       const payload = makePayload(3);
       await pushToNode(transport, payload, "n1");
-      await node.sh(`${PLANT_KILLED_PUSH} && printf 'keep' > "$D/.other.tmp" && mkdir "$D/.connect-ops-dir.tmp"`);
+      await node.sh(`${PLANT_KILLED_PUSH} && printf 'keep' > "$D/.other.tmp" && mkdir "$D/.dir.tmp-0123456789ab"`);
       expect((await transport.probe()).tempFiles).toBe(3);
       expect(await pushToNode(transport, payload, "n1")).toEqual({ status: "unchanged", generationBefore: 3, generationAfter: 3 });
       const names = (await node.list())?.map((entry) => entry.name).sort();
-      expect(names).toEqual([".connect-ops-dir.tmp", ".other.tmp", "credentials.age", "meta.json"]);
+      expect(names).toEqual([".dir.tmp-0123456789ab", ".other.tmp", "credentials.age", "meta.json"]);
     });
 
     it("a push that writes removes a killed push's temp files; so does a push to a stale node", async () => {
@@ -134,7 +136,7 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await node.sh(PLANT_KILLED_PUSH);
       expect((await pushToNode(transport, makePayload(2), "n1")).status).toBe("updated");
       expect((await transport.probe()).tempFiles).toBe(0);
-      await node.sh(PLANT_KILLED_PUSH);
+      await node.sh(PLANT_LEGACY_PUSH);
       expect((await pushToNode(transport, makePayload(1), "n1")).status).toBe("stale");
       expect((await transport.probe()).tempFiles).toBe(0);
       expect((await node.list())?.map((entry) => entry.name)).toEqual(["credentials.age", "meta.json"]);

@@ -1,32 +1,4 @@
-/**
- * Time as an injected dependency (STYLE.md §10): timeouts, retries and backoff
- * read it, so tests drive them with a fake clock and never really sleep.
- */
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`; rejects with the signal's reason when aborted first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};
+import type { Clock } from "@connect-ops/connection-core";
 
 /**
  * Runs `operation` with a deadline on `clock`. When the deadline passes first,
@@ -42,7 +14,7 @@ export async function withDeadline<Result>(
   const operationController = new AbortController();
   const timerController = new AbortController();
   const running = operation(operationController.signal);
-  running.catch(() => undefined);
+  running.catch(() => undefined); // only marks it handled: its error is awaited below, or the deadline error is thrown instead
   const timedOut = clock.sleep(ms, timerController.signal).then(
     () => true,
     () => false,
