@@ -2,7 +2,7 @@ import { ConnectOpsError, type ConnectOpsErrorOptions } from "@connect-ops/conne
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { redactText } from "./redact.js";
 
-export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL";
+export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL" | "CLI_VAULT_UNLOCK_FAILED";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {

@@ -1,4 +1,5 @@
-import type { VaultMeta } from "@connect-ops/credential-vault";
+import { ConnectOpsError } from "@connect-ops/connection-core";
+import type { HeldLock, LockOptions, VaultMeta } from "@connect-ops/credential-vault";
 import type { CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 import { cloudAdminToken, cloudClient, crashHook, openAppliance, type Appliance } from "./appliance.js";
@@ -15,6 +16,11 @@ export interface DisconnectRequest {
   readonly dataDirs: readonly string[];
   readonly purgeBackups: boolean;
   readonly yes: boolean;
+}
+
+export interface DisconnectOptions {
+  /** How long to wait for another holder of the vault lock (default: the vault's 30 s). */
+  readonly lockOptions?: LockOptions;
 }
 
 export interface DisconnectOutcome {
@@ -89,7 +95,7 @@ async function confirmPlan(context: CommandContext, journal: DisconnectJournal, 
  * snapshots → complete. Every step is saved to `<state>/journal/disconnect.json`
  * before the next begins; a re-run resumes and never repeats a saved effect.
  */
-export async function disconnectAppliance(context: CommandContext, request: DisconnectRequest): Promise<DisconnectOutcome> {
+export async function disconnectAppliance(context: CommandContext, request: DisconnectRequest, options: DisconnectOptions = {}): Promise<DisconnectOutcome> {
   const appliance = await openAppliance(context);
   const topology = await loadTopology(context, { inventory: request.inventory });
   const dataDirs = await checkDataDirs(context, request.dataDirs);
@@ -112,10 +118,13 @@ export async function disconnectAppliance(context: CommandContext, request: Disc
   crash("disconnect:intent-recorded");
 
   if (journal.local === undefined) {
-    if (journal.cloud.completedAt === undefined) await runCloud(context, appliance, journal, save);
-    const lock = await appliance.vault.lock().catch(() => undefined);
-    const removed = await destroyLocalCredentials(appliance.vault, appliance.state.stateDir, appliance.journalDir);
-    await lock?.release().catch(() => undefined);
+    // The lock is taken before anything is deleted: if another command holds the vault, the
+    // disconnect stops here (VAULT_LOCKED names the holder) with the cloud and the vault untouched.
+    const lock = await appliance.vault.lock(options.lockOptions);
+    const removed = await holdingLock(lock, async () => {
+      if (journal.cloud.completedAt === undefined) await runCloud(context, appliance, journal, save);
+      return destroyLocalCredentials(appliance.vault, appliance.state.stateDir, appliance.journalDir);
+    });
     crash("disconnect:vault-destroyed");
     await save({ local: { removed, completedAt: now() } });
   }
@@ -134,6 +143,39 @@ export async function disconnectAppliance(context: CommandContext, request: Disc
   if (completed && journal.completedAt === undefined) await save({ completedAt: now() });
   crash("disconnect:completed");
   return { completed, resumed: started.resumed, journal, journalFile: `${appliance.journalDir}/disconnect.json`, pendingNodes, unfinishedSnapshots: review.unfinished };
+}
+
+/**
+ * Runs `work` under `lock` and releases it. A release that fails is never dropped: alone it
+ * fails the command (CLI_VAULT_UNLOCK_FAILED); after a failed `work` both errors travel on.
+ */
+async function holdingLock<T>(lock: HeldLock, work: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    const releaseError = await lock.release().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    if (releaseError === undefined) throw error;
+    const what = error instanceof ConnectOpsError ? `${error.code}: ${error.message}` : "an internal error";
+    throw new CliError("CLI_VAULT_UNLOCK_FAILED", `disconnect stopped (${what}) and the vault lock could not be released either`, {
+      category: error instanceof ConnectOpsError ? error.category : "internal",
+      hint: error instanceof ConnectOpsError && error.hint !== undefined ? error.hint : "run disconnect again: a lock left by this process is recovered",
+      cause: new AggregateError([error, releaseError]),
+    });
+  }
+  try {
+    await lock.release();
+  } catch (error) {
+    throw new CliError("CLI_VAULT_UNLOCK_FAILED", "the vault was destroyed but its lock file could not be released", {
+      category: "incomplete",
+      hint: "check the state dir's permissions and run disconnect again: it resumes after the vault step",
+      cause: error,
+    });
+  }
+  return result;
 }
 
 async function runCloud(context: CommandContext, appliance: Appliance, journal: DisconnectJournal, save: (changes: Partial<DisconnectJournal>) => Promise<void>): Promise<void> {
