@@ -11,13 +11,13 @@ export interface DisconnectOptions {
 }
 
 export async function runDisconnectCommand(context: CommandContext, options: DisconnectOptions): Promise<CommandResult> {
-  const { disconnectAppliance } = await import("../flows/disconnect.js");
-  const outcome = await disconnectAppliance(context, {
-    inventory: options.inventory,
-    dataDirs: options.dataDir ?? [],
-    purgeBackups: options.purgeBackups === true,
-    yes: options.yes === true,
-  });
+  const { disconnectPorts } = await import("../wiring.js");
+  const { runDisconnect } = await import("../lifecycle/disconnect.js");
+  const { confirmDisconnect } = await import("./disconnect-confirm.js");
+  const purgeBackups = options.purgeBackups === true;
+  const confirm = confirmDisconnect(context.io, { yes: options.yes === true, purgeBackups });
+  const { ports, request } = await disconnectPorts(context, { inventory: options.inventory, dataDirs: options.dataDir ?? [], purgeBackups }, confirm);
+  const outcome = await runDisconnect(ports, request);
   const { journal } = outcome;
   const cloud = journal.cloud;
   const snapshots = journal.snapshots?.entries ?? [];

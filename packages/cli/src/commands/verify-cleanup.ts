@@ -17,13 +17,15 @@ export async function runVerifyCleanupCommand(context: CommandContext, options: 
   const format = options.format ?? "json";
   if (format !== "json" && format !== "md") throw usageError(`--format must be json or md, not "${format}"`, "the JSON report is always written and signed; md adds FILE.md for humans");
   if (format === "md" && options.report === undefined) throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
-  const { verifyCleanup } = await import("../flows/verify-cleanup.js");
-  const outcome = await verifyCleanup(context, {
+  const { auditPorts } = await import("../wiring.js");
+  const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
+  const { ports, request } = await auditPorts(context, {
     inventory: options.inventory,
     dataDirs: options.dataDir ?? [],
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
   });
+  const outcome = await auditCleanup(ports, request);
   const { report } = outcome;
   const human = [
     `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,

@@ -2,7 +2,7 @@ import { includeCredentials, openSnapshot, readIncludedCredentials, type Include
 import { sealBytes } from "@connect-ops/credential-vault";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { openAppliance } from "./appliance.js";
+import { openAppliance } from "../wiring.js";
 import type { BackupCredentials } from "./backup-bundle.js";
 import { resolveBackupRecipients, type RecipientFlags } from "./backup-recipients.js";
 

@@ -15,7 +15,7 @@ export interface RedactRequest {
 export async function redactBackupSnapshot(context: CommandContext, request: RedactRequest): Promise<RedactionReport> {
   // The snapshot is checked first: a wrong path is reported as such even when no fingerprints are at hand.
   const snapshot = await openSnapshot(context.resolvePath(request.snapshot), { force: request.force });
-  const sets = await loadResidueFingerprints(context, { fingerprintsFile: request.fingerprintsFile });
+  const sets = await loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile: request.fingerprintsFile, cwd: context.io.cwd });
   return redactSnapshot(snapshot.path, { matcher: createResidueMatcher(sets), dryRun: request.dryRun, now: () => new Date(context.io.now()) });
 }
 
@@ -23,7 +23,7 @@ export async function redactBackupSnapshot(context: CommandContext, request: Red
 export async function redactCurrent(context: CommandContext, request: { dataDir: string; force: boolean; fingerprintsFile?: string | undefined }): Promise<RedactionReport> {
   const dataDir = context.resolvePath(request.dataDir);
   await openSnapshot(join(dataDir, "current"), { force: request.force });
-  const sets = await loadResidueFingerprints(context, { fingerprintsFile: request.fingerprintsFile });
+  const sets = await loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile: request.fingerprintsFile, cwd: context.io.cwd });
   const applied = await applyBackupPolicy({ dataDir, policy: "redact", force: request.force, matcher: createResidueMatcher(sets), now: () => new Date(context.io.now()) });
   if (applied.policy !== "redact") throw new Error("applyBackupPolicy returned another policy than asked");
   return applied.redaction;

@@ -1,6 +1,6 @@
 import { CoreError, type AppAuth, type MintedToken } from "@connect-ops/connection-core";
 import type { CommandContext } from "../context.js";
-import { cloudClient } from "./appliance.js";
+import { cloudClient } from "../wiring.js";
 import type { BackupCredentials } from "./backup-bundle.js";
 
 export type CloudCheck =

@@ -6,7 +6,7 @@ import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { crashHook, openAppliance, type Appliance } from "./appliance.js";
+import { crashHook, openAppliance, type Appliance } from "../wiring.js";
 import { parseBackupCredentials, type BackupCredentials } from "./backup-bundle.js";
 import { checkConnectionOnCloud, type CloudCheck } from "./backup-restore-cloud.js";
 

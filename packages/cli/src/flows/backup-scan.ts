@@ -25,7 +25,7 @@ export async function scanBackupPath(context: CommandContext, request: ScanReque
   if ((await lstat(path).catch(() => undefined)) === undefined) {
     throw usageError(`${request.path} does not exist`, "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive");
   }
-  const sets = await loadResidueFingerprints(context, { fingerprintsFile: request.fingerprintsFile });
+  const sets = await loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile: request.fingerprintsFile, cwd: context.io.cwd });
   const progress = scanProgressLine(context);
   try {
     const result = await scanPath(path, {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { cloudAdminToken, cloudClient, crashHook, openAppliance } from "./appliance.js";
+import { cloudAdminToken, cloudClient, crashHook, openAppliance } from "../wiring.js";
 import { readJournal, writeJournal } from "./journal-file.js";
 
 export interface ConnectRequest {

@@ -2,7 +2,7 @@ import type { FailoverCheck } from "@connect-ops/replication";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { requireConnected } from "./appliance.js";
+import { requireConnected } from "../wiring.js";
 import { loadTopology, type TopologyFlags } from "./inventory.js";
 import { describeNodeFailure, isRefusal, type NodeErrorView } from "./node-errors.js";
 

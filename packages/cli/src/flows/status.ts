@@ -1,7 +1,7 @@
 import { CredentialVault, STATE_FILES, ensureSafeDirectory, type VaultMeta } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import type { CommandContext } from "../context.js";
-import { cloudAdminToken, cloudClient, openAppliance } from "./appliance.js";
+import { cloudAdminToken, cloudClient, openAppliance } from "../wiring.js";
 import type { TopologyFlags } from "./inventory.js";
 import type { NodeStatus } from "./node-status.js";
 

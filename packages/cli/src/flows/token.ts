@@ -4,7 +4,7 @@ export { parseDuration } from "@connect-ops/connection-core";
 import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import type { CommandContext } from "../context.js";
-import { cloudClient, crashHook, openAppliance, requireConnected } from "./appliance.js";
+import { cloudClient, crashHook, openAppliance, requireConnected } from "../wiring.js";
 
 export interface TokenRequest {
   readonly minTtlMs: number;

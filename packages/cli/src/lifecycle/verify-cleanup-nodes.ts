@@ -2,7 +2,7 @@ import type { ResidueMatcher } from "@connect-ops/connection-core";
 import type { NodeProbe, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "./audit-report.js";
+import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
 import { fetchNodeTree } from "./verify-cleanup-node-fetch.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
