@@ -1,5 +1,5 @@
 import type { CredentialVault } from "@connect-ops/credential-vault";
-import type { NodeSpec, SshOptions } from "@connect-ops/replication";
+import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { digestLines, reportBytes, verdictOf, type AuditReport, type AuditSubject } from "../flows/audit-report.js";
 import { renderReportMarkdown } from "../flows/audit-report-markdown.js";
 import { signReportBytes } from "../flows/audit-report-sign.js";
@@ -24,6 +24,8 @@ export interface AuditPorts {
   readonly hasAdminToken: boolean;
   readonly nodes: readonly NodeSpec[];
   readonly ssh: SshOptions;
+  /** Retries, timeouts and the clock of the node probes (default: one retry, replication defaults). */
+  readonly fanOut?: FanOutOptions;
   readonly now: () => number;
   /** Written into the report's `tool`. */
   readonly toolVersion: string;
@@ -66,7 +68,7 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   const audits: LocationAudit[] = [
     await auditCloud({ cloud: ports.cloud, hasAdminToken: ports.hasAdminToken }, subject),
     await auditPrimary(ports.stateDir, ports.vault.dir, matcher),
-    ...(await auditNodes(ports.nodes, ports.ssh, matcher)),
+    ...(await auditNodes(ports.nodes, ports.ssh, matcher, ports.fanOut)),
     ...(await auditSnapshots(request.dataDirs, matcher)),
   ];
   const findings = audits.flatMap((audit) => audit.findings);

@@ -1,6 +1,6 @@
 import { ConnectOpsError, type CloudClient } from "@connect-ops/connection-core";
 import type { CredentialVault, HeldLock, LockOptions, VaultMeta } from "@connect-ops/credential-vault";
-import type { NodeSpec, SshOptions } from "@connect-ops/replication";
+import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { CliError, usageError } from "../errors.js";
 import { runCloudStep } from "./disconnect-cloud.js";
 import { mergeFingerprints, readDisconnectJournal, writeDisconnectJournal, type DisconnectJournal, type DisconnectSubject } from "./disconnect-journal.js";
@@ -22,6 +22,8 @@ export interface DisconnectPorts {
   /** Every node of the inventory, and how to reach the ssh ones. */
   readonly nodes: readonly NodeSpec[];
   readonly ssh: SshOptions;
+  /** Retries, timeouts and the clock of the node fan-out (default: the replication defaults). */
+  readonly fanOut?: FanOutOptions;
   readonly now: () => number;
   readonly crash: CrashHook;
   /** Shown the plan before anything changes; throws to refuse (nothing is changed then). */
@@ -120,7 +122,7 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
     await save({ local: { removed, completedAt: now() } });
   }
 
-  const nodes = await deleteOnPendingNodes(journal.nodes, { ssh: ports.ssh, specs: ports.nodes, now: ports.now });
+  const nodes = await deleteOnPendingNodes(journal.nodes, { ssh: ports.ssh, specs: ports.nodes, now: ports.now, ...(ports.fanOut === undefined ? {} : { fanOut: ports.fanOut }) });
   crash("disconnect:nodes-deleted");
   await save({ nodes });
 
