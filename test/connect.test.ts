@@ -4,15 +4,20 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectOps, scratchDir, transcript, writeLicense } from "./support/cli.js";
+import { snapshotCli } from "./support/cli-snapshot.js";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 let sim: GitHubSim;
 const scratch = scratchDir("e2e-connect");
+// The crash hook is compiled out of the production bundle: the crash runs use the test bundle.
+let hooked: Awaited<ReturnType<typeof snapshotCli>>;
 beforeAll(async () => {
   sim = await startGitHubSim();
+  hooked = await snapshotCli({ testHooks: true });
 });
 afterAll(async () => {
   await sim.close();
+  hooked[Symbol.dispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -123,7 +128,7 @@ describe("connect resumes after a crash", () => {
     async (point) => {
       const appliance = await freshAppliance();
       const appsBefore = sim.counters().apps;
-      const crashed = await connectOps(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: point });
+      const crashed = await hooked.run(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: point });
       expect(crashed.signal).toBe("SIGKILL");
       const resumed = await connectOps(["--json", ...appliance.connectArgs], appliance.env);
       expect(resumed.code).toBe(0);
@@ -140,7 +145,7 @@ describe("connect leaves no orphan record", () => {
   it("adopts the record when it died after the cloud created it but before the journal said so", async () => {
     const appliance = await freshAppliance();
     const recordsBefore = sim.counters().records;
-    const crashed = await connectOps(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
+    const crashed = await hooked.run(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
     expect(crashed.signal).toBe("SIGKILL");
     // As if the process had died one instant earlier: the cloud holds the record, the journal does not.
     rmSync(join(appliance.stateDir, "journal", "connect.json"));

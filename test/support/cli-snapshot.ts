@@ -20,28 +20,31 @@ function bundleComplete(bundleDir: string): boolean {
 }
 
 /**
- * A private copy of the built CLI (bin + bundle), for long suites: every e2e
+ * A private copy of the built CLI (bin + bundle), for long suites; with
+ * `testHooks`, the copy's bin loads the test bundle (dist/test-bundle: the
+ * production bundle compiles the CONNECT_OPS_FAULT_CRASH_AT hook out): every e2e
  * run swaps a fresh bundle into the shared `packages/cli/dist` when it starts
  * (test/support/global-setup.ts), and after a code change the old chunk names
  * are gone — a child of a suite already running beside it that loads a lazy
  * chunk late would fail. Dependencies kept external (ssh2) resolve through a
  * `node_modules` link to the workspace's.
  */
-export async function snapshotCli(): Promise<{
+export async function snapshotCli(options: { testHooks?: boolean } = {}): Promise<{
   run(argv: readonly string[], env?: Record<string, string | undefined>): Promise<CliRun>;
   readonly bin: string;
   [Symbol.dispose](): void;
 }> {
   const dir = mkdtempSync(join(tmpdir(), "e2e-cli-"));
+  const built = options.testHooks === true ? "test-bundle" : "bundle";
   for (let attempt = 0; ; attempt++) {
     rmSync(join(dir, "dist"), { recursive: true, force: true });
     try {
-      cpSync(join(CLI_DIR, "dist", "bundle"), join(dir, "dist", "bundle"), { recursive: true });
+      cpSync(join(CLI_DIR, "dist", built), join(dir, "dist", "bundle"), { recursive: true });
       if (bundleComplete(join(dir, "dist", "bundle"))) break;
     } catch {
       // a rebuild removed files while we copied: try again
     }
-    if (attempt >= 60) throw new Error("packages/cli/dist/bundle never became complete; build it with rolldown first");
+    if (attempt >= 60) throw new Error(`packages/cli/dist/${built} never became complete; build it with rolldown first`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   cpSync(join(CLI_DIR, "bin"), join(dir, "bin"), { recursive: true });

@@ -9,8 +9,10 @@ export interface BackupIncludeOptions {
 }
 
 export async function runBackupIncludeCommand(context: CommandContext, snapshot: string, options: BackupIncludeOptions): Promise<CommandResult> {
-  const { includeIntoSnapshot } = await import("../flows/backup-include.js");
-  const outcome = await includeIntoSnapshot(context, { snapshot, recipient: options.recipient, recipientsFile: options.recipientsFile, force: options.force === true });
+  const { includePorts } = await import("../wiring.js");
+  const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
+  const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
+  const outcome = await includeIntoSnapshot(ports, { snapshot: context.resolvePath(snapshot), force: options.force === true });
   const { manifest } = outcome;
   return {
     exitCode: EXIT.ok,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import type { ConnectRequest } from "../flows/connect.js";
+import type { ConnectRequest } from "../lifecycle/connect.js";
 
 /** The flags as commander names them. */
 export interface ConnectOptions {
@@ -13,9 +13,10 @@ export interface ConnectOptions {
 }
 
 export async function runConnectCommand(context: CommandContext, options: ConnectOptions): Promise<CommandResult> {
-  const { connectAppliance } = await import("../flows/connect.js");
-  const request: ConnectRequest = { ...options, licenseFile: options.license };
-  const outcome = await connectAppliance(context, request);
+  const { connectPorts } = await import("../wiring.js");
+  const { connectAppliance } = await import("../lifecycle/connect.js");
+  const request: ConnectRequest = { ...options, licenseFile: options.license, licensePath: context.resolvePath(options.license) };
+  const outcome = await connectAppliance(await connectPorts(context), request);
   const verb = outcome.alreadyConnected ? "Already connected" : outcome.resumed ? "Connected (resumed an interrupted run)" : "Connected";
   return {
     exitCode: EXIT.ok,

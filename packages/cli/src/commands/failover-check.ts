@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import type { FailoverReport } from "../flows/failover.js";
+import type { FailoverReport } from "../lifecycle/failover-check.js";
 
 /** The flags as commander names them. */
 export interface FailoverCheckOptions {
@@ -15,15 +15,16 @@ export interface FailoverCheckOptions {
 export async function runFailoverCheckCommand(context: CommandContext, options: FailoverCheckOptions): Promise<CommandResult> {
   const { parseDuration } = await import("@connect-ops/connection-core");
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const { checkFailover, failoverExitCode } = await import("../flows/failover.js");
-  const report = await checkFailover(context, {
-    minTtlMs,
+  const { failoverPorts } = await import("../wiring.js");
+  const { checkFailover, failoverExitCode } = await import("../lifecycle/failover-check.js");
+  const ports = await failoverPorts(context, {
     ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
     ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
     ...(options.replica === undefined ? {} : { replica: options.replica }),
     ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
     ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
   });
+  const report = await checkFailover(ports, { minTtlMs });
   return { exitCode: failoverExitCode(report), json: report, human: await humanReport(report) };
 }
 

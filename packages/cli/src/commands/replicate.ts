@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
-import type { ReplicateReport, ReplicateRow } from "../flows/replicate.js";
+import type { ReplicateReport, ReplicateRow } from "../lifecycle/replicate.js";
 
 /** The flags as commander names them. */
 export interface ReplicateOptions {
@@ -30,7 +30,8 @@ const CONVERGED = new Set(["updated", "unchanged", "would-update"]);
 export async function runReplicateCommand(context: CommandContext, options: ReplicateOptions): Promise<CommandResult> {
   const { MAX_CONCURRENCY } = await import("@connect-ops/replication");
   const concurrency = parseConcurrency(options.concurrency, MAX_CONCURRENCY);
-  const { replicateFromPrimary, replicateExitCode } = await import("../flows/replicate.js");
+  const { replicateFromPrimary, replicateExitCode } = await import("../lifecycle/replicate.js");
+  const { replicatePorts } = await import("../wiring.js");
   const { createProgress } = await import("../progress.js");
   const { formatGenerations } = await import("../node-table.js");
   const progress = createProgress({
@@ -41,15 +42,14 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
   });
   let report: ReplicateReport;
   try {
-    report = await replicateFromPrimary(context, {
-      dryRun: options.dryRun === true,
+    const ports = await replicatePorts(context, {
       acceptNewHostKeys: options.acceptNewHostKeys === true,
       ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
       ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
       ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
       ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
       ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-      ...(concurrency === undefined ? {} : { concurrency }),
+    }, {
       onStart: (names) => progress.start(names),
       onNodeResult: (row) =>
         progress.nodeDone({
@@ -59,6 +59,7 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
           detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
         }),
     });
+    report = await replicateFromPrimary(ports, { dryRun: options.dryRun === true, ...(concurrency === undefined ? {} : { concurrency }) });
   } finally {
     progress.finish();
   }

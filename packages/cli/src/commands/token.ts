@@ -9,10 +9,10 @@ export interface TokenOptions {
 }
 
 export async function runTokenCommand(context: CommandContext, options: TokenOptions): Promise<CommandResult> {
-  // Both from the flow module: its static imports keep a cache hit free of zod and octokit.
-  const { ensureFreshToken, parseDuration } = await import("../flows/token.js");
+  // The lifecycle module's static imports keep a cache hit free of zod and octokit.
+  const [{ ensureFreshToken, parseDuration }, { tokenPorts }] = await Promise.all([import("../lifecycle/token.js"), import("../wiring.js")]);
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const result = await ensureFreshToken(context, { minTtlMs, force: options.force === true, verify: options.verify === true });
+  const result = await ensureFreshToken(await tokenPorts(context), { minTtlMs, force: options.force === true, verify: options.verify === true });
   return {
     exitCode: EXIT.ok,
     json: { expiresAt: result.expiresAt, minted: result.minted },

@@ -1,4 +1,5 @@
 import type { CloudClient } from "@connect-ops/connection-core";
+import type { CredentialVault } from "@connect-ops/credential-vault";
 
 /** A cloud client for a base URL (a connection names its cloud; the audit asks the one it recorded). */
 export type CloudClientFactory = (baseUrl: string) => Promise<CloudClient>;
@@ -12,3 +13,15 @@ export type CrashHook = (checkpoint: string) => void;
 
 /** A crash hook that never fires. */
 export const noCrash: CrashHook = () => undefined;
+
+/** The primary's vault opened for writing: what minting, restoring or replicating needs beyond meta.json. */
+export interface OpenedAppliance {
+  readonly stateDir: string;
+  readonly vault: CredentialVault;
+  /** The age identities that open the vault. */
+  readonly identities: readonly string[];
+  /** The appliance's own recipient first, then recovery recipients: what a commit seals to. */
+  readonly recipients: readonly string[];
+  /** `<state>/journal`: the journaled lifecycles' files. */
+  readonly journalDir: string;
+}
