@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
 
 export interface BackupIncludeOptions {
   readonly recipient: readonly string[];
@@ -13,19 +12,8 @@ export async function runBackupIncludeCommand(context: CommandContext, snapshot:
   const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
   const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
   const outcome = await includeIntoSnapshot(ports, { snapshot: context.resolvePath(snapshot), force: options.force === true });
-  const { manifest } = outcome;
-  return {
-    exitCode: EXIT.ok,
-    json: outcome,
-    human: [
-      outcome.changed
-        ? `Included the sealed Connect credentials in ${outcome.snapshot}/github-connect/credentials.age`
-        : `Already included in ${outcome.snapshot} (same vault generation and recipients); nothing changed`,
-      `  generation ${manifest.generation}, app ${manifest.appId}, key ${manifest.keyFingerprint}, token expires ${manifest.tokenExpiresAt}`,
-      `  sealed to  ${manifest.recipients.join(", ")}`,
-      "  restore with: connect-ops backup restore SNAPSHOT --identity BACKUP-IDENTITY-FILE",
-    ],
-  };
+  const { renderInclude } = await import("../render/backup-include.js");
+  return renderInclude(outcome);
 }
 
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];

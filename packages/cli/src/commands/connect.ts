@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
 import type { ConnectRequest } from "../lifecycle/connect.js";
 
 /** The flags as commander names them. */
@@ -17,19 +16,8 @@ export async function runConnectCommand(context: CommandContext, options: Connec
   const { connectAppliance } = await import("../lifecycle/connect.js");
   const request: ConnectRequest = { ...options, licenseFile: options.license, licensePath: context.resolvePath(options.license) };
   const outcome = await connectAppliance(await connectPorts(context), request);
-  const verb = outcome.alreadyConnected ? "Already connected" : outcome.resumed ? "Connected (resumed an interrupted run)" : "Connected";
-  return {
-    exitCode: EXIT.ok,
-    json: outcome,
-    human: [
-      `${verb}: ${options.hostname} → ${options.account} at ${options.cloudUrl}`,
-      `  connection record  ${outcome.recordId}`,
-      `  GitHub App         ${outcome.appSlug} (id ${outcome.appId}), installation ${outcome.installationId}`,
-      ...(outcome.tokenExpiresAt ? [`  token expires      ${outcome.tokenExpiresAt}`] : []),
-      ...(outcome.orphansDeleted > 0 ? [`  deleted ${outcome.orphansDeleted} orphaned app(s) whose key was lost in an interrupted run`] : []),
-      "  credentials are sealed in the vault; next: connect-ops replicate --inventory FILE",
-    ],
-  };
+  const { renderConnect } = await import("../render/connect.js");
+  return renderConnect(outcome, options);
 }
 
 export function registerConnect(program: Command, run: CommandRunner): void {
