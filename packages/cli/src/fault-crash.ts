@@ -1,4 +1,5 @@
-import type { CrashHook } from "./lifecycle/ports.js";
+/** Called at each named checkpoint (the lifecycles' `CrashHook` port). */
+type CrashHook = (checkpoint: string) => void;
 
 /**
  * Test-only fault injection: `CONNECT_OPS_FAULT_CRASH_AT=<checkpoint>` kills the process there

@@ -144,7 +144,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       command: `connect-ops verify-report ${report}`,
       expectExit: 0,
       run: async (context) => {
-        const { checkSignedReport } = await import("./audit-report-verify.js");
+        const { checkSignedReport } = await import("../flows/audit-report-verify.js");
         const { renderSignatureCheck } = await import("../render/verify-report.js");
         return renderSignatureCheck(await checkSignedReport(report, join(context.globals.stateDir, "audit-signing.pub")));
       },
