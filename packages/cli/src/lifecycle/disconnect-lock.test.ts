@@ -1,4 +1,4 @@
-import { CredentialVault, loadStateDir } from "@connect-ops/credential-vault";
+import { CredentialVault, loadStateDir, type HeldLock, type LockOptions } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { localDisconnectPorts } from "../test-support/lifecycle-ports.js";
@@ -26,5 +26,28 @@ describe("runDisconnect and the vault lock", () => {
     const counters = topology.sim.counters();
     expect(counters.apps).toBe(1);
     expect(counters.installations).toBe(1);
+  });
+
+  it("reports a lock that could not be released (CLI_VAULT_UNLOCK_FAILED) instead of dropping it, and a re-run finishes", async () => {
+    await using topology = await LocalTopology.create([{ name: "replica-1", role: "replica" }]);
+    /** A vault whose lock release fails once the lock is gone, as an unlink hitting EIO would. */
+    class ReleaseFailsVault extends CredentialVault {
+      override async lock(options?: LockOptions): Promise<HeldLock> {
+        const held = await super.lock(options);
+        const release = async (): Promise<void> => {
+          await held.release();
+          throw Object.assign(new Error("unlink .lock: EIO"), { code: "EIO" });
+        };
+        return { release, [Symbol.asyncDispose]: release };
+      }
+    }
+    const vault = new ReleaseFailsVault(join(topology.stateDir, "vault"));
+    const request = { inventory: topology.inventory, dataDirs: [], purgeBackups: false };
+    const failed = await runDisconnect(await localDisconnectPorts(topology, { vault }), request).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: "CLI_VAULT_UNLOCK_FAILED", category: "incomplete", cause: { code: "EIO" } });
+    expect(topology.sim.counters().apps).toBe(0);
+
+    const resumed = await runDisconnect(await localDisconnectPorts(topology), request);
+    expect(resumed).toMatchObject({ completed: true, resumed: true, pendingNodes: [] });
   });
 });
