@@ -44,6 +44,33 @@ export default tseslint.config(
       ],
     },
   })),
+  // Lifecycles take ports and return data: they never reach up into the commands (which parse
+  // and render), the composition root or the CommandContext. This block replaces the cli's
+  // no-restricted-imports for these files, so it repeats the package rules; the syntax rule
+  // catches dynamic `import("../commands/…")`, which no-restricted-imports does not see.
+  {
+    files: ["packages/cli/src/lifecycle/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: Object.keys(order)
+            .filter((other) => other !== "cli" && !order.cli.includes(other))
+            .map((other) => ({ name: `@connect-ops/${other}`, message: `cli may not depend on ${other}: dependencies point one way (ARCHITECTURE.md).` })),
+          patterns: [
+            crossPackageRelative,
+            { group: ["**/commands/*", "**/commands"], message: "src/lifecycle never imports src/commands: a lifecycle returns data, the command renders it." },
+            { group: ["**/wiring.js", "**/context.js"], message: "a lifecycle takes typed ports, never the CommandContext or the composition root (src/wiring.ts)." },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportExpression[source.value=/(^|\\/)commands\\//]", message: "src/lifecycle never imports src/commands (not even lazily)." },
+        { selector: "ImportExpression[source.value=/(^|\\/)(wiring|context)\\.js$/]", message: "a lifecycle takes typed ports, never the CommandContext or src/wiring.ts." },
+      ],
+    },
+  },
   {
     files: ["packages/cli/src/**/*.ts", "packages/github-sim/src/bin.ts", "tools/**/*.ts"],
     rules: { "no-console": "off" },

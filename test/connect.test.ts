@@ -3,16 +3,20 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
+import { cliTranscript, snapshotCli, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 let sim: GitHubSim;
 const scratch = testdirSync({ prefix: "e2e-connect-" });
+// The crash hook is compiled out of the production bundle: the crash runs use the test bundle.
+let hooked: Awaited<ReturnType<typeof snapshotCli>>;
 beforeAll(async () => {
   sim = await startGitHubSim();
+  hooked = await snapshotCli({ testHooks: true });
 });
 afterAll(async () => {
   await sim.close();
+  hooked[Symbol.dispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -123,7 +127,7 @@ describe("connect resumes after a crash", () => {
     async (point) => {
       const appliance = await freshAppliance();
       const appsBefore = sim.counters().apps;
-      const crashed = await spawnCli(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: point });
+      const crashed = await hooked.run(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: point });
       expect(crashed.signal).toBe("SIGKILL");
       const resumed = await spawnCli(["--json", ...appliance.connectArgs], appliance.env);
       expect(resumed.code).toBe(0);
@@ -140,7 +144,7 @@ describe("connect leaves no orphan record", () => {
   it("adopts the record when it died after the cloud created it but before the journal said so", async () => {
     const appliance = await freshAppliance();
     const recordsBefore = sim.counters().records;
-    const crashed = await spawnCli(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
+    const crashed = await hooked.run(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
     expect(crashed.signal).toBe("SIGKILL");
     // As if the process had died one instant earlier: the cloud holds the record, the journal does not.
     rmSync(join(appliance.stateDir, "journal", "connect.json"));

@@ -13,7 +13,7 @@ const scratch = testdirSync({ prefix: "e2e-disconnect-" });
 // A private copy of the built CLI: other suites rebuild packages/cli/dist while this one runs.
 const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
 beforeAll(async () => {
-  cli = await snapshotCli();
+  cli = await snapshotCli({ testHooks: true });
   sim = await startGitHubSim();
 });
 afterAll(async () => {

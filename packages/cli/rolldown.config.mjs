@@ -5,24 +5,29 @@
 import { rmSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
-// Where the bundle goes (test setup builds elsewhere, then swaps it in).
+// Two builds of the same entry (issue 12, item 5): the production bundle the bin loads,
+// with the test-only crash hook (CONNECT_OPS_FAULT_CRASH_AT) compiled out, and a test
+// bundle that keeps it, for the crash suites. Where each goes: test setup builds
+// elsewhere, then swaps them in.
 const outDir = process.env.CONNECT_OPS_BUNDLE_DIR ?? "dist/bundle";
-// Start from an empty directory: chunk names carry hashes, and stale chunks must never ship.
-rmSync(new URL(`./${outDir}`, import.meta.url), { recursive: true, force: true });
+const testOutDir = process.env.CONNECT_OPS_TEST_BUNDLE_DIR ?? "dist/test-bundle";
+// Start from empty directories: chunk names carry hashes, and stale chunks must never ship.
+for (const dir of [outDir, testOutDir]) rmSync(new URL(`./${dir}`, import.meta.url), { recursive: true, force: true });
 
-export default defineConfig({
+/** One build; `testHooks` is the value of `__CONNECT_OPS_TEST_HOOKS__` (src/test-hooks.ts). */
+const bundle = (dir, testHooks) => ({
   input: { main: "src/main.ts" },
   // The entry's exports are nobody's API (it is run, not imported), and splitting
   // without pulling dependencies along needs the freedom to add exports to it.
   preserveEntrySignatures: "allow-extension",
   platform: "node",
   // Node 20 has no `using` syntax: lower it (and anything newer) for the runtime we support.
-  transform: { target: "node20" },
+  transform: { target: "node20", define: { __CONNECT_OPS_TEST_HOOKS__: String(testHooks) } },
   resolve: { conditionNames: ["@connect-ops/source", "node", "import", "default"] },
   // ssh2 loads optional native bindings with guarded require() calls; it stays a real dependency.
   external: [/^ssh2(\/|$)/, /^cpu-features/],
   output: {
-    dir: outDir,
+    dir,
     format: "esm",
     entryFileNames: "[name].mjs",
     chunkFileNames: "chunks/[name]-[hash].mjs",
@@ -42,3 +47,5 @@ export default defineConfig({
     minify: true,
   },
 });
+
+export default defineConfig([bundle(outDir, false), bundle(testOutDir, true)]);

@@ -44,7 +44,7 @@ async function initialisedTemplate(dir: string, sim: GitHubSim): Promise<void> {
 beforeAll(async () => {
   // eslint-disable-next-line no-console -- the seed is printed so a failing run can be replayed (issue 8)
   console.log(`crash harness (state): seed ${seed} — replay with RELIABILITY_SEED=${seed}`);
-  cli = await snapshotCli();
+  cli = await snapshotCli({ testHooks: true });
   for (let lane = 0; lane < LANES; lane++) {
     const sim = await startGitHubSim();
     sims.push(sim);

@@ -1,7 +1,7 @@
 import { ConnectOpsError, redactSecrets, type ConnectOpsErrorOptions } from "@connect-ops/connection-core";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
-export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL";
+export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL" | "CLI_VAULT_UNLOCK_FAILED";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {

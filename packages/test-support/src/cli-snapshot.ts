@@ -28,6 +28,12 @@ export interface SnapshotCliOptions {
   readonly retryDelayMs?: number;
   /** The cli package to copy (default the workspace's `packages/cli`). */
   readonly cliDir?: string;
+  /**
+   * Copy the test bundle (`dist/test-bundle`) in place of the production one:
+   * the production bundle compiles the CONNECT_OPS_FAULT_CRASH_AT hook out, so
+   * crash runs need this copy.
+   */
+  readonly testHooks?: boolean;
 }
 
 /**
@@ -42,16 +48,17 @@ export interface SnapshotCliOptions {
 export async function snapshotCli(options: SnapshotCliOptions = {}): Promise<CliSnapshot> {
   const cliDir = options.cliDir ?? CLI_DIR;
   const dir = testdirSync({ prefix: "e2e-cli-" });
+  const built = options.testHooks === true ? "test-bundle" : "bundle";
   try {
     for (let attempt = 0; ; attempt++) {
       rmSync(dir.join("dist"), { recursive: true, force: true });
       try {
-        cpSync(join(cliDir, "dist", "bundle"), dir.join("dist", "bundle"), { recursive: true });
+        cpSync(join(cliDir, "dist", built), dir.join("dist", "bundle"), { recursive: true });
         if (bundleComplete(dir.join("dist", "bundle"))) break;
       } catch {
         // a rebuild removed files while we copied: try again
       }
-      if (attempt >= 60) throw new Error(`${cliDir}/dist/bundle never became complete; build the cli (rolldown) first`);
+      if (attempt >= 60) throw new Error(`${cliDir}/dist/${built} never became complete; build the cli (rolldown) first`);
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
     }
     cpSync(join(cliDir, "bin"), dir.join("bin"), { recursive: true });

@@ -28,16 +28,19 @@ export async function runBackupHookCommand(context: CommandContext, options: Bac
   // Fails with BACKUP_NOT_FOUND (exit 2) before anything else when the data dir is wrong.
   await listSnapshots(context.resolvePath(options.dataDir));
   if (policy === "include") {
-    const { includeIntoSnapshot } = await import("../flows/backup-include.js");
-    const outcome = await includeIntoSnapshot(context, { snapshot: join(context.resolvePath(options.dataDir), "current"), recipient: options.recipient, recipientsFile: options.recipientsFile, force });
+    const { includePorts } = await import("../wiring.js");
+    const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
+    const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
+    const outcome = await includeIntoSnapshot(ports, { snapshot: join(context.resolvePath(options.dataDir), "current"), force });
     return {
       exitCode: EXIT.ok,
       json: { policy, ...outcome },
       human: [`policy include: ${outcome.changed ? "included the sealed credentials in" : "already included in"} ${outcome.snapshot} (generation ${outcome.manifest.generation})`],
     };
   }
-  const { redactCurrent } = await import("../flows/backup-redact.js");
-  const report = await redactCurrent(context, { dataDir: options.dataDir, force, fingerprintsFile: options.fingerprints });
+  const { redactPorts } = await import("../wiring.js");
+  const { redactCurrent } = await import("../lifecycle/backup-redact.js");
+  const report = await redactCurrent(redactPorts(context, options.fingerprints), { dataDir: context.resolvePath(options.dataDir), force });
   return { exitCode: redactionExitCode(report), json: { policy, redaction: report }, human: [`policy redact:`, ...describeRedaction(report)] };
 }
 

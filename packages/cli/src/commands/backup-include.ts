@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
 
 export interface BackupIncludeOptions {
   readonly recipient: readonly string[];
@@ -9,21 +8,12 @@ export interface BackupIncludeOptions {
 }
 
 export async function runBackupIncludeCommand(context: CommandContext, snapshot: string, options: BackupIncludeOptions): Promise<CommandResult> {
-  const { includeIntoSnapshot } = await import("../flows/backup-include.js");
-  const outcome = await includeIntoSnapshot(context, { snapshot, recipient: options.recipient, recipientsFile: options.recipientsFile, force: options.force === true });
-  const { manifest } = outcome;
-  return {
-    exitCode: EXIT.ok,
-    json: outcome,
-    human: [
-      outcome.changed
-        ? `Included the sealed Connect credentials in ${outcome.snapshot}/github-connect/credentials.age`
-        : `Already included in ${outcome.snapshot} (same vault generation and recipients); nothing changed`,
-      `  generation ${manifest.generation}, app ${manifest.appId}, key ${manifest.keyFingerprint}, token expires ${manifest.tokenExpiresAt}`,
-      `  sealed to  ${manifest.recipients.join(", ")}`,
-      "  restore with: connect-ops backup restore SNAPSHOT --identity BACKUP-IDENTITY-FILE",
-    ],
-  };
+  const { includePorts } = await import("../wiring.js");
+  const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
+  const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
+  const outcome = await includeIntoSnapshot(ports, { snapshot: context.resolvePath(snapshot), force: options.force === true });
+  const { renderInclude } = await import("../render/backup-include.js");
+  return renderInclude(outcome);
 }
 
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];

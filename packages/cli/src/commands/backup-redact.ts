@@ -30,8 +30,9 @@ export function redactionExitCode(report: RedactionReport): typeof EXIT.ok | typ
 }
 
 export async function runBackupRedactCommand(context: CommandContext, snapshot: string, options: BackupRedactOptions): Promise<CommandResult> {
-  const { redactBackupSnapshot } = await import("../flows/backup-redact.js");
-  const report = await redactBackupSnapshot(context, { snapshot, dryRun: options.dryRun === true, force: options.force === true, fingerprintsFile: options.fingerprints });
+  const { redactPorts } = await import("../wiring.js");
+  const { redactBackupSnapshot } = await import("../lifecycle/backup-redact.js");
+  const report = await redactBackupSnapshot(redactPorts(context, options.fingerprints), { snapshot: context.resolvePath(snapshot), dryRun: options.dryRun === true, force: options.force === true });
   return { exitCode: redactionExitCode(report), json: report, human: describeRedaction(report) };
 }
 

@@ -10,10 +10,11 @@ export interface BackupRestoreOptions {
 }
 
 export async function runBackupRestoreCommand(context: CommandContext, snapshot: string, options: BackupRestoreOptions): Promise<CommandResult> {
-  const { restoreFromSnapshot } = await import("../flows/backup-restore.js");
-  const outcome = await restoreFromSnapshot(context, {
-    snapshot,
-    identityFile: options.identity,
+  const { restorePorts } = await import("../wiring.js");
+  const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
+  const outcome = await restoreFromSnapshot(await restorePorts(context), {
+    snapshot: context.resolvePath(snapshot),
+    identityFile: context.resolvePath(options.identity),
     hostname: options.hostname,
     keepConnect: options.keepConnect === true,
     force: options.force === true,

@@ -42,8 +42,9 @@ export function scanExitCode(result: ScanResult): typeof EXIT.ok | typeof EXIT.p
 
 export async function runBackupScanCommand(context: CommandContext, path: string, options: BackupScanOptions): Promise<CommandResult> {
   const maxDepth = parseMaxDepth(options.maxDepth);
-  const { scanBackupPath } = await import("../flows/backup-scan.js");
-  const { result, fingerprintIds } = await scanBackupPath(context, { path, maxDepth, fingerprintsFile: options.fingerprints });
+  const { scanPorts } = await import("../wiring.js");
+  const { scanBackupPath } = await import("../lifecycle/backup-scan.js");
+  const { result, fingerprintIds } = await scanBackupPath(await scanPorts(context, options.fingerprints), { path: context.resolvePath(path), typedPath: path, maxDepth });
   const exitCode = scanExitCode(result);
   const summary = `Scanned ${result.filesScanned} files, ${result.bytesScanned} bytes, for ${fingerprintIds.join(", ")}`;
   const human =

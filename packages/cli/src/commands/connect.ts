@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
-import type { ConnectRequest } from "../flows/connect.js";
+import type { ConnectRequest } from "../lifecycle/connect.js";
 
 /** The flags as commander names them. */
 export interface ConnectOptions {
@@ -13,22 +12,12 @@ export interface ConnectOptions {
 }
 
 export async function runConnectCommand(context: CommandContext, options: ConnectOptions): Promise<CommandResult> {
-  const { connectAppliance } = await import("../flows/connect.js");
-  const request: ConnectRequest = { ...options, licenseFile: options.license };
-  const outcome = await connectAppliance(context, request);
-  const verb = outcome.alreadyConnected ? "Already connected" : outcome.resumed ? "Connected (resumed an interrupted run)" : "Connected";
-  return {
-    exitCode: EXIT.ok,
-    json: outcome,
-    human: [
-      `${verb}: ${options.hostname} → ${options.account} at ${options.cloudUrl}`,
-      `  connection record  ${outcome.recordId}`,
-      `  GitHub App         ${outcome.appSlug} (id ${outcome.appId}), installation ${outcome.installationId}`,
-      ...(outcome.tokenExpiresAt ? [`  token expires      ${outcome.tokenExpiresAt}`] : []),
-      ...(outcome.orphansDeleted > 0 ? [`  deleted ${outcome.orphansDeleted} orphaned app(s) whose key was lost in an interrupted run`] : []),
-      "  credentials are sealed in the vault; next: connect-ops replicate --inventory FILE",
-    ],
-  };
+  const { connectPorts } = await import("../wiring.js");
+  const { connectAppliance } = await import("../lifecycle/connect.js");
+  const request: ConnectRequest = { ...options, licenseFile: options.license, licensePath: context.resolvePath(options.license) };
+  const outcome = await connectAppliance(await connectPorts(context), request);
+  const { renderConnect } = await import("../render/connect.js");
+  return renderConnect(outcome, options);
 }
 
 export function registerConnect(program: Command, run: CommandRunner): void {

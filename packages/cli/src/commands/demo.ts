@@ -7,7 +7,7 @@ export interface DemoOptions {
 }
 
 export async function runDemoCommand(context: CommandContext, options: DemoOptions): Promise<CommandResult> {
-  const { runDemo } = await import("../flows/demo.js");
+  const { runDemo } = await import("../demo/demo.js");
   const live = !context.globals.json;
   let index = 0;
   const transcript = await runDemo(context, {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import type { FailoverReport } from "../flows/failover.js";
 
 /** The flags as commander names them. */
 export interface FailoverCheckOptions {
@@ -15,33 +14,18 @@ export interface FailoverCheckOptions {
 export async function runFailoverCheckCommand(context: CommandContext, options: FailoverCheckOptions): Promise<CommandResult> {
   const { parseDuration } = await import("@connect-ops/connection-core");
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const { checkFailover, failoverExitCode } = await import("../flows/failover.js");
-  const report = await checkFailover(context, {
-    minTtlMs,
+  const { failoverPorts } = await import("../wiring.js");
+  const { checkFailover } = await import("../lifecycle/failover-check.js");
+  const ports = await failoverPorts(context, {
     ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
     ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
     ...(options.replica === undefined ? {} : { replica: options.replica }),
     ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
     ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
   });
-  return { exitCode: failoverExitCode(report), json: report, human: await humanReport(report) };
-}
-
-async function humanReport(report: FailoverReport): Promise<string[]> {
-  const { renderTable } = await import("../node-table.js");
-  const lines: string[] = [];
-  for (const replica of report.replicas) {
-    lines.push(`${replica.name}: ${replica.ready ? "READY" : "NOT READY"}`);
-    lines.push(...renderTable(["  CHECK", "OK", "DETAIL"], replica.checks.map((check) => [`  ${check.name}`, check.ok ? "yes" : "NO", check.detail])));
-    if (replica.error?.hint !== undefined) lines.push(`    → ${replica.error.hint}`);
-  }
-  const failing = report.replicas.filter((replica) => !replica.ready).map((replica) => replica.name);
-  lines.push(
-    report.ready
-      ? `Ready: ${report.replicas.length === 1 ? "the replica holds" : `all ${report.replicas.length} replicas hold`} generation ${report.primaryGeneration} of the primary with a token valid beyond the margin.`
-      : `Not ready: ${failing.join(", ")} could not take over GitHub Connect now (see the failed checks). After fixing, run \`connect-ops replicate\` and check again.`,
-  );
-  return lines;
+  const report = await checkFailover(ports, { minTtlMs });
+  const { renderFailover } = await import("../render/failover-check.js");
+  return renderFailover(report);
 }
 
 export function registerFailoverCheck(program: Command, run: CommandRunner): void {

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult } from "../context.js";
 import type { CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
 
 export interface InitOptions {
   readonly recipient: readonly string[];
@@ -14,18 +13,8 @@ export async function runInit(context: CommandContext, options: InitOptions): Pr
   const recipients = parseInput(z.array(ageRecipientSchema), options.recipient, "--recipient", "pass an age X25519 recipient such as the output of `age-keygen -y FILE`");
   const { initStateDir } = await import("@connect-ops/credential-vault");
   const result = await initStateDir(context.globals.stateDir, { recoveryRecipients: recipients, now: context.io.now });
-  return {
-    exitCode: EXIT.ok,
-    json: { stateDir: result.stateDir, identityFile: result.identityFile, recipient: result.recipient },
-    human: [
-      `Initialised ${result.stateDir}`,
-      `  appliance identity  ${result.identityFile}`,
-      `  recipient           ${result.recipient}`,
-      ...(result.recoveryRecipients.length > 0 ? [`  recovery            ${result.recoveryRecipients.join(", ")}`] : []),
-      `  audit signing key   ${result.auditPublicKeyFile}`,
-      "Next: connect-ops connect --help",
-    ],
-  };
+  const { renderInit } = await import("../render/init.js");
+  return renderInit(result);
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
-import type { ReplicateReport, ReplicateRow } from "../flows/replicate.js";
+import type { ReplicateReport } from "../lifecycle/replicate.js";
 
 /** The flags as commander names them. */
 export interface ReplicateOptions {
@@ -25,12 +25,12 @@ export function parseConcurrency(raw: string | undefined, max: number): number |
   return value;
 }
 
-const CONVERGED = new Set(["updated", "unchanged", "would-update"]);
-
 export async function runReplicateCommand(context: CommandContext, options: ReplicateOptions): Promise<CommandResult> {
   const { MAX_CONCURRENCY } = await import("@connect-ops/replication");
   const concurrency = parseConcurrency(options.concurrency, MAX_CONCURRENCY);
-  const { replicateFromPrimary, replicateExitCode } = await import("../flows/replicate.js");
+  const { replicateFromPrimary } = await import("../lifecycle/replicate.js");
+  const { CONVERGED } = await import("../render/replicate.js");
+  const { replicatePorts } = await import("../wiring.js");
   const { createProgress } = await import("../progress.js");
   const { formatGenerations } = await import("../node-table.js");
   const progress = createProgress({
@@ -41,15 +41,14 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
   });
   let report: ReplicateReport;
   try {
-    report = await replicateFromPrimary(context, {
-      dryRun: options.dryRun === true,
+    const ports = await replicatePorts(context, {
       acceptNewHostKeys: options.acceptNewHostKeys === true,
       ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
       ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
       ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
       ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
       ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-      ...(concurrency === undefined ? {} : { concurrency }),
+    }, {
       onStart: (names) => progress.start(names),
       onNodeResult: (row) =>
         progress.nodeDone({
@@ -59,51 +58,12 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
           detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
         }),
     });
+    report = await replicateFromPrimary(ports, { dryRun: options.dryRun === true, ...(concurrency === undefined ? {} : { concurrency }) });
   } finally {
     progress.finish();
   }
-  return { exitCode: replicateExitCode(report), json: report, human: await humanReport(report) };
-}
-
-async function humanReport(report: ReplicateReport): Promise<string[]> {
-  const { formatDuration, formatGenerations, renderTable } = await import("../node-table.js");
-  const table = renderTable(
-    ["NODE", "ROLE", "STATUS", "GENERATION", "TIME"],
-    report.nodes.map((row) => [row.name, row.role, row.status, formatGenerations(row.generationBefore, row.generationAfter), formatDuration(row.durationMs)]),
-  );
-  const errors = report.nodes.flatMap((row) =>
-    row.error === undefined
-      ? []
-      : [`  ${row.name}: error[${row.error.code}]: ${row.error.message}`, ...(row.error.hint === undefined ? [] : [`    → ${row.error.hint}`])],
-  );
-  return [...table, ...errors, verdict(report)];
-}
-
-function count(rows: readonly ReplicateRow[], status: ReplicateRow["status"]): number {
-  return rows.filter((row) => row.status === status).length;
-}
-
-/** The one-line verdict an operator reads first. */
-function verdict(report: ReplicateReport): string {
-  const rows = report.nodes;
-  const tally = (["updated", "would-update", "unchanged", "stale", "failed", "unreachable"] as const)
-    .map((status) => [status, count(rows, status)] as const)
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
-    .join(", ");
-  const refused = rows.filter((row) => row.error?.code.startsWith("REPL_HOST_KEY_") === true || row.error?.code === "REPL_AUTH_FAILED");
-  if (refused.length > 0) {
-    return `Refused: ${refused.map((row) => row.name).join(", ")} did not pass the host key or login check; nothing was sent to ${refused.length === 1 ? "it" : "them"} (${tally}). Fix the trust issue above and re-run.`;
-  }
-  const notDone = rows.filter((row) => !CONVERGED.has(row.status));
-  if (report.dryRun) {
-    return notDone.length === 0
-      ? `Dry run for generation ${report.generation}, ${rows.length} nodes: ${tally}; nothing was written.`
-      : `Dry run: ${tally}; ${notDone.length} node(s) would not converge (see above); nothing was written.`;
-  }
-  if (notDone.length === 0) return `Converged: all ${rows.length} nodes hold generation ${report.generation} (${tally}).`;
-  const stale = count(rows, "stale") > 0 ? " A stale node holds a newer generation than this vault: check which appliance is the primary before anything else." : "";
-  return `Incomplete: ${notDone.length} of ${rows.length} nodes did not converge (${tally}). Re-run the same command to finish; converged nodes are not touched.${stale}`;
+  const { renderReplicate } = await import("../render/replicate.js");
+  return renderReplicate(report);
 }
 
 export function registerReplicate(program: Command, run: CommandRunner): void {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import type { NodeStatus } from "../flows/node-status.js";
+import type { NodeStatus } from "../lifecycle/node-status.js";
 
 export interface StatusOptions {
   readonly offline?: boolean;
@@ -13,22 +13,18 @@ export interface StatusOptions {
 }
 
 export async function runStatusCommand(context: CommandContext, options: StatusOptions): Promise<CommandResult> {
-  const { readStatus } = await import("../flows/status.js");
+  const [{ readStatus }, { statusPorts }] = await Promise.all([import("../lifecycle/status.js"), import("../wiring.js")]);
   const withTopology = options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
-  const status = await readStatus(context, {
-    offline: options.offline === true,
-    ...(withTopology
-      ? {
-          topology: {
-            ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-            ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-            ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-            ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-            ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-          },
-        }
-      : {}),
-  });
+  const topology = withTopology
+    ? {
+        ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+        ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+        ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+        ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+        ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+      }
+    : undefined;
+  const status = await readStatus(await statusPorts(context, topology), { offline: options.offline === true });
   const drifted = status.cloud.drift.length > 0;
   const human = status.connected
     ? [
@@ -44,7 +40,7 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
     : [`Not connected: no credentials are sealed in ${status.vault.path}`];
   let exitCode: ExitCode = drifted ? EXIT.problemFound : EXIT.ok;
   if (status.nodes !== undefined) {
-    const { nodeStatusExitCode } = await import("../flows/node-status.js");
+    const { nodeStatusExitCode } = await import("../lifecycle/node-status.js");
     const nodesExit = nodeStatusExitCode(status.nodes);
     if (exitCode === EXIT.ok) exitCode = nodesExit;
     human.push(...(await nodeLines(status.nodes)));
@@ -54,7 +50,7 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
 
 async function nodeLines(nodes: readonly NodeStatus[]): Promise<string[]> {
   const { renderTable } = await import("../node-table.js");
-  const { hasNodeDrift } = await import("../flows/node-status.js");
+  const { hasNodeDrift } = await import("../lifecycle/node-status.js");
   const table = renderTable(
     ["  NODE", "ROLE", "STATUS", "GENERATION", "KEY", "DRIFT"],
     nodes.map((node) => [`  ${node.name}`, node.role, node.status, node.generation === null ? "-" : String(node.generation), node.keyFingerprint ?? "-", node.drift]),

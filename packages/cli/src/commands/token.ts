@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
 
 export interface TokenOptions {
   readonly minTtl: string;
@@ -9,20 +8,12 @@ export interface TokenOptions {
 }
 
 export async function runTokenCommand(context: CommandContext, options: TokenOptions): Promise<CommandResult> {
-  // Both from the flow module: its static imports keep a cache hit free of zod and octokit.
-  const { ensureFreshToken, parseDuration } = await import("../flows/token.js");
+  // The lifecycle module's static imports keep a cache hit free of zod and octokit.
+  const [{ ensureFreshToken, parseDuration }, { tokenPorts }] = await Promise.all([import("../lifecycle/token.js"), import("../wiring.js")]);
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const result = await ensureFreshToken(context, { minTtlMs, force: options.force === true, verify: options.verify === true });
-  return {
-    exitCode: EXIT.ok,
-    json: { expiresAt: result.expiresAt, minted: result.minted },
-    human: [
-      result.minted
-        ? `Minted a new installation token, sealed in the vault (generation ${result.generation}); it expires ${result.expiresAt}`
-        : `The sealed installation token is valid until ${result.expiresAt}; nothing to do`,
-      ...(result.discardedRefused ? ["  the previous token was refused by the cloud and was discarded"] : []),
-    ],
-  };
+  const result = await ensureFreshToken(await tokenPorts(context), { minTtlMs, force: options.force === true, verify: options.verify === true });
+  const { renderToken } = await import("../render/token.js");
+  return renderToken(result);
 }
 
 export function registerToken(program: Command, run: CommandRunner): void {

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
 
 /** The flags as commander names them. */
 export interface VerifyCleanupOptions {
@@ -11,43 +10,21 @@ export interface VerifyCleanupOptions {
   readonly format?: string;
 }
 
-const EXIT_BY_VERDICT = { clean: EXIT.ok, residue: EXIT.problemFound, inconclusive: EXIT.incomplete } as const;
-
 export async function runVerifyCleanupCommand(context: CommandContext, options: VerifyCleanupOptions): Promise<CommandResult> {
   const format = options.format ?? "json";
   if (format !== "json" && format !== "md") throw usageError(`--format must be json or md, not "${format}"`, "the JSON report is always written and signed; md adds FILE.md for humans");
   if (format === "md" && options.report === undefined) throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
-  const { verifyCleanup } = await import("../flows/verify-cleanup.js");
-  const outcome = await verifyCleanup(context, {
+  const { auditPorts } = await import("../wiring.js");
+  const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
+  const { ports, request } = await auditPorts(context, {
     inventory: options.inventory,
     dataDirs: options.dataDir ?? [],
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
   });
-  const { report } = outcome;
-  const human = [
-    `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,
-    ...report.locations.map((location) => `  ${location.result.padEnd(8)} ${location.kind.padEnd(9)} ${location.name}`),
-    ...report.findings.map((finding) => `  residue  ${finding.location}: ${finding.path}${finding.member ? `!${finding.member}` : ""} [${finding.form}${finding.encoding ? `/${finding.encoding}` : ""}]${finding.recipients?.length ? ` opened by ${finding.recipients.join(", ")}` : ""}`),
-    ...report.gaps.map((gap) => `  gap      ${gap.location}: ${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""} — ${gap.reason}`),
-    ...(outcome.reportFile === undefined ? ["  (no --report FILE: nothing written)"] : [`  report   ${outcome.reportFile} (signature ${outcome.signatureFile})`]),
-    ...(outcome.markdownFile === undefined ? [] : [`  markdown ${outcome.markdownFile}`]),
-  ];
-  return {
-    exitCode: EXIT_BY_VERDICT[report.verdict],
-    json: {
-      verdict: report.verdict,
-      report,
-      signature: outcome.signature,
-      publicKey: outcome.publicKey,
-      findings: report.findings,
-      gaps: report.gaps,
-      reportFile: outcome.reportFile ?? null,
-      signatureFile: outcome.signatureFile ?? null,
-      markdownFile: outcome.markdownFile ?? null,
-    },
-    human,
-  };
+  const outcome = await auditCleanup(ports, request);
+  const { renderAudit } = await import("../render/verify-cleanup.js");
+  return renderAudit(outcome);
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
-import { EXIT } from "../exit-codes.js";
 
 export interface VerifyReportOptions {
   readonly publicKey?: string;
@@ -9,12 +8,11 @@ export interface VerifyReportOptions {
 /** Exit 0 valid, 1 invalid (tampered or another key), 2 signature or report missing/unreadable. */
 export async function runVerifyReportCommand(context: CommandContext, file: string, options: VerifyReportOptions): Promise<CommandResult> {
   const { checkSignedReport } = await import("../flows/audit-report-verify.js");
-  const check = await checkSignedReport(context, file, options.publicKey);
-  const human =
-    check.result === "valid"
-      ? [`Signature VALID: ${check.reportFile} was signed by ${check.publicKeyFile}`, ...(check.verdict === undefined ? [] : [`  verdict ${check.verdict}, finished ${check.finishedAt ?? "?"}`])]
-      : [`Signature INVALID: ${check.reportFile} was changed after signing, or was signed by another key than ${check.publicKeyFile}`];
-  return { exitCode: check.result === "valid" ? EXIT.ok : EXIT.problemFound, json: check, human };
+  const { join } = await import("node:path");
+  const publicKeyFile = options.publicKey === undefined ? join(context.globals.stateDir, "audit-signing.pub") : context.resolvePath(options.publicKey);
+  const check = await checkSignedReport(context.resolvePath(file), publicKeyFile);
+  const { renderSignatureCheck } = await import("../render/verify-report.js");
+  return renderSignatureCheck(check);
 }
 
 export function registerVerifyReport(program: Command, run: CommandRunner): void {

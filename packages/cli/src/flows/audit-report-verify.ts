@@ -1,6 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { verifyReportBytes, type SignatureCheck } from "./audit-report-sign.js";
 
@@ -24,13 +22,11 @@ async function readOrRefuse(path: string, what: string, hint: string): Promise<B
 
 /**
  * Verifies `FILE.sig` over the exact bytes of `FILE` with the Ed25519 public
- * key (default `<state>/audit-signing.pub`). Missing or unreadable files are
+ * key (the command's default: `<state>/audit-signing.pub`); both paths resolved. Missing or unreadable files are
  * usage errors (exit 2); a wrong signature is a result (`invalid`, exit 1).
  */
-export async function checkSignedReport(context: CommandContext, file: string, publicKeyFlag: string | undefined): Promise<SignedReportCheck> {
-  const reportFile = context.resolvePath(file);
+export async function checkSignedReport(reportFile: string, publicKeyFile: string): Promise<SignedReportCheck> {
   const signatureFile = `${reportFile}.sig`;
-  const publicKeyFile = publicKeyFlag === undefined ? join(context.globals.stateDir, "audit-signing.pub") : context.resolvePath(publicKeyFlag);
   const bytes = await readOrRefuse(reportFile, "the report", "pass the JSON report written by `connect-ops verify-cleanup --report FILE`");
   const signature = await readOrRefuse(signatureFile, "the signature", "the signature is written next to the report as FILE.sig; a report without it cannot be trusted");
   const publicKey = await readOrRefuse(publicKeyFile, "the public key", "pass --public-key audit-signing.pub (from the appliance's state dir)");

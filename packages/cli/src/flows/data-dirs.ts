@@ -1,13 +1,11 @@
-import type { CommandContext } from "../context.js";
-
 /**
- * Resolves `--data-dir` flags and checks each is a readable backup data dir
- * before anything is changed. Throws `BACKUP_NOT_FOUND` (exit 2) naming the dir.
+ * Checks each (resolved) `--data-dir` is a readable backup data dir before
+ * anything is changed. Throws `BACKUP_NOT_FOUND` (exit 2) naming the dir.
  */
-export async function checkDataDirs(context: CommandContext, dataDirs: readonly string[]): Promise<string[]> {
+export async function checkDataDirs(dataDirs: readonly string[]): Promise<string[]> {
   if (dataDirs.length === 0) return [];
   const { listSnapshots } = await import("@connect-ops/backup-hooks");
   const resolved: string[] = [];
-  for (const dir of dataDirs) resolved.push((await listSnapshots(context.resolvePath(dir))).dataDir);
+  for (const dir of dataDirs) resolved.push((await listSnapshots(dir)).dataDir);
   return [...new Set(resolved)];
 }

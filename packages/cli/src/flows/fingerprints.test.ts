@@ -5,9 +5,8 @@ import { testdirSync } from "@connect-ops/test-support";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CommandContext } from "../context.js";
 import { exitCodeFor } from "../errors.js";
-import { loadResidueFingerprints } from "./fingerprints.js";
+import { loadResidueFingerprints, type FingerprintSources } from "./fingerprints.js";
 
 const scratchDir = testdirSync({ prefix: "cli-fingerprints-" });
 const scratch = scratchDir.path;
@@ -18,13 +17,9 @@ const fresh = (name: string) => join(scratch, `${name}-${counter++}`);
 const pem = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 const setOf = (appId: number) => deriveResidueFingerprints({ appId, privateKeyPem: pem(), tokens: [], saltBytes: randomBytes(16) });
 
-function contextFor(stateDir: string): CommandContext {
-  return {
-    io: { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, isTTY: false, stdinIsTTY: false, cwd: scratch, now: () => Date.now(), confirm: async () => false },
-    globals: { stateDir, configPath: undefined, json: false, logLevel: "silent", progress: false, color: false },
-    logger: () => Promise.reject(new Error("no logger in this test")),
-    resolvePath: (path) => (path.startsWith("/") ? path : join(scratch, path)),
-  };
+/** The sources a scan passes: a state dir, and the working dir `--fingerprints FILE` is resolved against. */
+function sourcesFor(stateDir: string): FingerprintSources {
+  return { stateDir, cwd: scratch };
 }
 
 function writeJson(value: unknown): string {
@@ -45,7 +40,7 @@ describe("loadResidueFingerprints", () => {
       app: { appId: 42, slug: "acme", clientId: "Iv1.x", privateKeyPem: pem() },
       saltBytes: randomBytes(16),
     });
-    expect(await loadResidueFingerprints(contextFor(stateDir), {})).toEqual([meta.residue]);
+    expect(await loadResidueFingerprints({ stateDir: stateDir })).toEqual([meta.residue]);
   });
 
   it("keeps working after a disconnect, from the journal's fingerprints", async () => {
@@ -54,27 +49,27 @@ describe("loadResidueFingerprints", () => {
     const sets = [setOf(1), setOf(2)];
     mkdirSync(join(stateDir, "journal"), { recursive: true, mode: 0o700 });
     writeFileSync(join(stateDir, "journal", "disconnect.json"), JSON.stringify({ step: "done", fingerprints: sets }));
-    expect(await loadResidueFingerprints(contextFor(stateDir), {})).toEqual(sets);
+    expect(await loadResidueFingerprints({ stateDir: stateDir })).toEqual(sets);
   });
 
   it("accepts --fingerprints as an array, one set, a copied meta.json or disconnect.json, and merges by id", async () => {
     const [one, two] = [setOf(1), setOf(2)];
-    const context = contextFor(fresh("absent"));
-    expect(await loadResidueFingerprints(context, { fingerprintsFile: writeJson([one, two]) })).toEqual([one, two]);
-    expect(await loadResidueFingerprints(context, { fingerprintsFile: writeJson(one) })).toEqual([one]);
-    expect(await loadResidueFingerprints(context, { fingerprintsFile: writeJson({ format: "connect-ops/vault-meta@1", residue: two }) })).toEqual([two]);
-    expect(await loadResidueFingerprints(context, { fingerprintsFile: writeJson({ fingerprints: [one, one] }) })).toEqual([one]);
+    const sources = sourcesFor(fresh("absent"));
+    expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson([one, two]) })).toEqual([one, two]);
+    expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson(one) })).toEqual([one]);
+    expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ format: "connect-ops/vault-meta@1", residue: two }) })).toEqual([two]);
+    expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ fingerprints: [one, one] }) })).toEqual([one]);
   });
 
   it("says how to get fingerprints when there are none, and rejects a malformed file (exit 2)", async () => {
-    const context = contextFor(fresh("absent"));
-    const none = await loadResidueFingerprints(context, {}).catch((error: unknown) => error);
+    const sources = sourcesFor(fresh("absent"));
+    const none = await loadResidueFingerprints(sources).catch((error: unknown) => error);
     expect(exitCodeFor(none)).toBe(2);
     expect((none as Error).message).toContain("no credential fingerprints");
     expect((none as { hint: string }).hint).toContain("--fingerprints FILE");
-    const bad = await loadResidueFingerprints(context, { fingerprintsFile: writeJson({ id: "nope" }) }).catch((error: unknown) => error);
+    const bad = await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ id: "nope" }) }).catch((error: unknown) => error);
     expect(exitCodeFor(bad)).toBe(2);
-    const missing = await loadResidueFingerprints(context, { fingerprintsFile: join(scratch, "missing.json") }).catch((error: unknown) => error);
+    const missing = await loadResidueFingerprints({ ...sources, fingerprintsFile: join(scratch, "missing.json") }).catch((error: unknown) => error);
     expect(exitCodeFor(missing)).toBe(2);
   });
 });

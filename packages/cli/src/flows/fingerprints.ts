@@ -1,9 +1,8 @@
 import { parseInput, parseJsonText, residueFingerprintsSchema, type ResidueFingerprints } from "@connect-ops/connection-core";
 import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
 import { lstat, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as z from "zod";
-import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { readJournal } from "./journal-file.js";
 
@@ -29,8 +28,8 @@ const HOW_TO_GET =
 
 const FILE_HINT = "--fingerprints expects a JSON array of fingerprint sets, one set, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json";
 
-async function readFingerprintsFile(context: CommandContext, file: string): Promise<ResidueFingerprints[]> {
-  const path = context.resolvePath(file);
+async function readFingerprintsFile(cwd: string, file: string): Promise<ResidueFingerprints[]> {
+  const path = resolve(cwd, file);
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -41,8 +40,7 @@ async function readFingerprintsFile(context: CommandContext, file: string): Prom
 }
 
 /** The vault's and the disconnect journal's fingerprints; nothing (no error) when the state dir does not exist. */
-async function readStateFingerprints(context: CommandContext): Promise<ResidueFingerprints[]> {
-  const stateDir = context.globals.stateDir;
+async function readStateFingerprints(stateDir: string): Promise<ResidueFingerprints[]> {
   if ((await lstat(stateDir).catch(() => undefined)) === undefined) return [];
   await ensureSafeDirectory(stateDir);
   const sets: ResidueFingerprints[] = [];
@@ -57,6 +55,13 @@ async function readStateFingerprints(context: CommandContext): Promise<ResidueFi
   return sets;
 }
 
+export interface FingerprintSources {
+  readonly stateDir: string;
+  /** `--fingerprints FILE` as typed (named so in errors), resolved against `cwd`. */
+  readonly fingerprintsFile?: string | undefined;
+  readonly cwd?: string;
+}
+
 /**
  * The secret-free fingerprint sets a scan or redaction looks for: the
  * connected vault's (`meta.json` `residue`), those the disconnect journal kept
@@ -65,12 +70,12 @@ async function readStateFingerprints(context: CommandContext): Promise<ResidueFi
  * connection as well as of the current one. Throws a usage error (exit 2)
  * saying how to get fingerprints when there are none.
  */
-export async function loadResidueFingerprints(context: CommandContext, options: { fingerprintsFile?: string | undefined }): Promise<ResidueFingerprints[]> {
-  const sets = await readStateFingerprints(context);
-  if (options.fingerprintsFile !== undefined) sets.push(...(await readFingerprintsFile(context, options.fingerprintsFile)));
+export async function loadResidueFingerprints(source: FingerprintSources): Promise<ResidueFingerprints[]> {
+  const sets = await readStateFingerprints(source.stateDir);
+  if (source.fingerprintsFile !== undefined) sets.push(...(await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile)));
   const unique = new Map(sets.map((set) => [set.id, set]));
   if (unique.size === 0) {
-    throw usageError(`no credential fingerprints to look for: ${context.globals.stateDir} holds no connected vault and no disconnect journal`, HOW_TO_GET);
+    throw usageError(`no credential fingerprints to look for: ${source.stateDir} holds no connected vault and no disconnect journal`, HOW_TO_GET);
   }
   return [...unique.values()];
 }

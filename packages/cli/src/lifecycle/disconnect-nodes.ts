@@ -1,4 +1,4 @@
-import type { NodeSpec, SshOptions } from "@connect-ops/replication";
+import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import type { NodeStep } from "./disconnect-journal.js";
 
 /** A journal entry for a node not seen before: pending until the node confirms. */
@@ -17,6 +17,8 @@ export interface NodeDeletePorts {
   /** The inventory's specs (port, user) for the pending nodes; a recorded node missing from it stays pending. */
   readonly specs: readonly NodeSpec[];
   readonly now: () => number;
+  /** Retries, timeouts and the clock of the fan-out (production: the replication defaults). */
+  readonly fanOut?: FanOutOptions;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function deleteOnPendingNodes(nodes: readonly NodeStep[], ports: No
   const reachable = pending.map((node) => specs.get(node.name)).filter((spec): spec is NodeSpec => spec !== undefined);
   if (reachable.length === 0) return nodes.map((node) => (node.status === "pending" && !specs.has(node.name) ? missingFromInventory(node) : node));
   const { deleteFromNodes } = await import("@connect-ops/replication");
-  const results = new Map((await deleteFromNodes(reachable, { ssh: ports.ssh })).map((result) => [result.name, result]));
+  const results = new Map((await deleteFromNodes(reachable, { ...ports.fanOut, ssh: ports.ssh })).map((result) => [result.name, result]));
   const at = new Date(ports.now()).toISOString();
   return nodes.map((node) => {
     if (node.status !== "pending") return node;

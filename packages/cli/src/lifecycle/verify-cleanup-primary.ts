@@ -1,6 +1,6 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { lstat } from "node:fs/promises";
-import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "./audit-report.js";
+import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
 import { plaintextCapableLeftovers } from "./disconnect-local.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";

@@ -1,5 +1,5 @@
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
-import { readJournal, writeJournal } from "./journal-file.js";
+import { readJournal, writeJournal } from "../flows/journal-file.js";
 
 export const DISCONNECT_JOURNAL = "disconnect";
 

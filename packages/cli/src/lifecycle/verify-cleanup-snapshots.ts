@@ -1,6 +1,6 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { join, sep } from "node:path";
-import { digestLines, listRegularFiles, locationResult, type AuditFinding, type AuditGap } from "./audit-report.js";
+import { digestLines, listRegularFiles, locationResult, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
 

@@ -1,16 +1,27 @@
 import type { ConnectJournal, ConnectOutcome } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { cloudAdminToken, cloudClient, crashHook, openAppliance } from "./appliance.js";
-import { readJournal, writeJournal } from "./journal-file.js";
+import { readJournal, writeJournal } from "../flows/journal-file.js";
+import type { CloudClientFactory, CrashHook, OpenedAppliance } from "./ports.js";
+
+/** What connect touches; the appliance is opened only once every input checked out. */
+export interface ApplianceConnectPorts {
+  readonly openAppliance: () => Promise<OpenedAppliance>;
+  readonly cloud: CloudClientFactory;
+  /** Whether the cloud client carries an admin token (registering a record needs it). */
+  readonly hasAdminToken: boolean;
+  readonly now: () => number;
+  readonly crash: CrashHook;
+}
 
 export interface ConnectRequest {
   readonly cloudUrl: string;
   readonly hostname: string;
   readonly ghesVersion: string;
+  /** The license file as typed (for messages) and resolved. */
   readonly licenseFile: string;
+  readonly licensePath: string;
   readonly account: string;
 }
 
@@ -18,7 +29,7 @@ export interface ConnectRequest {
  * The enable flow: validates every input before touching anything, then runs
  * the journaled `runConnect` with the vault as its sealing port.
  */
-export async function connectAppliance(context: CommandContext, request: ConnectRequest): Promise<ConnectOutcome> {
+export async function connectAppliance(ports: ApplianceConnectPorts, request: ConnectRequest): Promise<ConnectOutcome> {
   const core = await import("@connect-ops/connection-core");
   const vaultLib = await import("@connect-ops/credential-vault");
   const account = core.parseAccountSpec(request.account);
@@ -27,7 +38,7 @@ export async function connectAppliance(context: CommandContext, request: Connect
   }
   let licenseBytes: Buffer;
   try {
-    licenseBytes = await readFile(context.resolvePath(request.licenseFile));
+    licenseBytes = await readFile(request.licensePath);
   } catch (error) {
     throw usageError(`cannot read license file ${request.licenseFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`, "pass the .ghl/.json license file of this appliance with --license");
   }
@@ -44,18 +55,17 @@ export async function connectAppliance(context: CommandContext, request: Connect
     },
     "connect flags",
   );
-  const appliance = await openAppliance(context);
-  const client = await cloudClient(context, request.cloudUrl);
+  const appliance = await ports.openAppliance();
+  const client = await ports.cloud(request.cloudUrl);
   const journalName = "connect";
   const journal = await readJournal<ConnectJournal>(appliance.journalDir, journalName);
-  if (cloudAdminToken(context) === undefined && journal?.completedAt === undefined) {
+  if (!ports.hasAdminToken && journal?.completedAt === undefined) {
     throw usageError("the cloud admin token is missing", "export CONNECT_OPS_CLOUD_TOKEN=<an enterprise owner's token> (never pass it as an argument)");
   }
-  const identities = appliance.state.identities;
-  const crash = crashHook(context);
+  const identities = appliance.identities;
   return core.runConnect(client.baseUrl, { ...record, account }, {
     client,
-    now: context.io.now,
+    now: ports.now,
     loadJournal: async () => journal,
     saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
     sealedApp: async () => {
@@ -87,6 +97,6 @@ export async function connectAppliance(context: CommandContext, request: Connect
         await lock.release();
       }
     },
-    checkpoint: crash,
+    checkpoint: ports.crash,
   });
 }

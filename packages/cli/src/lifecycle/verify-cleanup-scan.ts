@@ -1,5 +1,5 @@
 import type { Finding, Gap } from "@connect-ops/backup-hooks";
-import type { AuditFinding, AuditGap } from "./audit-report.js";
+import type { AuditFinding, AuditGap } from "../flows/audit-report.js";
 
 /** A scanner finding as the report carries it; `mapPath` renames scratch paths back to where the bytes came from. */
 export function toAuditFinding(location: string, finding: Finding, mapPath: (path: string) => string = (path) => path): AuditFinding {

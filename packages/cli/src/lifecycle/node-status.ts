@@ -1,8 +1,7 @@
-import type { Drift, NodeProbe, NodeRole } from "@connect-ops/replication";
-import type { CommandContext } from "../context.js";
+import type { Drift, NodeProbe, NodeRole, ReplicationLogger } from "@connect-ops/replication";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import type { Topology } from "./inventory.js";
-import { describeNodeFailure, isRefusal, type NodeErrorView } from "./node-errors.js";
+import type { Topology } from "../flows/inventory.js";
+import { describeNodeFailure, isRefusal, type NodeErrorView } from "../flows/node-errors.js";
 
 /** One node in `status --inventory`: what it holds and how it differs from this vault. */
 export interface NodeStatus {
@@ -29,12 +28,12 @@ export function hasNodeDrift(nodes: readonly NodeStatus[]): boolean {
  * Probes the nodes without writing. With `vaultDir` (the primary is
  * connected), each carries its drift against the primary's pair.
  */
-export async function probeNodeStatus(context: CommandContext, topology: Topology, vaultDir: string | undefined): Promise<NodeStatus[]> {
+export async function probeNodeStatus(topology: Topology, vaultDir: string | undefined, logger: ReplicationLogger): Promise<NodeStatus[]> {
   const { probeNodes, readVaultPayload } = await import("@connect-ops/replication");
   const payload = vaultDir === undefined ? undefined : await readVaultPayload(vaultDir);
   const probes = await probeNodes(topology.nodes, {
     ssh: topology.ssh,
-    logger: await context.logger(),
+    logger,
     ...(payload === undefined
       ? {}
       : { expected: { generation: payload.meta.generation, sealedSha256: payload.sealedSha256, metaSha256: payload.metaSha256 } }),

@@ -2,16 +2,28 @@ import { openSnapshot, readIncludedCredentials } from "@connect-ops/backup-hooks
 import { deriveResidueFingerprints, keyFingerprint, withTokenFingerprint } from "@connect-ops/connection-core";
 import { openSealedBytes, readIdentityFile, tokenCacheKey, type CredentialsBundle } from "@connect-ops/credential-vault";
 import { randomBytes } from "node:crypto";
-import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
-import type { CommandContext } from "../context.js";
+import type { CredentialVault } from "@connect-ops/credential-vault";
 import { usageError } from "../errors.js";
-import { crashHook, openAppliance, type Appliance } from "./appliance.js";
-import { parseBackupCredentials, type BackupCredentials } from "./backup-bundle.js";
-import { checkConnectionOnCloud, type CloudCheck } from "./backup-restore-cloud.js";
+import { parseBackupCredentials, type BackupCredentials } from "../flows/backup-bundle.js";
+import type { CloudClientFactory, CrashHook } from "./ports.js";
+import { checkConnectionOnCloud, type CloudCheck } from "./restore-cloud-check.js";
+
+/** What a restore touches: this appliance's vault and recipients, the cloud the snapshot names. */
+export interface RestorePorts {
+  readonly vault: CredentialVault;
+  /** The appliance's own recipient first, then recovery recipients: the restored key is sealed to them. */
+  readonly recipients: readonly string[];
+  readonly cloud: CloudClientFactory;
+  readonly crash: CrashHook;
+  /** This machine's hostname (the default target when neither the flag nor the vault names one). */
+  readonly hostname: () => string;
+}
 
 export interface RestoreRequest {
+  /** The snapshot dir, resolved. */
   readonly snapshot: string;
+  /** The backup identity file, resolved. */
   readonly identityFile: string;
   /** This appliance's hostname; default: the vault's record, else the OS hostname. */
   readonly hostname?: string | undefined;
@@ -34,13 +46,13 @@ export type RestoreOutcome =
   | (RestoreBase & { readonly outcome: "reset" })
   | (RestoreBase & { readonly outcome: "refused"; readonly reason: Exclude<CloudCheck, { ok: true }>["reason"]; readonly message: string });
 
-async function openBackupDocument(context: CommandContext, request: RestoreRequest): Promise<{ snapshotPath: string; document: BackupCredentials }> {
-  const snapshot = await openSnapshot(context.resolvePath(request.snapshot), { force: request.force });
+async function openBackupDocument(request: RestoreRequest): Promise<{ snapshotPath: string; document: BackupCredentials }> {
+  const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const included = await readIncludedCredentials(snapshot.path);
   if (included === undefined) {
     throw usageError(`snapshot ${snapshot.id} holds no sealed GitHub Connect credentials (github-connect/credentials.age)`, "it was redacted or `connect-ops backup include` never ran for it; pick a snapshot that has them, or run `connect-ops connect` to create a new connection");
   }
-  const identities = await readIdentityFile(context.resolvePath(request.identityFile));
+  const identities = await readIdentityFile(request.identityFile);
   const source = join(snapshot.path, "github-connect", "credentials.age");
   const plaintext = await openSealedBytes(included.sealed, identities, included.manifest.recipients, source);
   let document: BackupCredentials;
@@ -55,13 +67,13 @@ async function openBackupDocument(context: CommandContext, request: RestoreReque
   return { snapshotPath: snapshot.path, document };
 }
 
-async function refuseAnotherApp(appliance: Appliance, document: BackupCredentials, force: boolean): Promise<void> {
-  const meta = await appliance.vault.readMeta();
+async function refuseAnotherApp(vault: CredentialVault, document: BackupCredentials, force: boolean): Promise<void> {
+  const meta = await vault.readMeta();
   const app = document.credentials.app;
   if (meta?.appId === undefined || force) return;
   if (meta.appId !== app.appId || meta.cloudUrl !== document.credentials.cloudUrl) {
     throw usageError(
-      `${appliance.vault.dir} holds another connection (app ${meta.appSlug ?? meta.appId} at ${meta.cloudUrl ?? "?"}); the snapshot holds app ${app.slug} (id ${app.appId})`,
+      `${vault.dir} holds another connection (app ${meta.appSlug ?? meta.appId} at ${meta.cloudUrl ?? "?"}); the snapshot holds app ${app.slug} (id ${app.appId})`,
       "restore into a fresh state dir (`connect-ops --state-dir DIR init`), or pass --force to replace it (its credentials are then only in the snapshots that include them)",
     );
   }
@@ -77,12 +89,12 @@ async function refuseAnotherApp(appliance: Appliance, document: BackupCredential
  * Throws usage errors for bad input; a connection gone from the cloud is a
  * `refused` outcome (exit 1).
  */
-export async function restoreFromSnapshot(context: CommandContext, request: RestoreRequest, deps: { hostname: () => string } = { hostname: osHostname }): Promise<RestoreOutcome> {
-  const appliance = await openAppliance(context);
-  const { snapshotPath, document } = await openBackupDocument(context, request);
+export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreRequest): Promise<RestoreOutcome> {
+  const { vault } = ports;
+  const { snapshotPath, document } = await openBackupDocument(request);
   const bundle = document.credentials;
-  const local = await appliance.vault.readMeta();
-  const targetHostname = request.hostname ?? local?.record?.hostname ?? deps.hostname();
+  const local = await vault.readMeta();
+  const targetHostname = request.hostname ?? local?.record?.hostname ?? ports.hostname();
   const snapshotHostname = document.record?.hostname ?? null;
   const base: RestoreBase = {
     snapshot: snapshotPath,
@@ -93,16 +105,16 @@ export async function restoreFromSnapshot(context: CommandContext, request: Rest
     sameAppliance: snapshotHostname === null || snapshotHostname.toLowerCase() === targetHostname.toLowerCase(),
   };
   if (!base.sameAppliance && !request.keepConnect) return { ...base, outcome: "reset" };
-  await refuseAnotherApp(appliance, document, request.force);
+  await refuseAnotherApp(vault, document, request.force);
 
-  const check = await checkConnectionOnCloud(context, document);
+  const check = await checkConnectionOnCloud(ports.cloud, document);
   if (!check.ok) return { ...base, outcome: "refused", reason: check.reason, message: check.message };
-  crashHook(context)("restore-token-minted");
+  ports.crash("restore-token-minted");
 
-  const lock = await appliance.vault.lock();
+  const lock = await vault.lock();
   try {
-    const current = await appliance.vault.readMeta();
-    await refuseAnotherApp(appliance, document, request.force);
+    const current = await vault.readMeta();
+    await refuseAnotherApp(vault, document, request.force);
     const restored: CredentialsBundle = {
       format: "connect-ops/credentials@1",
       cloudUrl: bundle.cloudUrl,
@@ -115,9 +127,9 @@ export async function restoreFromSnapshot(context: CommandContext, request: Rest
       document.residue ?? deriveResidueFingerprints({ appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, tokens: [], saltBytes: randomBytes(16) }),
       check.token.token,
     );
-    const meta = await appliance.vault.commit(lock, {
+    const meta = await vault.commit(lock, {
       bundle: restored,
-      recipients: appliance.recipients,
+      recipients: ports.recipients,
       expectedGeneration: current?.generation ?? null,
       metaFields: {
         cloudUrl: bundle.cloudUrl,

@@ -1,8 +1,8 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import type { NodeProbe, NodeSpec, SshOptions } from "@connect-ops/replication";
+import type { FanOutOptions, NodeProbe, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "./audit-report.js";
+import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
 import { fetchNodeTree } from "./verify-cleanup-node-fetch.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
@@ -31,11 +31,11 @@ function probeChecks(node: NodeSpec, probe: NodeProbe | undefined, findings: Aud
  * fetched over SSH into memory-backed scratch for an `ssh` node. A node that
  * cannot be reached or read is a gap.
  */
-export async function auditNodes(nodes: readonly NodeSpec[], ssh: SshOptions, matcher: ResidueMatcher): Promise<LocationAudit[]> {
+export async function auditNodes(nodes: readonly NodeSpec[], ssh: SshOptions, matcher: ResidueMatcher, fanOut: FanOutOptions = {}): Promise<LocationAudit[]> {
   if (nodes.length === 0) return [];
   const { probeNodes } = await import("@connect-ops/replication");
   const { scanPath } = await import("@connect-ops/backup-hooks");
-  const probes = new Map((await probeNodes(nodes, { ssh, retries: 1 })).map((probe) => [probe.name, probe]));
+  const probes = new Map((await probeNodes(nodes, { retries: 1, ...fanOut, ssh })).map((probe) => [probe.name, probe]));
   const audits: LocationAudit[] = [];
   for (const node of nodes) {
     const findings: AuditFinding[] = [];

@@ -1,13 +1,18 @@
 import { includeCredentials, openSnapshot, readIncludedCredentials, type IncludedManifest } from "@connect-ops/backup-hooks";
 import { sealBytes } from "@connect-ops/credential-vault";
-import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { openAppliance } from "./appliance.js";
-import type { BackupCredentials } from "./backup-bundle.js";
-import { resolveBackupRecipients, type RecipientFlags } from "./backup-recipients.js";
+import type { BackupCredentials } from "../flows/backup-bundle.js";
+import type { OpenedAppliance } from "./ports.js";
 
-export interface IncludeRequest extends RecipientFlags {
-  /** A snapshot dir or a data dir's `current` link. */
+/** What an include needs: the primary's vault, the backup recipients (resolved from flags and config), the clock. */
+export interface IncludePorts {
+  readonly appliance: OpenedAppliance;
+  readonly backupRecipients: string[];
+  readonly now: () => number;
+}
+
+export interface IncludeRequest {
+  /** A snapshot dir or a data dir's `current` link, resolved. */
   readonly snapshot: string;
   /** Process an incomplete snapshot or one of a data dir where a backup is running. */
   readonly force: boolean;
@@ -29,16 +34,12 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
  * input is checked before the vault is opened. Idempotent: the same vault
  * generation and recipients change nothing and decrypt nothing.
  */
-export async function includeIntoSnapshot(context: CommandContext, request: IncludeRequest): Promise<IncludeOutcome> {
-  const appliance = await openAppliance(context);
-  const recipients = await resolveBackupRecipients(context, request, {
-    recipient: appliance.state.recipient,
-    configured: appliance.state.config.backupRecipients,
-  });
-  const snapshot = await openSnapshot(context.resolvePath(request.snapshot), { force: request.force });
+export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeRequest): Promise<IncludeOutcome> {
+  const { appliance, backupRecipients: recipients } = ports;
+  const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const seen = await appliance.vault.readMeta();
   if (seen?.appId === undefined || seen.keyFingerprint === undefined || seen.tokenExpiresAt === undefined) {
-    throw usageError(`no GitHub Connect credentials are sealed in ${appliance.state.stateDir}`, "run `connect-ops connect` first, or use `connect-ops backup redact` for snapshots of a disconnected appliance");
+    throw usageError(`no GitHub Connect credentials are sealed in ${appliance.stateDir}`, "run `connect-ops connect` first, or use `connect-ops backup redact` for snapshots of a disconnected appliance");
   }
   const existing = await readIncludedCredentials(snapshot.path).catch(() => undefined);
   if (existing !== undefined && existing.manifest.generation === seen.generation && sameSet(existing.manifest.recipients, recipients)) {
@@ -49,7 +50,7 @@ export async function includeIntoSnapshot(context: CommandContext, request: Incl
   const lock = await appliance.vault.lock();
   let opened;
   try {
-    opened = await appliance.vault.open(appliance.state.identities);
+    opened = await appliance.vault.open(appliance.identities);
   } finally {
     await lock.release();
   }
@@ -77,7 +78,7 @@ export async function includeIntoSnapshot(context: CommandContext, request: Incl
       tokenExpiresAt: meta.tokenExpiresAt ?? seen.tokenExpiresAt,
       recipients,
     },
-    now: () => new Date(context.io.now()),
+    now: () => new Date(ports.now()),
   });
   return { snapshot: snapshot.path, changed: result.changed, manifest: result.manifest };
 }

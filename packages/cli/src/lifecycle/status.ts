@@ -1,9 +1,21 @@
 import { CredentialVault, STATE_FILES, ensureSafeDirectory, type VaultMeta } from "@connect-ops/credential-vault";
 import { join } from "node:path";
-import type { CommandContext } from "../context.js";
-import { cloudAdminToken, cloudClient, openAppliance } from "./appliance.js";
-import type { TopologyFlags } from "./inventory.js";
+import type { ReplicationLogger } from "@connect-ops/replication";
+import type { Topology } from "../flows/inventory.js";
 import type { NodeStatus } from "./node-status.js";
+import type { CloudClientFactory } from "./ports.js";
+
+/** What `status` reads: meta.json, the cloud's record, and (with a topology) the nodes. */
+export interface StatusPorts {
+  readonly stateDir: string;
+  readonly cloud: CloudClientFactory;
+  /** Whether the cloud client carries an admin token; without one the record is read as the app. */
+  readonly hasAdminToken: boolean;
+  /** The identities that open the vault (to read the record as the app); called only then. */
+  readonly identities: () => Promise<readonly string[]>;
+  /** The nodes to probe too (`--inventory`/`--cluster-conf`), loaded and checked already. */
+  readonly topology?: { readonly nodes: Topology; readonly logger: () => Promise<ReplicationLogger> };
+}
 
 export interface DriftItem {
   readonly field: "hostname" | "ghesVersion" | "licenseHash" | "record";
@@ -23,8 +35,6 @@ export interface StatusReport {
 
 export interface StatusRequest {
   readonly offline: boolean;
-  /** With `inventory` or `clusterConf`: probe the nodes too. */
-  readonly topology?: TopologyFlags;
 }
 
 /**
@@ -33,17 +43,16 @@ export interface StatusRequest {
  * difference is the mark of a restored or failed-over appliance still
  * registered under the old identity.
  */
-export async function readStatus(context: CommandContext, options: StatusRequest): Promise<StatusReport> {
-  // Bad topology flags or files fail before the cloud or any node is contacted.
-  const topology = options.topology === undefined ? undefined : await (await import("./inventory.js")).loadTopology(context, options.topology);
+export async function readStatus(ports: StatusPorts, options: StatusRequest): Promise<StatusReport> {
+  const { topology } = ports;
   // Static, named imports: this module is loaded lazily, and an offline status must not load zod or age.
-  await ensureSafeDirectory(context.globals.stateDir);
-  const vault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
+  await ensureSafeDirectory(ports.stateDir);
+  const vault = new CredentialVault(join(ports.stateDir, STATE_FILES.vault));
   const meta = await vault.readMeta();
   const withNodes = async (report: StatusReport): Promise<StatusReport> => {
     if (topology === undefined) return report;
     const { probeNodeStatus } = await import("./node-status.js");
-    return { ...report, nodes: await probeNodeStatus(context, topology, meta === undefined ? undefined : vault.dir) };
+    return { ...report, nodes: await probeNodeStatus(topology.nodes, meta === undefined ? undefined : vault.dir, await topology.logger()) };
   };
   const report: StatusReport = {
     connected: meta?.appId !== undefined && meta.tokenExpiresAt !== undefined,
@@ -53,11 +62,10 @@ export async function readStatus(context: CommandContext, options: StatusRequest
     cloud: { checked: false, url: meta?.cloudUrl ?? null, drift: [] },
   };
   if (options.offline || meta?.recordId === undefined || meta.cloudUrl === undefined || meta.record === undefined) return withNodes(report);
-  const client = await cloudClient(context, meta.cloudUrl);
+  const client = await ports.cloud(meta.cloudUrl);
   let appAuth;
-  if (cloudAdminToken(context) === undefined) {
-    const appliance = await openAppliance(context);
-    const { bundle } = await appliance.vault.open(appliance.state.identities);
+  if (!ports.hasAdminToken) {
+    const { bundle } = await vault.open(await ports.identities());
     appAuth = { appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, slug: bundle.app.slug };
   }
   const onCloud = await client.getConnectionRecord(meta.recordId, appAuth);

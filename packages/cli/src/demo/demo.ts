@@ -36,101 +36,131 @@ interface StepPlan {
   readonly run: (context: CommandContext) => Promise<CommandResult>;
 }
 
+/** A demo step as the command would run it: wire the production ports, call the lifecycle, render. */
 function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: string): StepPlan[] {
   const report = join(sandbox.reportDir, "verify-cleanup.json");
   const data = ["--data-dir", sandbox.dataDir];
+  const connectFlags = { cloudUrl, hostname: "ghes.demo.example", ghesVersion: "3.14.2", account: "enterprise:octo-demo" };
   return [
     {
       name: "init",
       narration: "Create the primary's state directory, its age identity and the audit signing key.",
       command: "connect-ops init",
       expectExit: 0,
-      run: async (context) => (await import("../commands/init.js")).runInit(context, { recipient: [] }),
+      run: async (context) => {
+        const { initStateDir } = await import("@connect-ops/credential-vault");
+        const { renderInit } = await import("../render/init.js");
+        return renderInit(await initStateDir(context.globals.stateDir, { recoveryRecipients: [], now: context.io.now }));
+      },
     },
     {
       name: "connect",
       narration: "Enable GitHub Connect: register the connection record, create the GitHub App, seal its key and first token.",
       command: `connect-ops connect --cloud-url ${cloudUrl} --hostname ghes.demo.example --ghes-version 3.14.2 --license ${sandbox.license} --account enterprise:octo-demo`,
       expectExit: 0,
-      run: async (context) =>
-        (await import("../commands/connect.js")).runConnectCommand(context, {
-          cloudUrl,
-          hostname: "ghes.demo.example",
-          ghesVersion: "3.14.2",
-          license: sandbox.license,
-          account: "enterprise:octo-demo",
-        }),
+      run: async (context) => {
+        const { connectAppliance } = await import("../lifecycle/connect.js");
+        const { renderConnect } = await import("../render/connect.js");
+        const outcome = await connectAppliance(await (await wiring()).connectPorts(context), { ...connectFlags, licenseFile: sandbox.license, licensePath: sandbox.license });
+        return renderConnect(outcome, connectFlags);
+      },
     },
     {
       name: "token",
       narration: "Ask for a token valid at least 10 minutes: the sealed one is reused, nothing is decrypted.",
       command: "connect-ops token --min-ttl 10m",
       expectExit: 0,
-      run: async (context) => (await import("../commands/token.js")).runTokenCommand(context, { minTtl: "10m" }),
+      run: async (context) => {
+        const { ensureFreshToken, parseDuration } = await import("../lifecycle/token.js");
+        const { renderToken } = await import("../render/token.js");
+        return renderToken(await ensureFreshToken(await (await wiring()).tokenPorts(context), { minTtlMs: parseDuration("10m", "--min-ttl"), force: false, verify: false }));
+      },
     },
     {
       name: "replicate",
       narration: "Push the sealed credentials to the HA replica and both cluster nodes, atomically, and prove they converged.",
       command: `connect-ops replicate --inventory ${sandbox.inventory}`,
       expectExit: 0,
-      run: async (context) => (await import("../commands/replicate.js")).runReplicateCommand(context, { inventory: sandbox.inventory }),
+      run: async (context) => {
+        const { replicateFromPrimary } = await import("../lifecycle/replicate.js");
+        const { renderReplicate } = await import("../render/replicate.js");
+        const ports = await (await wiring()).replicatePorts(context, { inventory: sandbox.inventory, acceptNewHostKeys: false }, {});
+        return renderReplicate(await replicateFromPrimary(ports, { dryRun: false }));
+      },
     },
     {
       name: "failover-check",
       narration: "Check that the replica could take over: same generation and key, token valid beyond the margin.",
       command: `connect-ops failover-check --inventory ${sandbox.inventory}`,
       expectExit: 0,
-      run: async (context) =>
-        (await import("../commands/failover-check.js")).runFailoverCheckCommand(context, { inventory: sandbox.inventory, minTtl: "10m" }),
+      run: async (context) => {
+        const { parseDuration } = await import("@connect-ops/connection-core");
+        const { checkFailover } = await import("../lifecycle/failover-check.js");
+        const { renderFailover } = await import("../render/failover-check.js");
+        const ports = await (await wiring()).failoverPorts(context, { inventory: sandbox.inventory });
+        return renderFailover(await checkFailover(ports, { minTtlMs: parseDuration("10m", "--min-ttl") }));
+      },
     },
     {
       name: "backup include",
       narration: "Seal the credentials into the newest backup snapshot, to the backup key (not the appliance's).",
       command: `connect-ops backup include ${sandbox.currentSnapshot} --recipient ${backupRecipient}`,
       expectExit: 0,
-      run: async (context) =>
-        (await import("../commands/backup-include.js")).runBackupIncludeCommand(context, sandbox.currentSnapshot, { recipient: [backupRecipient] }),
+      run: async (context) => {
+        const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
+        const { renderInclude } = await import("../render/backup-include.js");
+        const ports = await (await wiring()).includePorts(context, { recipient: [backupRecipient] });
+        return renderInclude(await includeIntoSnapshot(ports, { snapshot: sandbox.currentSnapshot, force: false }));
+      },
     },
     {
       name: "disconnect",
       narration: "Disconnect: delete the app and record on the cloud, prove the token is refused, destroy the vault, delete every node's copy, purge the snapshots.",
       command: `connect-ops disconnect --inventory ${sandbox.inventory} --data-dir ${sandbox.dataDir} --purge-backups --yes`,
       expectExit: 0,
-      run: async (context) =>
-        (await import("../commands/disconnect.js")).runDisconnectCommand(context, {
-          inventory: sandbox.inventory,
-          dataDir: [sandbox.dataDir],
-          purgeBackups: true,
-          yes: true,
-        }),
+      run: async (context) => {
+        const { runDisconnect } = await import("../lifecycle/disconnect.js");
+        const { renderDisconnect } = await import("../render/disconnect.js");
+        // --yes: the plan needs no confirmation.
+        const { ports, request } = await (await wiring()).disconnectPorts(context, { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true }, async () => undefined);
+        return renderDisconnect(await runDisconnect(ports, request));
+      },
     },
     {
       name: "verify-cleanup",
       narration: "Audit independently that the credentials are gone everywhere, and sign the report.",
       command: `connect-ops verify-cleanup --inventory ${sandbox.inventory} ${data.join(" ")} --report ${report}`,
       expectExit: 0,
-      run: async (context) =>
-        (await import("../commands/verify-cleanup.js")).runVerifyCleanupCommand(context, {
-          inventory: sandbox.inventory,
-          dataDir: [sandbox.dataDir],
-          report,
-        }),
+      run: async (context) => {
+        const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
+        const { renderAudit } = await import("../render/verify-cleanup.js");
+        const { ports, request } = await (await wiring()).auditPorts(context, { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], reportFile: report, format: "json" });
+        return renderAudit(await auditCleanup(ports, request));
+      },
     },
     {
       name: "verify-report",
       narration: "Check the report's Ed25519 signature, as an auditor would (openssl works too).",
       command: `connect-ops verify-report ${report}`,
       expectExit: 0,
-      run: async (context) => (await import("../commands/verify-report.js")).runVerifyReportCommand(context, report, {}),
+      run: async (context) => {
+        const { checkSignedReport } = await import("../flows/audit-report-verify.js");
+        const { renderSignatureCheck } = await import("../render/verify-report.js");
+        return renderSignatureCheck(await checkSignedReport(report, join(context.globals.stateDir, "audit-signing.pub")));
+      },
     },
   ];
 }
 
+/** The composition root, loaded when the first step runs. */
+const wiring = () => import("../wiring.js");
+
 /**
  * Runs the whole lifecycle on the built-in default: the GitHub API simulator
  * in-process, a primary, one replica and two cluster nodes as local
- * directories, a backup-utils data dir. Each step is the real command's
- * `run`, so the demo exercises exactly what operators run. Stops at the
+ * directories, a backup-utils data dir. Each step wires the production
+ * ports, calls the lifecycle and renders it as the command does, so the
+ * demo exercises exactly what operators run. Stops at the
  * first step that does not exit as expected. Removes the sandbox unless
  * `keep` (the report and signature are then left where it says).
  */

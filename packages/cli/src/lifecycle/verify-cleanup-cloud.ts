@@ -1,6 +1,5 @@
-import type { CommandContext } from "../context.js";
-import { cloudAdminToken, cloudClient } from "./appliance.js";
-import { digestLines, locationResult, type AuditCheck, type AuditFinding, type AuditGap, type AuditLocation, type AuditSubject } from "./audit-report.js";
+import type { CloudClientFactory } from "./ports.js";
+import { digestLines, locationResult, type AuditCheck, type AuditFinding, type AuditGap, type AuditLocation, type AuditSubject } from "../flows/audit-report.js";
 
 export interface LocationAudit {
   readonly location: AuditLocation;
@@ -19,7 +18,7 @@ function errorText(error: unknown): string {
  * and its tokens cannot outlive the app on GitHub, so they follow from it.
  * An unreachable cloud is a gap, never clean.
  */
-export async function auditCloud(context: CommandContext, subject: AuditSubject): Promise<LocationAudit> {
+export async function auditCloud(ports: { readonly cloud: CloudClientFactory; readonly hasAdminToken: boolean }, subject: AuditSubject): Promise<LocationAudit> {
   const name = subject.cloudUrl ?? "cloud";
   const checks: AuditCheck[] = [];
   const findings: AuditFinding[] = [];
@@ -31,7 +30,7 @@ export async function auditCloud(context: CommandContext, subject: AuditSubject)
   if (subject.cloudUrl === undefined || subject.appSlug === undefined) {
     gap("app", "no connection is recorded in the disconnect journal or the vault, so the app to look for is unknown");
   } else {
-    const client = await cloudClient(context, subject.cloudUrl);
+    const client = await ports.cloud(subject.cloudUrl);
     try {
       if (await client.appExists(subject.appSlug)) {
         checks.push({ check: "app", result: "residue", detail: `GET /apps/${subject.appSlug} answers 200` });
@@ -45,7 +44,7 @@ export async function auditCloud(context: CommandContext, subject: AuditSubject)
     }
     if (subject.recordId === undefined) {
       checks.push({ check: "connection record", result: "ok", detail: "no record was registered" });
-    } else if (cloudAdminToken(context) === undefined) {
+    } else if (!ports.hasAdminToken) {
       gap("connection record", "set CONNECT_OPS_CLOUD_TOKEN (an owner's token) to check that the record is gone");
     } else {
       try {

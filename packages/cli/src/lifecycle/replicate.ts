@@ -1,9 +1,8 @@
-import type { NodeProbe, NodeResult, NodeSpec, ReplicationPayload } from "@connect-ops/replication";
-import type { CommandContext } from "../context.js";
+import type { NodeProbe, NodeResult, NodeSpec, ReplicationLogger, ReplicationPayload } from "@connect-ops/replication";
 import { EXIT, type ExitCode } from "../exit-codes.js";
-import { requireConnected } from "./appliance.js";
-import { loadTopology, type TopologyFlags } from "./inventory.js";
-import { describeNodeFailure, isRefusal, type NodeErrorView } from "./node-errors.js";
+import type { Topology } from "../flows/inventory.js";
+import { describeNodeFailure, isRefusal, type NodeErrorView } from "../flows/node-errors.js";
+import { requireConnected } from "./require-connected.js";
 
 /** A real run's statuses, plus `would-update` for `--dry-run`. */
 export type ReplicateRowStatus = NodeResult["status"] | "would-update";
@@ -27,13 +26,22 @@ export interface ReplicateReport {
   readonly nodes: readonly ReplicateRow[];
 }
 
-export interface ReplicateRequest extends TopologyFlags {
+/** What `replicate` reads and writes: the primary's pair, the topology's nodes, a progress sink. */
+export interface ReplicatePorts {
+  readonly stateDir: string;
+  /** The nodes (already loaded and checked) and how to reach them. */
+  readonly topology: Topology;
+  readonly logger: ReplicationLogger;
+  readonly now: () => number;
+  /** Called before the fan-out with the node names, in order. */
+  readonly onStart?: (names: readonly string[]) => void;
+  /** Called as each node finishes; must not throw. */
+  readonly onNodeResult?: (row: ReplicateRow) => void;
+}
+
+export interface ReplicateRequest {
   readonly dryRun: boolean;
   readonly concurrency?: number;
-  /** Called before the fan-out with the node names, in order (progress). */
-  readonly onStart?: (names: readonly string[]) => void;
-  /** Called as each node finishes (progress); must not throw. */
-  readonly onNodeResult?: (row: ReplicateRow) => void;
 }
 
 /**
@@ -41,13 +49,13 @@ export interface ReplicateRequest extends TopologyFlags {
  * the same moment could otherwise hand us the new sealed file with the old
  * meta. Taking the lock also finishes a commit that a crash interrupted.
  */
-export async function readPrimaryPayload(context: CommandContext): Promise<ReplicationPayload> {
+export async function readPrimaryPayload(stateDir: string, now: () => number): Promise<ReplicationPayload> {
   const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
   const { readVaultPayload } = await import("@connect-ops/replication");
   const { join } = await import("node:path");
-  await ensureSafeDirectory(context.globals.stateDir);
-  const vault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault), { now: context.io.now });
-  requireConnected(await vault.readMeta(), context.globals.stateDir);
+  await ensureSafeDirectory(stateDir);
+  const vault = new CredentialVault(join(stateDir, STATE_FILES.vault), { now });
+  requireConnected(await vault.readMeta(), stateDir);
   const lock = await vault.lock();
   try {
     return await readVaultPayload(vault.dir);
@@ -62,11 +70,10 @@ export async function readPrimaryPayload(context: CommandContext): Promise<Repli
  * Flags are validated before the vault or any node is touched. Per-node
  * failures are rows, never exceptions; throws only for bad input (exit 2).
  */
-export async function replicateFromPrimary(context: CommandContext, request: ReplicateRequest): Promise<ReplicateReport> {
-  const topology = await loadTopology(context, request);
-  const payload = await readPrimaryPayload(context);
+export async function replicateFromPrimary(ports: ReplicatePorts, request: ReplicateRequest): Promise<ReplicateReport> {
+  const { topology, logger } = ports;
+  const payload = await readPrimaryPayload(ports.stateDir, ports.now);
   const { probeNodes, replicateToNodes } = await import("@connect-ops/replication");
-  const logger = await context.logger();
   const byName = new Map(topology.nodes.map((node) => [node.name, node]));
   const errorView = (name: string, error: NodeResult["error"]) =>
     error === undefined ? {} : { error: describeNodeFailure(error, byName.get(name), topology.knownHostsFile) };
@@ -75,7 +82,7 @@ export async function replicateFromPrimary(context: CommandContext, request: Rep
     logger,
     ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
   };
-  request.onStart?.(topology.nodes.map((node) => node.name));
+  ports.onStart?.(topology.nodes.map((node) => node.name));
 
   if (request.dryRun) {
     const probes = await probeNodes(topology.nodes, {
@@ -85,7 +92,7 @@ export async function replicateFromPrimary(context: CommandContext, request: Rep
     const rows = probes.map((probe) => {
       const row = plannedRow(probe, payload.meta.generation);
       const withError = { ...row, ...errorView(probe.name, row.error) };
-      request.onNodeResult?.(withError);
+      ports.onNodeResult?.(withError);
       return withError;
     });
     return { dryRun: true, source: topology.source, generation: payload.meta.generation, nodes: rows };
@@ -93,7 +100,7 @@ export async function replicateFromPrimary(context: CommandContext, request: Rep
 
   const results = await replicateToNodes(topology.nodes, payload, {
     ...common,
-    onNodeResult: (result) => request.onNodeResult?.({ ...result, ...errorView(result.name, result.error) }),
+    onNodeResult: (result) => ports.onNodeResult?.({ ...result, ...errorView(result.name, result.error) }),
   });
   const rows = results.map((result) => ({ ...result, ...errorView(result.name, result.error) }));
   return { dryRun: false, source: topology.source, generation: payload.meta.generation, nodes: rows };

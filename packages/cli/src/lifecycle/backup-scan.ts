@@ -1,16 +1,22 @@
 import { scanPath, type ScanResult } from "@connect-ops/backup-hooks";
 import { createResidueMatcher } from "@connect-ops/connection-core";
 import { lstat } from "node:fs/promises";
-import type { CommandContext } from "../context.js";
+import type { ResidueFingerprints } from "@connect-ops/connection-core";
+import type { ScanProgress } from "@connect-ops/backup-hooks";
 import { usageError } from "../errors.js";
-import { scanProgressLine } from "./backup-progress.js";
-import { loadResidueFingerprints } from "./fingerprints.js";
+
+/** What a scan needs: the fingerprints (loaded once the path is known to exist) and a progress sink. */
+export interface ScanPorts {
+  readonly loadFingerprints: () => Promise<ResidueFingerprints[]>;
+  readonly progress: { readonly onProgress?: (progress: ScanProgress) => void; done(): void };
+}
 
 export interface ScanRequest {
-  /** A snapshot, a data dir, or one file or archive. */
+  /** A snapshot, a data dir, or one file or archive (resolved). */
   readonly path: string;
+  /** The path as the operator typed it (for messages). */
+  readonly typedPath: string;
   readonly maxDepth?: number | undefined;
-  readonly fingerprintsFile?: string | undefined;
 }
 
 export interface ScanOutcome {
@@ -20,13 +26,13 @@ export interface ScanOutcome {
 }
 
 /** Scans `path` for any trace of the credentials, from fingerprints only (never the secret). */
-export async function scanBackupPath(context: CommandContext, request: ScanRequest): Promise<ScanOutcome> {
-  const path = context.resolvePath(request.path);
+export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Promise<ScanOutcome> {
+  const { path } = request;
+  const { progress } = ports;
   if ((await lstat(path).catch(() => undefined)) === undefined) {
-    throw usageError(`${request.path} does not exist`, "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive");
+    throw usageError(`${request.typedPath} does not exist`, "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive");
   }
-  const sets = await loadResidueFingerprints(context, { fingerprintsFile: request.fingerprintsFile });
-  const progress = scanProgressLine(context);
+  const sets = await ports.loadFingerprints();
   try {
     const result = await scanPath(path, {
       matcher: createResidueMatcher(sets),

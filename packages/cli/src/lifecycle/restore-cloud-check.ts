@@ -1,7 +1,6 @@
 import { CoreError, type AppAuth, type MintedToken } from "@connect-ops/connection-core";
-import type { CommandContext } from "../context.js";
-import { cloudClient } from "./appliance.js";
-import type { BackupCredentials } from "./backup-bundle.js";
+import type { BackupCredentials } from "../flows/backup-bundle.js";
+import type { CloudClientFactory } from "./ports.js";
 
 export type CloudCheck =
   | { readonly ok: true; readonly installationId: number; readonly token: MintedToken }
@@ -16,9 +15,9 @@ const GONE = "the connection was deleted after this snapshot was taken (disconne
  * dead connection would seal a key nothing accepts. Network failures throw
  * (`CLOUD_UNREACHABLE`: exit 3, safe to re-run).
  */
-export async function checkConnectionOnCloud(context: CommandContext, document: BackupCredentials): Promise<CloudCheck> {
+export async function checkConnectionOnCloud(cloud: CloudClientFactory, document: BackupCredentials): Promise<CloudCheck> {
   const bundle = document.credentials;
-  const client = await cloudClient(context, bundle.cloudUrl);
+  const client = await cloud(bundle.cloudUrl);
   const app: AppAuth = { appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, slug: bundle.app.slug };
   if (!(await client.appExists(bundle.app.slug))) {
     return { ok: false, reason: "app-deleted", message: `the GitHub App ${bundle.app.slug} (id ${bundle.app.appId}) no longer exists at ${client.baseUrl}: ${GONE}` };

@@ -3,8 +3,17 @@ import { tokenNeedsRefresh } from "@connect-ops/connection-core";
 export { parseDuration } from "@connect-ops/connection-core";
 import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
 import { join } from "node:path";
-import type { CommandContext } from "../context.js";
-import { cloudClient, crashHook, openAppliance, requireConnected } from "./appliance.js";
+import type { CloudClientFactory, CrashHook, OpenedAppliance } from "./ports.js";
+import { requireConnected } from "./require-connected.js";
+
+/** What `token` touches. The vault is opened only to mint: a cache hit reads meta.json alone. */
+export interface TokenPorts {
+  readonly stateDir: string;
+  readonly openAppliance: () => Promise<OpenedAppliance>;
+  readonly cloud: CloudClientFactory;
+  readonly crash: CrashHook;
+  readonly now: () => number;
+}
 
 export interface TokenRequest {
   readonly minTtlMs: number;
@@ -27,24 +36,24 @@ export interface TokenResult {
  * meta (another process may have minted meanwhile — concurrent runs mint
  * once), opens the bundle, mints, and commits the next generation.
  */
-export async function ensureFreshToken(context: CommandContext, request: TokenRequest): Promise<TokenResult> {
+export async function ensureFreshToken(ports: TokenPorts, request: TokenRequest): Promise<TokenResult> {
   // Static, named imports above: this module is itself loaded lazily, and the bundler keeps only
   // these members, so a cache hit never loads zod, age or octokit.
-  await ensureSafeDirectory(context.globals.stateDir);
-  const fastVault = new CredentialVault(join(context.globals.stateDir, STATE_FILES.vault));
-  const seen = requireConnected(await fastVault.readVerifiedMeta(), context.globals.stateDir);
-  const now = context.io.now();
+  await ensureSafeDirectory(ports.stateDir);
+  const fastVault = new CredentialVault(join(ports.stateDir, STATE_FILES.vault));
+  const seen = requireConnected(await fastVault.readVerifiedMeta(), ports.stateDir);
+  const now = ports.now();
   const fresh = (expiresAt: string | undefined) => !tokenNeedsRefresh(expiresAt, now, request.minTtlMs);
   if (!request.force && !request.verify && fresh(seen.tokenExpiresAt)) {
     return { expiresAt: seen.tokenExpiresAt as string, minted: false, generation: seen.generation, discardedRefused: false };
   }
 
-  const appliance = await openAppliance(context);
+  const appliance = await ports.openAppliance();
   const { commitToken, cachedTokenOf } = await import("@connect-ops/credential-vault");
   const lock = await appliance.vault.lock();
   try {
-    const opened = await appliance.vault.open(appliance.state.identities);
-    const client = await cloudClient(context, opened.bundle.cloudUrl);
+    const opened = await appliance.vault.open(appliance.identities);
+    const client = await ports.cloud(opened.bundle.cloudUrl);
     const cached = cachedTokenOf(opened.bundle);
     let discardedRefused = false;
     if (cached !== undefined && fresh(cached.expiresAt)) {
@@ -55,12 +64,12 @@ export async function ensureFreshToken(context: CommandContext, request: TokenRe
         return { expiresAt: cached.expiresAt, minted: false, generation: opened.meta.generation, discardedRefused: false };
       }
     }
-    const installationId = requireConnected(opened.bundle.installationId, appliance.state.stateDir);
+    const installationId = requireConnected(opened.bundle.installationId, appliance.stateDir);
     const minted = await client.mintInstallationToken(
       { appId: opened.bundle.app.appId, privateKeyPem: opened.bundle.app.privateKeyPem, slug: opened.bundle.app.slug },
       installationId,
     );
-    crashHook(context)("token-minted");
+    ports.crash("token-minted");
     const meta = await commitToken(appliance.vault, lock, opened, appliance.recipients, {
       installationId,
       token: minted.token,

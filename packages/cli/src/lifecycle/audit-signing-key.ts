@@ -1,0 +1,21 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { usageError } from "../errors.js";
+
+/** The Ed25519 key pair verify-cleanup signs its reports with (PEM private key, PEM public key). */
+export interface AuditSigningKey {
+  readonly privateKeyPem: string;
+  readonly publicKey: string;
+}
+
+/** Reads the state dir's audit signing key pair. Throws `CLI_USAGE` when it is missing. */
+export async function readAuditSigningKey(stateDir: string): Promise<AuditSigningKey> {
+  const { STATE_FILES } = await import("@connect-ops/credential-vault");
+  const [privateKeyPem, publicKey] = await Promise.all([
+    readFile(join(stateDir, STATE_FILES.auditSigningKey), "utf8"),
+    readFile(join(stateDir, STATE_FILES.auditSigningPublicKey), "utf8"),
+  ]).catch(() => {
+    throw usageError(`the audit signing key is missing from ${stateDir}`, "it is created by `connect-ops init`; restore audit-signing.key and audit-signing.pub from the state dir's backup");
+  });
+  return { privateKeyPem, publicKey };
+}

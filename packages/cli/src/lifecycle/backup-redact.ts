@@ -1,0 +1,40 @@
+import { applyBackupPolicy, openSnapshot, redactSnapshot, type RedactionReport } from "@connect-ops/backup-hooks";
+import { createResidueMatcher } from "@connect-ops/connection-core";
+import { join } from "node:path";
+import type { ResidueFingerprints } from "@connect-ops/connection-core";
+
+/** What a redaction needs: the fingerprints (loaded once the snapshot checks out) and the clock. */
+export interface RedactPorts {
+  readonly loadFingerprints: () => Promise<ResidueFingerprints[]>;
+  readonly now: () => number;
+}
+
+export interface RedactRequest {
+  /** The snapshot dir or `current` link, resolved. */
+  readonly snapshot: string;
+  readonly dryRun: boolean;
+  readonly force: boolean;
+}
+
+/** Redacts one snapshot (a snapshot dir or a `current` link). Refuses an incomplete one or a running backup unless `force`. */
+export async function redactBackupSnapshot(ports: RedactPorts, request: RedactRequest): Promise<RedactionReport> {
+  // The snapshot is checked first: a wrong path is reported as such even when no fingerprints are at hand.
+  const snapshot = await openSnapshot(request.snapshot, { force: request.force });
+  const sets = await ports.loadFingerprints();
+  return redactSnapshot(snapshot.path, { matcher: createResidueMatcher(sets), dryRun: request.dryRun, now: () => new Date(ports.now()) });
+}
+
+/** The hook's redact policy: `current` of the data dir, through the library's policy entry point. */
+export async function redactCurrent(ports: RedactPorts, request: { dataDir: string; force: boolean }): Promise<RedactionReport> {
+  const { dataDir } = request;
+  await openSnapshot(join(dataDir, "current"), { force: request.force });
+  const sets = await ports.loadFingerprints();
+  const applied = await applyBackupPolicy({ dataDir, policy: "redact", force: request.force, matcher: createResidueMatcher(sets), now: () => new Date(ports.now()) });
+  if (applied.policy !== "redact") throw new Error("applyBackupPolicy returned another policy than asked");
+  return applied.redaction;
+}
+
+/** A redaction is complete when nothing failed and the scan had no gaps; otherwise residue may remain. */
+export function redactionComplete(report: RedactionReport): boolean {
+  return report.failed.length === 0 && report.gaps.length === 0;
+}

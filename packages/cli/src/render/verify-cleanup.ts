@@ -1,0 +1,33 @@
+import type { CommandResult } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import type { AuditOutcome } from "../lifecycle/audit-cleanup.js";
+
+const EXIT_BY_VERDICT = { clean: EXIT.ok, residue: EXIT.problemFound, inconclusive: EXIT.incomplete } as const;
+
+/** The `verify-cleanup` command's output: exit code, `--json` document and human lines (shared with the demo). */
+export function renderAudit(outcome: AuditOutcome): CommandResult {
+  const { report } = outcome;
+  const human = [
+    `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,
+    ...report.locations.map((location) => `  ${location.result.padEnd(8)} ${location.kind.padEnd(9)} ${location.name}`),
+    ...report.findings.map((finding) => `  residue  ${finding.location}: ${finding.path}${finding.member ? `!${finding.member}` : ""} [${finding.form}${finding.encoding ? `/${finding.encoding}` : ""}]${finding.recipients?.length ? ` opened by ${finding.recipients.join(", ")}` : ""}`),
+    ...report.gaps.map((gap) => `  gap      ${gap.location}: ${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""} — ${gap.reason}`),
+    ...(outcome.reportFile === undefined ? ["  (no --report FILE: nothing written)"] : [`  report   ${outcome.reportFile} (signature ${outcome.signatureFile})`]),
+    ...(outcome.markdownFile === undefined ? [] : [`  markdown ${outcome.markdownFile}`]),
+  ];
+  return {
+    exitCode: EXIT_BY_VERDICT[report.verdict],
+    json: {
+      verdict: report.verdict,
+      report,
+      signature: outcome.signature,
+      publicKey: outcome.publicKey,
+      findings: report.findings,
+      gaps: report.gaps,
+      reportFile: outcome.reportFile ?? null,
+      signatureFile: outcome.signatureFile ?? null,
+      markdownFile: outcome.markdownFile ?? null,
+    },
+    human,
+  };
+}

@@ -1,0 +1,252 @@
+import type { CloudClient } from "@connect-ops/connection-core";
+import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
+import { join } from "node:path";
+import type { CommandContext } from "./context.js";
+import { usageError } from "./errors.js";
+import { checkDataDirs } from "./flows/data-dirs.js";
+import { loadTopology, type TopologyFlags } from "./flows/inventory.js";
+import type { RecipientFlags } from "./flows/backup-recipients.js";
+import type { AuditPorts, AuditRequest } from "./lifecycle/audit-cleanup.js";
+import type { IncludePorts } from "./lifecycle/backup-include.js";
+import type { RedactPorts } from "./lifecycle/backup-redact.js";
+import type { ScanPorts } from "./lifecycle/backup-scan.js";
+import type { ApplianceConnectPorts } from "./lifecycle/connect.js";
+import type { DisconnectPorts, DisconnectRequest } from "./lifecycle/disconnect.js";
+import type { FailoverPorts } from "./lifecycle/failover-check.js";
+import type { ReplicatePorts } from "./lifecycle/replicate.js";
+import type { RestorePorts } from "./lifecycle/restore.js";
+import type { StatusPorts } from "./lifecycle/status.js";
+import type { TokenPorts } from "./lifecycle/token.js";
+import type { DisconnectJournal } from "./lifecycle/disconnect-journal.js";
+import { noCrash, type CloudClientFactory, type CrashHook, type OpenedAppliance } from "./lifecycle/ports.js";
+
+/**
+ * The composition root: the one place that turns a command's context (env,
+ * clock, paths) into the production ports the lifecycles take. Commands call
+ * it once per run; lifecycles never see a CommandContext.
+ */
+
+/** The primary's state: its identity, config and vault. */
+export interface Appliance {
+  readonly state: StateDir;
+  readonly vault: CredentialVault;
+  /** The appliance's own recipient first, then recovery recipients from config. */
+  readonly recipients: readonly string[];
+  readonly journalDir: string;
+}
+
+export async function openAppliance(context: CommandContext): Promise<Appliance> {
+  const { CredentialVault, loadStateDir, STATE_FILES } = await import("@connect-ops/credential-vault");
+  const state = await loadStateDir(context.globals.stateDir, context.globals.configPath);
+  return {
+    state,
+    vault: new CredentialVault(join(state.stateDir, STATE_FILES.vault), { now: context.io.now }),
+    recipients: [...new Set([state.recipient, ...state.config.recoveryRecipients])],
+    journalDir: join(state.stateDir, STATE_FILES.journal),
+  };
+}
+
+/** The cloud admin token (for connection records) comes from the environment, never from argv. */
+export function cloudAdminToken(context: CommandContext): string | undefined {
+  const token = context.io.env.CONNECT_OPS_CLOUD_TOKEN;
+  return token === undefined || token.trim() === "" ? undefined : token.trim();
+}
+
+export async function cloudClient(context: CommandContext, baseUrl: string): Promise<CloudClient> {
+  const { createCloudClient } = await import("@connect-ops/connection-core");
+  const adminToken = cloudAdminToken(context);
+  return createCloudClient({ baseUrl, ...(adminToken === undefined ? {} : { adminToken }), deps: { now: context.io.now } });
+}
+
+/** The production cloud port: a client per base URL, with the admin token from the environment. */
+export function cloudFactory(context: CommandContext): CloudClientFactory {
+  return (baseUrl) => cloudClient(context, baseUrl);
+}
+
+/**
+ * Replaced at build time (packages/cli/rolldown.config.mjs): `false` in the production
+ * bundle, `true` in the test bundle; undefined when run from source (vitest).
+ */
+declare const __CONNECT_OPS_TEST_HOOKS__: boolean | undefined;
+
+/**
+ * The crash port. Production: a no-op, and the env-driven hook (src/fault-crash.ts) is
+ * compiled out of the bundle. The test bundle loads it, for the crash suites.
+ */
+export async function crashHook(context: CommandContext): Promise<CrashHook> {
+  if (typeof __CONNECT_OPS_TEST_HOOKS__ === "undefined" || !__CONNECT_OPS_TEST_HOOKS__) return noCrash;
+  const { envCrashHook } = await import("./fault-crash.js");
+  return envCrashHook(context.io.env);
+}
+
+/** The disconnect's production ports: the state dir's vault, the inventory's nodes, the cloud named by the vault. */
+export async function disconnectPorts(
+  context: CommandContext,
+  flags: { inventory: string; dataDirs: readonly string[]; purgeBackups: boolean },
+  confirm: (journal: DisconnectJournal) => Promise<void>,
+): Promise<{ ports: DisconnectPorts; request: DisconnectRequest }> {
+  const appliance = await openAppliance(context);
+  const topology = await loadTopology(context, { inventory: flags.inventory });
+  const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
+  return {
+    ports: {
+      vault: appliance.vault,
+      stateDir: appliance.state.stateDir,
+      identities: appliance.state.identities,
+      journalDir: appliance.journalDir,
+      cloud: cloudFactory(context),
+      hasAdminToken: cloudAdminToken(context) !== undefined,
+      nodes: topology.all,
+      ssh: topology.ssh,
+      now: context.io.now,
+      crash: await crashHook(context),
+      confirm,
+    },
+    request: { inventory: context.resolvePath(flags.inventory), dataDirs, purgeBackups: flags.purgeBackups },
+  };
+}
+
+/** verify-cleanup's production ports: the same state, nodes and cloud, read-only. */
+export async function auditPorts(
+  context: CommandContext,
+  flags: { inventory: string; dataDirs: readonly string[]; reportFile?: string; format: "json" | "md" },
+): Promise<{ ports: AuditPorts; request: AuditRequest }> {
+  const appliance = await openAppliance(context);
+  const { readAuditSigningKey } = await import("./lifecycle/audit-signing-key.js");
+  const signingKey = await readAuditSigningKey(appliance.state.stateDir);
+  const topology = await loadTopology(context, { inventory: flags.inventory });
+  const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
+  const { toolVersion } = await import("./tool-version.js");
+  return {
+    ports: {
+      vault: appliance.vault,
+      stateDir: appliance.state.stateDir,
+      journalDir: appliance.journalDir,
+      signingKey,
+      cloud: cloudFactory(context),
+      hasAdminToken: cloudAdminToken(context) !== undefined,
+      nodes: topology.all,
+      ssh: topology.ssh,
+      now: context.io.now,
+      toolVersion: await toolVersion(),
+    },
+    request: { dataDirs, format: flags.format, ...(flags.reportFile === undefined ? {} : { reportFile: context.resolvePath(flags.reportFile) }) },
+  };
+}
+
+/**
+ * failover-check's production ports: the replicas the flags select, validated
+ * first (exit 2 for a bad or unknown `--replica`, or an inventory without replicas).
+ */
+export async function failoverPorts(context: CommandContext, flags: TopologyFlags & { replica?: string }): Promise<FailoverPorts> {
+  if (flags.replica !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.replica)) {
+    throw usageError("--replica expects one node name (letters, digits, . _ -)", "pass the replica's name from the inventory");
+  }
+  const topology = await loadTopology(context, flags);
+  let replicas = topology.nodes.filter((node) => node.role === "replica");
+  if (flags.replica !== undefined) {
+    const named = topology.all.find((node) => node.name === flags.replica);
+    if (named === undefined || named.role !== "replica") {
+      const listed = topology.all.filter((node) => node.role === "replica").map((node) => node.name);
+      throw usageError(
+        named === undefined ? `--replica ${flags.replica}: ${topology.source} lists no such node` : `--replica ${flags.replica} has role ${named.role}, not replica`,
+        listed.length > 0 ? `replicas in ${topology.source}: ${listed.join(", ")}` : `${topology.source} lists no replica`,
+      );
+    }
+    replicas = [named];
+  }
+  if (replicas.length === 0) {
+    throw usageError(`${topology.source} lists no node with role "replica": there is nothing that could take over`, 'add the HA replica with "role": "replica" and run again');
+  }
+  return {
+    stateDir: context.globals.stateDir,
+    replicas,
+    source: topology.source,
+    ssh: topology.ssh,
+    knownHostsFile: topology.knownHostsFile,
+    logger: await context.logger(),
+    now: context.io.now,
+  };
+}
+
+/** backup restore's production ports: this state dir's vault and recipients, the OS hostname. */
+export async function restorePorts(context: CommandContext): Promise<RestorePorts> {
+  const appliance = await openAppliance(context);
+  const { hostname } = await import("node:os");
+  return { vault: appliance.vault, recipients: appliance.recipients, cloud: cloudFactory(context), crash: await crashHook(context), hostname };
+}
+
+/** The appliance as the lifecycles that commit take it. */
+export async function openedAppliance(context: CommandContext): Promise<OpenedAppliance> {
+  const appliance = await openAppliance(context);
+  return { stateDir: appliance.state.stateDir, vault: appliance.vault, identities: appliance.state.identities, recipients: appliance.recipients, journalDir: appliance.journalDir };
+}
+
+/** token's production ports; nothing is loaded or opened until a token must be minted. */
+export async function tokenPorts(context: CommandContext): Promise<TokenPorts> {
+  return { stateDir: context.globals.stateDir, openAppliance: () => openedAppliance(context), cloud: cloudFactory(context), crash: await crashHook(context), now: context.io.now };
+}
+
+/** status's production ports. Bad topology flags or files fail here, before the cloud or any node is contacted. */
+export async function statusPorts(context: CommandContext, topologyFlags: TopologyFlags | undefined): Promise<StatusPorts> {
+  const topology = topologyFlags === undefined ? undefined : await loadTopology(context, topologyFlags);
+  return {
+    stateDir: context.globals.stateDir,
+    cloud: cloudFactory(context),
+    hasAdminToken: cloudAdminToken(context) !== undefined,
+    identities: async () => (await openAppliance(context)).state.identities,
+    ...(topology === undefined ? {} : { topology: { nodes: topology, logger: () => context.logger() } }),
+  };
+}
+
+/** replicate's production ports. Flags are validated (the topology loaded) before the vault or any node is touched. */
+export async function replicatePorts(
+  context: CommandContext,
+  flags: TopologyFlags,
+  progress: Pick<ReplicatePorts, "onStart" | "onNodeResult">,
+): Promise<ReplicatePorts> {
+  const topology = await loadTopology(context, flags);
+  return { stateDir: context.globals.stateDir, topology, logger: await context.logger(), now: context.io.now, ...progress };
+}
+
+/** backup include's production ports: the vault, then the backup recipients from the flags or the config (checked before any snapshot is). */
+export async function includePorts(context: CommandContext, flags: RecipientFlags): Promise<IncludePorts> {
+  const appliance = await openAppliance(context);
+  const { resolveBackupRecipients } = await import("./flows/backup-recipients.js");
+  const backupRecipients = await resolveBackupRecipients(context, flags, { recipient: appliance.state.recipient, configured: appliance.state.config.backupRecipients });
+  return {
+    appliance: { stateDir: appliance.state.stateDir, vault: appliance.vault, identities: appliance.state.identities, recipients: appliance.recipients, journalDir: appliance.journalDir },
+    backupRecipients,
+    now: context.io.now,
+  };
+}
+
+/** The fingerprints of this state dir plus `--fingerprints FILE`, loaded when the lifecycle asks. */
+function fingerprintLoader(context: CommandContext, fingerprintsFile: string | undefined): RedactPorts["loadFingerprints"] {
+  return async () => {
+    const { loadResidueFingerprints } = await import("./flows/fingerprints.js");
+    return loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile, cwd: context.io.cwd });
+  };
+}
+
+/** backup redact's (and the redact hook's) production ports. */
+export function redactPorts(context: CommandContext, fingerprintsFile: string | undefined): RedactPorts {
+  return { loadFingerprints: fingerprintLoader(context, fingerprintsFile), now: context.io.now };
+}
+
+/** backup scan's production ports: the progress line on a terminal's stderr. */
+export async function scanPorts(context: CommandContext, fingerprintsFile: string | undefined): Promise<ScanPorts> {
+  const { scanProgressLine } = await import("./flows/backup-progress.js");
+  return { loadFingerprints: fingerprintLoader(context, fingerprintsFile), progress: scanProgressLine(context) };
+}
+
+/** connect's production ports: the state dir opened lazily (after the flags and the license checked out). */
+export async function connectPorts(context: CommandContext): Promise<ApplianceConnectPorts> {
+  return {
+    openAppliance: () => openedAppliance(context),
+    cloud: cloudFactory(context),
+    hasAdminToken: cloudAdminToken(context) !== undefined,
+    now: context.io.now,
+    crash: await crashHook(context),
+  };
+}
