@@ -56,18 +56,34 @@ export default tseslint.config(
         {
           paths: Object.keys(order)
             .filter((other) => other !== "cli" && !order.cli.includes(other))
-            .map((other) => ({ name: `@connect-ops/${other}`, message: `cli may not depend on ${other}: dependencies point one way (ARCHITECTURE.md).` })),
+            .map((other) => ({
+              name: `@connect-ops/${other}`,
+              message: `cli may not depend on ${other}: dependencies point one way (ARCHITECTURE.md).`,
+            })),
           patterns: [
             crossPackageRelative,
-            { group: ["**/commands/*", "**/commands"], message: "src/lifecycle never imports src/commands: a lifecycle returns data, the command renders it." },
-            { group: ["**/wiring.js", "**/context.js"], message: "a lifecycle takes typed ports, never the CommandContext or the composition root (src/wiring.ts)." },
+            {
+              group: ["**/commands/*", "**/commands"],
+              message: "src/lifecycle never imports src/commands: a lifecycle returns data, the command renders it.",
+            },
+            {
+              group: ["**/wiring.js", "**/context.js"],
+              message:
+                "a lifecycle takes typed ports, never the CommandContext or the composition root (src/wiring.ts).",
+            },
           ],
         },
       ],
       "no-restricted-syntax": [
         "error",
-        { selector: "ImportExpression[source.value=/(^|\\/)commands\\//]", message: "src/lifecycle never imports src/commands (not even lazily)." },
-        { selector: "ImportExpression[source.value=/(^|\\/)(wiring|context)\\.js$/]", message: "a lifecycle takes typed ports, never the CommandContext or src/wiring.ts." },
+        {
+          selector: "ImportExpression[source.value=/(^|\\/)commands\\//]",
+          message: "src/lifecycle never imports src/commands (not even lazily).",
+        },
+        {
+          selector: "ImportExpression[source.value=/(^|\\/)(wiring|context)\\.js$/]",
+          message: "a lifecycle takes typed ports, never the CommandContext or src/wiring.ts.",
+        },
       ],
     },
   },

@@ -1,7 +1,18 @@
 import { createCloudClient } from "@connect-ops/connection-core";
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { execFileSync } from "node:child_process";
-import { linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
@@ -48,13 +59,22 @@ function buildDataDir(plants: { token: string; pemLine: string; pem: string }): 
     writeFileSync(data(id, "uuid"), "8d1c4b2e-0000-4000-8000-000000000000\n");
   }
   // The shared file carries the token: redacting OLD must give OLD a new file and leave NEW's inode alone.
-  writeFileSync(data(OLD, "repositories", "info", "connect-sync.log"), `2024-06-10 sync ok using ${plants.token}\n${"x".repeat(4096)}\n`);
-  linkSync(data(OLD, "repositories", "info", "connect-sync.log"), data(NEW, "repositories", "info", "connect-sync.log"));
+  writeFileSync(
+    data(OLD, "repositories", "info", "connect-sync.log"),
+    `2024-06-10 sync ok using ${plants.token}\n${"x".repeat(4096)}\n`,
+  );
+  linkSync(
+    data(OLD, "repositories", "info", "connect-sync.log"),
+    data(NEW, "repositories", "info", "connect-sync.log"),
+  );
   symlinkSync("../settings.json", data(OLD, "repositories", "settings-link"));
 
   const stage = dir("stage");
   mkdirSync(join(stage, "etc", "github"), { recursive: true });
-  writeFileSync(join(stage, "etc", "github", "connect.env"), `GITHUB_CONNECT_TOKEN=${plants.token}\n# key fragment left by a support bundle\n${plants.pemLine}\n`);
+  writeFileSync(
+    join(stage, "etc", "github", "connect.env"),
+    `GITHUB_CONNECT_TOKEN=${plants.token}\n# key fragment left by a support bundle\n${plants.pemLine}\n`,
+  );
   writeFileSync(join(stage, "etc", "ssh_host_rsa_key.pub"), "ssh-rsa AAAAB3Nza host\n");
   execFileSync("tar", ["-cf", data(OLD, "ssh-host-keys.tar"), "-C", stage, "etc"]);
   execFileSync("tar", ["-cf", data(NEW, "ssh-host-keys.tar"), "-C", stage, "etc/ssh_host_rsa_key.pub"]);
@@ -65,10 +85,16 @@ function buildDataDir(plants: { token: string; pemLine: string; pem: string }): 
   writeFileSync(join(stage, "nested", "connect", "key.pem"), plants.pem);
   execFileSync("tar", ["-czf", join(stage, "saml", "idp", "connect.tar.gz"), "-C", join(stage, "nested"), "connect"]);
   execFileSync("tar", ["-cf", data(OLD, "saml-keys.tar"), "-C", join(stage, "saml"), "idp"]);
-  writeFileSync(data(OLD, "settings.json"), JSON.stringify({ core: { "github-hostname": HOSTNAME }, "github-connect": { "private-key": plants.pem } }));
+  writeFileSync(
+    data(OLD, "settings.json"),
+    JSON.stringify({ core: { "github-hostname": HOSTNAME }, "github-connect": { "private-key": plants.pem } }),
+  );
 
   const sql = `INSERT INTO \`secrets\` VALUES (1,'github_connect_private_key','${plants.pem.replace(/\n/g, "\\n")}'),(2,'github_connect_token','${plants.token}');\n`;
-  writeFileSync(join(stage, "mysql.sql"), `-- MySQL dump\n${"INSERT INTO `users` VALUES (1,'monalisa');\n".repeat(200)}${sql}`);
+  writeFileSync(
+    join(stage, "mysql.sql"),
+    `-- MySQL dump\n${"INSERT INTO `users` VALUES (1,'monalisa');\n".repeat(200)}${sql}`,
+  );
   execFileSync("gzip", ["-9", "-f", join(stage, "mysql.sql")]);
   execFileSync("cp", [join(stage, "mysql.sql.gz"), data(OLD, "mysql.sql.gz")]);
   writeFileSync(join(stage, "mysql.sql"), "-- MySQL dump\nINSERT INTO `users` VALUES (1,'monalisa');\n");
@@ -88,10 +114,31 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     env = { CONNECT_OPS_STATE_DIR: dir("appliance"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
     const license = writeLicense(scratch.path);
     expect((await spawnCli(["init"], env)).code).toBe(0);
-    const connected = await spawnCli(["--json", "connect", "--cloud-url", sim.url, "--hostname", HOSTNAME, "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"], env);
+    const connected = await spawnCli(
+      [
+        "--json",
+        "connect",
+        "--cloud-url",
+        sim.url,
+        "--hostname",
+        HOSTNAME,
+        "--ghes-version",
+        "3.14.2",
+        "--license",
+        license,
+        "--account",
+        "enterprise:acme",
+      ],
+      env,
+    );
     expect(connected.code, connected.stderr).toBe(0);
     recordId = JSON.parse(connected.stdout).recordId;
-    const vault = JSON.parse(openWithAge(join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"), join(env.CONNECT_OPS_STATE_DIR, "vault", "credentials.age")));
+    const vault = JSON.parse(
+      openWithAge(
+        join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"),
+        join(env.CONNECT_OPS_STATE_DIR, "vault", "credentials.age"),
+      ),
+    );
     pem = vault.app.privateKeyPem;
     token = vault.token.value;
     Object.assign(secrets, { "private key": pem, token });
@@ -102,11 +149,17 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     const recipient = execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim();
     const included = await spawnCli(["--json", "backup", "include", data("current"), "--recipient", recipient], env);
     expect(included.code, included.stderr).toBe(0);
-    expect(JSON.parse(included.stdout)).toMatchObject({ changed: true, snapshot: data(NEW), manifest: { recipients: [recipient], keyFingerprint: expect.stringMatching(/^SHA256:/) } });
+    expect(JSON.parse(included.stdout)).toMatchObject({
+      changed: true,
+      snapshot: data(NEW),
+      manifest: { recipients: [recipient], keyFingerprint: expect.stringMatching(/^SHA256:/) },
+    });
     const opened = JSON.parse(openWithAge(backupIdentity(), data(NEW, "github-connect", "credentials.age")));
     expect(opened.credentials.app.privateKeyPem).toBe(pem);
     expect(opened.credentials.app.privateKeyPem).toContain("-----BEGIN RSA PRIVATE KEY-----");
-    expect(() => openWithAge(join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"), data(NEW, "github-connect", "credentials.age"))).toThrow();
+    expect(() =>
+      openWithAge(join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"), data(NEW, "github-connect", "credentials.age")),
+    ).toThrow();
 
     const again = await spawnCli(["--json", "backup", "include", data(NEW), "--recipient", recipient], env);
     expect(JSON.parse(again.stdout).changed).toBe(false);
@@ -116,10 +169,17 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     const run = await spawnCli(["--json", "backup", "scan", data()], env);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toBe(""); // not a TTY: no progress line
-    const result = JSON.parse(run.stdout) as { findings: Array<{ path: string; member?: string; form: string; linkedPaths?: string[] }>; gaps: unknown[]; filesScanned: number; bytesScanned: number };
+    const result = JSON.parse(run.stdout) as {
+      findings: Array<{ path: string; member?: string; form: string; linkedPaths?: string[] }>;
+      gaps: unknown[];
+      filesScanned: number;
+      bytesScanned: number;
+    };
     expect(result.gaps).toEqual([]);
     expect(result.filesScanned).toBeGreaterThan(8);
-    const places = result.findings.map((finding) => `${finding.path}${finding.member ? `!${finding.member}` : ""} ${finding.form}`);
+    const places = result.findings.map(
+      (finding) => `${finding.path}${finding.member ? `!${finding.member}` : ""} ${finding.form}`,
+    );
     expect(places).toEqual(
       expect.arrayContaining([
         `${data(OLD, "ssh-host-keys.tar")}!etc/github/connect.env token`,
@@ -148,10 +208,14 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     expect(report.filesRewritten.length).toBeGreaterThanOrEqual(3);
     expect((await spawnCli(["backup", "scan", data(OLD)], env)).code).toBe(0);
 
-    expect(execFileSync("tar", ["-tvf", data(OLD, "ssh-host-keys.tar")]).toString()).toContain("etc/github/connect.env");
+    expect(execFileSync("tar", ["-tvf", data(OLD, "ssh-host-keys.tar")]).toString()).toContain(
+      "etc/github/connect.env",
+    );
     execFileSync("gzip", ["-t", data(OLD, "mysql.sql.gz")]);
     expect(execFileSync("tar", ["-tvf", data(OLD, "saml-keys.tar")]).toString()).toContain("idp/connect.tar.gz");
-    expect(JSON.parse(readFileSync(data(OLD, "settings.json"), "utf8"))["github-connect"]["private-key"]).toMatch(/^X+\n?$/);
+    expect(JSON.parse(readFileSync(data(OLD, "settings.json"), "utf8"))["github-connect"]["private-key"]).toMatch(
+      /^X+\n?$/,
+    );
     expect(statSync(sharedNew).ino).toBe(before.inode);
     expect(readFileSync(sharedNew).equals(before.bytes)).toBe(true);
     expect(statSync(data(OLD, "repositories", "info", "connect-sync.log")).ino).not.toBe(before.inode);
@@ -162,29 +226,69 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
 
   it("restore into a fresh appliance mints a token against the cloud and status shows it connected", async () => {
     const target = await initState("replacement");
-    const restored = await spawnCli(["--json", "backup", "restore", data("current"), "--identity", backupIdentity(), "--hostname", HOSTNAME], target);
+    const restored = await spawnCli(
+      ["--json", "backup", "restore", data("current"), "--identity", backupIdentity(), "--hostname", HOSTNAME],
+      target,
+    );
     expect(restored.code, restored.stderr).toBe(0);
     expect(JSON.parse(restored.stdout)).toMatchObject({ outcome: "restored", recordId, keptConnect: false });
     const status = await spawnCli(["--json", "status", "--offline"], target);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ connected: true, record: { hostname: HOSTNAME } });
-    const sealed = JSON.parse(openWithAge(join(target.CONNECT_OPS_STATE_DIR as string, "age-identity.txt"), join(target.CONNECT_OPS_STATE_DIR as string, "vault", "credentials.age")));
+    const sealed = JSON.parse(
+      openWithAge(
+        join(target.CONNECT_OPS_STATE_DIR as string, "age-identity.txt"),
+        join(target.CONNECT_OPS_STATE_DIR as string, "vault", "credentials.age"),
+      ),
+    );
     expect(sealed.token.value).not.toBe(token);
     secrets["restored token"] = sealed.token.value;
     expect((await spawnCli(["--json", "status"], target)).code).toBe(0); // the cloud accepts the restored key
   });
 
   it("on another appliance resets Connect, or with --keep-connect warns that two appliances share one identity", async () => {
-    const reset = await spawnCli(["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com"], await initState("other"));
+    const reset = await spawnCli(
+      ["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com"],
+      await initState("other"),
+    );
     expect(reset.code, reset.stderr).toBe(0);
-    expect(JSON.parse(reset.stdout)).toMatchObject({ outcome: "reset", snapshotHostname: HOSTNAME, targetHostname: "ghes-dr.example.com" });
-    const kept = await spawnCli(["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com", "--keep-connect"], await initState("kept"));
+    expect(JSON.parse(reset.stdout)).toMatchObject({
+      outcome: "reset",
+      snapshotHostname: HOSTNAME,
+      targetHostname: "ghes-dr.example.com",
+    });
+    const kept = await spawnCli(
+      [
+        "backup",
+        "restore",
+        data(NEW),
+        "--identity",
+        backupIdentity(),
+        "--hostname",
+        "ghes-dr.example.com",
+        "--keep-connect",
+      ],
+      await initState("kept"),
+    );
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stderr).toMatch(/^warning: --keep-connect: .*share one GitHub App/);
   });
 
   it("the hook refuses an incomplete current (exit 2) and bad input exits 2", async () => {
-    const hookInclude = await spawnCli(["--json", "backup", "hook", "--data-dir", data(), "--policy", "include", "--recipient", execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim()], env);
+    const hookInclude = await spawnCli(
+      [
+        "--json",
+        "backup",
+        "hook",
+        "--data-dir",
+        data(),
+        "--policy",
+        "include",
+        "--recipient",
+        execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim(),
+      ],
+      env,
+    );
     expect(hookInclude.code, hookInclude.stderr).toBe(0);
     expect(JSON.parse(hookInclude.stdout)).toMatchObject({ policy: "include", changed: false });
     writeFileSync(data(NEW, "incomplete"), "");
@@ -196,7 +300,20 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     } finally {
       rmSync(data(NEW, "incomplete"));
     }
-    expect((await spawnCli(["backup", "include", data("20990101T000000"), "--recipient", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"], env)).code).toBe(2);
+    expect(
+      (
+        await spawnCli(
+          [
+            "backup",
+            "include",
+            data("20990101T000000"),
+            "--recipient",
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+          ],
+          env,
+        )
+      ).code,
+    ).toBe(2);
     const badRecipient = await spawnCli(["backup", "include", data(NEW), "--recipient", "age1notarecipient"], env);
     expect(badRecipient.code, badRecipient.stderr).toBe(2);
     expect(badRecipient.stderr).toContain("error[CORE_INVALID_INPUT]");
@@ -207,10 +324,16 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
   it("refuses (exit 1) to restore a connection that was deleted on the cloud after the snapshot", async () => {
     const client = createCloudClient({ baseUrl: sim.url, adminToken: sim.createAdminToken() });
     expect(await client.deleteConnectionRecord(recordId)).toBe("deleted");
-    const refused = await spawnCli(["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME], await initState("too-late"));
+    const refused = await spawnCli(
+      ["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME],
+      await initState("too-late"),
+    );
     expect(refused.code, refused.stderr).toBe(1);
     expect(JSON.parse(refused.stdout)).toMatchObject({ outcome: "refused", reason: "app-deleted" });
-    const human = await spawnCli(["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME], await initState("too-late-human"));
+    const human = await spawnCli(
+      ["backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", HOSTNAME],
+      await initState("too-late-human"),
+    );
     expect(human.code, human.stderr).toBe(1);
     expect(human.stdout).toMatch(/no longer exists .*the connection was deleted after this snapshot was taken/);
     expect(readdirSync(dir("too-late-human"))).not.toContain("vault");

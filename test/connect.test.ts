@@ -27,13 +27,33 @@ async function freshAppliance() {
   execFileSync("mkdir", ["-p", dir]);
   const license = writeLicense(dir);
   expect((await spawnCli(["init"], env)).code).toBe(0);
-  const connectArgs = ["connect", "--cloud-url", sim.url, "--hostname", `ghes-${counter}.example.com`, "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"];
+  const connectArgs = [
+    "connect",
+    "--cloud-url",
+    sim.url,
+    "--hostname",
+    `ghes-${counter}.example.com`,
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    license,
+    "--account",
+    "enterprise:acme",
+  ];
   return { dir, env, license, connectArgs, stateDir: env.CONNECT_OPS_STATE_DIR };
 }
 
 function openWithAge(stateDir: string) {
-  const plaintext = execFileSync("age", ["-d", "-i", join(stateDir, "age-identity.txt"), join(stateDir, "vault", "credentials.age")]);
-  return JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string; appId: number }; token: { value: string; expiresAt: string } };
+  const plaintext = execFileSync("age", [
+    "-d",
+    "-i",
+    join(stateDir, "age-identity.txt"),
+    join(stateDir, "vault", "credentials.age"),
+  ]);
+  return JSON.parse(plaintext.toString()) as {
+    app: { privateKeyPem: string; appId: number };
+    token: { value: string; expiresAt: string };
+  };
 }
 
 function filesUnder(dir: string): Record<string, string> {
@@ -85,7 +105,11 @@ describe("connect → token → status against the GitHub API simulator", () => 
 
     const places: Record<string, string> = { ...filesUnder(appliance.stateDir) };
     Object.assign(places, runPlaces(cliTranscript));
-    expectNoLeak(places, { "private key": sealed.app.privateKeyPem, token: sealed.token.value, "second token": resealed.token.value });
+    expectNoLeak(places, {
+      "private key": sealed.app.privateKeyPem,
+      token: sealed.token.value,
+      "second token": resealed.token.value,
+    });
     for (const entry of readdirSync(appliance.stateDir, { recursive: true, withFileTypes: true })) {
       const mode = statSync(join(entry.parentPath, entry.name)).mode & 0o777;
       if (entry.isDirectory()) expect(mode).toBe(0o700);
@@ -102,7 +126,9 @@ describe("connect → token → status against the GitHub API simulator", () => 
       sim.skewClock(0);
     }
     const mintsBefore = sim.counters().tokenMints;
-    const runs = await Promise.all(Array.from({ length: 10 }, () => spawnCli(["--json", "token", "--min-ttl", "10m"], appliance.env)));
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, () => spawnCli(["--json", "token", "--min-ttl", "10m"], appliance.env)),
+    );
     expect(runs.map((run) => run.code)).toEqual(Array(10).fill(0));
     expect(runs.filter((run) => JSON.parse(run.stdout).minted === true)).toHaveLength(1);
     expect(sim.counters().tokenMints).toBe(mintsBefore + 1);
@@ -113,7 +139,10 @@ describe("connect → token → status against the GitHub API simulator", () => 
     expect((await spawnCli(appliance.connectArgs, appliance.env)).code).toBe(0);
     const { token } = openWithAge(appliance.stateDir);
     // Revoke it the way GitHub documents (the sim runs in this process, so no blocking child here).
-    const revoked = await fetch(`${sim.url}/installation/token`, { method: "DELETE", headers: { authorization: `token ${token.value}` } });
+    const revoked = await fetch(`${sim.url}/installation/token`, {
+      method: "DELETE",
+      headers: { authorization: `token ${token.value}` },
+    });
     expect(revoked.status).toBe(204);
     const run = await spawnCli(["--json", "token", "--verify"], appliance.env);
     expect(run.code).toBe(0);
@@ -144,7 +173,10 @@ describe("connect leaves no orphan record", () => {
   it("adopts the record when it died after the cloud created it but before the journal said so", async () => {
     const appliance = await freshAppliance();
     const recordsBefore = sim.counters().records;
-    const crashed = await hooked.run(appliance.connectArgs, { ...appliance.env, CONNECT_OPS_FAULT_CRASH_AT: "record-registered" });
+    const crashed = await hooked.run(appliance.connectArgs, {
+      ...appliance.env,
+      CONNECT_OPS_FAULT_CRASH_AT: "record-registered",
+    });
     expect(crashed.signal).toBe("SIGKILL");
     // As if the process had died one instant earlier: the cloud holds the record, the journal does not.
     rmSync(join(appliance.stateDir, "journal", "connect.json"));
@@ -157,7 +189,9 @@ describe("connect leaves no orphan record", () => {
 describe("connect and token refuse bad input", () => {
   it("a missing license file: exit 2, names the file", async () => {
     const appliance = await freshAppliance();
-    const args = appliance.connectArgs.map((arg) => (arg === appliance.license ? join(appliance.dir, "missing.json") : arg));
+    const args = appliance.connectArgs.map((arg) =>
+      arg === appliance.license ? join(appliance.dir, "missing.json") : arg,
+    );
     const run = await spawnCli(args, appliance.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error\[CLI_USAGE\]: cannot read license file .*missing\.json \(ENOENT\) — /m);

@@ -14,7 +14,17 @@ interface Transcript {
   steps: { name: string; ok: boolean; exitCode: number }[];
 }
 
-const STEPS = ["init", "connect", "token", "replicate", "failover-check", "backup include", "disconnect", "verify-cleanup", "verify-report"];
+const STEPS = [
+  "init",
+  "connect",
+  "token",
+  "replicate",
+  "failover-check",
+  "backup include",
+  "disconnect",
+  "verify-cleanup",
+  "verify-report",
+];
 
 function expectCleanSignedRun(transcript: Transcript): void {
   expect(transcript.ok).toBe(true);
@@ -22,7 +32,18 @@ function expectCleanSignedRun(transcript: Transcript): void {
   expect(transcript.steps.every((step) => step.ok && step.exitCode === 0)).toBe(true);
   expect(transcript.verdict).toBe("clean");
   // The report outlives the sandbox, and openssl alone checks its signature.
-  const verified = execFileSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", transcript.publicKey, "-rawin", "-in", transcript.report, "-sigfile", transcript.signature]);
+  const verified = execFileSync("openssl", [
+    "pkeyutl",
+    "-verify",
+    "-pubin",
+    "-inkey",
+    transcript.publicKey,
+    "-rawin",
+    "-in",
+    transcript.report,
+    "-sigfile",
+    transcript.signature,
+  ]);
   expect(verified.toString()).toContain("Signature Verified Successfully");
 }
 

@@ -51,12 +51,31 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
   it("connects, replicates, snapshots hold a sealed copy and planted residue", async () => {
     expect((await run("init")).code).toBe(0);
     const license = writeLicense(dir);
-    const connected = await run("connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme");
+    const connected = await run(
+      "connect",
+      "--cloud-url",
+      sim.url,
+      "--hostname",
+      "ghes.example.com",
+      "--ghes-version",
+      "3.14.2",
+      "--license",
+      license,
+      "--account",
+      "enterprise:acme",
+    );
     expect(connected.code, connected.stderr).toBe(0);
     const replicated = await run("replicate", "--inventory", inventory, "--accept-new-host-keys");
     expect(replicated.code, replicated.stderr).toBe(0);
     for (const node of topology.nodes) expect(await node.exec(`ls ${NODE_TARGET}`)).toContain("credentials.age");
-    const bundle = JSON.parse(execFileSync("age", ["-d", "-i", join(stateDir, "age-identity.txt"), join(stateDir, "vault", "credentials.age")]).toString()) as {
+    const bundle = JSON.parse(
+      execFileSync("age", [
+        "-d",
+        "-i",
+        join(stateDir, "age-identity.txt"),
+        join(stateDir, "vault", "credentials.age"),
+      ]).toString(),
+    ) as {
       app: { privateKeyPem: string };
       token: { value: string };
     };
@@ -64,7 +83,9 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     secrets.token = bundle.token.value;
     for (const id of ["20240101T000000", "20240102T000000"]) mkdirSync(join(dataDir, id), { recursive: true });
     symlinkSync("20240102T000000", join(dataDir, "current"));
-    expect((await run("backup", "include", join(dataDir, "20240101T000000"), "--recipient", backupRecipient(dir))).code).toBe(0);
+    expect(
+      (await run("backup", "include", join(dataDir, "20240101T000000"), "--recipient", backupRecipient(dir))).code,
+    ).toBe(0);
     plantInArchives(join(dataDir, "20240102T000000"), `token=${secrets.token}\n${pemLine(secrets.pem)}`, "planted");
   });
 
@@ -85,34 +106,70 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     execFileSync("docker", ["start", containerId("ghes-data-2")]);
     const node = topology.nodes.find((entry) => entry.name === "ghes-data-2");
     for (let attempt = 0; attempt < 60; attempt++) {
-      if (await node?.exec("true").then(() => true, () => false)) break;
+      if (
+        await node?.exec("true").then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     let second = await run("--json", "disconnect", "--inventory", inventory, "--data-dir", dataDir, "--yes");
     // sshd may need a moment after the container starts: a re-run is the documented remedy.
-    if (second.code === 3) second = await run("--json", "disconnect", "--inventory", inventory, "--data-dir", dataDir, "--yes");
+    if (second.code === 3)
+      second = await run("--json", "disconnect", "--inventory", inventory, "--data-dir", dataDir, "--yes");
     expect(second.code, second.stdout).toBe(0);
     const nodes = JSON.parse(second.stdout).nodes as { name: string; status: string; attempts: number }[];
     for (const entry of nodes) expect(entry.status, entry.name).toBe("deleted");
     expect(nodes.filter((entry) => entry.attempts > 1).map((entry) => entry.name)).toEqual(["ghes-data-2"]);
     for (const each of topology.nodes) expect((await each.exec(`ls -A ${NODE_TARGET}`)).trim()).toBe("");
-    expect((await run("disconnect", "--inventory", inventory, "--data-dir", dataDir, "--purge-backups", "--yes")).code).toBe(0);
+    expect(
+      (await run("disconnect", "--inventory", inventory, "--data-dir", dataDir, "--purge-backups", "--yes")).code,
+    ).toBe(0);
   });
 
   it("verify-cleanup is clean, its signature verifies with openssl, and a one-byte change fails it", async () => {
     const report = join(dir, "audit.json");
-    const clean = await run("--json", "verify-cleanup", "--inventory", inventory, "--data-dir", dataDir, "--report", report);
+    const clean = await run(
+      "--json",
+      "verify-cleanup",
+      "--inventory",
+      inventory,
+      "--data-dir",
+      dataDir,
+      "--report",
+      report,
+    );
     expect(clean.code, clean.stdout).toBe(0);
     const json = JSON.parse(clean.stdout);
     expect(json.report.locations.filter((location: { kind: string }) => location.kind === "node")).toHaveLength(4);
-    const openssl = () => spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(stateDir, "audit-signing.pub"), "-rawin", "-in", report, "-sigfile", `${report}.sig`]).status;
+    const openssl = () =>
+      spawnSync("openssl", [
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        join(stateDir, "audit-signing.pub"),
+        "-rawin",
+        "-in",
+        report,
+        "-sigfile",
+        `${report}.sig`,
+      ]).status;
     expect(openssl()).toBe(0);
     const bytes = readFileSync(report);
     bytes.writeUInt8((bytes.at(-3) as number) ^ 0x01, bytes.length - 3);
     writeFileSync(report, bytes);
     expect(openssl()).not.toBe(0);
     expect((await run("verify-report", report)).code).toBe(1);
-    expectNoLeak({ report: readFileSync(report, "latin1"), journal: readFileSync(join(stateDir, "journal", "disconnect.json"), "latin1") }, secrets);
+    expectNoLeak(
+      {
+        report: readFileSync(report, "latin1"),
+        journal: readFileSync(join(stateDir, "journal", "disconnect.json"), "latin1"),
+      },
+      secrets,
+    );
   });
 
   it("sees residue planted on a node over SSH (positive control)", async () => {
@@ -120,7 +177,12 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     await node?.exec(`printf '%s\\n' '${pemLine(secrets.pem as string)}' > ${NODE_TARGET}/debug.log`);
     const audit = await run("--json", "verify-cleanup", "--inventory", inventory);
     expect(audit.code).toBe(1);
-    expect(JSON.parse(audit.stdout).findings.some((finding: { location: string; path: string }) => finding.location === node?.name && finding.path === `${NODE_TARGET}/debug.log`)).toBe(true);
+    expect(
+      JSON.parse(audit.stdout).findings.some(
+        (finding: { location: string; path: string }) =>
+          finding.location === node?.name && finding.path === `${NODE_TARGET}/debug.log`,
+      ),
+    ).toBe(true);
     await node?.exec(`rm ${NODE_TARGET}/debug.log`);
   });
 });

@@ -3,7 +3,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectedAppliance, DISCONNECT_CRASH_POINTS, snapshotCli, testdirSync, type Appliance } from "@connect-ops/test-support";
+import {
+  connectedAppliance,
+  DISCONNECT_CRASH_POINTS,
+  snapshotCli,
+  testdirSync,
+  type Appliance,
+} from "@connect-ops/test-support";
 import { backupRecipient, pemLine, plantInArchives } from "./disconnect-fixture.js";
 import { expectNoLeak } from "./support/leaks.js";
 
@@ -23,24 +29,46 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const fresh = (nodes?: readonly string[]): Promise<Appliance> => connectedAppliance({ cloud: sim, dir: join(scratch.path, `a${counter++}`), connectOps, ...(nodes === undefined ? {} : { nodes }) });
+const fresh = (nodes?: readonly string[]): Promise<Appliance> =>
+  connectedAppliance({
+    cloud: sim,
+    dir: join(scratch.path, `a${counter++}`),
+    connectOps,
+    ...(nodes === undefined ? {} : { nodes }),
+  });
 
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!existsSync(dir)) return out;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) out[join(entry.parentPath, entry.name)] = readFileSync(join(entry.parentPath, entry.name), "latin1");
+    if (entry.isFile())
+      out[join(entry.parentPath, entry.name)] = readFileSync(join(entry.parentPath, entry.name), "latin1");
   }
   return out;
 }
 
 function opensslVerify(stateDir: string, report: string): number | null {
-  return spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(stateDir, "audit-signing.pub"), "-rawin", "-in", report, "-sigfile", `${report}.sig`]).status;
+  return spawnSync("openssl", [
+    "pkeyutl",
+    "-verify",
+    "-pubin",
+    "-inkey",
+    join(stateDir, "audit-signing.pub"),
+    "-rawin",
+    "-in",
+    report,
+    "-sigfile",
+    `${report}.sig`,
+  ]).status;
 }
 
 const disconnect = (app: Appliance, extra: readonly string[] = [], env: Record<string, string> = {}) =>
-  connectOps(["--json", "disconnect", "--inventory", app.inventory, "--data-dir", app.dataDir, "--yes", ...extra], { ...app.env, ...env });
-const verify = (app: Appliance, extra: readonly string[] = []) => connectOps(["--json", "verify-cleanup", "--inventory", app.inventory, "--data-dir", app.dataDir, ...extra], app.env);
+  connectOps(["--json", "disconnect", "--inventory", app.inventory, "--data-dir", app.dataDir, "--yes", ...extra], {
+    ...app.env,
+    ...env,
+  });
+const verify = (app: Appliance, extra: readonly string[] = []) =>
+  connectOps(["--json", "verify-cleanup", "--inventory", app.inventory, "--data-dir", app.dataDir, ...extra], app.env);
 
 describe("disconnect → verify-cleanup → signed report (local nodes, simulator)", () => {
   it("runs the issue's scenario: a pending node, residue in snapshots, purge, a clean signed audit", async () => {
@@ -59,7 +87,9 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     const firstJson = JSON.parse(first.stdout);
     expect(firstJson.pendingNodes).toEqual(["data-2"]);
     expect(firstJson.cloud.revocationProof.tokenRefused).toBe(true);
-    expect(firstJson.snapshots.entries.find((entry: { snapshot: string }) => entry.snapshot === "20240101T000000")).toMatchObject({ sealedCopy: true, recipients: [recipient] });
+    expect(
+      firstJson.snapshots.entries.find((entry: { snapshot: string }) => entry.snapshot === "20240101T000000"),
+    ).toMatchObject({ sealedCopy: true, recipients: [recipient] });
     expect(existsSync(join(app.stateDir, "vault"))).toBe(false);
 
     const audit = await verify(app);
@@ -70,8 +100,15 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     const forms = new Set(auditJson.findings.map((finding: { form: string; member?: string }) => `${finding.form}`));
     expect(forms).toContain("sealed-copy");
     expect(forms).toContain("token");
-    expect(auditJson.findings.some((finding: { member?: string; path: string }) => finding.path.endsWith("planted-secrets.tar") && finding.member === "planted.txt")).toBe(true);
-    expect(auditJson.findings.some((finding: { path: string }) => finding.path.endsWith("planted-dump.sql.gz"))).toBe(true);
+    expect(
+      auditJson.findings.some(
+        (finding: { member?: string; path: string }) =>
+          finding.path.endsWith("planted-secrets.tar") && finding.member === "planted.txt",
+      ),
+    ).toBe(true);
+    expect(auditJson.findings.some((finding: { path: string }) => finding.path.endsWith("planted-dump.sql.gz"))).toBe(
+      true,
+    );
 
     rmSync(down);
     renameSync(`${down}.away`, down);
@@ -99,7 +136,16 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     expect(readFileSync(`${report}.sig`)).toHaveLength(64);
     expect(readFileSync(`${report}.md`, "utf8")).toContain("CLEAN");
     const reportJson = JSON.parse(readFileSync(report, "utf8"));
-    expect(reportJson.locations.map((location: { kind: string }) => location.kind)).toEqual(["cloud", "primary", "node", "node", "node", "snapshot", "snapshot", "data-dir"]);
+    expect(reportJson.locations.map((location: { kind: string }) => location.kind)).toEqual([
+      "cloud",
+      "primary",
+      "node",
+      "node",
+      "node",
+      "snapshot",
+      "snapshot",
+      "data-dir",
+    ]);
     expect(reportJson.fingerprintSets).toHaveLength(1);
     expect(opensslVerify(app.stateDir, report)).toBe(0);
     expect((await connectOps(["verify-report", report], app.env)).code).toBe(0);
@@ -110,31 +156,45 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     expect(opensslVerify(app.stateDir, report)).not.toBe(0);
     expect((await connectOps(["verify-report", report], app.env)).code).toBe(1);
 
-    expectNoLeak({ ...filesUnder(app.stateDir), ...filesUnder(app.dataDir), ...filesUnder(join(app.dir, "nodes")), report: readFileSync(report, "latin1"), md: readFileSync(`${report}.md`, "latin1") }, { pem: app.secrets.pem, token: app.secrets.token });
+    expectNoLeak(
+      {
+        ...filesUnder(app.stateDir),
+        ...filesUnder(app.dataDir),
+        ...filesUnder(join(app.dir, "nodes")),
+        report: readFileSync(report, "latin1"),
+        md: readFileSync(`${report}.md`, "latin1"),
+      },
+      { pem: app.secrets.pem, token: app.secrets.token },
+    );
   });
 });
 
 describe("disconnect after a SIGKILL at each journal step", () => {
-  it.each(DISCONNECT_CRASH_POINTS)("resumes after a crash at %s without repeating an effect or skipping a node", async (point) => {
-    const app = await fresh(["replica-1", "data-1"]);
-    const before = sim.counters();
-    const killed = await disconnect(app, [], { CONNECT_OPS_FAULT_CRASH_AT: point });
-    expect(killed.signal).toBe("SIGKILL");
-    const resumed = await disconnect(app);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const json = JSON.parse(resumed.stdout);
-    expect(json.completed).toBe(true);
-    expect(json.nodes.every((node: { status: string }) => node.status === "deleted" || node.status === "absent")).toBe(true);
-    for (const dir of Object.values(app.nodeDirs)) expect(readdirSync(dir)).toEqual([]);
-    const after = sim.counters();
-    expect(after.appsDeleted - before.appsDeleted).toBe(1);
-    expect(after.installationsDeleted - before.installationsDeleted).toBe(1);
-    expect(after.recordsDeleted - before.recordsDeleted).toBe(1);
-    expect(after.tokensRevoked - before.tokensRevoked).toBeLessThanOrEqual(1);
-    expect(json.fingerprintSets).toHaveLength(1);
-    expectNoLeak(filesUnder(app.stateDir), { pem: app.secrets.pem, token: app.secrets.token });
-    expect((await verify(app)).code).toBe(0);
-  });
+  it.each(DISCONNECT_CRASH_POINTS)(
+    "resumes after a crash at %s without repeating an effect or skipping a node",
+    async (point) => {
+      const app = await fresh(["replica-1", "data-1"]);
+      const before = sim.counters();
+      const killed = await disconnect(app, [], { CONNECT_OPS_FAULT_CRASH_AT: point });
+      expect(killed.signal).toBe("SIGKILL");
+      const resumed = await disconnect(app);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const json = JSON.parse(resumed.stdout);
+      expect(json.completed).toBe(true);
+      expect(
+        json.nodes.every((node: { status: string }) => node.status === "deleted" || node.status === "absent"),
+      ).toBe(true);
+      for (const dir of Object.values(app.nodeDirs)) expect(readdirSync(dir)).toEqual([]);
+      const after = sim.counters();
+      expect(after.appsDeleted - before.appsDeleted).toBe(1);
+      expect(after.installationsDeleted - before.installationsDeleted).toBe(1);
+      expect(after.recordsDeleted - before.recordsDeleted).toBe(1);
+      expect(after.tokensRevoked - before.tokensRevoked).toBeLessThanOrEqual(1);
+      expect(json.fingerprintSets).toHaveLength(1);
+      expectNoLeak(filesUnder(app.stateDir), { pem: app.secrets.pem, token: app.secrets.token });
+      expect((await verify(app)).code).toBe(0);
+    },
+  );
 });
 
 describe("verify-cleanup positive controls: a planted credential in each location class fails the audit", () => {
@@ -155,8 +215,14 @@ describe("verify-cleanup positive controls: a planted credential in each locatio
     };
     const controls: Record<string, { plant: () => string[]; expect: RegExp }> = {
       "primary state dir": { plant: () => [write(join(app.stateDir, "notes.txt"), token)], expect: /primary/ },
-      "node dir": { plant: () => [write(join(app.nodeDirs["replica-1"] as string, "debug.log"), line)], expect: /replica-1/ },
-      "plain snapshot file (current)": { plant: () => [write(join(app.current, "settings-extra.json"), JSON.stringify({ key: app.secrets.pem }))], expect: /20240102T000000/ },
+      "node dir": {
+        plant: () => [write(join(app.nodeDirs["replica-1"] as string, "debug.log"), line)],
+        expect: /replica-1/,
+      },
+      "plain snapshot file (current)": {
+        plant: () => [write(join(app.current, "settings-extra.json"), JSON.stringify({ key: app.secrets.pem }))],
+        expect: /20240102T000000/,
+      },
       "older snapshot": { plant: () => [write(join(app.older, "old.txt"), token)], expect: /20240101T000000/ },
       "tar member and gz stream": {
         plant: () => {
@@ -178,11 +244,21 @@ describe("verify-cleanup positive controls: a planted credential in each locatio
       const audit = await verify(app);
       expect(audit.code, `${name}: ${audit.stderr}`).toBe(1);
       const findings = JSON.parse(audit.stdout).findings as { location: string; path: string; member?: string }[];
-      expect(findings.some((finding) => control.expect.test(`${finding.location} ${finding.path}`)), name).toBe(true);
-      if (name === "nested archive") expect(findings.some((finding) => finding.member === "inner.tar.gz!key.txt"), name).toBe(true);
+      expect(
+        findings.some((finding) => control.expect.test(`${finding.location} ${finding.path}`)),
+        name,
+      ).toBe(true);
+      if (name === "nested archive")
+        expect(
+          findings.some((finding) => finding.member === "inner.tar.gz!key.txt"),
+          name,
+        ).toBe(true);
       for (const path of planted) rmSync(path);
       const again = await verify(app);
-      expect(again.code, `${name} removed: ${JSON.stringify(JSON.parse(again.stdout).findings ?? again.stdout)} ${JSON.stringify(JSON.parse(again.stdout).gaps ?? "")}`).toBe(0);
+      expect(
+        again.code,
+        `${name} removed: ${JSON.stringify(JSON.parse(again.stdout).findings ?? again.stdout)} ${JSON.stringify(JSON.parse(again.stdout).gaps ?? "")}`,
+      ).toBe(0);
     }
   });
 });
@@ -195,7 +271,10 @@ function write(path: string, content: string): string {
 describe("disconnect and verify-report on bad input", () => {
   it("refuses an unknown data dir before changing anything (exit 2)", async () => {
     const app = await fresh(["replica-1"]);
-    const run = await connectOps(["disconnect", "--inventory", app.inventory, "--data-dir", join(app.dir, "no-such-dir"), "--yes"], app.env);
+    const run = await connectOps(
+      ["disconnect", "--inventory", app.inventory, "--data-dir", join(app.dir, "no-such-dir"), "--yes"],
+      app.env,
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/BACKUP_NOT_FOUND.*no-such-dir/);
     expect(existsSync(join(app.stateDir, "journal", "disconnect.json"))).toBe(false);
@@ -213,10 +292,20 @@ describe("disconnect and verify-report on bad input", () => {
   it("treats a node that never had credentials as absent, not as an error", async () => {
     const app = await fresh(["replica-1"]);
     const inventory = join(app.dir, "inventory-plus.json");
-    writeFileSync(inventory, JSON.stringify({ nodes: [{ name: "replica-1", role: "replica", transport: "local", path: "nodes/replica-1" }, { name: "never", role: "cluster", transport: "local", path: "nodes/never" }] }));
+    writeFileSync(
+      inventory,
+      JSON.stringify({
+        nodes: [
+          { name: "replica-1", role: "replica", transport: "local", path: "nodes/replica-1" },
+          { name: "never", role: "cluster", transport: "local", path: "nodes/never" },
+        ],
+      }),
+    );
     const run = await connectOps(["--json", "disconnect", "--inventory", inventory, "--yes"], app.env);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).nodes.map((node: { name: string; status: string }) => [node.name, node.status])).toEqual([
+    expect(
+      JSON.parse(run.stdout).nodes.map((node: { name: string; status: string }) => [node.name, node.status]),
+    ).toEqual([
       ["replica-1", "deleted"],
       ["never", "absent"],
     ]);
@@ -230,7 +319,10 @@ describe("disconnect and verify-report on bad input", () => {
     const other = join(app.dir, "other");
     execFileSync("mkdir", ["-p", other]);
     expect((await connectOps(["init"], { CONNECT_OPS_STATE_DIR: join(other, "state") })).code).toBe(0);
-    const wrongKey = await connectOps(["verify-report", report, "--public-key", join(other, "state", "audit-signing.pub")], app.env);
+    const wrongKey = await connectOps(
+      ["verify-report", report, "--public-key", join(other, "state", "audit-signing.pub")],
+      app.env,
+    );
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stdout).toMatch(/INVALID/);
     writeFileSync(`${report}.sig`, Buffer.alloc(64));

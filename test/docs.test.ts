@@ -32,7 +32,8 @@ describe("docs: every connect-ops command line parses with the real CLI", () => 
     const failures = docCommands(file).flatMap((command) => {
       const outcome = parse(command.argv);
       // A code span in prose may name a command without its arguments (`connect-ops backup restore`).
-      if (outcome.code === undefined || (command.kind === "inline" && outcome.code === "commander.missingArgument")) return [];
+      if (outcome.code === undefined || (command.kind === "inline" && outcome.code === "commander.missingArgument"))
+        return [];
       return [`${command.file}:${command.line}: ${command.text}\n    ${outcome.message}`];
     });
     expect(failures, failures.join("\n")).toEqual([]);
@@ -53,17 +54,35 @@ describe("docs: every connect-ops command line parses with the real CLI", () => 
 describe("docs: README", () => {
   it("starts with the two commands", () => {
     const first = fencedBlocks("README.md")[0];
-    expect(first?.lines.map((line) => line.replace(/\s+#.*$/, ""))).toEqual(["npm ci && npx connect-ops demo", "npm test"]);
+    expect(first?.lines.map((line) => line.replace(/\s+#.*$/, ""))).toEqual([
+      "npm ci && npx connect-ops demo",
+      "npm test",
+    ]);
   });
 
   it("`npx connect-ops demo` runs the whole lifecycle: every step ok, verdict clean", async () => {
     const run = await spawnCli(["--json", "demo"]);
     expect(run.code, run.stderr).toBe(0);
-    const transcript = JSON.parse(run.stdout) as { ok: boolean; verdict: string; report: string; steps: Array<{ name: string; ok: boolean }> };
+    const transcript = JSON.parse(run.stdout) as {
+      ok: boolean;
+      verdict: string;
+      report: string;
+      steps: Array<{ name: string; ok: boolean }>;
+    };
     rmSync(dirname(transcript.report), { recursive: true, force: true }); // the demo leaves its signed report for the operator
     expect(transcript.ok).toBe(true);
     expect(transcript.verdict).toBe("clean");
-    expect(transcript.steps.map((step) => step.name)).toEqual(["init", "connect", "token", "replicate", "failover-check", "backup include", "disconnect", "verify-cleanup", "verify-report"]);
+    expect(transcript.steps.map((step) => step.name)).toEqual([
+      "init",
+      "connect",
+      "token",
+      "replicate",
+      "failover-check",
+      "backup include",
+      "disconnect",
+      "verify-cleanup",
+      "verify-report",
+    ]);
     expect(transcript.steps.every((step) => step.ok)).toBe(true);
   });
 });
@@ -71,38 +90,57 @@ describe("docs: README", () => {
 describe("docs: ```sh sandbox blocks run as written", () => {
   const executedFiles = files.filter((file) => fencedBlocks(file).some(isExecutedBlock));
 
-  it.each(executedFiles)("%s: every line exits as documented; every ```json output matches the printed shape", async (file) => {
-    await using sandbox = await createDocSandbox();
-    const blocks = fencedBlocks(file);
-    const problems: string[] = [];
-    for (const [index, block] of blocks.entries()) {
-      if (!isExecutedBlock(block)) continue;
-      const lines = block.lines.join("\n").replaceAll("\\\n", " ").split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-      let stdout = "";
-      for (const line of lines) {
-        const run = await runDocLine(sandbox, line);
-        stdout = run.stdout;
-        if (run.code !== expectedExit(line)) problems.push(`${file}:${block.line}: \`${line}\` exited ${run.code}, documented ${expectedExit(line)}\n${run.stderr}`);
+  it.each(executedFiles)(
+    "%s: every line exits as documented; every ```json output matches the printed shape",
+    async (file) => {
+      await using sandbox = await createDocSandbox();
+      const blocks = fencedBlocks(file);
+      const problems: string[] = [];
+      for (const [index, block] of blocks.entries()) {
+        if (!isExecutedBlock(block)) continue;
+        const lines = block.lines
+          .join("\n")
+          .replaceAll("\\\n", " ")
+          .split("\n")
+          .filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+        let stdout = "";
+        for (const line of lines) {
+          const run = await runDocLine(sandbox, line);
+          stdout = run.stdout;
+          if (run.code !== expectedExit(line))
+            problems.push(
+              `${file}:${block.line}: \`${line}\` exited ${run.code}, documented ${expectedExit(line)}\n${run.stderr}`,
+            );
+        }
+        const next = blocks[index + 1];
+        if (next?.info[0] === "json" && next.info.includes("output")) {
+          const documented: unknown = JSON.parse(next.lines.join("\n"));
+          for (const difference of shapeDifferences(documented, JSON.parse(stdout)))
+            problems.push(`${file}:${next.line}: ${difference}`);
+        }
       }
-      const next = blocks[index + 1];
-      if (next?.info[0] === "json" && next.info.includes("output")) {
-        const documented: unknown = JSON.parse(next.lines.join("\n"));
-        for (const difference of shapeDifferences(documented, JSON.parse(stdout))) problems.push(`${file}:${next.line}: ${difference}`);
-      }
-    }
-    expect(problems, problems.join("\n")).toEqual([]);
-  });
+      expect(problems, problems.join("\n")).toEqual([]);
+    },
+  );
 });
 
 describe("docs: generated reference is current", () => {
   it("docs/reference/commands.md is the CLI's --help", () => {
-    execFileSync(process.execPath, [join(ROOT, "tools", "docs", "generate-reference.mjs"), "--check"], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(process.execPath, [join(ROOT, "tools", "docs", "generate-reference.mjs"), "--check"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
   });
 
   it("docs/reference/schemas/*.json are the zod schemas", () => {
-    for (const { file, json } of buildJsonSchemas({ z, core, vault, replication, backup }) as Array<{ file: string; json: string }>) {
+    for (const { file, json } of buildJsonSchemas({ z, core, vault, replication, backup }) as Array<{
+      file: string;
+      json: string;
+    }>) {
       const path = join(ROOT, "docs", "reference", "schemas", file);
-      expect(existsSync(path) ? readFileSync(path, "utf8") : "", `${file} is stale: run node tools/docs/generate-schemas.mjs`).toBe(json);
+      expect(
+        existsSync(path) ? readFileSync(path, "utf8") : "",
+        `${file} is stale: run node tools/docs/generate-schemas.mjs`,
+      ).toBe(json);
     }
   });
 
@@ -124,7 +162,8 @@ describe("CLI finish: help examples and plain output", () => {
     const missing: string[] = [];
     for (const node of grammar()) {
       const { stdout } = await spawnCli([...node.path.split(" "), "--help"]);
-      if (!/^Examples?\b.*:$/m.test(stdout) || !stdout.includes(`connect-ops ${node.path.split(" ")[0]}`)) missing.push(node.path);
+      if (!/^Examples?\b.*:$/m.test(stdout) || !stdout.includes(`connect-ops ${node.path.split(" ")[0]}`))
+        missing.push(node.path);
     }
     expect(missing).toEqual([]);
   });

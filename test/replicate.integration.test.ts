@@ -5,7 +5,15 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliTranscript, hostKeyFingerprints, NODE_TARGET, snapshotCli, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
+import {
+  cliTranscript,
+  hostKeyFingerprints,
+  NODE_TARGET,
+  snapshotCli,
+  startSshNodes,
+  testdirSync,
+  writeLicense,
+} from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // The built CLI replicating over real SSH to one HA replica and three cluster
@@ -25,11 +33,17 @@ const secrets: Record<string, string> = {};
 const cli = (...argv: string[]) => snapshot.run(argv, env);
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const vaultFile = (name: string) => readFileSync(join(dir, "state", "vault", name));
-const statuses = (stdout: string) => (JSON.parse(stdout) as { nodes: { status: string }[] }).nodes.map((node) => node.status);
+const statuses = (stdout: string) =>
+  (JSON.parse(stdout) as { nodes: { status: string }[] }).nodes.map((node) => node.status);
 const sshOptions = () => topology.ssh;
 
 function rememberSecrets(): void {
-  const plaintext = execFileSync("age", ["-d", "-i", join(dir, "state", "age-identity.txt"), join(dir, "state", "vault", "credentials.age")]);
+  const plaintext = execFileSync("age", [
+    "-d",
+    "-i",
+    join(dir, "state", "age-identity.txt"),
+    join(dir, "state", "vault", "credentials.age"),
+  ]);
   const bundle = JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string }; token: { value: string } };
   secrets["App private key"] = bundle.app.privateKeyPem;
   secrets[`token ${Object.keys(secrets).length}`] = bundle.token.value;
@@ -38,11 +52,21 @@ function rememberSecrets(): void {
 /** Starts `replicate` and SIGKILLs it once `trigger` fires; resolves with how it ended. */
 type KillTrigger = ({ afterMs: number } | { afterNodeDone: number }) & { concurrency: number };
 function replicateKilled(trigger: KillTrigger): Promise<{ signal: string | null; code: number | null }> {
-  const argv = ["--log-level", "info", "replicate", "--inventory", inventory, "--concurrency", String(trigger.concurrency)];
+  const argv = [
+    "--log-level",
+    "info",
+    "replicate",
+    "--inventory",
+    inventory,
+    "--concurrency",
+    String(trigger.concurrency),
+  ];
   return snapshot.run(argv, env, {
     ...("afterMs" in trigger ? { killAfterMs: trigger.afterMs } : {}),
     // pino logs one line per node as it finishes: kill mid fan-out, after the n-th.
-    ...("afterNodeDone" in trigger ? { killWhen: ({ stderr }) => (stderr.match(/"msg":"node replicated"/g) ?? []).length >= trigger.afterNodeDone } : {}),
+    ...("afterNodeDone" in trigger
+      ? { killWhen: ({ stderr }) => (stderr.match(/"msg":"node replicated"/g) ?? []).length >= trigger.afterNodeDone }
+      : {}),
   });
 }
 
@@ -60,7 +84,19 @@ beforeAll(async () => {
   topology.writeInventory(inventory);
   const license = writeLicense(dir);
   expect((await cli("init")).code).toBe(0);
-  const connected = await cli("connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme");
+  const connected = await cli(
+    "connect",
+    "--cloud-url",
+    sim.url,
+    "--hostname",
+    "ghes.example.com",
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    license,
+    "--account",
+    "enterprise:acme",
+  );
   expect(connected.code).toBe(0);
   rememberSecrets();
 }, 600_000);
@@ -76,7 +112,9 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
   it("refuses unknown host keys with exit 2, printing each SHA256 fingerprint and how to trust it; sends nothing", async () => {
     const run = await cli("--json", "replicate", "--inventory", inventory);
     expect(run.code).toBe(2);
-    const report = JSON.parse(run.stdout) as { nodes: { name: string; status: string; error: { code: string; message: string; hint: string } }[] };
+    const report = JSON.parse(run.stdout) as {
+      nodes: { name: string; status: string; error: { code: string; message: string; hint: string } }[];
+    };
     for (const [index, node] of topology.nodes.entries()) {
       const row = report.nodes[index];
       expect(row).toMatchObject({ name: node.name, status: "failed", error: { code: "REPL_HOST_KEY_UNKNOWN" } });
@@ -89,7 +127,9 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
     const human = await cli("replicate", "--inventory", inventory);
     expect(human.code).toBe(2);
     expect(human.stdout).toMatch(/ghes-replica: error\[REPL_HOST_KEY_UNKNOWN\]: .*SHA256:/);
-    expect(human.stdout).toMatch(/^Refused: ghes-replica, ghes-data-1, ghes-data-2, ghes-data-3 did not pass the host key or login check/m);
+    expect(human.stdout).toMatch(
+      /^Refused: ghes-replica, ghes-data-1, ghes-data-2, ghes-data-3 did not pass the host key or login check/m,
+    );
     expect(readFileSync(topology.knownHostsFile, "utf8")).toBe("");
   });
 
@@ -137,13 +177,21 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
       const ended = await replicateKilled(trigger);
       const probes = await probeNodes(specs, { ssh: sshOptions() });
       for (const probe of probes) {
-        expect(probe, `${probe.name} after kill ${JSON.stringify(trigger)}`).toMatchObject({ status: "ok", consistent: true });
-        expect(pairs.has(`${probe.sealedSha256}/${probe.metaSha256}`), `${probe.name} holds a pair the primary never had`).toBe(true);
+        expect(probe, `${probe.name} after kill ${JSON.stringify(trigger)}`).toMatchObject({
+          status: "ok",
+          consistent: true,
+        });
+        expect(
+          pairs.has(`${probe.sealedSha256}/${probe.metaSha256}`),
+          `${probe.name} holds a pair the primary never had`,
+        ).toBe(true);
         expect(probe.generation).toBeLessThanOrEqual(current);
       }
       const updated = probes.filter((probe) => probe.generation === current).length;
       const temps = probes.reduce((sum, probe) => sum + probe.tempFiles, 0);
-      outcomes.push(`${JSON.stringify(trigger)} ${ended.signal ?? `exit ${ended.code}`}: ${updated}/4 nodes at the new generation, ${temps} temp files`);
+      outcomes.push(
+        `${JSON.stringify(trigger)} ${ended.signal ?? `exit ${ended.code}`}: ${updated}/4 nodes at the new generation, ${temps} temp files`,
+      );
     }
     // eslint-disable-next-line no-console -- what the kills hit, for the reader of the log
     console.info(`kills (a whole serial run takes ${serialRunMs} ms):\n${outcomes.join("\n")}`);
@@ -155,7 +203,11 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
     const rerun = await cli("--json", "replicate", "--inventory", inventory);
     expect(rerun.code, rerun.stderr).toBe(0);
     for (const status of statuses(rerun.stdout)) expect(["updated", "unchanged"]).toContain(status);
-    const expected = { generation: JSON.parse(vaultFile("meta.json").toString()).generation as number, sealedSha256: sha256(vaultFile("credentials.age")), metaSha256: sha256(vaultFile("meta.json")) };
+    const expected = {
+      generation: JSON.parse(vaultFile("meta.json").toString()).generation as number,
+      sealedSha256: sha256(vaultFile("credentials.age")),
+      metaSha256: sha256(vaultFile("meta.json")),
+    };
     const final = await probeNodes(specs, { ssh: sshOptions(), expected });
     expect(final.map((probe) => probe.drift)).toEqual(["in-sync", "in-sync", "in-sync", "in-sync"]);
     // eslint-disable-next-line no-console -- what the kills hit, for the reader of the log
@@ -168,7 +220,8 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
   it("never prints a secret or leaves one in a node's meta.json", async () => {
     const places: Record<string, string> = {};
     Object.assign(places, runPlaces(cliTranscript));
-    for (const node of topology.nodes) places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
+    for (const node of topology.nodes)
+      places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
     expectNoLeak(places, secrets);
   });
 });

@@ -17,7 +17,12 @@ let env: Record<string, string>;
 const secrets: Record<string, string> = {};
 
 function rememberSecrets(): void {
-  const plaintext = execFileSync("age", ["-d", "-i", join(dir, "state", "age-identity.txt"), join(dir, "state", "vault", "credentials.age")]);
+  const plaintext = execFileSync("age", [
+    "-d",
+    "-i",
+    join(dir, "state", "age-identity.txt"),
+    join(dir, "state", "vault", "credentials.age"),
+  ]);
   const bundle = JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string }; token: { value: string } };
   secrets["App private key"] = bundle.app.privateKeyPem;
   secrets[`token ${Object.keys(secrets).length}`] = bundle.token.value;
@@ -28,7 +33,9 @@ const inventoryArgs = ["--inventory", join(dir, "inventory.json")];
 const vaultFile = (name: string) => readFileSync(join(dir, "state", "vault", name));
 const nodeFile = (node: string, name: string) => readFileSync(join(dir, "nodes", node, name));
 const statuses = (stdout: string) =>
-  (JSON.parse(stdout) as { nodes: { name: string; status: string }[] }).nodes.map((node) => `${node.name}:${node.status}`);
+  (JSON.parse(stdout) as { nodes: { name: string; status: string }[] }).nodes.map(
+    (node) => `${node.name}:${node.status}`,
+  );
 
 beforeAll(async () => {
   sim = await startGitHubSim();
@@ -46,7 +53,19 @@ beforeAll(async () => {
   );
   const license = writeLicense(dir);
   expect((await cli("init")).code).toBe(0);
-  const connected = await cli("connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme");
+  const connected = await cli(
+    "connect",
+    "--cloud-url",
+    sim.url,
+    "--hostname",
+    "ghes.example.com",
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    license,
+    "--account",
+    "enterprise:acme",
+  );
   expect(connected.code).toBe(0);
   rememberSecrets();
 });
@@ -59,7 +78,12 @@ afterAll(async () => {
 describe("replicate to local nodes (built CLI)", () => {
   it("refuses a bad inventory with exit 2, naming the field path, and writes nothing", async () => {
     const bad = join(dir, "bad-inventory.json");
-    writeFileSync(bad, JSON.stringify({ nodes: [{ name: "ghes-replica", role: "replica", transport: "local", path: "nodes/x", port: "122" }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        nodes: [{ name: "ghes-replica", role: "replica", transport: "local", path: "nodes/x", port: "122" }],
+      }),
+    );
     const run = await cli("--json", "replicate", "--inventory", bad);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout).error.code).toBe("REPL_INVENTORY_INVALID");
@@ -79,9 +103,30 @@ describe("replicate to local nodes (built CLI)", () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.nodes).toEqual([
-      { name: "ghes-replica", role: "replica", status: "updated", generationBefore: null, generationAfter: report.generation, durationMs: expect.any(Number) },
-      { name: "ghes-data-1", role: "cluster", status: "updated", generationBefore: null, generationAfter: report.generation, durationMs: expect.any(Number) },
-      { name: "ghes-data-2", role: "cluster", status: "unchanged", generationBefore: report.generation, generationAfter: report.generation, durationMs: expect.any(Number) },
+      {
+        name: "ghes-replica",
+        role: "replica",
+        status: "updated",
+        generationBefore: null,
+        generationAfter: report.generation,
+        durationMs: expect.any(Number),
+      },
+      {
+        name: "ghes-data-1",
+        role: "cluster",
+        status: "updated",
+        generationBefore: null,
+        generationAfter: report.generation,
+        durationMs: expect.any(Number),
+      },
+      {
+        name: "ghes-data-2",
+        role: "cluster",
+        status: "unchanged",
+        generationBefore: report.generation,
+        generationAfter: report.generation,
+        durationMs: expect.any(Number),
+      },
     ]);
     for (const node of nodeNames) {
       expect(nodeFile(node, "credentials.age").equals(vaultFile("credentials.age"))).toBe(true);
@@ -97,7 +142,9 @@ describe("replicate to local nodes (built CLI)", () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.ready).toBe(true);
-    expect(report.replicas[0].checks.map((check: { name: string; ok: boolean }) => `${check.name}:${check.ok}`)).toEqual([
+    expect(
+      report.replicas[0].checks.map((check: { name: string; ok: boolean }) => `${check.name}:${check.ok}`),
+    ).toEqual([
       "reachable:true",
       "intact:true",
       "generation:true",
@@ -119,7 +166,9 @@ describe("replicate to local nodes (built CLI)", () => {
     const run = await cli("--json", "failover-check", ...inventoryArgs);
     expect(run.code).toBe(1);
     const failed = JSON.parse(run.stdout).replicas[0].checks.filter((check: { ok: boolean }) => !check.ok);
-    expect(failed).toEqual([{ name: "token-ttl", ok: false, detail: expect.stringMatching(/^token valid for \d+ s, margin 600 s$/) }]);
+    expect(failed).toEqual([
+      { name: "token-ttl", ok: false, detail: expect.stringMatching(/^token valid for \d+ s, margin 600 s$/) },
+    ]);
   });
 
   it("a new token on the primary: status --inventory shows drift (exit 1), failover-check names the generation; replicate fixes both", async () => {
@@ -129,20 +178,33 @@ describe("replicate to local nodes (built CLI)", () => {
     expect(drift.code).toBe(1);
     const report = JSON.parse(drift.stdout);
     expect(report.nodes.map((node: { drift: string }) => node.drift)).toEqual(["behind", "behind", "behind"]);
-    expect(report.nodes[0]).toMatchObject({ name: "ghes-replica", status: "ok", generation: report.vault.generation - 1, keyFingerprint: report.vault.keyFingerprint });
+    expect(report.nodes[0]).toMatchObject({
+      name: "ghes-replica",
+      status: "ok",
+      generation: report.vault.generation - 1,
+      keyFingerprint: report.vault.keyFingerprint,
+    });
     const human = await cli("status", "--offline", ...inventoryArgs);
     expect(human.stdout).toMatch(/^ {2}ghes-replica\s+replica\s+ok\s+\d+\s+SHA256:\S+\s+behind$/m);
 
     const notReady = await cli("--json", "failover-check", ...inventoryArgs, "--replica", "ghes-replica");
     expect(notReady.code).toBe(1);
-    expect(JSON.parse(notReady.stdout).replicas[0].checks.filter((check: { ok: boolean }) => !check.ok).map((check: { name: string }) => check.name)).toEqual(["generation", "token-ttl"]);
+    expect(
+      JSON.parse(notReady.stdout)
+        .replicas[0].checks.filter((check: { ok: boolean }) => !check.ok)
+        .map((check: { name: string }) => check.name),
+    ).toEqual(["generation", "token-ttl"]);
 
     const fixed = await cli("--json", "replicate", ...inventoryArgs);
     expect(fixed.code).toBe(0);
     expect(statuses(fixed.stdout)).toEqual(nodeNames.map((name) => `${name}:updated`));
     const clean = await cli("--json", "status", ...inventoryArgs);
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout).nodes.map((node: { drift: string }) => node.drift)).toEqual(["in-sync", "in-sync", "in-sync"]);
+    expect(JSON.parse(clean.stdout).nodes.map((node: { drift: string }) => node.drift)).toEqual([
+      "in-sync",
+      "in-sync",
+      "in-sync",
+    ]);
     expect((await cli("failover-check", ...inventoryArgs)).code).toBe(0);
   });
 
@@ -152,7 +214,9 @@ describe("replicate to local nodes (built CLI)", () => {
     const notReady = await cli("--json", "failover-check", ...inventoryArgs);
     expect(notReady.code).toBe(1);
     const failed = JSON.parse(notReady.stdout).replicas[0].checks.filter((check: { ok: boolean }) => !check.ok);
-    expect(failed).toEqual([{ name: "generation", ok: false, detail: expect.stringMatching(/^node \d+, primary \d+$/) }]);
+    expect(failed).toEqual([
+      { name: "generation", ok: false, detail: expect.stringMatching(/^node \d+, primary \d+$/) },
+    ]);
     const before = nodeFile("ghes-replica", "meta.json");
     const run = await cli("--json", "replicate", ...inventoryArgs, "--dry-run");
     expect(run.code).toBe(0);

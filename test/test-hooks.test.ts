@@ -27,7 +27,19 @@ async function initialised(): Promise<{ env: Record<string, string>; connectArgs
   const dir = join(scratch.path, `appliance-${counter++}`);
   const env = { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
   expect((await spawnCli(["init"], env)).code).toBe(0);
-  const connectArgs = ["connect", "--cloud-url", sim.url, "--hostname", `hooks-${counter}.example.com`, "--ghes-version", "3.14.2", "--license", writeLicense(dir), "--account", "enterprise:acme"];
+  const connectArgs = [
+    "connect",
+    "--cloud-url",
+    sim.url,
+    "--hostname",
+    `hooks-${counter}.example.com`,
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    writeLicense(dir),
+    "--account",
+    "enterprise:acme",
+  ];
   return { env, connectArgs };
 }
 
@@ -37,7 +49,10 @@ function filesOf(dir: string): string[] {
 
 describe("the crash hook in the builds", () => {
   it("the connect-ops bin loads the production bundle", () => {
-    const pkg = JSON.parse(readFileSync(join(CLI_DIR, "package.json"), "utf8")) as { bin: Record<string, string>; files: string[] };
+    const pkg = JSON.parse(readFileSync(join(CLI_DIR, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+      files: string[];
+    };
     expect(join(CLI_DIR, pkg.bin["connect-ops"] ?? "")).toBe(CLI_BIN);
     expect(readFileSync(CLI_BIN, "utf8")).toContain('import("../dist/bundle/main.mjs")');
     expect(pkg.files).not.toContain("dist/test-bundle");
@@ -47,7 +62,11 @@ describe("the crash hook in the builds", () => {
     const production = filesOf(join(CLI_DIR, "dist", "bundle")).filter((file) => /\.mjs(\.map)?$/.test(file));
     expect(production.length).toBeGreaterThan(1);
     for (const file of production) expect(readFileSync(file, "utf8"), file).not.toContain(HOOK);
-    expect(filesOf(join(CLI_DIR, "dist", "test-bundle")).some((file) => file.endsWith(".mjs") && readFileSync(file, "utf8").includes(HOOK))).toBe(true);
+    expect(
+      filesOf(join(CLI_DIR, "dist", "test-bundle")).some(
+        (file) => file.endsWith(".mjs") && readFileSync(file, "utf8").includes(HOOK),
+      ),
+    ).toBe(true);
   });
 
   it("setting the variable for the production bin kills nothing: connect finishes", async () => {

@@ -96,7 +96,10 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         const kill = await runCli(cli.bin, replicateArgs(at), at.env, delay);
         await tally.check(iteration, seed, kill, async () => {
           const primary = await openedGeneration(at.stateDir);
-          const nodes = parseInventory(readFileSync(at.inventory, "utf8"), { source: at.inventory, baseDir: at.dir }).nodes;
+          const nodes = parseInventory(readFileSync(at.inventory, "utf8"), {
+            source: at.inventory,
+            baseDir: at.dir,
+          }).nodes;
           for (const probe of await probeNodes(nodes)) {
             expect(probe.consistent, `${probe.name} after the kill`).toBe(true);
             expect([generationBefore, primary.generation]).toContain(probe.generation);
@@ -107,7 +110,11 @@ describe("crash harness: replicate, backup include, backup redact", () => {
             expect(probe, probe.name).toMatchObject({ consistent: true, generation: primary.generation });
           }
           for (const name of APPLIANCE_NODES) {
-            expect(readFileSync(join(at.nodeDirs[name] as string, "credentials.age")).equals(readFileSync(join(at.stateDir, "vault", "credentials.age")))).toBe(true);
+            expect(
+              readFileSync(join(at.nodeDirs[name] as string, "credentials.age")).equals(
+                readFileSync(join(at.stateDir, "vault", "credentials.age")),
+              ),
+            ).toBe(true);
           }
           const left = tempFilesUnder(at.dir);
           expect(left, "temp files left after the re-run").toEqual([]);
@@ -116,21 +123,34 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      tally.record("replicate (3 local nodes)", ["each node old or new complete pair", "re-run converges byte-identical", "no temp file left"], seed);
+      tally.record(
+        "replicate (3 local nodes)",
+        ["each node old or new complete pair", "re-run converges byte-identical", "no temp file left"],
+        seed,
+      );
     }
   }, 1_800_000);
 
   it("backup include killed at random instants: the sealed copy is absent or complete; the re-run includes it", async () => {
     const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0x1c1d);
-    const includeArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "backup", "include", at.current, "--recipient", recipient];
+    const includeArgs = (at: ReturnType<typeof applianceAt>) => [
+      "--json",
+      "backup",
+      "include",
+      at.current,
+      "--recipient",
+      recipient,
+    ];
     const span = (await plainRunMs(includeArgs)) * 1.2;
     const tally = new CrashTally();
     const identity = join(template, "backup-identity.txt");
     const sealedCopyOpens = (at: ReturnType<typeof applianceAt>): boolean => {
       const sealed = join(at.current, "github-connect", "credentials.age");
       if (!existsSync(sealed)) return false;
-      const opened = JSON.parse(execFileSync("age", ["-d", "-i", identity, sealed]).toString()) as { credentials: { app: { privateKeyPem: string } } };
+      const opened = JSON.parse(execFileSync("age", ["-d", "-i", identity, sealed]).toString()) as {
+        credentials: { app: { privateKeyPem: string } };
+      };
       return opened.credentials.app.privateKeyPem.includes("PRIVATE KEY");
     };
     try {
@@ -143,7 +163,9 @@ describe("crash harness: replicate, backup include, backup redact", () => {
           const rerun = await runCli(cli.bin, includeArgs(at), at.env);
           expect(rerun.code, rerun.stderr).toBe(0);
           expect(sealedCopyOpens(at)).toBe(true);
-          expect(JSON.parse(readFileSync(join(at.current, "github-connect", "manifest.json"), "utf8"))).toMatchObject({ recipients: [recipient] });
+          expect(JSON.parse(readFileSync(join(at.current, "github-connect", "manifest.json"), "utf8"))).toMatchObject({
+            recipients: [recipient],
+          });
           expect(fileDigests(at.older)).toEqual(originalOlder);
           const left = tempFilesUnder(at.dir);
           expect(left, "temp files left after the re-run").toEqual([]);
@@ -152,7 +174,16 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      tally.record("backup include", ["sealed copy absent or opens with the backup identity", "re-run completes", "other snapshot untouched", "no temp file left"], seed);
+      tally.record(
+        "backup include",
+        [
+          "sealed copy absent or opens with the backup identity",
+          "re-run completes",
+          "other snapshot untouched",
+          "no temp file left",
+        ],
+        seed,
+      );
     }
   }, 1_800_000);
 
@@ -170,7 +201,12 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         const kill = await runCli(cli.bin, redactArgs(at), at.env, random() * span);
         await tally.check(iteration, seed, kill, async () => {
           for (const [path, digest] of Object.entries(fileDigests(at.current))) {
-            if (path.startsWith("github-connect/") || path.startsWith(".connect-ops-") || /\.[0-9a-f]{12}\.new$/.test(path)) continue;
+            if (
+              path.startsWith("github-connect/") ||
+              path.startsWith(".connect-ops-") ||
+              /\.[0-9a-f]{12}\.new$/.test(path)
+            )
+              continue;
             expect([originalCurrent[path], redactedReference[path]], path).toContain(digest);
           }
           expect(fileDigests(at.older)).toEqual(originalOlder);
@@ -178,7 +214,12 @@ describe("crash harness: replicate, backup include, backup redact", () => {
           expect(rerun.code, rerun.stderr).toBe(0);
           expect((await scanPath(at.current, { matcher })).findings).toEqual([]);
           for (const [path, digest] of Object.entries(fileDigests(at.current))) {
-            if (!path.startsWith("github-connect/") && !path.startsWith(".connect-ops-") && !/\.[0-9a-f]{12}\.new$/.test(path)) expect(digest, path).toBe(redactedReference[path]);
+            if (
+              !path.startsWith("github-connect/") &&
+              !path.startsWith(".connect-ops-") &&
+              !/\.[0-9a-f]{12}\.new$/.test(path)
+            )
+              expect(digest, path).toBe(redactedReference[path]);
           }
           expect(fileDigests(at.older)).toEqual(originalOlder);
           const left = tempFilesUnder(at.dir);
@@ -187,7 +228,16 @@ describe("crash harness: replicate, backup include, backup redact", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      tally.record("backup redact", ["each file original or fully redacted", "hard-linked older snapshot untouched", "re-run: no residue", "no temp file left"], seed);
+      tally.record(
+        "backup redact",
+        [
+          "each file original or fully redacted",
+          "hard-linked older snapshot untouched",
+          "re-run: no residue",
+          "no temp file left",
+        ],
+        seed,
+      );
     }
   }, 1_800_000);
 });

@@ -1,5 +1,12 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import { connectedAppliance, snapshotCli, testdirSync, type Appliance, type CliSnapshot, type TestDir } from "@connect-ops/test-support";
+import {
+  connectedAppliance,
+  snapshotCli,
+  testdirSync,
+  type Appliance,
+  type CliSnapshot,
+  type TestDir,
+} from "@connect-ops/test-support";
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +16,11 @@ import { runCli } from "./harness.js";
 
 /** init → connect → replicate (test-support's `connectedAppliance`), through the harness runner; registers the secrets with the canary. */
 export async function connectedTemplate(bin: string, sim: GitHubSim, dir: string): Promise<Appliance> {
-  const appliance = await connectedAppliance({ cloud: sim, dir, connectOps: (argv, env) => runCli(bin, argv, env ?? {}) });
+  const appliance = await connectedAppliance({
+    cloud: sim,
+    dir,
+    connectOps: (argv, env) => runCli(bin, argv, env ?? {}),
+  });
   registerSecret("crash template private key", appliance.secrets.pem);
   registerSecret("crash template token", appliance.secrets.token);
   return appliance;

@@ -26,8 +26,17 @@ const HANG_GUARD_MS = 120_000;
  * (a real timer: the randomized kill delay is the one sleep the suite allows).
  * The run lands in the test-support transcript for the leak canary, its /proc argv too.
  */
-export function runCli(bin: string, argv: readonly string[], env: Record<string, string | undefined>, killAfterMs?: number): Promise<KilledRun> {
-  return spawnCli(argv, env, { bin, hangGuardMs: HANG_GUARD_MS, ...(killAfterMs === undefined ? {} : { killAfterMs }) });
+export function runCli(
+  bin: string,
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  killAfterMs?: number,
+): Promise<KilledRun> {
+  return spawnCli(argv, env, {
+    bin,
+    hangGuardMs: HANG_GUARD_MS,
+    ...(killAfterMs === undefined ? {} : { killAfterMs }),
+  });
 }
 
 /**
@@ -36,7 +45,11 @@ export function runCli(bin: string, argv: readonly string[], env: Record<string,
  * another iteration, and all lanes settle before the failure is rethrown, so
  * nothing keeps running into the next test.
  */
-export async function runLanes(iterations: number, lanes: number, body: (iteration: number, lane: number) => Promise<void>): Promise<void> {
+export async function runLanes(
+  iterations: number,
+  lanes: number,
+  body: (iteration: number, lane: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const results = await Promise.allSettled(
@@ -56,7 +69,10 @@ export async function runLanes(iterations: number, lanes: number, body: (iterati
 }
 
 /** Polls until the simulator has answered every request it received (a killed client's request still runs to its end there). */
-export async function simIdle(sim: { counters(): { requests: number }; requests(): readonly unknown[] }): Promise<void> {
+export async function simIdle(sim: {
+  counters(): { requests: number };
+  requests(): readonly unknown[];
+}): Promise<void> {
   for (let waited = 0; sim.counters().requests > sim.requests().length && waited < 30_000; waited += 20) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -87,13 +103,19 @@ export function tempFilesUnder(root: string): string[] {
 }
 
 /** The state dir's vault as a reader sees it: its generation (null when empty), after opening the sealed file with the appliance identity. */
-export async function openedGeneration(stateDir: string): Promise<{ generation: number | null; token?: string; pem?: string }> {
+export async function openedGeneration(
+  stateDir: string,
+): Promise<{ generation: number | null; token?: string; pem?: string }> {
   const vault = new CredentialVault(join(stateDir, "vault"));
   const meta = await vault.readMeta();
   if (meta === undefined) return { generation: null };
   const identities = await readIdentityFile(join(stateDir, "age-identity.txt"));
   const { bundle } = await vault.open(identities);
-  return { generation: meta.generation, pem: bundle.app.privateKeyPem, ...(bundle.token === undefined ? {} : { token: bundle.token.value }) };
+  return {
+    generation: meta.generation,
+    pem: bundle.app.privateKeyPem,
+    ...(bundle.token === undefined ? {} : { token: bundle.token.value }),
+  };
 }
 
 /** Tally for one command's crash run, written to the reliability table. */

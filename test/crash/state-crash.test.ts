@@ -38,7 +38,12 @@ const survivors: string[][] = [];
 
 /** An initialised appliance (state dir, license, inventory of local nodes, a data dir of one snapshot) that has not connected yet. */
 async function initialisedTemplate(dir: string, sim: GitHubSim): Promise<void> {
-  await initialisedAppliance({ cloud: sim, dir, snapshots: [OLDER_SNAPSHOT], connectOps: (argv, env) => runCli(cli.bin, argv, env ?? {}) });
+  await initialisedAppliance({
+    cloud: sim,
+    dir,
+    snapshots: [OLDER_SNAPSHOT],
+    connectOps: (argv, env) => runCli(cli.bin, argv, env ?? {}),
+  });
 }
 
 beforeAll(async () => {
@@ -66,13 +71,19 @@ const connectArgs = (at: ReturnType<typeof applianceAt>, sim: GitHubSim) => ["--
 
 /** Secrets the vault holds now, for the canary (the sim cannot be told which key to issue). */
 async function registerVaultSecrets(stateDir: string): Promise<void> {
-  const opened = await openedGeneration(stateDir).catch(() => ({ generation: null }) as { generation: null; pem?: string; token?: string });
+  const opened = await openedGeneration(stateDir).catch(
+    () => ({ generation: null }) as { generation: null; pem?: string; token?: string },
+  );
   if (opened.pem !== undefined) registerSecret("crash private key", opened.pem);
   if (opened.token !== undefined) registerSecret("crash token", opened.token);
 }
 
 /** A measured plain run (no kill) of `argv` on a fresh copy of `template`, in ms. */
-async function spanOf(template: string, argv: (at: ReturnType<typeof applianceAt>, sim: GitHubSim) => string[], sim: GitHubSim): Promise<number> {
+async function spanOf(
+  template: string,
+  argv: (at: ReturnType<typeof applianceAt>, sim: GitHubSim) => string[],
+  sim: GitHubSim,
+): Promise<number> {
   const at = applianceAt(join(scratch.path, `warm-up-${Math.floor(Math.random() * 1e9)}`), sim.createAdminToken());
   copyTree(template, at.dir);
   const run = await runCli(cli.bin, argv(at, sim), at.env);
@@ -93,8 +104,14 @@ describe("crash harness: connect, token, disconnect", () => {
         const at = applianceAt(join(scratch.path, `connect-${iteration}`), sim.createAdminToken());
         copyTree(unconnected[lane] as string, at.dir);
         const before = sim.counters();
-        const point = iteration < CONNECT_POINTS.length * 2 ? CONNECT_POINTS[iteration % CONNECT_POINTS.length] : undefined;
-        const kill = await runCli(cli.bin, connectArgs(at, sim), { ...at.env, ...(point === undefined ? {} : { CONNECT_OPS_FAULT_CRASH_AT: point }) }, point === undefined ? random() * span : undefined);
+        const point =
+          iteration < CONNECT_POINTS.length * 2 ? CONNECT_POINTS[iteration % CONNECT_POINTS.length] : undefined;
+        const kill = await runCli(
+          cli.bin,
+          connectArgs(at, sim),
+          { ...at.env, ...(point === undefined ? {} : { CONNECT_OPS_FAULT_CRASH_AT: point }) },
+          point === undefined ? random() * span : undefined,
+        );
         await tally.check(iteration, seed, kill, async () => {
           await openedGeneration(at.stateDir); // opens (or is empty): never a torn vault
           // The operator re-runs after the cloud finished what the killed run had in flight. A re-run
@@ -109,14 +126,25 @@ describe("crash harness: connect, token, disconnect", () => {
           expect(now.apps - before.apps, "live apps added").toBe(1);
           // Registration is idempotent until the app exists, so a kill at any instant leaves no orphan record.
           expect(now.records - before.records, "live records added").toBe(1);
-          expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "connect.json"), "utf8")).completedAt).toEqual(expect.any(String));
+          expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "connect.json"), "utf8")).completedAt).toEqual(
+            expect.any(String),
+          );
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);
         });
         (survivors[lane] as string[]).push(at.dir);
       });
     } finally {
-      tally.record("connect", ["vault opens or is empty", "journal completes on re-run", "exactly one live app and record per appliance", "no temp file left"], seed);
+      tally.record(
+        "connect",
+        [
+          "vault opens or is empty",
+          "journal completes on re-run",
+          "exactly one live app and record per appliance",
+          "no temp file left",
+        ],
+        seed,
+      );
     }
   }, 1_800_000);
 
@@ -134,7 +162,12 @@ describe("crash harness: connect, token, disconnect", () => {
         const generation = (await openedGeneration(at.stateDir)).generation as number;
         const mintsBefore = sim.counters().tokenMints;
         const injected = iteration < 4;
-        const kill = await runCli(cli.bin, tokenArgs(), { ...at.env, ...(injected ? { CONNECT_OPS_FAULT_CRASH_AT: "token-minted" } : {}) }, injected ? undefined : random() * span);
+        const kill = await runCli(
+          cli.bin,
+          tokenArgs(),
+          { ...at.env, ...(injected ? { CONNECT_OPS_FAULT_CRASH_AT: "token-minted" } : {}) },
+          injected ? undefined : random() * span,
+        );
         await tally.check(iteration, seed, kill, async () => {
           const afterKill = await openedGeneration(at.stateDir);
           expect([generation, generation + 1]).toContain(afterKill.generation);
@@ -154,14 +187,31 @@ describe("crash harness: connect, token, disconnect", () => {
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      tally.record("token --force", ["vault opens at old or new generation", "at most one mint per run", "re-run uses the sealed token", "no temp file left after a locked run"], seed);
+      tally.record(
+        "token --force",
+        [
+          "vault opens at old or new generation",
+          "at most one mint per run",
+          "re-run uses the sealed token",
+          "no temp file left after a locked run",
+        ],
+        seed,
+      );
     }
   }, 1_800_000);
 
   it("disconnect killed at each journal step and at random instants: the re-run completes, each cloud effect happens once", async () => {
     const iterations = crashIterations(200);
     const random = seededRandom(seed ^ 0xd15c);
-    const disconnectArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "disconnect", "--inventory", at.inventory, "--data-dir", at.dataDir, "--yes"];
+    const disconnectArgs = (at: ReturnType<typeof applianceAt>) => [
+      "--json",
+      "disconnect",
+      "--inventory",
+      at.inventory,
+      "--data-dir",
+      at.dataDir,
+      "--yes",
+    ];
     let span = 0;
     const tally = new CrashTally();
     try {
@@ -179,7 +229,12 @@ describe("crash harness: connect, token, disconnect", () => {
         const point = iteration < DISCONNECT_CRASH_POINTS.length ? DISCONNECT_CRASH_POINTS[iteration] : undefined;
         // The checkpoint kills come first; the latest of them measures how long a whole run takes.
         const delay = point === undefined ? random() * Math.max(span, 1000) : undefined;
-        const kill = await runCli(cli.bin, disconnectArgs(at), { ...at.env, ...(point === undefined ? {} : { CONNECT_OPS_FAULT_CRASH_AT: point }) }, delay);
+        const kill = await runCli(
+          cli.bin,
+          disconnectArgs(at),
+          { ...at.env, ...(point === undefined ? {} : { CONNECT_OPS_FAULT_CRASH_AT: point }) },
+          delay,
+        );
         if (point !== undefined) span = Math.max(span, kill.durationMs * 1.2);
         await tally.check(iteration, seed, kill, async () => {
           await simIdle(sim);
@@ -191,15 +246,31 @@ describe("crash harness: connect, token, disconnect", () => {
           expect(now.appsDeleted - before.appsDeleted, "app deletions").toBe(1);
           expect(now.recordsDeleted - before.recordsDeleted, "record deletions").toBe(1);
           expect(existsSync(join(at.stateDir, "vault"))).toBe(false);
-          for (const name of APPLIANCE_NODES) expect(readdirSync(at.nodeDirs[name] as string).filter((file) => file === "credentials.age" || file === "meta.json")).toEqual([]);
-          expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "disconnect.json"), "utf8")).completedAt).toEqual(expect.any(String));
+          for (const name of APPLIANCE_NODES)
+            expect(
+              readdirSync(at.nodeDirs[name] as string).filter(
+                (file) => file === "credentials.age" || file === "meta.json",
+              ),
+            ).toEqual([]);
+          expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "disconnect.json"), "utf8")).completedAt).toEqual(
+            expect.any(String),
+          );
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);
         });
         rmSync(at.dir, { recursive: true, force: true });
       });
     } finally {
-      tally.record("disconnect (3 local nodes, 1 snapshot)", ["re-run completes the journal", "app and record deleted exactly once", "vault and node copies gone", "no temp file left"], seed);
+      tally.record(
+        "disconnect (3 local nodes, 1 snapshot)",
+        [
+          "re-run completes the journal",
+          "app and record deleted exactly once",
+          "vault and node copies gone",
+          "no temp file left",
+        ],
+        seed,
+      );
     }
   }, 1_800_000);
 });

@@ -1,7 +1,17 @@
 import type { GitHubSim } from "@connect-ops/github-sim";
 import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applianceAt, CLI_BIN, copyTree, type CliSnapshot } from "@connect-ops/test-support";
@@ -28,7 +38,11 @@ const scratch = connectedBenchSuite(
       subject: "state dir, node dir, temp names, ENOSPC, EACCES",
       cases: tally.cases,
       failures: tally.failures,
-      invariants: ["refused with a typed error (exit 2/3)", "old state byte-identical afterwards", "no write through a planted name"],
+      invariants: [
+        "refused with a typed error (exit 2/3)",
+        "old state byte-identical afterwards",
+        "no write through a planted name",
+      ],
     }),
 );
 
@@ -51,10 +65,14 @@ async function counted(body: () => Promise<void>): Promise<void> {
 
 describe("unsafe state dir", () => {
   it.each([
-    ["a symbolic link", "symbolic link", (stateDir: string) => {
-      renameSync(stateDir, `${stateDir}.real`);
-      symlinkSync(`${stateDir}.real`, stateDir);
-    }],
+    [
+      "a symbolic link",
+      "symbolic link",
+      (stateDir: string) => {
+        renameSync(stateDir, `${stateDir}.real`);
+        symlinkSync(`${stateDir}.real`, stateDir);
+      },
+    ],
     ["group-writable", "writable by group or others", (stateDir: string) => chmodSync(stateDir, 0o770)],
     ["world-writable", "writable by group or others", (stateDir: string) => chmodSync(stateDir, 0o707)],
     ["owned by nobody", "owned by uid", (stateDir: string) => chownSync(stateDir, 65534, 65534)],
@@ -63,7 +81,11 @@ describe("unsafe state dir", () => {
       const { at } = freshCopy();
       spoil(at.stateDir);
       const before = fileDigests(at.dir);
-      for (const argv of [["token", "--force"], ["replicate", "--inventory", at.inventory], ["--json", "status"]]) {
+      for (const argv of [
+        ["token", "--force"],
+        ["replicate", "--inventory", at.inventory],
+        ["--json", "status"],
+      ]) {
         const run = await runCli(cli.bin, argv, at.env);
         expect(run.code, `${argv[0]}: ${run.stderr}`).toBe(2);
         expect(run.stderr).toContain(reason);
@@ -86,7 +108,10 @@ describe("hostile node dir", () => {
       expect((await runCli(cli.bin, ["token", "--force"], at.env)).code).toBe(0);
       const run = await runCli(cli.bin, ["--json", "replicate", "--inventory", at.inventory], at.env);
       // Either refused for that node (exit 3) or written: never through the link into `elsewhere`.
-      if (readdirSync(elsewhere).length > 0) expect.fail(`replicate wrote through the symlinked node dir (exit ${run.code}): ${readdirSync(elsewhere).join(", ")}`);
+      if (readdirSync(elsewhere).length > 0)
+        expect.fail(
+          `replicate wrote through the symlinked node dir (exit ${run.code}): ${readdirSync(elsewhere).join(", ")}`,
+        );
     }));
 });
 
@@ -98,8 +123,10 @@ describe("planted temp names and failing writes", () => {
       writeFileSync(join(dir, "victim"), "do not touch\n");
       // The temp suffix is random, so a planted name is hit only by chance: plant many symlinks to the victim
       // and check that none was followed (a hit would fail with EEXIST, never write through).
-      for (let index = 0; index < 2000; index++) symlinkSync(join(dir, "victim"), join(dir, `.target.tmp-${index.toString(16).padStart(12, "0")}`));
-      for (let index = 0; index < 50; index++) await atomicWriteFile(join(dir, "target"), Buffer.from(`generation ${index}\n`));
+      for (let index = 0; index < 2000; index++)
+        symlinkSync(join(dir, "victim"), join(dir, `.target.tmp-${index.toString(16).padStart(12, "0")}`));
+      for (let index = 0; index < 50; index++)
+        await atomicWriteFile(join(dir, "target"), Buffer.from(`generation ${index}\n`));
       expect(readFileSync(join(dir, "victim"), "utf8")).toBe("do not touch\n");
       expect(readFileSync(join(dir, "target"), "utf8")).toBe("generation 49\n");
     }));
@@ -115,10 +142,14 @@ describe("planted temp names and failing writes", () => {
       execFileSync("chown", ["-R", "65534:65534", at.stateDir]);
       chmodSync(join(at.stateDir, "vault"), 0o500);
       const before = fileDigests(at.stateDir);
-      const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, CLI_BIN, "token", "--force"], {
-        env: { ...process.env, ...at.env, HOME: at.dir },
-        encoding: "utf8",
-      });
+      const run = spawnSync(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, CLI_BIN, "token", "--force"],
+        {
+          env: { ...process.env, ...at.env, HOME: at.dir },
+          encoding: "utf8",
+        },
+      );
       expect([2, 3], run.stderr).toContain(run.status);
       expect(run.stderr).toMatch(/EACCES|permission/i);
       expect(fileDigests(at.stateDir)).toEqual(before);
@@ -129,7 +160,9 @@ describe("planted temp names and failing writes", () => {
     const { at } = freshCopy();
     const mountPoint = join(at.dir, "tiny");
     mkdirSync(mountPoint);
-    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mountPoint], { stdio: "ignore" }).status === 0;
+    const mounted =
+      spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mountPoint], { stdio: "ignore" })
+        .status === 0;
     if (!mounted) return context.skip("mount -t tmpfs is not permitted here (needs root and CAP_SYS_ADMIN)");
     try {
       await counted(async () => {

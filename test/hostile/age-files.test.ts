@@ -41,7 +41,12 @@ async function openOutcome(bytes: Uint8Array): Promise<string> {
     }
     return "ok";
   } catch (error) {
-    if (error instanceof VaultError && (error.code === "VAULT_INTEGRITY" || error.code === "VAULT_IDENTITY_MISMATCH") && (error.hint ?? "") !== "") return error.code;
+    if (
+      error instanceof VaultError &&
+      (error.code === "VAULT_INTEGRITY" || error.code === "VAULT_IDENTITY_MISMATCH") &&
+      (error.hint ?? "") !== ""
+    )
+      return error.code;
     tally.failures++;
     throw error;
   }
@@ -52,12 +57,17 @@ describe("damaged age files", () => {
     expect(await openOutcome(sealed)).toBe("ok");
   });
 
-  it("every truncation is a typed error", async () => {
-    const step = RELIABILITY_TIER === "heavy" ? 1 : 97;
-    const cuts = new Set<number>([0, 1, 21, 22, sealed.indexOf("---") + 1, sealed.length - 17, sealed.length - 1]);
-    for (let cut = 0; cut < sealed.length; cut += step) cuts.add(cut);
-    for (const cut of cuts) expect(await openOutcome(sealed.subarray(0, cut))).toMatch(/^VAULT_(INTEGRITY|IDENTITY_MISMATCH)$/);
-  }, RELIABILITY_TIER === "heavy" ? 3_600_000 : 120_000); // heavy: all ~70 000 cuts, each a header unwrap and a chunk decrypt
+  it(
+    "every truncation is a typed error",
+    async () => {
+      const step = RELIABILITY_TIER === "heavy" ? 1 : 97;
+      const cuts = new Set<number>([0, 1, 21, 22, sealed.indexOf("---") + 1, sealed.length - 17, sealed.length - 1]);
+      for (let cut = 0; cut < sealed.length; cut += step) cuts.add(cut);
+      for (const cut of cuts)
+        expect(await openOutcome(sealed.subarray(0, cut))).toMatch(/^VAULT_(INTEGRITY|IDENTITY_MISMATCH)$/);
+    },
+    RELIABILITY_TIER === "heavy" ? 3_600_000 : 120_000,
+  ); // heavy: all ~70 000 cuts, each a header unwrap and a chunk decrypt
 
   it("any single bit flip is a typed error (property)", async () => {
     await fc.assert(
@@ -73,11 +83,21 @@ describe("damaged age files", () => {
   });
 
   it("a wrong header, an armored file, appended bytes and 8 MB of garbage are typed errors", async () => {
-    expect(await openOutcome(Buffer.concat([Buffer.from("age-encryption.org/v2\n"), sealed.subarray(22)]))).toBe("VAULT_INTEGRITY");
-    const armored = execFileSync("age", ["-a", "-r", execFileSync("age-keygen", ["-y"], { input: identity }).toString().trim()], { input: plaintext });
+    expect(await openOutcome(Buffer.concat([Buffer.from("age-encryption.org/v2\n"), sealed.subarray(22)]))).toBe(
+      "VAULT_INTEGRITY",
+    );
+    const armored = execFileSync(
+      "age",
+      ["-a", "-r", execFileSync("age-keygen", ["-y"], { input: identity }).toString().trim()],
+      { input: plaintext },
+    );
     expect(await openOutcome(armored)).toBe("VAULT_INTEGRITY");
     expect(await openOutcome(Buffer.concat([sealed, Buffer.from("trailing")]))).toBe("VAULT_INTEGRITY");
-    expect(await openOutcome(Buffer.concat([Buffer.from("age-encryption.org/v1\n"), Buffer.alloc(8 * 1024 * 1024, 0x41)]))).toBe("VAULT_INTEGRITY");
-    expect(await openOutcome(Buffer.from("age-encryption.org/v1\n-> X25519 \n--- \n"))).toMatch(/^VAULT_(INTEGRITY|IDENTITY_MISMATCH)$/);
+    expect(
+      await openOutcome(Buffer.concat([Buffer.from("age-encryption.org/v1\n"), Buffer.alloc(8 * 1024 * 1024, 0x41)])),
+    ).toBe("VAULT_INTEGRITY");
+    expect(await openOutcome(Buffer.from("age-encryption.org/v1\n-> X25519 \n--- \n"))).toMatch(
+      /^VAULT_(INTEGRITY|IDENTITY_MISMATCH)$/,
+    );
   });
 });

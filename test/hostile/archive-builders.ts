@@ -6,7 +6,11 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 
 /** A ustar header + content built by hand, for members GNU tar refuses to write. */
-export function tarEntry(name: string, content: Buffer | string = "", options: { type?: string; linkName?: string; claimedSize?: number } = {}): Buffer {
+export function tarEntry(
+  name: string,
+  content: Buffer | string = "",
+  options: { type?: string; linkName?: string; claimedSize?: number } = {},
+): Buffer {
   const body = Buffer.from(content);
   const header = Buffer.alloc(512);
   header.write(name.slice(0, 100), 0, 100, "utf8");
@@ -43,7 +47,12 @@ export function hostileCredentials(): HostileCredentials {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const token = `ghs_${Array.from(randomBytes(36), (byte) => ALNUM[byte % ALNUM.length]).join("")}`;
-  const fingerprints = deriveResidueFingerprints({ appId: 4242, privateKeyPem: pem, tokens: [token], saltBytes: randomBytes(16) });
+  const fingerprints = deriveResidueFingerprints({
+    appId: 4242,
+    privateKeyPem: pem,
+    tokens: [token],
+    saltBytes: randomBytes(16),
+  });
   return { token, pem, matcher: createResidueMatcher([fingerprints]) };
 }
 

@@ -25,12 +25,21 @@ afterAll(() => {
     subject: "tar and gzip in snapshots (scan + redact)",
     cases: tally.cases,
     failures: tally.failures,
-    invariants: ["findings/gaps or BackupError", "nothing written outside the snapshot", "RSS bounded on bombs", "hang guard (timeout)"],
+    invariants: [
+      "findings/gaps or BackupError",
+      "nothing written outside the snapshot",
+      "RSS bounded on bombs",
+      "hang guard (timeout)",
+    ],
   });
 });
 
 /** A snapshot (`<case>/data/<id>`) beside an `outside` tree that must never change. */
-function hostileCase(files: Record<string, Buffer>): { snapshot: string; root: string; outside: () => Record<string, string> } {
+function hostileCase(files: Record<string, Buffer>): {
+  snapshot: string;
+  root: string;
+  outside: () => Record<string, string>;
+} {
   const root = join(scratch.path, `case-${caseNumber++}`);
   const snapshot = join(root, "data", "20240101T000000");
   makeDirs(snapshot, join(root, "outside", "etc"));
@@ -40,7 +49,9 @@ function hostileCase(files: Record<string, Buffer>): { snapshot: string; root: s
 }
 
 /** Scans and redacts; checks the outside tree is untouched and failures are typed. Returns the first scan. */
-async function scanAndRedact(files: Record<string, Buffer>): Promise<{ scan: ScanResult; rescan: ScanResult; snapshot: string }> {
+async function scanAndRedact(
+  files: Record<string, Buffer>,
+): Promise<{ scan: ScanResult; rescan: ScanResult; snapshot: string }> {
   tally.cases++;
   const { snapshot, outside } = hostileCase(files);
   const before = outside();
@@ -64,7 +75,10 @@ const reasons = (result: ScanResult) => result.gaps.map((gap) => `${gap.member ?
 
 describe("hostile tar members", () => {
   it("`..` and absolute member names: found, reported as gaps, redacted in place, nothing written outside", async () => {
-    const tar = tarOf([tarEntry("../../outside/etc/passwd", secretText()), tarEntry(`/${scratch.path}/abs-secret`, secretText())]);
+    const tar = tarOf([
+      tarEntry("../../outside/etc/passwd", secretText()),
+      tarEntry(`/${scratch.path}/abs-secret`, secretText()),
+    ]);
     const { scan, rescan } = await scanAndRedact({ "evil.tar": tar });
     expect(scan.findings.filter((finding) => finding.form === "token")).toHaveLength(2);
     expect(reasons(scan)).toMatch(/unsafe-member-path/);
@@ -72,7 +86,11 @@ describe("hostile tar members", () => {
   });
 
   it("symlink and hard-link members pointing outside are gaps, never followed", async () => {
-    const tar = tarOf([tarEntry("link", "", { type: "2", linkName: "../../../outside/etc/passwd" }), tarEntry("hard", "", { type: "1", linkName: "/etc/shadow" }), tarEntry("ok.txt", secretText())]);
+    const tar = tarOf([
+      tarEntry("link", "", { type: "2", linkName: "../../../outside/etc/passwd" }),
+      tarEntry("hard", "", { type: "1", linkName: "/etc/shadow" }),
+      tarEntry("ok.txt", secretText()),
+    ]);
     const { scan, rescan } = await scanAndRedact({ "links.tar": tar });
     expect(scan.findings.some((finding) => finding.member === "ok.txt")).toBe(true);
     expect(scan.gaps.length).toBeGreaterThanOrEqual(1);
@@ -80,14 +98,23 @@ describe("hostile tar members", () => {
   });
 
   it("character, block and fifo members are skipped (no data), the secret beside them is found", async () => {
-    const tar = tarOf([tarEntry("dev/null", "", { type: "3" }), tarEntry("dev/sda", "", { type: "4" }), tarEntry("fifo", "", { type: "6" }), tarEntry("env", secretText())]);
+    const tar = tarOf([
+      tarEntry("dev/null", "", { type: "3" }),
+      tarEntry("dev/sda", "", { type: "4" }),
+      tarEntry("fifo", "", { type: "6" }),
+      tarEntry("env", secretText()),
+    ]);
     const { scan, rescan } = await scanAndRedact({ "devices.tar": tar });
     expect(scan.findings.map((finding) => finding.member)).toEqual(["env"]);
     expect(rescan.findings).toEqual([]);
   });
 
   it("duplicate member names: each copy is found and redacted", async () => {
-    const tar = tarOf([tarEntry("dup.txt", "harmless\n"), tarEntry("dup.txt", secretText()), tarEntry("dup.txt", secretText())]);
+    const tar = tarOf([
+      tarEntry("dup.txt", "harmless\n"),
+      tarEntry("dup.txt", secretText()),
+      tarEntry("dup.txt", secretText()),
+    ]);
     const { scan, rescan } = await scanAndRedact({ "dup.tar": tar });
     expect(scan.findings.filter((finding) => finding.member === "dup.txt")).toHaveLength(2);
     expect(rescan.findings).toEqual([]);
@@ -103,13 +130,16 @@ describe("hostile tar members", () => {
 
   it("nesting deeper than the limit (12 layers of tar and gzip) is a depth gap", async () => {
     let inner: Buffer = Buffer.from(secretText());
-    for (let layer = 0; layer < 12; layer++) inner = layer % 2 === 0 ? tarOf([tarEntry(`layer-${layer}`, inner)]) : gzipSync(inner);
+    for (let layer = 0; layer < 12; layer++)
+      inner = layer % 2 === 0 ? tarOf([tarEntry(`layer-${layer}`, inner)]) : gzipSync(inner);
     const { scan } = await scanAndRedact({ "deep.tar": inner });
     expect(reasons(scan)).toMatch(/depth/i);
   });
 
   it("a tar with 20 000 members is scanned in bounded memory", async () => {
-    const entries = Array.from({ length: 20_000 }, (_, index) => tarEntry(`m/${index}`, index === 19_999 ? secretText() : "a"));
+    const entries = Array.from({ length: 20_000 }, (_, index) =>
+      tarEntry(`m/${index}`, index === 19_999 ? secretText() : "a"),
+    );
     const { scan, rescan } = await scanAndRedact({ "many.tar": tarOf(entries) });
     expect(scan.findings.map((finding) => finding.member)).toEqual(["m/19999"]);
     expect(rescan.findings).toEqual([]);
@@ -120,7 +150,11 @@ describe("hostile gzip", () => {
   it("truncated gzip is a gap; concatenated members are all read (secret in the second is found and redacted)", async () => {
     const concatenated = Buffer.concat([gzipSync("first member\n"), gzipSync(secretText())]);
     const truncated = gzipSync(`${"z".repeat(10_000)}${secretText()}`).subarray(0, 40);
-    const { scan, rescan } = await scanAndRedact({ "dump.sql.gz": concatenated, "cut.sql.gz": truncated, "tail.gz": Buffer.concat([gzipSync("ok\n"), Buffer.from("trailing garbage")]) });
+    const { scan, rescan } = await scanAndRedact({
+      "dump.sql.gz": concatenated,
+      "cut.sql.gz": truncated,
+      "tail.gz": Buffer.concat([gzipSync("ok\n"), Buffer.from("trailing garbage")]),
+    });
     expect(scan.findings.some((finding) => finding.path.endsWith("dump.sql.gz"))).toBe(true);
     expect(scan.gaps.some((gap) => gap.path.endsWith("cut.sql.gz"))).toBe(true);
     expect(rescan.findings).toEqual([]);
@@ -156,7 +190,11 @@ describe("hostile gzip", () => {
 });
 
 describe("randomly damaged archives (property)", () => {
-  const clean = tarOf([tarEntry("etc/github/connect.env", secretText()), tarEntry("link", "", { type: "2", linkName: "../x" }), tarEntry("notes.txt", "n".repeat(900))]);
+  const clean = tarOf([
+    tarEntry("etc/github/connect.env", secretText()),
+    tarEntry("link", "", { type: "2", linkName: "../x" }),
+    tarEntry("notes.txt", "n".repeat(900)),
+  ]);
   const packed = gzipSync(clean);
   it("any byte edits to a tar or tar.gz end in findings/gaps or a BackupError, and never write outside", async () => {
     await fc.assert(

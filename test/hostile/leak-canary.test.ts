@@ -26,7 +26,9 @@ describe("leak canary", () => {
       },
       known,
     );
-    expect(new Set(hits.map((hit) => hit.place))).toEqual(new Set(["raw log", "base64 report", "json report", "one pem line"]));
+    expect(new Set(hits.map((hit) => hit.place))).toEqual(
+      new Set(["raw log", "base64 report", "json report", "one pem line"]),
+    );
     expect(JSON.stringify(hits)).not.toContain(token);
   });
 
@@ -45,7 +47,18 @@ describe("leak canary", () => {
     const scan = new IncrementalLeakScan();
     const late = `ghs_${"L9".repeat(18)}`;
     const known = new Map([["an earlier secret", `ghs_${"E1".repeat(18)}`]]);
-    const runs = [{ code: 0, signal: null, stdout: `minted ${late}`, stderr: "", argv: ["token"], procArgv: "", killedByRunner: false, durationMs: 1 }];
+    const runs = [
+      {
+        code: 0,
+        signal: null,
+        stdout: `minted ${late}`,
+        stderr: "",
+        argv: ["token"],
+        procArgv: "",
+        killedByRunner: false,
+        durationMs: 1,
+      },
+    ];
     expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 3 }); // `late` is nobody's secret yet
     expect(scan.scan(runs, new Map(), {}, known)).toEqual({ hits: [], placesScanned: 0 }); // nothing new: nothing rescanned
     known.set("a late secret", late);

@@ -31,7 +31,9 @@ describe("load", () => {
     }
     const generation = (await openedGeneration(at.stateDir)).generation as number;
     const mintsBefore = sim.counters().tokenMints;
-    const runs = await Promise.all(Array.from({ length: 50 }, () => runCli(cli.bin, ["--json", "token", "--min-ttl", "10m"], at.env)));
+    const runs = await Promise.all(
+      Array.from({ length: 50 }, () => runCli(cli.bin, ["--json", "token", "--min-ttl", "10m"], at.env)),
+    );
     const minted = runs.filter((run) => run.code === 0 && JSON.parse(run.stdout).minted === true).length;
     const failures = runs.filter((run) => run.code !== 0).length;
     recordReliability({
@@ -47,23 +49,46 @@ describe("load", () => {
     expect((await openedGeneration(at.stateDir)).generation).toBe(generation + 1);
   });
 
-  it.runIf(RELIABILITY_TIER === "heavy")("backup scan of a 5 GB generated data dir stays within 256 MB peak RSS", async () => {
-    const dataDir = join(scratch.path, "five-gb");
-    const generated = await runNode([join(ROOT, "tools", "bench", "snapshot", "generate.mjs"), dataDir, "--size-gb", "5"]);
-    expect(generated.code).toBe(0);
-    const at = applianceAt(template, sim.createAdminToken());
-    // GNU time is not on every box: read the child's peak RSS (VmHWM) from /proc just before it exits.
-    const scan = await runNode([cli.bin, "--json", "backup", "scan", dataDir], at.env, true);
-    recordReliability({ area: "load", subject: "backup scan of 5 GB", cases: 1, failures: scan.peakKb > 256 * 1024 ? 1 : 0, invariants: ["peak RSS ≤ 256 MB", "scan finishes"], note: `peak RSS ${Math.round(scan.peakKb / 1024)} MB` });
-    expect([0, 1]).toContain(scan.code);
-    expect(scan.peakKb).toBeLessThanOrEqual(256 * 1024);
-  }, 3_600_000);
+  it.runIf(RELIABILITY_TIER === "heavy")(
+    "backup scan of a 5 GB generated data dir stays within 256 MB peak RSS",
+    async () => {
+      const dataDir = join(scratch.path, "five-gb");
+      const generated = await runNode([
+        join(ROOT, "tools", "bench", "snapshot", "generate.mjs"),
+        dataDir,
+        "--size-gb",
+        "5",
+      ]);
+      expect(generated.code).toBe(0);
+      const at = applianceAt(template, sim.createAdminToken());
+      // GNU time is not on every box: read the child's peak RSS (VmHWM) from /proc just before it exits.
+      const scan = await runNode([cli.bin, "--json", "backup", "scan", dataDir], at.env, true);
+      recordReliability({
+        area: "load",
+        subject: "backup scan of 5 GB",
+        cases: 1,
+        failures: scan.peakKb > 256 * 1024 ? 1 : 0,
+        invariants: ["peak RSS ≤ 256 MB", "scan finishes"],
+        note: `peak RSS ${Math.round(scan.peakKb / 1024)} MB`,
+      });
+      expect([0, 1]).toContain(scan.code);
+      expect(scan.peakKb).toBeLessThanOrEqual(256 * 1024);
+    },
+    3_600_000,
+  );
 });
 
 /** Runs node with `args`; with `sampleRss`, polls /proc/<pid>/status VmHWM (peak RSS, kB) while it runs. */
-function runNode(args: string[], env: Record<string, string> = {}, sampleRss = false): Promise<{ code: number | null; peakKb: number }> {
+function runNode(
+  args: string[],
+  env: Record<string, string> = {},
+  sampleRss = false,
+): Promise<{ code: number | null; peakKb: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "ignore"] });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
     let peakKb = 0;
     const sampler = sampleRss
       ? setInterval(() => {

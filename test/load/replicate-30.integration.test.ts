@@ -5,7 +5,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerSecret } from "../support/canary.js";
-import { CLI_BIN, cliTranscript, NODE_TARGET, type NodeContainer, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
+import {
+  CLI_BIN,
+  cliTranscript,
+  NODE_TARGET,
+  type NodeContainer,
+  startSshNodes,
+  testdirSync,
+  writeLicense,
+} from "@connect-ops/test-support";
 import { expectNoLeak, runPlaces } from "../support/leaks.js";
 import { recordReliability, reliabilitySeed, seededRandom } from "../support/reliability-table.js";
 import { openedGeneration, runCli, type KilledRun } from "../crash/harness.js";
@@ -38,7 +46,17 @@ const dir = scratch.path;
 const stateDir = join(dir, "state");
 const inventory = join(dir, "inventory.json");
 const secrets: Record<string, string> = {};
-const tally = { rounds: 0, failures: 0, notes: [] as string[], runMs: [] as number[], pauses: 0, pauseRetries: 0, pausedNodes: new Set<string>(), stretched: 0, startMs: 0 };
+const tally = {
+  rounds: 0,
+  failures: 0,
+  notes: [] as string[],
+  runMs: [] as number[],
+  pauses: 0,
+  pauseRetries: 0,
+  pausedNodes: new Set<string>(),
+  stretched: 0,
+  startMs: 0,
+};
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,7 +66,13 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 interface ReplicateJson {
   readonly generation: number;
-  readonly nodes: readonly { name: string; status: string; generationAfter: number | null; durationMs: number; error?: { code: string; message: string } }[];
+  readonly nodes: readonly {
+    name: string;
+    status: string;
+    generationAfter: number | null;
+    durationMs: number;
+    error?: { code: string; message: string };
+  }[];
 }
 
 /** The primary's generation; registers the secrets it now holds with the canary. */
@@ -72,12 +96,30 @@ async function expectConverged(run: KilledRun, generation: number, label: string
   const report = JSON.parse(run.stdout) as ReplicateJson;
   expect(report.generation, `${label}: report generation`).toBe(generation);
   expect(report.nodes.map((node) => node.name)).toEqual(topology.nodes.map((node) => node.name));
-  for (const row of report.nodes) expect({ name: row.name, status: row.status, generationAfter: row.generationAfter }, label).toEqual({ name: row.name, status: "updated", generationAfter: generation });
+  for (const row of report.nodes)
+    expect({ name: row.name, status: row.status, generationAfter: row.generationAfter }, label).toEqual({
+      name: row.name,
+      status: "updated",
+      generationAfter: generation,
+    });
   const sealed = readFileSync(join(stateDir, "vault", "credentials.age"));
   const meta = readFileSync(join(stateDir, "vault", "meta.json"));
-  const probes = await probeNodes(specs, { ssh: sshOptions(), expected: { generation, sealedSha256: sha256(sealed), metaSha256: sha256(meta) } });
+  const probes = await probeNodes(specs, {
+    ssh: sshOptions(),
+    expected: { generation, sealedSha256: sha256(sealed), metaSha256: sha256(meta) },
+  });
   for (const probe of probes) {
-    expect({ name: probe.name, status: probe.status, consistent: probe.consistent, generation: probe.generation, drift: probe.drift, tempFiles: probe.tempFiles }, label).toEqual({
+    expect(
+      {
+        name: probe.name,
+        status: probe.status,
+        consistent: probe.consistent,
+        generation: probe.generation,
+        drift: probe.drift,
+        tempFiles: probe.tempFiles,
+      },
+      label,
+    ).toEqual({
       name: probe.name,
       status: "ok",
       consistent: true,
@@ -87,8 +129,20 @@ async function expectConverged(run: KilledRun, generation: number, label: string
     });
   }
   // The probe counts only our own temp pattern; `ls -A` sees anything else a push could leave.
-  const listings = await Promise.all(topology.nodes.map(async (node) => [node.name, (await node.exec(`ls -A ${NODE_TARGET}`)).split("\n").filter((name) => name !== "").sort()] as const));
-  for (const [name, files] of listings) expect({ name, files }, label).toEqual({ name, files: ["credentials.age", "meta.json"] });
+  const listings = await Promise.all(
+    topology.nodes.map(
+      async (node) =>
+        [
+          node.name,
+          (await node.exec(`ls -A ${NODE_TARGET}`))
+            .split("\n")
+            .filter((name) => name !== "")
+            .sort(),
+        ] as const,
+    ),
+  );
+  for (const [name, files] of listings)
+    expect({ name, files }, label).toEqual({ name, files: ["credentials.age", "meta.json"] });
   return report;
 }
 
@@ -105,7 +159,11 @@ function planPauses(): Pause[] {
   const plan: Pause[] = [];
   for (let index = 0; index < count; index++) {
     const [node] = pool.splice(Math.floor(random() * pool.length), 1) as [NodeContainer];
-    plan.push({ node, atMs: Math.floor(random() * PAUSE_WINDOW_MS), forMs: PAUSE_MIN_MS + Math.floor(random() * (PAUSE_MAX_MS - PAUSE_MIN_MS)) });
+    plan.push({
+      node,
+      atMs: Math.floor(random() * PAUSE_WINDOW_MS),
+      forMs: PAUSE_MIN_MS + Math.floor(random() * (PAUSE_MAX_MS - PAUSE_MIN_MS)),
+    });
   }
   return plan;
 }
@@ -129,7 +187,8 @@ async function replicateWithPauses(plan: readonly Pause[]): Promise<KilledRun> {
   try {
     const [ended, frozen] = await Promise.all([run, Promise.allSettled(freezes)]);
     const failed = frozen.find((result) => result.status === "rejected");
-    if (failed !== undefined) throw new Error(`docker pause/unpause failed: ${String((failed as PromiseRejectedResult).reason)}`);
+    if (failed !== undefined)
+      throw new Error(`docker pause/unpause failed: ${String((failed as PromiseRejectedResult).reason)}`);
     return ended;
   } finally {
     await Promise.allSettled(freezes);
@@ -151,7 +210,9 @@ async function counted(label: string, body: () => Promise<void>): Promise<void> 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 beforeAll(async () => {
@@ -161,7 +222,11 @@ beforeAll(async () => {
   env = { CONNECT_OPS_STATE_DIR: stateDir, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
   const started = performance.now();
   topology = await startSshNodes(
-    Array.from({ length: NODE_COUNT }, (_, index) => (index === 0 ? { name: "ghes-replica", role: "replica" as const } : { name: `ghes-data-${index}`, role: "cluster" as const })),
+    Array.from({ length: NODE_COUNT }, (_, index) =>
+      index === 0
+        ? { name: "ghes-replica", role: "replica" as const }
+        : { name: `ghes-data-${index}`, role: "cluster" as const },
+    ),
     START_CONCURRENCY,
   );
   tally.startMs = performance.now() - started;
@@ -172,7 +237,19 @@ beforeAll(async () => {
   const license = writeLicense(dir);
   const initialised = await cli("init");
   expect(initialised.code, initialised.stderr).toBe(0);
-  const connected = await cli("connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme");
+  const connected = await cli(
+    "connect",
+    "--cloud-url",
+    sim.url,
+    "--hostname",
+    "ghes.example.com",
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    license,
+    "--account",
+    "enterprise:acme",
+  );
   expect(connected.code, connected.stderr).toBe(0);
 }, 600_000);
 
@@ -192,7 +269,9 @@ afterAll(async () => {
       ],
       note: [
         `${tally.pauses} pauses on ${tally.pausedNodes.size} distinct nodes (${PAUSE_MIN_MS / 1000}–${PAUSE_MAX_MS / 1000} s each, within the first ${PAUSE_WINDOW_MS / 1000} s), ${tally.stretched} visibly stretched a push`,
-        tally.runMs.length === 0 ? "no run finished" : `run median ${seconds(median(tally.runMs))}, max ${seconds(Math.max(...tally.runMs))}`,
+        tally.runMs.length === 0
+          ? "no run finished"
+          : `run median ${seconds(median(tally.runMs))}, max ${seconds(Math.max(...tally.runMs))}`,
         `${NODE_COUNT} containers started in ${seconds(tally.startMs)}`,
         `seed ${seed}`,
         ...tally.notes,
@@ -227,14 +306,26 @@ describe(`replicate to ${NODE_COUNT} sshd containers, ${ROUNDS} rounds with rand
         const run = await replicateWithPauses(plan);
         tally.runMs.push(run.durationMs);
         const report = await expectConverged(run, generation, `round ${round} (seed ${seed}) [${planText}]`);
-        const stretched = plan.filter((pause) => (report.nodes.find((row) => row.name === pause.node.name)?.durationMs ?? 0) >= pause.forMs).length;
+        const stretched = plan.filter(
+          (pause) => (report.nodes.find((row) => row.name === pause.node.name)?.durationMs ?? 0) >= pause.forMs,
+        ).length;
         tally.stretched += stretched;
-        const nodeMs = plan.map((pause) => `${pause.node.name} ${report.nodes.find((row) => row.name === pause.node.name)?.durationMs ?? "?"}ms`).join(", ");
+        const nodeMs = plan
+          .map(
+            (pause) =>
+              `${pause.node.name} ${report.nodes.find((row) => row.name === pause.node.name)?.durationMs ?? "?"}ms`,
+          )
+          .join(", ");
         // eslint-disable-next-line no-console -- per round, so a failing round's predecessors are on record
-        console.log(`round ${round}: generation ${generation}, run ${seconds(run.durationMs)}; paused ${planText}; their pushes took ${nodeMs}`);
+        console.log(
+          `round ${round}: generation ${generation}, run ${seconds(run.durationMs)}; paused ${planText}; their pushes took ${nodeMs}`,
+        );
         // A hang guard, not a timing assertion: the run must end once the pauses are over.
         const pausesEnd = Math.max(...plan.map((pause) => pause.atMs + pause.forMs));
-        expect(run.durationMs, `round ${round}: the run did not end within ${pausesEnd + HANG_SLACK_MS} ms`).toBeLessThan(pausesEnd + HANG_SLACK_MS);
+        expect(
+          run.durationMs,
+          `round ${round}: the run did not end within ${pausesEnd + HANG_SLACK_MS} ms`,
+        ).toBeLessThan(pausesEnd + HANG_SLACK_MS);
       });
     }
     // eslint-disable-next-line no-console -- the figures behind the reliability note
@@ -246,7 +337,12 @@ describe(`replicate to ${NODE_COUNT} sshd containers, ${ROUNDS} rounds with rand
   it("every node's credentials.age is byte-identical to the primary's", async () => {
     await counted("final byte comparison", async () => {
       const expected = sha256(readFileSync(join(stateDir, "vault", "credentials.age")));
-      const sums = await Promise.all(topology.nodes.map(async (node) => [node.name, (await node.exec(`sha256sum ${NODE_TARGET}/credentials.age`)).split(/\s+/)[0]] as const));
+      const sums = await Promise.all(
+        topology.nodes.map(
+          async (node) =>
+            [node.name, (await node.exec(`sha256sum ${NODE_TARGET}/credentials.age`)).split(/\s+/)[0]] as const,
+        ),
+      );
       for (const [name, sum] of sums) expect({ name, sum }).toEqual({ name, sum: expected });
     });
   }, 300_000);
@@ -255,7 +351,8 @@ describe(`replicate to ${NODE_COUNT} sshd containers, ${ROUNDS} rounds with rand
     expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(2);
     const places: Record<string, string> = {};
     Object.assign(places, runPlaces(cliTranscript));
-    for (const node of topology.nodes) places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
+    for (const node of topology.nodes)
+      places[`${node.name} meta.json`] = await node.exec(`cat ${NODE_TARGET}/meta.json`);
     expectNoLeak(places, secrets);
   }, 300_000);
 });

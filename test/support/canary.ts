@@ -45,7 +45,10 @@ export interface LeakHit {
 }
 
 /** Every (secret, place) pair where a form of the secret appears. Never returns secret bytes. */
-export function findLeaks(places: Readonly<Record<string, string>>, known: Readonly<Record<string, string>> = Object.fromEntries(secrets)): LeakHit[] {
+export function findLeaks(
+  places: Readonly<Record<string, string>>,
+  known: Readonly<Record<string, string>> = Object.fromEntries(secrets),
+): LeakHit[] {
   const hits: LeakHit[] = [];
   for (const [secret, value] of Object.entries(known)) {
     for (const form of leakForms(value)) {
@@ -63,7 +66,13 @@ export function findLeaks(places: Readonly<Record<string, string>>, known: Reado
  * them by design. Everything else the CLI or a test wrote must be clean.
  */
 function plantedOrSealed(name: string): boolean {
-  return /^\d{8}T\d{6}$/.test(name) || name === "stage" || name.startsWith(".staging-") || name.endsWith(".age") || name === "node_modules";
+  return (
+    /^\d{8}T\d{6}$/.test(name) ||
+    name === "stage" ||
+    name.startsWith(".staging-") ||
+    name.endsWith(".age") ||
+    name === "node_modules"
+  );
 }
 
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -124,10 +133,14 @@ function harvestState(stateDir: string): void {
     const key = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
     if (decrypted.get(sealed) === key) return;
     decrypted.set(sealed, key);
-    const plaintext = execFileSync("age", ["-d", "-i", join(stateDir, "age-identity.txt"), sealed], { stdio: ["ignore", "pipe", "ignore"] });
+    const plaintext = execFileSync("age", ["-d", "-i", join(stateDir, "age-identity.txt"), sealed], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const bundle = JSON.parse(plaintext.toString()) as { app?: { privateKeyPem?: string }; token?: { value?: string } };
-    if (bundle.app?.privateKeyPem !== undefined && ![...secrets.values()].includes(bundle.app.privateKeyPem)) registerSecret("App private key", bundle.app.privateKeyPem);
-    if (bundle.token?.value !== undefined && ![...secrets.values()].includes(bundle.token.value)) registerSecret("installation token", bundle.token.value);
+    if (bundle.app?.privateKeyPem !== undefined && ![...secrets.values()].includes(bundle.app.privateKeyPem))
+      registerSecret("App private key", bundle.app.privateKeyPem);
+    if (bundle.token?.value !== undefined && ![...secrets.values()].includes(bundle.token.value))
+      registerSecret("installation token", bundle.token.value);
   } catch {
     // no vault yet, a vault being rewritten, or a test's deliberately damaged one
   }
@@ -189,11 +202,17 @@ export class IncrementalLeakScan {
   #secrets = 0;
   readonly #argv = new Set<string>();
 
-  scan(runs: readonly CliRun[], argv: ReadonlyMap<string, string>, other: Readonly<Record<string, string>>, known: ReadonlyMap<string, string>): { hits: LeakHit[]; placesScanned: number } {
+  scan(
+    runs: readonly CliRun[],
+    argv: ReadonlyMap<string, string>,
+    other: Readonly<Record<string, string>>,
+    known: ReadonlyMap<string, string>,
+  ): { hits: LeakHit[]; placesScanned: number } {
     const seen = Math.min(this.#runs, runs.length);
     const fresh = { ...runPlaces(runs, seen), ...other };
     const earlier = runPlaces(runs, 0, seen);
-    for (const [pid, line] of argv) (this.#argv.has(`${pid}\0${line}`) ? earlier : fresh)[`/proc/${pid}/cmdline`] = line;
+    for (const [pid, line] of argv)
+      (this.#argv.has(`${pid}\0${line}`) ? earlier : fresh)[`/proc/${pid}/cmdline`] = line;
     const all = Object.fromEntries(known);
     const added = Object.fromEntries([...known].slice(this.#secrets));
     const rescan = Object.keys(added).length > 0;
@@ -250,7 +269,9 @@ export function installLeakCanary(): void {
       subject: file,
       cases: stats.placesScanned,
       failures: stats.leaks,
-      invariants: ["no issued secret (raw, base64, JSON-escaped, PEM line) in stdout/stderr, child argv, scratch files"],
+      invariants: [
+        "no issued secret (raw, base64, JSON-escaped, PEM line) in stdout/stderr, child argv, scratch files",
+      ],
       note: `${secrets.size} issued secrets watched over ${stats.checks} checks`,
     });
   });

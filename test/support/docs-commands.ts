@@ -40,8 +40,18 @@ export function fencedBlocks(file: string): FencedBlock[] {
   lines.forEach((text, index) => {
     const fence = /^\s*(`{3,}|~{3,})(.*)$/.exec(text);
     if (open === undefined && fence) {
-      open = { line: index + 1, info: (fence[2] ?? "").trim().split(/\s+/).filter(Boolean), lines: [], fence: fence[1] as string };
-    } else if (open !== undefined && fence && (fence[1] as string).startsWith(open.fence) && (fence[2] ?? "").trim() === "") {
+      open = {
+        line: index + 1,
+        info: (fence[2] ?? "").trim().split(/\s+/).filter(Boolean),
+        lines: [],
+        fence: fence[1] as string,
+      };
+    } else if (
+      open !== undefined &&
+      fence &&
+      (fence[1] as string).startsWith(open.fence) &&
+      (fence[2] ?? "").trim() === ""
+    ) {
       blocks.push({ file, line: open.line, info: open.info, lines: open.lines });
       open = undefined;
     } else if (open !== undefined) {
@@ -96,7 +106,9 @@ const PLACEHOLDER = /^(…|\.\.\.)$/;
 
 /** The argv of every `connect-ops` invocation in one line of shell (`a && connect-ops x` included). */
 function invocations(text: string): string[][] {
-  return [...text.matchAll(INVOCATION)].map((match) => shellWords(text.slice(match.index + match[0].length)).filter((word) => !PLACEHOLDER.test(word)));
+  return [...text.matchAll(INVOCATION)].map((match) =>
+    shellWords(text.slice(match.index + match[0].length)).filter((word) => !PLACEHOLDER.test(word)),
+  );
 }
 
 /** Every `connect-ops …` in a file's fenced blocks (continuation lines joined) and inline code spans. */
@@ -112,7 +124,8 @@ export function docCommands(file: string): DocCommand[] {
     });
     for (const { line, text } of joined) {
       if (/^\s*Usage: connect-ops/.test(text)) continue; // commander's synopsis in help text, not a command line
-      for (const argv of invocations(text.replace(/^\s*\$\s+/, ""))) commands.push({ file, line, text: text.trim(), argv, kind: "fenced", executed });
+      for (const argv of invocations(text.replace(/^\s*\$\s+/, "")))
+        commands.push({ file, line, text: text.trim(), argv, kind: "fenced", executed });
     }
   }
   const lines = readFileSync(join(ROOT, file), "utf8").split("\n");
@@ -123,7 +136,8 @@ export function docCommands(file: string): DocCommand[] {
     for (const span of text.matchAll(/`([^`]+)`/g)) {
       const code = span[1] as string;
       if (!/^(npx\s+)?connect-ops(\s|$)/.test(code)) continue;
-      for (const argv of invocations(code)) commands.push({ file, line: index + 1, text: code, argv, kind: "inline", executed: false });
+      for (const argv of invocations(code))
+        commands.push({ file, line: index + 1, text: code, argv, kind: "inline", executed: false });
     }
   });
   return commands;

@@ -13,7 +13,9 @@ interface GrammarNode {
 
 /** The grammar the built CLI reports: every command path, its flags and its arguments. */
 export function cliGrammar(): GrammarNode[] {
-  const out = execFileSync(process.execPath, [BIN, "--json", "completion", "bash"], { env: { ...process.env, NO_COLOR: "1" } });
+  const out = execFileSync(process.execPath, [BIN, "--json", "completion", "bash"], {
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return (JSON.parse(out.toString()) as { commands: GrammarNode[] }).commands;
 }
 
@@ -35,7 +37,9 @@ export function createDocParser(grammar: readonly GrammarNode[]): (argv: readonl
   return (argv) => {
     let reached = "";
     const commands = new Map<string, Command>();
-    const root = new Command("connect-ops").exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    const root = new Command("connect-ops")
+      .exitOverride()
+      .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
     commands.set("", root);
     for (const node of grammar) {
       const words = node.path === "" ? [] : node.path.split(" ");
@@ -73,7 +77,14 @@ export function createDocParser(grammar: readonly GrammarNode[]): (argv: readonl
     } catch (error) {
       if (error instanceof CommanderError) {
         // `--help`, `--version` and a bare group (`connect-ops backup`) print help: that parses.
-        if (["commander.helpDisplayed", "commander.version", "commander.help", "commander.executeSubCommandAsync"].includes(error.code)) {
+        if (
+          [
+            "commander.helpDisplayed",
+            "commander.version",
+            "commander.help",
+            "commander.executeSubCommandAsync",
+          ].includes(error.code)
+        ) {
           return { code: undefined, message: "", path: reached };
         }
         return { code: error.code, message: error.message, path: reached };

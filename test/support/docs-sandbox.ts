@@ -42,7 +42,9 @@ export async function createDocSandbox(): Promise<DocSandbox> {
   }
   symlinkSync("20261124T020000", join(dir, "backup-data", "current"));
   execFileSync("age-keygen", ["-o", join(dir, "backup-identity.txt")], { stdio: "ignore" });
-  const recipient = execFileSync("age-keygen", ["-y", join(dir, "backup-identity.txt")]).toString().trim();
+  const recipient = execFileSync("age-keygen", ["-y", join(dir, "backup-identity.txt")])
+    .toString()
+    .trim();
   // `connect-ops` on PATH is the built bin, exactly what `npm ci` installs.
   const bin = join(dir, ".bin");
   mkdirSync(bin);
@@ -80,7 +82,11 @@ export interface ShellRun {
 /** Runs one documented shell line with bash in the sandbox (never a TTY). */
 export function runDocLine(sandbox: DocSandbox, line: string): Promise<ShellRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", line], { cwd: sandbox.dir, env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", ["-c", line], {
+      cwd: sandbox.dir,
+      env: sandbox.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -14,11 +14,15 @@ import { join } from "node:path";
 export default function buildCliBundle(): void {
   const cli = join(import.meta.dirname, "..", "..", "packages", "cli");
   const next = { bundle: `dist/bundle.next-${process.pid}`, "test-bundle": `dist/test-bundle.next-${process.pid}` };
-  execFileSync(process.execPath, [join(cli, "..", "..", "node_modules", "rolldown", "bin", "cli.mjs"), "-c", "rolldown.config.mjs"], {
-    cwd: cli,
-    env: { ...process.env, CONNECT_OPS_BUNDLE_DIR: next.bundle, CONNECT_OPS_TEST_BUNDLE_DIR: next["test-bundle"] },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  execFileSync(
+    process.execPath,
+    [join(cli, "..", "..", "node_modules", "rolldown", "bin", "cli.mjs"), "-c", "rolldown.config.mjs"],
+    {
+      cwd: cli,
+      env: { ...process.env, CONNECT_OPS_BUNDLE_DIR: next.bundle, CONNECT_OPS_TEST_BUNDLE_DIR: next["test-bundle"] },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   for (const [name, built] of Object.entries(next)) {
     const old = join(cli, `dist/${name}.old-${process.pid}`);
     try {

@@ -23,7 +23,10 @@ export const RELIABILITY_DIR = join(import.meta.dirname, "..", "..", "test-resul
  */
 export function recordReliability(row: ReliabilityRow): void {
   mkdirSync(RELIABILITY_DIR, { recursive: true });
-  appendFileSync(join(RELIABILITY_DIR, "rows.jsonl"), `${JSON.stringify({ ...row, tier: RELIABILITY_TIER, at: new Date().toISOString() })}\n`);
+  appendFileSync(
+    join(RELIABILITY_DIR, "rows.jsonl"),
+    `${JSON.stringify({ ...row, tier: RELIABILITY_TIER, at: new Date().toISOString() })}\n`,
+  );
 }
 
 /** A small seeded PRNG (mulberry32): the crash harness prints its seed so a run can be replayed. */

@@ -13,7 +13,10 @@ export function interleave(candidates, { rounds = 30, warmup = 3 } = {}) {
     const order = candidates.map((_, index) => candidates[(index + round) % candidates.length]);
     for (const candidate of order) {
       const started = process.hrtime.bigint();
-      const result = spawnSync(candidate.command, candidate.args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...candidate.env } });
+      const result = spawnSync(candidate.command, candidate.args, {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, ...candidate.env },
+      });
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
       if (result.status !== 0) throw new Error(`${candidate.name} exited ${result.status}: ${result.stderr}`);
       if (round >= warmup) samples[candidate.name].push(elapsed);
@@ -33,7 +36,10 @@ export function report(title, medians, baseline, limits) {
   for (const [name, value] of Object.entries(medians)) {
     const ratio = value / medians[baseline];
     const limit = limits[name];
-    const verdict = limit === undefined ? "" : ratio <= limit ? `  (target ≤ ${limit}×: met)` : `  (target ≤ ${limit}×: MISSED)`;
-    console.log(`  ${name.padEnd(34)} median ${value.toFixed(1).padStart(8)} ms  ${ratio.toFixed(2)}× ${baseline}${verdict}`);
+    const verdict =
+      limit === undefined ? "" : ratio <= limit ? `  (target ≤ ${limit}×: met)` : `  (target ≤ ${limit}×: MISSED)`;
+    console.log(
+      `  ${name.padEnd(34)} median ${value.toFixed(1).padStart(8)} ms  ${ratio.toFixed(2)}× ${baseline}${verdict}`,
+    );
   }
 }

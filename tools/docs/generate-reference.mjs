@@ -14,7 +14,8 @@ const bin = join(root, "packages", "cli", "bin", "connect-ops.js");
 const target = join(root, "docs", "reference", "commands.md");
 // Help is wrapped at 80 columns without a terminal; pin it so the output is the same everywhere.
 const env = { ...process.env, NO_COLOR: "1", COLUMNS: "80" };
-const cli = (argv) => execFileSync(process.execPath, [bin, ...argv], { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const cli = (argv) =>
+  execFileSync(process.execPath, [bin, ...argv], { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
 
 /** Every command path except commander's implicit `help`. */
 export function commandPaths() {

@@ -81,7 +81,10 @@ export async function bundleCli({ repoRoot, file, version }) {
     platform: "node",
     cwd: repoRoot,
     resolve: { conditionNames: ["@connect-ops/source", "node", "import", "require", "default"] },
-    transform: { target: "node20", define: { __CONNECT_OPS_RELEASE_VERSION__: JSON.stringify(version), __CONNECT_OPS_TEST_HOOKS__: "false" } },
+    transform: {
+      target: "node20",
+      define: { __CONNECT_OPS_RELEASE_VERSION__: JSON.stringify(version), __CONNECT_OPS_TEST_HOOKS__: "false" },
+    },
     plugins: [
       packageJsonOverlay(repoRoot.endsWith("/") ? repoRoot : `${repoRoot}/`, { name: "connect-ops", version }),
       nativeBindingsAbsent(),

@@ -15,11 +15,21 @@ if (!process.argv.includes("--rows") && !existsSync(rowsFile)) {
   process.exit(2);
 }
 const rowsFiles = process.argv.flatMap((arg, index) => (process.argv[index - 1] === "--rows" ? [arg] : []));
-const rows = (rowsFiles.length > 0 ? rowsFiles : [rowsFile]).flatMap((file) => readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)));
+const rows = (rowsFiles.length > 0 ? rowsFiles : [rowsFile]).flatMap((file) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line)),
+);
 const tiers = [...new Set(rows.map((row) => row.tier))];
 const escape = (text) => String(text).replaceAll("|", "\\|");
 const areaOrder = ["crash (SIGKILL)", "hostile input", "leak canary", "filesystem hostility", "load"];
-rows.sort((a, b) => areaOrder.indexOf(a.area) - areaOrder.indexOf(b.area) || a.tier.localeCompare(b.tier) || a.subject.localeCompare(b.subject));
+rows.sort(
+  (a, b) =>
+    areaOrder.indexOf(a.area) - areaOrder.indexOf(b.area) ||
+    a.tier.localeCompare(b.tier) ||
+    a.subject.localeCompare(b.subject),
+);
 
 const totals = new Map();
 for (const row of rows) {
@@ -33,7 +43,10 @@ for (const row of rows) {
 const table = [
   "| area | subject | cases tried | failures found | invariants checked | note |",
   "| --- | --- | ---: | ---: | --- | --- |",
-  ...rows.map((row) => `| ${escape(row.area)} | ${escape(row.subject)}${row.tier === "heavy" ? " (heavy tier)" : ""} | ${row.cases} | ${row.failures} | ${escape(row.invariants.join("; "))} | ${escape(row.note ?? "")} |`),
+  ...rows.map(
+    (row) =>
+      `| ${escape(row.area)} | ${escape(row.subject)}${row.tier === "heavy" ? " (heavy tier)" : ""} | ${row.cases} | ${row.failures} | ${escape(row.invariants.join("; "))} | ${escape(row.note ?? "")} |`,
+  ),
 ];
 const summary = [
   "| area | tier | cases tried | failures found |",
@@ -41,9 +54,16 @@ const summary = [
   ...[...totals].map(([key, total]) => `| ${key} | ${total.cases} | ${total.failures} |`),
 ];
 
-const runOf = (tier) => rows.filter((row) => row.tier === tier).map((row) => row.at).sort().at(-1);
+const runOf = (tier) =>
+  rows
+    .filter((row) => row.tier === tier)
+    .map((row) => row.at)
+    .sort()
+    .at(-1);
 const generatedFrom = tiers.map((tier) => `the ${tier} tier run(s) ending ${runOf(tier)}`).join(" and ");
-const notes = existsSync(join(root, "tools", "reliability", "notes.md")) ? readFileSync(join(root, "tools", "reliability", "notes.md"), "utf8") : "";
+const notes = existsSync(join(root, "tools", "reliability", "notes.md"))
+  ? readFileSync(join(root, "tools", "reliability", "notes.md"), "utf8")
+  : "";
 writeFileSync(
   out,
   `# Reliability: crashes, hostile input, leaks, load

@@ -19,17 +19,25 @@ if (env.INTEGRATION === undefined) {
   const probe = spawnSync("docker", ["info"], { stdio: "ignore", timeout: 10_000 });
   env.INTEGRATION = probe.status === 0 ? "1" : "0";
   if (env.INTEGRATION === "0") {
-    console.log("tests: no Docker engine answered `docker info`: integration suites are skipped (start one with `bash tools/ci/docker.sh start`)");
+    console.log(
+      "tests: no Docker engine answered `docker info`: integration suites are skipped (start one with `bash tools/ci/docker.sh start`)",
+    );
   }
 }
 env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 const steps = [
-  // Static checks first: every package's typecheck and lint, then the e2e suites' own.
+  // Static checks first: the formatter (Prettier, .prettierrc.json), every package's
+  // typecheck and lint, then the e2e suites' own.
+  ["npx", ["prettier", "--check", "--log-level", "warn", "."]],
   ["npx", ["nx", "run-many", "-t", "build", "typecheck", "lint", "--outputStyle=static"]],
   ["npx", ["nx", "run-many", "-t", "test", "--outputStyle=stream", "--parallel=1", ...process.argv.slice(2)]],
 ];
 if (existsSync(join(root, "test", "vitest.config.ts"))) {
-  steps.push(["npx", ["tsc", "-p", "test/tsconfig.json"]], ["npx", ["eslint", "test"]], ["npx", ["vitest", "run", "--config", "test/vitest.config.ts"]]);
+  steps.push(
+    ["npx", ["tsc", "-p", "test/tsconfig.json"]],
+    ["npx", ["eslint", "test"]],
+    ["npx", ["vitest", "run", "--config", "test/vitest.config.ts"]],
+  );
 }
 
 let failedStep = false;

@@ -12,7 +12,12 @@ export function sharedTestConfig(packageDir) {
   const name = packageDir.split("/").pop() ?? "package";
   return {
     resolve: { conditions: ["@connect-ops/source", "node", "import", "default"] },
-    ssr: { resolve: { conditions: ["@connect-ops/source", "node", "import", "default"], externalConditions: ["@connect-ops/source"] } },
+    ssr: {
+      resolve: {
+        conditions: ["@connect-ops/source", "node", "import", "default"],
+        externalConditions: ["@connect-ops/source"],
+      },
+    },
     test: {
       name,
       include: ["src/**/*.test.ts"],

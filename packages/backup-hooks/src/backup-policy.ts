@@ -14,7 +14,13 @@ interface PolicyBase {
 
 export type BackupPolicyInput =
   | (PolicyBase & { readonly policy: "include"; readonly include: Omit<IncludeInput, "now"> })
-  | (PolicyBase & { readonly policy: "redact"; readonly matcher: ResidueMatcher; readonly dryRun?: boolean; readonly maxDepth?: number; readonly limits?: Partial<ScanLimits> });
+  | (PolicyBase & {
+      readonly policy: "redact";
+      readonly matcher: ResidueMatcher;
+      readonly dryRun?: boolean;
+      readonly maxDepth?: number;
+      readonly limits?: Partial<ScanLimits>;
+    });
 
 export type BackupPolicyResult =
   | { readonly policy: "include"; readonly snapshot: SnapshotInfo; readonly include: IncludeResult }
@@ -28,7 +34,11 @@ export type BackupPolicyResult =
 export async function applyBackupPolicy(input: BackupPolicyInput): Promise<BackupPolicyResult> {
   const snapshot = await openSnapshot(join(input.dataDir, "current"), { force: input.force });
   if (input.policy === "include") {
-    return { policy: "include", snapshot, include: await includeCredentials(snapshot.path, { ...input.include, now: input.now }) };
+    return {
+      policy: "include",
+      snapshot,
+      include: await includeCredentials(snapshot.path, { ...input.include, now: input.now }),
+    };
   }
   const redaction = await redactSnapshot(snapshot.path, {
     matcher: input.matcher,

@@ -87,7 +87,8 @@ export function detectBase64(scope: DetectScope): void {
     let runStart = start;
     while (runStart > 0 && BASE64[buf[runStart - 1]!] === 1) runStart -= 1;
     // `\n` / `\r\n` escapes leave an `n` or `r` glued to the next base64 line.
-    if (runStart > 0 && buf[runStart - 1] === BACKSLASH && (buf[runStart] === 0x6e || buf[runStart] === 0x72)) runStart += 1;
+    if (runStart > 0 && buf[runStart - 1] === BACKSLASH && (buf[runStart] === 0x6e || buf[runStart] === 0x72))
+      runStart += 1;
     const { segments, stop } = collectSegments(buf, runStart, end);
     start = stop + 1;
     if (runStart < from || runStart >= to || stop - runStart < MIN_RUN || stop - runStart > MAX_RUN) continue;
@@ -109,7 +110,10 @@ export function detectBase64(scope: DetectScope): void {
 }
 
 /** Consecutive segments that no earlier hit overlaps. */
-function uncoveredGroups(segments: ReadonlyArray<[number, number]>, covered: CoveredRanges): Array<Array<[number, number]>> {
+function uncoveredGroups(
+  segments: ReadonlyArray<[number, number]>,
+  covered: CoveredRanges,
+): Array<Array<[number, number]>> {
   const groups: Array<Array<[number, number]>> = [];
   let current: Array<[number, number]> = [];
   for (const segment of segments) {

@@ -5,9 +5,12 @@ import { listSnapshots } from "./snapshot-model.js";
 import { tempDir } from "./test-support/snapshot-fixture.js";
 
 describe("data dir guard (listSnapshots)", () => {
-  it.each(["/", "/proc", "/sys", "/dev", "/proc/self"])("refuses the system tree %s without walking it", async (path) => {
-    await expect(listSnapshots(path)).rejects.toMatchObject({ code: "BACKUP_NOT_A_DATA_DIR", category: "input" });
-  });
+  it.each(["/", "/proc", "/sys", "/dev", "/proc/self"])(
+    "refuses the system tree %s without walking it",
+    async (path) => {
+      await expect(listSnapshots(path)).rejects.toMatchObject({ code: "BACKUP_NOT_A_DATA_DIR", category: "input" });
+    },
+  );
 
   it("refuses a data dir that is a symlink to /, naming where it leads", async () => {
     using dir = tempDir();
@@ -23,7 +26,9 @@ describe("data dir guard (listSnapshots)", () => {
     writeFileSync(join(dir.path, "home", "notes.txt"), "x");
     const error: unknown = await listSnapshots(join(dir.path, "home")).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: "BACKUP_NOT_A_DATA_DIR", context: { entries: 2 } });
-    expect((error as Error).message).toMatch(/none of its 2 entries \((alice, notes\.txt|notes\.txt, alice)\) is a snapshot/);
+    expect((error as Error).message).toMatch(
+      /none of its 2 entries \((alice, notes\.txt|notes\.txt, alice)\) is a snapshot/,
+    );
   });
 
   it("accepts an empty data dir (before the first backup) and one with only in-progress", async () => {
@@ -39,6 +44,8 @@ describe("data dir guard (listSnapshots)", () => {
     using dir = tempDir();
     mkdirSync(join(dir.path, "data", "20261130T010203"), { recursive: true });
     writeFileSync(join(dir.path, "data", "README"), "ours");
-    expect((await listSnapshots(join(dir.path, "data"))).snapshots.map((snapshot) => snapshot.id)).toEqual(["20261130T010203"]);
+    expect((await listSnapshots(join(dir.path, "data"))).snapshots.map((snapshot) => snapshot.id)).toEqual([
+      "20261130T010203",
+    ]);
   });
 });

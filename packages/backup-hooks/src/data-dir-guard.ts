@@ -11,14 +11,19 @@ const SYSTEM_ROOTS = ["/proc", "/sys", "/dev", "/run"] as const;
 
 /** The refusal for `/`, `/proc`, `/sys`, `/dev`, `/run` and anything below the last four. */
 export function systemTreeRefusal(realPath: string, given: string): BackupError | undefined {
-  const system = realPath === sep ? sep : SYSTEM_ROOTS.find((root) => realPath === root || realPath.startsWith(`${root}${sep}`));
+  const system =
+    realPath === sep ? sep : SYSTEM_ROOTS.find((root) => realPath === root || realPath.startsWith(`${root}${sep}`));
   if (system === undefined) return undefined;
   const via = realPath === given ? "" : ` (${given} resolves to ${realPath})`;
-  return new BackupError("BACKUP_NOT_A_DATA_DIR", `refusing to walk ${system === sep ? "the whole filesystem" : `the system tree ${system}`}${via}: it is no backup`, {
-    category: "input",
-    hint: "pass the backup data dir (GHE_DATA_DIR of backup-utils, or /data/backup/data), a snapshot in it, or one file",
-    context: { path: given, resolved: realPath },
-  });
+  return new BackupError(
+    "BACKUP_NOT_A_DATA_DIR",
+    `refusing to walk ${system === sep ? "the whole filesystem" : `the system tree ${system}`}${via}: it is no backup`,
+    {
+      category: "input",
+      hint: "pass the backup data dir (GHE_DATA_DIR of backup-utils, or /data/backup/data), a snapshot in it, or one file",
+      context: { path: given, resolved: realPath },
+    },
+  );
 }
 
 /** backup-utils names snapshots `date +%Y%m%dT%H%M%S`. */
@@ -36,7 +41,10 @@ export function assertLooksLikeDataDir(realPath: string, given: string, entries:
   const refusal = systemTreeRefusal(realPath, given);
   if (refusal !== undefined) throw refusal;
   if (entries.length === 0) return;
-  if (entries.some((entry) => DATA_DIR_MARKERS.has(entry.name) || (entry.isDirectory() && SNAPSHOT_NAME.test(entry.name)))) return;
+  if (
+    entries.some((entry) => DATA_DIR_MARKERS.has(entry.name) || (entry.isDirectory() && SNAPSHOT_NAME.test(entry.name)))
+  )
+    return;
   const sample = entries
     .slice(0, 5)
     .map((entry) => entry.name)

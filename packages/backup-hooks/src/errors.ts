@@ -27,5 +27,9 @@ const DAMAGED_HINT = "the archive is damaged; restore it from another snapshot o
 
 /** A layer redact cannot rebuild (damaged, over a limit, no rewriter): the file is listed as failed, still residue. */
 export function unsupportedArchive(message: string, options: { hint?: string; cause?: unknown } = {}): BackupError {
-  return new BackupError("BACKUP_UNSUPPORTED_ARCHIVE", message, { category: "input", hint: options.hint ?? DAMAGED_HINT, cause: options.cause });
+  return new BackupError("BACKUP_UNSUPPORTED_ARCHIVE", message, {
+    category: "input",
+    hint: options.hint ?? DAMAGED_HINT,
+    cause: options.cause,
+  });
 }

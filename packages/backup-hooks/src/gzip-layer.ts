@@ -28,7 +28,12 @@ interface InflateOutcome {
  * pool: this stream inflates on one core while the main thread scans other
  * files, and a deep output buffer keeps it inflating while the main thread is busy.
  */
-async function inflate(reader: ByteReader, limits: ScanLimits, consume: (inflated: ByteReader) => Promise<void>, outputBuffer = INFLATE_BUFFER): Promise<InflateOutcome> {
+async function inflate(
+  reader: ByteReader,
+  limits: ScanLimits,
+  consume: (inflated: ByteReader) => Promise<void>,
+  outputBuffer = INFLATE_BUFFER,
+): Promise<InflateOutcome> {
   const { maxInflatedBytes, maxInflateRatio, ratioCheckAfterBytes } = limits;
   let compressed = 0;
   let inflated = 0;
@@ -49,7 +54,8 @@ async function inflate(reader: ByteReader, limits: ScanLimits, consume: (inflate
         for await (const chunk of chunks) {
           inflated += chunk.length;
           if (inflated > maxInflatedBytes) limit = `inflated size over ${maxInflatedBytes} bytes`;
-          else if (inflated > ratioCheckAfterBytes && inflated > compressed * maxInflateRatio) limit = `inflate ratio over ${maxInflateRatio}:1 (gzip bomb?)`;
+          else if (inflated > ratioCheckAfterBytes && inflated > compressed * maxInflateRatio)
+            limit = `inflate ratio over ${maxInflateRatio}:1 (gzip bomb?)`;
           if (limit !== undefined) throw new InflateLimitError(limit);
           yield chunk;
         }
@@ -88,7 +94,8 @@ export const gzipLayer: LayerDecoder = {
 
   async open(reader, context, walk) {
     const outcome = await inflate(reader, context.limits, (inflated) => walk.child({ reader: inflated }));
-    if (outcome.limit !== undefined) addGap(context, `gzip-inflate-limit: ${outcome.limit}; stopped after ${outcome.inflated} bytes`);
+    if (outcome.limit !== undefined)
+      addGap(context, `gzip-inflate-limit: ${outcome.limit}; stopped after ${outcome.inflated} bytes`);
     else if (outcome.error !== undefined) addGap(context, `corrupt-gzip: ${errorText(outcome.error)}`);
     await reader.drain();
   },
@@ -102,10 +109,15 @@ export const gzipLayer: LayerDecoder = {
         for await (const chunk of chunks) await out.write(chunk);
       }),
     ]).then(([settled]) => settled);
-    const outcome = await inflate(reader, context.limits, async (inflated) => {
-      await walk.child({ reader: inflated }, writableSink(gzip));
-      gzip.end();
-    }, REWRITE_INFLATE_BUFFER);
+    const outcome = await inflate(
+      reader,
+      context.limits,
+      async (inflated) => {
+        await walk.child({ reader: inflated }, writableSink(gzip));
+        gzip.end();
+      },
+      REWRITE_INFLATE_BUFFER,
+    );
     if (outcome.limit === undefined && outcome.error === undefined) {
       const deflate = await deflated;
       if (deflate.status === "rejected") throw deflate.reason;
@@ -117,12 +129,17 @@ export const gzipLayer: LayerDecoder = {
             hint: "inspect the archive by hand (it may be a gzip bomb) or raise limits.maxInflatedBytes / maxInflateRatio",
           })
         : isZlibError(outcome.error)
-          ? unsupportedArchive(`cannot redact a damaged gzip stream (${outcome.error.code}: ${outcome.error.message})`, { cause: outcome.error })
+          ? unsupportedArchive(
+              `cannot redact a damaged gzip stream (${outcome.error.code}: ${outcome.error.message})`,
+              { cause: outcome.error },
+            )
           : outcome.error;
     gzip.destroy(failure instanceof Error ? failure : undefined);
     // The deflate side fails with our own failure (we just destroyed it), or first, with what made the inflate side stop.
     const deflate = await deflated;
-    throw deflate.status === "rejected" && deflate.reason !== failure && !isPrematureClose(deflate.reason) ? deflate.reason : failure;
+    throw deflate.status === "rejected" && deflate.reason !== failure && !isPrematureClose(deflate.reason)
+      ? deflate.reason
+      : failure;
   },
 };
 

@@ -16,7 +16,11 @@ function hostileSnapshot(root: string): { snapshot: string; staging: string; out
   const staging = join(root, "staging");
   mkdirSync(snapshot, { recursive: true });
   mkdirSync(join(root, "outside"), { recursive: true });
-  const outsideListing = (): string[] => readdirSync(root, { recursive: true }).map(String).filter((path) => !path.startsWith("data")).sort();
+  const outsideListing = (): string[] =>
+    readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((path) => !path.startsWith("data"))
+      .sort();
   return { snapshot, staging, outsideListing };
 }
 
@@ -33,9 +37,20 @@ describe("hostile archives", () => {
     using dir = tempDir();
     const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
     write(join(staging, "secret"), credentials.classicToken);
-    run("tar", ["-cf", join(snapshot, "evil.tar"), "-P", "--transform", "s,^secret,../../outside/secret,", "-C", staging, "secret"]);
+    run("tar", [
+      "-cf",
+      join(snapshot, "evil.tar"),
+      "-P",
+      "--transform",
+      "s,^secret,../../outside/secret,",
+      "-C",
+      staging,
+      "secret",
+    ]);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toContainEqual(expect.objectContaining({ member: "../../outside/secret", reason: expect.stringMatching(/^unsafe-member-path/) }));
+    expect(result.gaps).toContainEqual(
+      expect.objectContaining({ member: "../../outside/secret", reason: expect.stringMatching(/^unsafe-member-path/) }),
+    );
     expect(result.findings).toContainEqual(expect.objectContaining({ member: "../../outside/secret", form: "token" }));
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
     expect((await scanPath(snapshot, { matcher: credentials.matcher })).findings).toEqual([]);
@@ -46,9 +61,20 @@ describe("hostile archives", () => {
     using dir = tempDir();
     const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
     write(join(staging, "secret"), credentials.classicToken);
-    run("tar", ["-cf", join(snapshot, "abs.tar"), "-P", "--transform", `s,^secret,${dir.path}/outside/abs-secret,`, "-C", staging, "secret"]);
+    run("tar", [
+      "-cf",
+      join(snapshot, "abs.tar"),
+      "-P",
+      "--transform",
+      `s,^secret,${dir.path}/outside/abs-secret,`,
+      "-C",
+      staging,
+      "secret",
+    ]);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toContainEqual(expect.objectContaining({ reason: expect.stringMatching(/^unsafe-member-path/) }));
+    expect(result.gaps).toContainEqual(
+      expect.objectContaining({ reason: expect.stringMatching(/^unsafe-member-path/) }),
+    );
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
 
@@ -67,7 +93,13 @@ describe("hostile archives", () => {
       member: "h",
       // GNU tar refuses to write a hard link leaving the archive: node-tar's Header builds it.
       build: (snapshot: string) => {
-        write(join(snapshot, "hard.tar"), rawTar([tarEntry({ path: "h", type: "Link", linkpath: "../../outside/passwd" }), tarEntry({ path: "plain" }, Buffer.from("hello"))]));
+        write(
+          join(snapshot, "hard.tar"),
+          rawTar([
+            tarEntry({ path: "h", type: "Link", linkpath: "../../outside/passwd" }),
+            tarEntry({ path: "plain" }, Buffer.from("hello")),
+          ]),
+        );
         run("tar", ["-tvf", join(snapshot, "hard.tar")]);
       },
     },
@@ -76,7 +108,9 @@ describe("hostile archives", () => {
     const { snapshot, staging, outsideListing } = hostileSnapshot(dir.path);
     build(snapshot, staging);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toEqual([expect.objectContaining({ member, reason: expect.stringMatching(new RegExp(`^unsafe-link-target: ${kind}`)) })]);
+    expect(result.gaps).toEqual([
+      expect.objectContaining({ member, reason: expect.stringMatching(new RegExp(`^unsafe-link-target: ${kind}`)) }),
+    ]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
 
@@ -90,16 +124,25 @@ describe("hostile archives", () => {
     expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^symlink-outside-tree/) })]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
     expect(readFileSync(join(dir.path, "outside/key.pem"), "utf8")).toBe(credentials.pem);
-    await expect(assertWritableInside(snapshot, join(snapshot, "escape", "key.pem"))).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE" });
-    await expect(assertWritableInside(snapshot, join(snapshot, "..", "x"))).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE" });
+    await expect(assertWritableInside(snapshot, join(snapshot, "escape", "key.pem"))).rejects.toMatchObject({
+      code: "BACKUP_PATH_ESCAPE",
+    });
+    await expect(assertWritableInside(snapshot, join(snapshot, "..", "x"))).rejects.toMatchObject({
+      code: "BACKUP_PATH_ESCAPE",
+    });
   });
 
   it("reports a member type it cannot decode (GNU sparse) as a gap", async () => {
     using dir = tempDir();
     const { snapshot } = hostileSnapshot(dir.path);
-    write(join(snapshot, "sparse.tar"), rawTar([tarEntry({ path: "holes", type: "SparseFile" }, Buffer.from(credentials.classicToken))]));
+    write(
+      join(snapshot, "sparse.tar"),
+      rawTar([tarEntry({ path: "holes", type: "SparseFile" }, Buffer.from(credentials.classicToken))]),
+    );
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toEqual([expect.objectContaining({ member: "holes", reason: expect.stringMatching(/^unsupported-member-type/) })]);
+    expect(result.gaps).toEqual([
+      expect.objectContaining({ member: "holes", reason: expect.stringMatching(/^unsupported-member-type/) }),
+    ]);
   });
 
   it("reports a truncated tar as a gap and keeps what it read", async () => {
@@ -110,7 +153,9 @@ describe("hostile archives", () => {
     gnuTar(join(snapshot, "cut.tar"), staging, ["a", "b"]);
     truncateSync(join(snapshot, "cut.tar"), 512 * 3 + 100);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toEqual([expect.objectContaining({ member: "b", reason: expect.stringMatching(/^corrupt-tar: truncated/) })]);
+    expect(result.gaps).toEqual([
+      expect.objectContaining({ member: "b", reason: expect.stringMatching(/^corrupt-tar: truncated/) }),
+    ]);
     expect(result.findings).toContainEqual(expect.objectContaining({ member: "a", form: "token" }));
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
@@ -130,10 +175,17 @@ describe("hostile archives", () => {
     using dir = tempDir();
     const { snapshot, outsideListing } = hostileSnapshot(dir.path);
     run("sh", ["-c", `head -c 64000000 /dev/zero | gzip -9 > "${join(snapshot, "bomb.gz")}"`]);
-    const result = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxInflateRatio: 100, ratioCheckAfterBytes: 1 << 20 } });
-    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflate ratio/) })]);
+    const result = await scanPath(snapshot, {
+      matcher: credentials.matcher,
+      limits: { maxInflateRatio: 100, ratioCheckAfterBytes: 1 << 20 },
+    });
+    expect(result.gaps).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflate ratio/) }),
+    ]);
     const capped = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxInflatedBytes: 4 << 20 } });
-    expect(capped.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflated size/) })]);
+    expect(capped.gaps).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflated size/) }),
+    ]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
 
@@ -141,7 +193,10 @@ describe("hostile archives", () => {
     using dir = tempDir();
     const { snapshot, outsideListing } = hostileSnapshot(dir.path);
     write(join(dir.path, "token.txt"), `${credentials.classicToken}\n`);
-    run("sh", ["-c", `(cat "${join(dir.path, "token.txt")}"; head -c 32000000 /dev/zero) | gzip -9 > "${join(snapshot, "bomb.gz")}"`]);
+    run("sh", [
+      "-c",
+      `(cat "${join(dir.path, "token.txt")}"; head -c 32000000 /dev/zero) | gzip -9 > "${join(snapshot, "bomb.gz")}"`,
+    ]);
     const limits = { maxInflatedBytes: 8 << 20 };
     const scan = await scanPath(snapshot, { matcher: credentials.matcher, limits });
     expect(scan.findings).toEqual([expect.objectContaining({ form: "token", offset: 0 })]);
@@ -162,10 +217,17 @@ describe("hostile archives", () => {
     gnuTar(join(staging, "l2/middle.tar"), join(staging, "l1"), ["inner.tar.gz"]);
     gnuTar(join(snapshot, "outer.tar"), join(staging, "l2"), ["middle.tar"]);
     const deep = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(deep.findings).toEqual([expect.objectContaining({ member: "middle.tar!inner.tar.gz!key.pem", form: "pem-key" })]);
+    expect(deep.findings).toEqual([
+      expect.objectContaining({ member: "middle.tar!inner.tar.gz!key.pem", form: "pem-key" }),
+    ]);
     const shallow = await scanPath(snapshot, { matcher: credentials.matcher, maxDepth: 3 });
     expect(shallow.findings).toEqual([]);
-    expect(shallow.gaps).toEqual([expect.objectContaining({ member: "middle.tar!inner.tar.gz", reason: expect.stringMatching(/^nesting-depth-limit/) })]);
+    expect(shallow.gaps).toEqual([
+      expect.objectContaining({
+        member: "middle.tar!inner.tar.gz",
+        reason: expect.stringMatching(/^nesting-depth-limit/),
+      }),
+    ]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
     expect((await scanPath(snapshot, { matcher: credentials.matcher })).findings).toEqual([]);
     run("tar", ["-tvf", join(snapshot, "outer.tar")]);

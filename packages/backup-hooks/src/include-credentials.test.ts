@@ -33,13 +33,21 @@ describe("includeCredentials", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     const { sealed, identity, recipient } = await sealForBackup("bundle-json");
-    const result = await includeCredentials(fixture.newSnapshot, { sealed, manifest: manifestFor(recipient), now: clock });
+    const result = await includeCredentials(fixture.newSnapshot, {
+      sealed,
+      manifest: manifestFor(recipient),
+      now: clock,
+    });
     expect(result.changed).toBe(true);
     const connectDir = join(fixture.newSnapshot, "github-connect");
     expect(statSync(connectDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(connectDir, "credentials.age")).mode & 0o777).toBe(0o600);
     writeFileSync(join(dir.path, "identity.txt"), `${identity}\n`, { mode: 0o600 });
-    const opened = execFileSync("age", ["-d", "-i", join(dir.path, "identity.txt"), join(connectDir, "credentials.age")], { encoding: "utf8" });
+    const opened = execFileSync(
+      "age",
+      ["-d", "-i", join(dir.path, "identity.txt"), join(connectDir, "credentials.age")],
+      { encoding: "utf8" },
+    );
     expect(opened).toBe("bundle-json");
     const manifest = JSON.parse(readFileSync(join(connectDir, "manifest.json"), "utf8"));
     expect(manifest).toEqual({ ...manifestFor(recipient), created: "2026-03-04T05:06:07.000Z" });
@@ -52,10 +60,18 @@ describe("includeCredentials", () => {
     const { sealed, recipient } = await sealForBackup("bundle");
     await includeCredentials(fixture.newSnapshot, { sealed, manifest: manifestFor(recipient), now: clock });
     const inode = statSync(join(fixture.newSnapshot, "github-connect/credentials.age")).ino;
-    const again = await includeCredentials(fixture.newSnapshot, { sealed: new Uint8Array([1]), manifest: manifestFor(recipient), now: () => new Date() });
+    const again = await includeCredentials(fixture.newSnapshot, {
+      sealed: new Uint8Array([1]),
+      manifest: manifestFor(recipient),
+      now: () => new Date(),
+    });
     expect(again.changed).toBe(false);
     expect(statSync(join(fixture.newSnapshot, "github-connect/credentials.age")).ino).toBe(inode);
-    const newer = await includeCredentials(fixture.newSnapshot, { sealed, manifest: manifestFor(recipient, 4), now: clock });
+    const newer = await includeCredentials(fixture.newSnapshot, {
+      sealed,
+      manifest: manifestFor(recipient, 4),
+      now: clock,
+    });
     expect(newer.changed).toBe(true);
   });
 
@@ -66,7 +82,11 @@ describe("includeCredentials", () => {
     await includeCredentials(fixture.newSnapshot, { sealed, manifest: manifestFor(recipient), now: clock });
     const result = await scanPath(fixture.newSnapshot, { matcher: credentials.matcher });
     const copy = result.findings.find((finding) => finding.form === "sealed-copy");
-    expect(copy).toMatchObject({ encoding: "age", recipients: [recipient], fingerprintId: credentials.fingerprints.id });
+    expect(copy).toMatchObject({
+      encoding: "age",
+      recipients: [recipient],
+      fingerprintId: credentials.fingerprints.id,
+    });
   });
 
   it("returns undefined for a snapshot without included credentials", async () => {
@@ -90,11 +110,18 @@ describe("includeCredentials", () => {
     mkdirSync(join(connect, "manifest.json"));
     const unreadable = await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher });
     expect(unreadable.findings).toEqual([expect.objectContaining({ form: "sealed-copy", recipients: [] })]);
-    expect(unreadable.gaps).toEqual([{ path: join(connect, "manifest.json"), reason: expect.stringMatching(/^unreadable-manifest: EISDIR; recipients/) }]);
+    expect(unreadable.gaps).toEqual([
+      {
+        path: join(connect, "manifest.json"),
+        reason: expect.stringMatching(/^unreadable-manifest: EISDIR; recipients/),
+      },
+    ]);
     write(join(dir.path, "other/github-connect/credentials.age"), "age-encryption.org/v1\n...");
     write(join(dir.path, "other/github-connect/manifest.json"), '{"recipients": [');
     const damaged = await scanPath(join(dir.path, "other"), { matcher: credentials.matcher });
-    expect(damaged.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^invalid-manifest: not JSON/) })]);
+    expect(damaged.gaps).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^invalid-manifest: not JSON/) }),
+    ]);
   });
 });
 
@@ -105,8 +132,19 @@ describe("applyBackupPolicy", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     const { sealed, recipient } = await sealForBackup("bundle");
-    const manifest = { generation: 1, appId: 424242, keyFingerprint: credentials.fingerprints.keyFingerprint, tokenExpiresAt: "2026-03-04T06:00:00Z", recipients: [recipient] };
-    const result = await applyBackupPolicy({ dataDir: fixture.dataDir, policy: "include", include: { sealed, manifest }, now: clock });
+    const manifest = {
+      generation: 1,
+      appId: 424242,
+      keyFingerprint: credentials.fingerprints.keyFingerprint,
+      tokenExpiresAt: "2026-03-04T06:00:00Z",
+      recipients: [recipient],
+    };
+    const result = await applyBackupPolicy({
+      dataDir: fixture.dataDir,
+      policy: "include",
+      include: { sealed, manifest },
+      now: clock,
+    });
     expect(result.snapshot.path).toBe(fixture.newSnapshot);
     expect(await readIncludedCredentials(fixture.newSnapshot)).toBeDefined();
   });
@@ -115,8 +153,16 @@ describe("applyBackupPolicy", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     writeFileSync(join(fixture.newSnapshot, "incomplete"), "");
-    await expect(applyBackupPolicy({ dataDir: fixture.dataDir, policy: "redact", matcher: credentials.matcher })).rejects.toMatchObject({ code: "BACKUP_SNAPSHOT_INCOMPLETE" });
-    const result = await applyBackupPolicy({ dataDir: fixture.dataDir, policy: "redact", matcher: credentials.matcher, force: true, now: clock });
+    await expect(
+      applyBackupPolicy({ dataDir: fixture.dataDir, policy: "redact", matcher: credentials.matcher }),
+    ).rejects.toMatchObject({ code: "BACKUP_SNAPSHOT_INCOMPLETE" });
+    const result = await applyBackupPolicy({
+      dataDir: fixture.dataDir,
+      policy: "redact",
+      matcher: credentials.matcher,
+      force: true,
+      now: clock,
+    });
     expect(result.policy === "redact" && result.redaction.changes.length).toBeGreaterThan(0);
     expect((await scanPath(fixture.newSnapshot, { matcher: credentials.matcher })).findings).toEqual([]);
   });

@@ -50,22 +50,34 @@ export async function includeCredentials(snapshotDir: string, input: IncludeInpu
     if (error instanceof BackupError && error.code === "BACKUP_MANIFEST_INVALID") return undefined;
     throw error;
   });
-  if (existing && existing.manifest.generation === input.manifest.generation && sameRecipients(existing.manifest.recipients, input.manifest.recipients)) {
+  if (
+    existing &&
+    existing.manifest.generation === input.manifest.generation &&
+    sameRecipients(existing.manifest.recipients, input.manifest.recipients)
+  ) {
     const directory = join(snapshotDir, CONNECT_DIR);
     await assertWritableInside(snapshotDir, directory);
     if ((await lstat(directory)).isDirectory()) await removeStaleTemps(directory);
     return { changed: false, manifest: existing.manifest };
   }
-  const manifest = includedManifestSchema.parse({ ...input.manifest, created: (input.now ?? (() => new Date()))().toISOString() });
+  const manifest = includedManifestSchema.parse({
+    ...input.manifest,
+    created: (input.now ?? (() => new Date()))().toISOString(),
+  });
   const directory = join(snapshotDir, CONNECT_DIR);
   await assertWritableInside(snapshotDir, directory);
   await mkdir(directory, { recursive: true, mode: 0o700 });
   if (!(await lstat(directory)).isDirectory()) {
-    throw new BackupError("BACKUP_PATH_ESCAPE", `${directory} is not a directory`, { category: "input", context: { path: directory } });
+    throw new BackupError("BACKUP_PATH_ESCAPE", `${directory} is not a directory`, {
+      category: "input",
+      context: { path: directory },
+    });
   }
   await removeStaleTemps(directory);
   await atomicWriteFile(join(directory, SEALED_FILE), input.sealed, { mode: 0o600 });
-  await atomicWriteFile(join(directory, MANIFEST_FILE), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), { mode: 0o600 });
+  await atomicWriteFile(join(directory, MANIFEST_FILE), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), {
+    mode: 0o600,
+  });
   return { changed: true, manifest };
 }
 
@@ -73,7 +85,9 @@ export async function includeCredentials(snapshotDir: string, input: IncludeInpu
  * The sealed credentials and manifest of a snapshot, or undefined when none
  * were included. Throws `BACKUP_MANIFEST_INVALID` for a damaged manifest.
  */
-export async function readIncludedCredentials(snapshotDir: string): Promise<{ sealed: Uint8Array; manifest: IncludedManifest } | undefined> {
+export async function readIncludedCredentials(
+  snapshotDir: string,
+): Promise<{ sealed: Uint8Array; manifest: IncludedManifest } | undefined> {
   const directory = join(snapshotDir, CONNECT_DIR);
   const [sealed, text] = await Promise.all([
     // Missing means "not included"; an unreadable file (EACCES, EIO) is not the same answer and rejects.
@@ -90,11 +104,15 @@ export async function readIncludedCredentials(snapshotDir: string): Promise<{ se
   }
   const result = includedManifestSchema.safeParse(parsed);
   if (!result.success) {
-    throw new BackupError("BACKUP_MANIFEST_INVALID", `${join(directory, MANIFEST_FILE)} is not a valid connect-ops manifest`, {
-      category: "input",
-      hint: "run `connect-ops backup include` again for this snapshot",
-      context: { path: join(directory, MANIFEST_FILE) },
-    });
+    throw new BackupError(
+      "BACKUP_MANIFEST_INVALID",
+      `${join(directory, MANIFEST_FILE)} is not a valid connect-ops manifest`,
+      {
+        category: "input",
+        hint: "run `connect-ops backup include` again for this snapshot",
+        context: { path: join(directory, MANIFEST_FILE) },
+      },
+    );
   }
   return { sealed: new Uint8Array(sealed), manifest: result.data };
 }

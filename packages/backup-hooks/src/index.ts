@@ -1,7 +1,16 @@
 export { BackupError } from "./errors.js";
 export type { BackupErrorCode } from "./errors.js";
 export { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH } from "./scan-types.js";
-export type { Finding, FindingEncoding, FindingForm, Gap, ScanLimits, ScanOptions, ScanProgress, ScanResult } from "./scan-types.js";
+export type {
+  Finding,
+  FindingEncoding,
+  FindingForm,
+  Gap,
+  ScanLimits,
+  ScanOptions,
+  ScanProgress,
+  ScanResult,
+} from "./scan-types.js";
 export { scanPath } from "./scan-path.js";
 export { CONNECT_DIR, REDACTION_FILE, redactSnapshot } from "./redact-snapshot.js";
 export type { RedactOptions, RedactionChange, RedactionReport } from "./redact-snapshot.js";

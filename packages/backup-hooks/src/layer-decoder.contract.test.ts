@@ -33,53 +33,90 @@ async function* chunksOf(bytes: Buffer): AsyncGenerator<Buffer> {
 async function scanBytes(bytes: Buffer): Promise<{ findings: Finding[]; gaps: Gap[] }> {
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
-  const context: StreamContext = { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, path: "blob", members: [], depth: 0, linkedPaths: undefined, findings, gaps };
+  const context: StreamContext = {
+    matcher: credentials.matcher,
+    limits: DEFAULT_LIMITS,
+    maxDepth: 6,
+    path: "blob",
+    members: [],
+    depth: 0,
+    linkedPaths: undefined,
+    findings,
+    gaps,
+  };
   await scanLayers(new ByteReader(chunksOf(bytes)), context);
   return { findings, gaps };
 }
 
 async function rewriteBytes(bytes: Buffer, dirty: string[], scratchDir: string): Promise<Buffer> {
   const out: Buffer[] = [];
-  const context = { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, depth: 0, members: [], dirty: new Set(["", ...dirty]), scratchDir };
-  await rewriteLayers(new ByteReader(chunksOf(bytes)), context, { write: async (chunk) => void out.push(Buffer.from(chunk)) });
+  const context = {
+    matcher: credentials.matcher,
+    limits: DEFAULT_LIMITS,
+    maxDepth: 6,
+    depth: 0,
+    members: [],
+    dirty: new Set(["", ...dirty]),
+    scratchDir,
+  };
+  await rewriteLayers(new ByteReader(chunksOf(bytes)), context, {
+    write: async (chunk) => void out.push(Buffer.from(chunk)),
+  });
   return Buffer.concat(out);
 }
 
-describe.each(LAYER_DECODERS.map((decoder) => [decoder.kind, decoder] as const))("layer decoder contract: %s", (kind, decoder) => {
-  const format = FORMATS[kind];
-  const content = Buffer.concat([randomBytes(3000).map((byte) => 0x20 + (byte % 90)), Buffer.from(`\n${credentials.classicToken}\n`), Buffer.alloc(70_000, 0x61)]);
-  const secretAt = 3001;
+describe.each(LAYER_DECODERS.map((decoder) => [decoder.kind, decoder] as const))(
+  "layer decoder contract: %s",
+  (kind, decoder) => {
+    const format = FORMATS[kind];
+    const content = Buffer.concat([
+      randomBytes(3000).map((byte) => 0x20 + (byte % 90)),
+      Buffer.from(`\n${credentials.classicToken}\n`),
+      Buffer.alloc(70_000, 0x61),
+    ]);
+    const secretAt = 3001;
 
-  it("has a format fixture in this suite", () => {
-    expect(format, `add FORMATS["${kind}"] to layer-decoder.contract.test.ts`).toBeDefined();
-  });
+    it("has a format fixture in this suite", () => {
+      expect(format, `add FORMATS["${kind}"] to layer-decoder.contract.test.ts`).toBeDefined();
+    });
 
-  it("detects its own format by content and not random bytes", () => {
-    expect(decoder.detect(format!.encode(content).subarray(0, HEAD_BYTES))).toBe(true);
-    for (let round = 0; round < 200; round += 1) expect(decoder.detect(randomBytes(HEAD_BYTES))).toBe(false);
-  });
+    it("detects its own format by content and not random bytes", () => {
+      expect(decoder.detect(format!.encode(content).subarray(0, HEAD_BYTES))).toBe(true);
+      for (let round = 0; round < 200; round += 1) expect(decoder.detect(randomBytes(HEAD_BYTES))).toBe(false);
+    });
 
-  it("hands the decoded content on: the secret is found at its offset inside the layer, no gap", async () => {
-    const result = await scanBytes(format!.encode(content));
-    expect(result.gaps).toEqual([]);
-    expect(result.findings).toEqual([expect.objectContaining({ form: "token", offset: secretAt, ...(format!.member ? { member: format!.member } : {}) })]);
-  });
+    it("hands the decoded content on: the secret is found at its offset inside the layer, no gap", async () => {
+      const result = await scanBytes(format!.encode(content));
+      expect(result.gaps).toEqual([]);
+      expect(result.findings).toEqual([
+        expect.objectContaining({
+          form: "token",
+          offset: secretAt,
+          ...(format!.member ? { member: format!.member } : {}),
+        }),
+      ]);
+    });
 
-  it("rewrites the layer: same format, decodes to the content with only the secret overwritten", async () => {
-    using dir = tempDir();
-    const output = await rewriteBytes(format!.encode(content), format!.member ? [format!.member] : [], dir.path);
-    expect(decoder.detect(output.subarray(0, HEAD_BYTES))).toBe(true);
-    const expected = Buffer.from(content);
-    expected.fill(0x58, secretAt, secretAt + credentials.classicToken.length);
-    expect(format!.decode(output).equals(expected)).toBe(true);
-    expect((await scanBytes(output)).findings).toEqual([]);
-  });
+    it("rewrites the layer: same format, decodes to the content with only the secret overwritten", async () => {
+      using dir = tempDir();
+      const output = await rewriteBytes(format!.encode(content), format!.member ? [format!.member] : [], dir.path);
+      expect(decoder.detect(output.subarray(0, HEAD_BYTES))).toBe(true);
+      const expected = Buffer.from(content);
+      expected.fill(0x58, secretAt, secretAt + credentials.classicToken.length);
+      expect(format!.decode(output).equals(expected)).toBe(true);
+      expect((await scanBytes(output)).findings).toEqual([]);
+    });
 
-  it("reports a truncated layer as a gap when scanning and refuses to rewrite it", async () => {
-    using dir = tempDir();
-    const encoded = format!.encode(content);
-    const truncated = encoded.subarray(0, Math.floor(encoded.length / 2));
-    expect((await scanBytes(truncated)).gaps).toEqual([expect.objectContaining({ path: "blob", reason: expect.stringMatching(/^corrupt-/) })]);
-    await expect(rewriteBytes(truncated, format!.member ? [format!.member] : [], dir.path)).rejects.toMatchObject({ code: "BACKUP_UNSUPPORTED_ARCHIVE" });
-  });
-});
+    it("reports a truncated layer as a gap when scanning and refuses to rewrite it", async () => {
+      using dir = tempDir();
+      const encoded = format!.encode(content);
+      const truncated = encoded.subarray(0, Math.floor(encoded.length / 2));
+      expect((await scanBytes(truncated)).gaps).toEqual([
+        expect.objectContaining({ path: "blob", reason: expect.stringMatching(/^corrupt-/) }),
+      ]);
+      await expect(rewriteBytes(truncated, format!.member ? [format!.member] : [], dir.path)).rejects.toMatchObject({
+        code: "BACKUP_UNSUPPORTED_ARCHIVE",
+      });
+    });
+  },
+);

@@ -20,7 +20,10 @@ describe("the layer walk on damaged archives (property)", () => {
   const tar = rawTar([
     paxEntry({ path: `${"p/".repeat(60)}token`, mtime: new Date(0) }),
     tarEntry({ path: "short" }, Buffer.from(`${credentials.classicToken}\n`)),
-    tarEntry({ path: "inner.tar.gz" }, gzipSync(rawTar([tarEntry({ path: "etc/key.pem" }, Buffer.from(credentials.pem))]))),
+    tarEntry(
+      { path: "inner.tar.gz" },
+      gzipSync(rawTar([tarEntry({ path: "etc/key.pem" }, Buffer.from(credentials.pem))])),
+    ),
     tarEntry({ path: "link", type: "SymbolicLink", linkpath: "../x" }),
   ]);
   const shapes = [tar, gzipSync(tar)];
@@ -38,10 +41,37 @@ describe("the layer walk on damaged archives (property)", () => {
           const damaged = cut === undefined ? bytes : bytes.subarray(0, cut % bytes.length);
           const findings: Finding[] = [];
           const gaps: Gap[] = [];
-          const context: StreamContext = { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, path: "f", members: [], depth: 0, linkedPaths: undefined, findings, gaps };
+          const context: StreamContext = {
+            matcher: credentials.matcher,
+            limits: DEFAULT_LIMITS,
+            maxDepth: 6,
+            path: "f",
+            members: [],
+            depth: 0,
+            linkedPaths: undefined,
+            findings,
+            gaps,
+          };
           await scanLayers(new ByteReader(once(damaged)), context);
-          const dirty = new Set(["", ...findings.flatMap((finding) => (finding.member ?? "").split("!").map((_, index, parts) => parts.slice(0, index + 1).join("!")))]);
-          const rewrite = rewriteLayers(new ByteReader(once(damaged)), { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, depth: 0, members: [], dirty, scratchDir: dir.path }, { write: async () => undefined });
+          const dirty = new Set([
+            "",
+            ...findings.flatMap((finding) =>
+              (finding.member ?? "").split("!").map((_, index, parts) => parts.slice(0, index + 1).join("!")),
+            ),
+          ]);
+          const rewrite = rewriteLayers(
+            new ByteReader(once(damaged)),
+            {
+              matcher: credentials.matcher,
+              limits: DEFAULT_LIMITS,
+              maxDepth: 6,
+              depth: 0,
+              members: [],
+              dirty,
+              scratchDir: dir.path,
+            },
+            { write: async () => undefined },
+          );
           await rewrite.catch((error: unknown) => expect(error).toBeInstanceOf(BackupError));
         },
       ),

@@ -21,8 +21,18 @@ async function* chunksOf(bytes: Buffer, size = 700): AsyncGenerator<Buffer> {
 /** Rewrites `bytes` through the walk into memory, with `dirty` member chains. */
 async function rewritten(bytes: Buffer, dirty: string[], scratchDir: string): Promise<Buffer> {
   const out: Buffer[] = [];
-  const context = { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, depth: 0, members: [], dirty: new Set(["", ...dirty]), scratchDir };
-  await rewriteLayers(new ByteReader(chunksOf(bytes)), context, { write: async (chunk) => void out.push(Buffer.from(chunk)) });
+  const context = {
+    matcher: credentials.matcher,
+    limits: DEFAULT_LIMITS,
+    maxDepth: 6,
+    depth: 0,
+    members: [],
+    dirty: new Set(["", ...dirty]),
+    scratchDir,
+  };
+  await rewriteLayers(new ByteReader(chunksOf(bytes)), context, {
+    write: async (chunk) => void out.push(Buffer.from(chunk)),
+  });
   return Buffer.concat(out);
 }
 
@@ -33,7 +43,9 @@ describe("the layer walk", () => {
     write(join(dir.path, "backup.tar.gz"), `not an archive: ${credentials.classicToken}\n`);
     const result = await scanPath(dir.path, { matcher: credentials.matcher });
     expect(result.gaps).toEqual([]);
-    expect(result.findings.map((finding) => [finding.path.slice(dir.path.length + 1), finding.member, finding.offset])).toEqual([
+    expect(
+      result.findings.map((finding) => [finding.path.slice(dir.path.length + 1), finding.member, finding.offset]),
+    ).toEqual([
       ["backup.tar.gz", undefined, 16],
       ["notes.txt", undefined, 6],
     ]);
@@ -44,7 +56,9 @@ describe("the layer walk", () => {
     const inner = gzipSync(rawTar([tarEntry({ path: "etc/token" }, Buffer.from(credentials.classicToken))]));
     write(join(dir.path, "x.tar"), rawTar([tarEntry({ path: "conf/inner.tar.gz" }, inner)]));
     const result = await scanPath(dir.path, { matcher: credentials.matcher });
-    expect(result.findings).toEqual([expect.objectContaining({ member: "conf/inner.tar.gz!etc/token", form: "token", offset: 0 })]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ member: "conf/inner.tar.gz!etc/token", form: "token", offset: 0 }),
+    ]);
   });
 
   it("reads a pax size given before a GNU long name: the file after them is the one it sizes", async () => {
@@ -68,10 +82,18 @@ describe("the layer walk", () => {
     using dir = tempDir();
     const text = `a = 1\ntoken = ${credentials.classicToken}\nb = 2\n`;
     const other = Buffer.from(`untouched ${credentials.classicToken}\n`);
-    const tar = rawTar([paxEntry({ comment: "kept" }, true), tarEntry({ path: "conf/app.gz" }, gzipSync(text)), tarEntry({ path: "other" }, other)]);
+    const tar = rawTar([
+      paxEntry({ comment: "kept" }, true),
+      tarEntry({ path: "conf/app.gz" }, gzipSync(text)),
+      tarEntry({ path: "other" }, other),
+    ]);
     const output = await rewritten(gzipSync(tar), ["conf/app.gz"], dir.path);
     write(join(dir.path, "out.tar"), gunzipSync(output));
-    expect(run("tar", ["-tf", join(dir.path, "out.tar")]).trim().split("\n")).toEqual(["conf/app.gz", "other"]);
+    expect(
+      run("tar", ["-tf", join(dir.path, "out.tar")])
+        .trim()
+        .split("\n"),
+    ).toEqual(["conf/app.gz", "other"]);
     const member = run("sh", ["-c", `tar -xOf "${join(dir.path, "out.tar")}" conf/app.gz | gunzip`]);
     expect(member).toBe(text.replace(credentials.classicToken, "X".repeat(credentials.classicToken.length)));
     // `other` is not in the dirty set: copied as it was, secret included (the scan decides what is dirty).
@@ -85,15 +107,26 @@ describe("the layer walk", () => {
     const longDir = `${"deep-directory/".repeat(8)}conf`;
     write(join(dir.path, "inner/etc/token"), `${credentials.classicToken}\n`);
     write(join(dir.path, "staging", longDir, "keep.txt"), "kept\n");
-    run("sh", ["-c", `tar -C "${join(dir.path, "inner")}" -czf "${join(dir.path, "staging", longDir, "inner.tar.gz")}" etc`]);
+    run("sh", [
+      "-c",
+      `tar -C "${join(dir.path, "inner")}" -czf "${join(dir.path, "staging", longDir, "inner.tar.gz")}" etc`,
+    ]);
     mkdirSync(join(dir.path, "snap"));
     run("tar", ["-cf", join(dir.path, "snap/outer.tar"), "-C", join(dir.path, "staging"), longDir]);
     const before = await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher });
     expect(before.findings).toEqual([expect.objectContaining({ member: `${longDir}/inner.tar.gz!etc/token` })]);
-    const report = await redactSnapshot(join(dir.path, "snap"), { matcher: credentials.matcher, now: () => new Date(0) });
+    const report = await redactSnapshot(join(dir.path, "snap"), {
+      matcher: credentials.matcher,
+      now: () => new Date(0),
+    });
     expect(report.failed).toEqual([]);
     expect(run("tar", ["-tf", join(dir.path, "snap/outer.tar")])).toContain(`${longDir}/inner.tar.gz`);
-    expect(run("sh", ["-c", `tar -xOf "${join(dir.path, "snap/outer.tar")}" "${longDir}/inner.tar.gz" | tar -xzO etc/token`])).toBe(`${"X".repeat(40)}\n`);
+    expect(
+      run("sh", [
+        "-c",
+        `tar -xOf "${join(dir.path, "snap/outer.tar")}" "${longDir}/inner.tar.gz" | tar -xzO etc/token`,
+      ]),
+    ).toBe(`${"X".repeat(40)}\n`);
     expect(run("tar", ["-xOf", join(dir.path, "snap/outer.tar"), `${longDir}/keep.txt`])).toBe("kept\n");
     expect((await scanPath(join(dir.path, "snap"), { matcher: credentials.matcher })).findings).toEqual([]);
   });
@@ -103,15 +136,30 @@ describe("the layer walk", () => {
     ["at the end (all output comes at flush)", Buffer.from(`${credentials.classicToken}\n`)],
   ])("passes the sink's own error on when writing fails %s", async (_when, content) => {
     using dir = tempDir();
-    const context = { matcher: credentials.matcher, limits: DEFAULT_LIMITS, maxDepth: 6, depth: 0, members: [], dirty: new Set([""]), scratchDir: dir.path };
+    const context = {
+      matcher: credentials.matcher,
+      limits: DEFAULT_LIMITS,
+      maxDepth: 6,
+      depth: 0,
+      members: [],
+      dirty: new Set([""]),
+      scratchDir: dir.path,
+    };
     const full = Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
     const sink = { write: async () => Promise.reject(full) };
-    await expect(rewriteLayers(new ByteReader(chunksOf(gzipSync(content, { level: 1 }))), context, sink)).rejects.toBe(full);
+    await expect(rewriteLayers(new ByteReader(chunksOf(gzipSync(content, { level: 1 }))), context, sink)).rejects.toBe(
+      full,
+    );
   });
 
   it("fails a damaged tar with BACKUP_UNSUPPORTED_ARCHIVE instead of writing a shorter copy", async () => {
     using dir = tempDir();
-    const tar = rawTar([tarEntry({ path: "a" }, Buffer.from(credentials.classicToken)), tarEntry({ path: "b" }, Buffer.alloc(4000, 0x41))]);
-    await expect(rewritten(tar.subarray(0, 512 * 3 + 100), ["a", "b"], dir.path)).rejects.toMatchObject({ code: "BACKUP_UNSUPPORTED_ARCHIVE" });
+    const tar = rawTar([
+      tarEntry({ path: "a" }, Buffer.from(credentials.classicToken)),
+      tarEntry({ path: "b" }, Buffer.alloc(4000, 0x41)),
+    ]);
+    await expect(rewritten(tar.subarray(0, 512 * 3 + 100), ["a", "b"], dir.path)).rejects.toMatchObject({
+      code: "BACKUP_UNSUPPORTED_ARCHIVE",
+    });
   });
 });

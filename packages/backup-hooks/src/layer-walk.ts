@@ -41,7 +41,10 @@ export async function scanLayers(reader: ByteReader, context: StreamContext): Pr
   const decoder = decoderFor(await reader.peek(HEAD_BYTES));
   if (decoder === undefined) return walkLeaf(reader, new WindowScanner(context.matcher, (hit) => addHit(context, hit)));
   if (context.depth + 1 > context.maxDepth) {
-    addGap(context, `nesting-depth-limit: ${decoder.kind} at depth ${context.depth + 1} exceeds maxDepth ${context.maxDepth}`);
+    addGap(
+      context,
+      `nesting-depth-limit: ${decoder.kind} at depth ${context.depth + 1} exceeds maxDepth ${context.maxDepth}`,
+    );
     return void (await reader.drain());
   }
   await decoder.open(reader, context, {
@@ -58,10 +61,20 @@ export async function scanLayers(reader: ByteReader, context: StreamContext): Pr
  * `BACKUP_UNSUPPORTED_ARCHIVE` for a layer that cannot be rebuilt.
  */
 export async function rewriteLayers(reader: ByteReader, context: RewriteContext, out: ByteSink): Promise<void> {
-  const opens = (head: Uint8Array, depth: number): LayerDecoder | undefined => (depth + 1 <= context.maxDepth ? decoderFor(head) : undefined);
+  const opens = (head: Uint8Array, depth: number): LayerDecoder | undefined =>
+    depth + 1 <= context.maxDepth ? decoderFor(head) : undefined;
   const decoder = opens(await reader.peek(HEAD_BYTES), context.depth);
-  if (decoder === undefined) return walkLeaf(reader, new WindowScanner(context.matcher, () => undefined, (chunk) => out.write(chunk)));
-  if (decoder.rewrite === undefined) throw unsupportedArchive(`cannot redact inside a ${decoder.kind} layer (no rewriter for it)`);
+  if (decoder === undefined)
+    return walkLeaf(
+      reader,
+      new WindowScanner(
+        context.matcher,
+        () => undefined,
+        (chunk) => out.write(chunk),
+      ),
+    );
+  if (decoder.rewrite === undefined)
+    throw unsupportedArchive(`cannot redact inside a ${decoder.kind} layer (no rewriter for it)`);
   await decoder.rewrite(reader, context, out, {
     child: (child, childOut) => rewriteLayers(child.reader, nested(context, child.name), childOut),
     opens: (head) => opens(head, context.depth + 1) !== undefined,

@@ -14,10 +14,14 @@ export async function assertWritableInside(root: string, path: string): Promise<
   // A missing parent is no plain path inside the snapshot: refused below. Any other failure is thrown as it is.
   const realParent = await unlessMissing(realpath(parent));
   if (!isInside(root, path) || realParent !== parent || !isInside(root, realParent)) {
-    throw new BackupError("BACKUP_PATH_ESCAPE", `refusing to write ${path}: it is not a plain path inside the snapshot ${root}`, {
-      category: "input",
-      hint: "check the snapshot for symlinked directories or paths leading out of it; nothing was written",
-      context: { path, snapshot: root },
-    });
+    throw new BackupError(
+      "BACKUP_PATH_ESCAPE",
+      `refusing to write ${path}: it is not a plain path inside the snapshot ${root}`,
+      {
+        category: "input",
+        hint: "check the snapshot for symlinked directories or paths leading out of it; nothing was written",
+        context: { path, snapshot: root },
+      },
+    );
   }
 }

@@ -69,7 +69,9 @@ export function detectPemKeys(scope: DetectScope, outerEncoding?: FindingEncodin
       hits.push({ start: index, end: blockEnd, form: "pem-key", encoding, fingerprintId: id });
       covered.add(index, blockEnd);
     } else {
-      const lineId = (base64.match(/.{64}/g) ?? []).map((line) => matcher.matchPemLine(line)).find((x) => x !== undefined);
+      const lineId = (base64.match(/.{64}/g) ?? [])
+        .map((line) => matcher.matchPemLine(line))
+        .find((x) => x !== undefined);
       if (lineId !== undefined) {
         hits.push({ start: index, end: blockEnd, form: "pem-line", encoding, fingerprintId: lineId });
         covered.add(index, blockEnd);

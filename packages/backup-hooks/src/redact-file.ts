@@ -24,9 +24,17 @@ function fileSink(handle: FileHandle): ByteSink {
 export async function rewriteFile(input: string, output: string, context: RewriteContext): Promise<void> {
   const source = await open(input, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const out = await open(output, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const out = await open(
+      output,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
-      await rewriteLayers(new ByteReader(source.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK })), context, fileSink(out));
+      await rewriteLayers(
+        new ByteReader(source.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK })),
+        context,
+        fileSink(out),
+      );
       await out.sync();
     } finally {
       await out.close();

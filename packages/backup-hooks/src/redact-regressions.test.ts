@@ -1,4 +1,13 @@
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactSnapshot } from "./redact-snapshot.js";
@@ -18,10 +27,18 @@ describe("redactSnapshot regressions (reliability suite)", () => {
    * (no `-`/`_` in the last 120): the random tokens of testCredentials() have
    * such a tail only sometimes, which made the miss intermittent.
    */
-  const alnumTail = Array.from(randomBytes(120), (byte) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[byte % 62]).join("");
+  const alnumTail = Array.from(
+    randomBytes(120),
+    (byte) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[byte % 62],
+  ).join("");
   const longTailToken = `ghs_424242_${randomBytes(27).toString("base64url")}.${randomBytes(120).toString("base64url")}.${randomBytes(90).toString("base64url")}-${alnumTail}`;
   const matcher = createResidueMatcher([
-    deriveResidueFingerprints({ appId: 424242, privateKeyPem: credentials.pem, tokens: [credentials.classicToken, credentials.jwtToken, longTailToken], saltBytes: randomBytes(16) }),
+    deriveResidueFingerprints({
+      appId: 424242,
+      privateKeyPem: credentials.pem,
+      tokens: [credentials.classicToken, credentials.jwtToken, longTailToken],
+      saltBytes: randomBytes(16),
+    }),
   ]);
 
   /** A token and, right after it, a full PEM body line: raw LF, escaped `\n` (SQL text) and CRLF. */
@@ -57,7 +74,8 @@ describe("redactSnapshot regressions (reliability suite)", () => {
     await redactSnapshot(snapshot, { matcher: matcher, now: fixedClock });
     const after = await scanPath(snapshot, { matcher: matcher });
     expect(after.findings).toEqual([]);
-    for (const line of [0, 7, 9, 11, 13, 15, 17]) expect(readFileSync(join(snapshot, "plain.txt"), "latin1")).not.toContain(credentials.pemLines[line]!);
+    for (const line of [0, 7, 9, 11, 13, 15, 17])
+      expect(readFileSync(join(snapshot, "plain.txt"), "latin1")).not.toContain(credentials.pemLines[line]!);
   });
 
   /** What a SIGKILLed redact leaves: its work dir with an unredacted scratch copy, and staged links. */
@@ -65,7 +83,10 @@ describe("redactSnapshot regressions (reliability suite)", () => {
     const workDir = join(snapshot, ".connect-ops-redact-0123456789ab");
     mkdirSync(workDir, { mode: 0o700 });
     write(join(workDir, "a1b2c3d4e5f60718"), `inflated scratch\n${credentials.classicToken}\n`);
-    const staged = [join(snapshot, "connect-app-private-key.00112233aabb.new"), join(snapshot, "repositories/a/b/config.ffeeddccbbaa.new")];
+    const staged = [
+      join(snapshot, "connect-app-private-key.00112233aabb.new"),
+      join(snapshot, "repositories/a/b/config.ffeeddccbbaa.new"),
+    ];
     writeFileSync(staged[0]!, "half-replaced\n");
     linkSync(join(snapshot, "repositories/a/b/config"), staged[1]!);
     return { workDir, staged };
@@ -78,16 +99,34 @@ describe("redactSnapshot regressions (reliability suite)", () => {
     const lookalike = join(fixture.newSnapshot, "storage/orphan.0123456789ab.new"); // no sibling `orphan`: not ours
     write(lookalike, "user data\n");
 
-    const dry = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, dryRun: true, now: fixedClock });
-    expect(dry.removed).toEqual(expect.arrayContaining([".connect-ops-redact-0123456789ab", "connect-app-private-key.00112233aabb.new", "repositories/a/b/config.ffeeddccbbaa.new"]));
+    const dry = await redactSnapshot(fixture.newSnapshot, {
+      matcher: credentials.matcher,
+      dryRun: true,
+      now: fixedClock,
+    });
+    expect(dry.removed).toEqual(
+      expect.arrayContaining([
+        ".connect-ops-redact-0123456789ab",
+        "connect-app-private-key.00112233aabb.new",
+        "repositories/a/b/config.ffeeddccbbaa.new",
+      ]),
+    );
     // A stale work dir may hold secrets: the scan looks inside like anywhere else.
     expect(dry.changes.some((change) => change.path.startsWith(".connect-ops-redact-"))).toBe(true);
     expect(existsSync(workDir)).toBe(true);
     for (const path of staged) expect(existsSync(path)).toBe(true);
 
     const report = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock });
-    expect(report.removed).toEqual(expect.arrayContaining([".connect-ops-redact-0123456789ab", "connect-app-private-key.00112233aabb.new", "repositories/a/b/config.ffeeddccbbaa.new"]));
-    expect(report.changes.some((change) => change.path.startsWith(".connect-ops-redact-") || change.path.endsWith(".new"))).toBe(false);
+    expect(report.removed).toEqual(
+      expect.arrayContaining([
+        ".connect-ops-redact-0123456789ab",
+        "connect-app-private-key.00112233aabb.new",
+        "repositories/a/b/config.ffeeddccbbaa.new",
+      ]),
+    );
+    expect(
+      report.changes.some((change) => change.path.startsWith(".connect-ops-redact-") || change.path.endsWith(".new")),
+    ).toBe(false);
     expect(report.filesRewritten.some((path) => path.endsWith(".new"))).toBe(false);
     expect(existsSync(workDir)).toBe(false);
     for (const path of staged) expect(existsSync(path)).toBe(false);
@@ -95,7 +134,9 @@ describe("redactSnapshot regressions (reliability suite)", () => {
     expect(readdirSync(fixture.newSnapshot).filter((name) => name.startsWith(".connect-ops-"))).toEqual([]);
     expect((await scanPath(fixture.newSnapshot, { matcher: credentials.matcher })).findings).toEqual([]);
     // The older snapshot's hard-linked file is untouched by removing the staged link.
-    expect(readFileSync(join(fixture.oldSnapshot, "repositories/a/b/config"), "utf8")).toContain(credentials.classicToken);
+    expect(readFileSync(join(fixture.oldSnapshot, "repositories/a/b/config"), "utf8")).toContain(
+      credentials.classicToken,
+    );
   });
 
   it("a .tar.gz and a .gz with a damaged gzip trailer are listed in failed, never a raw zlib error", async () => {
@@ -134,12 +175,16 @@ describe("redactSnapshot and its record", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     write(join(fixture.newSnapshot, "github-connect/redaction.json"), `{"runs": [${credentials.classicToken}`);
-    const error = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock }).catch((failure: unknown) => failure);
+    const error = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock }).catch(
+      (failure: unknown) => failure,
+    );
     expect(error).toMatchObject({ code: "BACKUP_MANIFEST_INVALID", message: expect.stringContaining("not JSON") });
     expect(JSON.stringify(error) + String(error)).not.toContain(credentials.classicToken);
     expect(readFileSync(join(fixture.newSnapshot, "connect-app-private-key"), "utf8")).toBe(credentials.pem);
     // A dry run writes no record, so it does not need the old one.
-    await expect(redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, dryRun: true, now: fixedClock })).resolves.toMatchObject({ dryRun: true });
+    await expect(
+      redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, dryRun: true, now: fixedClock }),
+    ).resolves.toMatchObject({ dryRun: true });
   });
 });
 

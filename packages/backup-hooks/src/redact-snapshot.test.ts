@@ -15,9 +15,14 @@ describe("redactSnapshot", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     write(join(fixture.newSnapshot, "github-connect/credentials.age"), "age-encryption.org/v1\n...");
-    write(join(fixture.newSnapshot, "github-connect/manifest.json"), JSON.stringify({ recipients: ["age1example"], keyFingerprint: credentials.fingerprints.keyFingerprint }));
+    write(
+      join(fixture.newSnapshot, "github-connect/manifest.json"),
+      JSON.stringify({ recipients: ["age1example"], keyFingerprint: credentials.fingerprints.keyFingerprint }),
+    );
     const before = await scanPath(fixture.newSnapshot, { matcher: credentials.matcher });
-    expect(before.findings.some((finding) => finding.form === "sealed-copy" && finding.recipients?.[0] === "age1example")).toBe(true);
+    expect(
+      before.findings.some((finding) => finding.form === "sealed-copy" && finding.recipients?.[0] === "age1example"),
+    ).toBe(true);
 
     const report = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock });
     expect(report.changes.length).toBeGreaterThanOrEqual(fixture.plants.length);
@@ -32,7 +37,9 @@ describe("redactSnapshot", () => {
     expect(saml).toContain("inner.tar.gz");
     run("gzip", ["-t", join(fixture.newSnapshot, "mysql.sql.gz")]);
     run("sh", ["-c", `tar -xOf "${join(fixture.newSnapshot, "saml-keys.tar")}" inner.tar.gz | gzip -t`]);
-    expect(JSON.parse(readFileSync(join(fixture.newSnapshot, "settings.json"), "utf8")).github_connect.app_id).toBe(424242);
+    expect(JSON.parse(readFileSync(join(fixture.newSnapshot, "settings.json"), "utf8")).github_connect.app_id).toBe(
+      424242,
+    );
   });
 
   it("never modifies a hard-linked file of the sibling snapshot and keeps symlinks and modes", async () => {
@@ -47,7 +54,9 @@ describe("redactSnapshot", () => {
     expect(readFileSync(oldConfig)).toEqual(oldBytes);
     expect(statSync(oldConfig).ino).toBe(oldInode);
     expect(statSync(join(fixture.newSnapshot, "repositories/a/b/config")).ino).not.toBe(oldInode);
-    expect(statSync(join(fixture.newSnapshot, "repositories/a/b/pack.pack")).ino).toBe(statSync(join(fixture.oldSnapshot, "repositories/a/b/pack.pack")).ino);
+    expect(statSync(join(fixture.newSnapshot, "repositories/a/b/pack.pack")).ino).toBe(
+      statSync(join(fixture.oldSnapshot, "repositories/a/b/pack.pack")).ino,
+    );
     expect(readlinkSync(join(fixture.newSnapshot, "hookshot/settings-link"))).toBe("../settings.json");
     expect(readlinkSync(join(fixture.dataDir, "current"))).toBe("20250102T010000");
     expect(statSync(join(fixture.newSnapshot, "connect-app-private-key")).mode).toBe(mode);
@@ -72,16 +81,24 @@ describe("redactSnapshot", () => {
   it("changes nothing on a dry run", async () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
-    const report = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, dryRun: true, now: fixedClock });
+    const report = await redactSnapshot(fixture.newSnapshot, {
+      matcher: credentials.matcher,
+      dryRun: true,
+      now: fixedClock,
+    });
     expect(report.changes.length).toBeGreaterThan(0);
     expect(existsSync(join(fixture.newSnapshot, "github-connect"))).toBe(false);
-    expect((await scanPath(fixture.newSnapshot, { matcher: credentials.matcher })).findings.length).toBe(report.changes.length);
+    expect((await scanPath(fixture.newSnapshot, { matcher: credentials.matcher })).findings.length).toBe(
+      report.changes.length,
+    );
   });
 
   it("puts no secret in the report or redaction.json", async () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
-    const report = JSON.stringify(await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock }));
+    const report = JSON.stringify(
+      await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock }),
+    );
     const record = readFileSync(join(fixture.newSnapshot, "github-connect/redaction.json"), "utf8");
     for (const secret of secretStrings(credentials)) {
       expect(report).not.toContain(secret);

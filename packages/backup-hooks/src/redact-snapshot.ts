@@ -129,11 +129,19 @@ async function removeLeftovers(root: string, dryRun: boolean): Promise<string[]>
   return found.map((path) => relative(root, path));
 }
 
-async function rewriteInPlace(root: string, path: string, linked: readonly string[], findings: Finding[], context: Omit<RewriteContext, "dirty">): Promise<string[]> {
+async function rewriteInPlace(
+  root: string,
+  path: string,
+  linked: readonly string[],
+  findings: Finding[],
+  context: Omit<RewriteContext, "dirty">,
+): Promise<string[]> {
   const targets = [path, ...linked.filter((other) => isInside(root, other))];
   for (const target of targets) await assertWritableInside(root, target);
   const before = await lstat(path);
-  const directoryTimes = await Promise.all(targets.map(async (target) => ({ target: dirname(target), stats: await lstat(dirname(target)) })));
+  const directoryTimes = await Promise.all(
+    targets.map(async (target) => ({ target: dirname(target), stats: await lstat(dirname(target)) })),
+  );
   const output = join(context.scratchDir, randomBytes(8).toString("hex"));
   await rewriteFile(path, output, { ...context, dirty: dirtyChains(findings) });
   const handle = await open(output, constants.O_RDONLY);
@@ -270,7 +278,11 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
     const directory = join(root, CONNECT_DIR);
     await assertWritableInside(root, directory);
     await mkdir(directory, { recursive: true, mode: 0o700 });
-    await atomicWriteFile(join(directory, REDACTION_FILE), Buffer.from(`${JSON.stringify({ version: 1, runs: [...runs, report] }, null, 2)}\n`), { mode: 0o600 });
+    await atomicWriteFile(
+      join(directory, REDACTION_FILE),
+      Buffer.from(`${JSON.stringify({ version: 1, runs: [...runs, report] }, null, 2)}\n`),
+      { mode: 0o600 },
+    );
   }
   return report;
 }

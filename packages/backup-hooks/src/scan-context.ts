@@ -41,6 +41,13 @@ export function addHit(context: StreamContext, hit: StreamHit): void {
 }
 
 /** The context of a child stream one layer down: a named member adds to the chain, a gzip stream does not. */
-export function nested<Context extends { readonly depth: number; readonly members: readonly string[] }>(context: Context, member?: string): Context {
-  return { ...context, depth: context.depth + 1, members: member === undefined ? context.members : [...context.members, member] };
+export function nested<Context extends { readonly depth: number; readonly members: readonly string[] }>(
+  context: Context,
+  member?: string,
+): Context {
+  return {
+    ...context,
+    depth: context.depth + 1,
+    members: member === undefined ? context.members : [...context.members, member],
+  };
 }

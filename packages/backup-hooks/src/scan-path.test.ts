@@ -22,9 +22,12 @@ describe("scanPath", () => {
       expect(found, JSON.stringify(plant)).toContainEqual({ member: undefined, ...plant });
     }
     expect(result.findings.every((finding) => finding.fingerprintId === credentials.fingerprints.id)).toBe(true);
-    expect(result.findings.filter((finding) => finding.form === "token").map((finding) => finding.variant).sort()).toEqual(
-      expect.arrayContaining(["app-jwt", "classic"]),
-    );
+    expect(
+      result.findings
+        .filter((finding) => finding.form === "token")
+        .map((finding) => finding.variant)
+        .sort(),
+    ).toEqual(expect.arrayContaining(["app-jwt", "classic"]));
     expect(result.gaps).toEqual([]);
   });
 
@@ -62,19 +65,31 @@ describe("scanPath", () => {
     const pkcs8 = createPrivateKey(credentials.pem).export({ type: "pkcs8", format: "pem" }).toString();
     write(join(dir.path, "php.json"), JSON.stringify({ key: pkcs8 }).replace(/\//g, "\\/"));
     const result = await scanPath(dir.path, { matcher: credentials.matcher });
-    expect(result.findings).toEqual([expect.objectContaining({ form: "pem-key", encoding: "escaped", fingerprintId: credentials.fingerprints.id })]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ form: "pem-key", encoding: "escaped", fingerprintId: credentials.fingerprints.id }),
+    ]);
   });
 
   it("reports progress up to the total bytes", async () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     const progress: Array<{ bytesScanned: number; totalBytes: number }> = [];
-    const result = await scanPath(fixture.newSnapshot, { matcher: credentials.matcher, onProgress: (event) => progress.push(event) });
-    expect(progress.at(-1)).toEqual({ filesScanned: result.filesScanned, bytesScanned: result.bytesScanned, totalBytes: result.bytesScanned });
+    const result = await scanPath(fixture.newSnapshot, {
+      matcher: credentials.matcher,
+      onProgress: (event) => progress.push(event),
+    });
+    expect(progress.at(-1)).toEqual({
+      filesScanned: result.filesScanned,
+      bytesScanned: result.bytesScanned,
+      totalBytes: result.bytesScanned,
+    });
   });
 
   it("throws BACKUP_NOT_FOUND for a path that does not exist", async () => {
-    await expect(scanPath("/nonexistent/backup", { matcher: credentials.matcher })).rejects.toMatchObject({ code: "BACKUP_NOT_FOUND", category: "input" });
+    await expect(scanPath("/nonexistent/backup", { matcher: credentials.matcher })).rejects.toMatchObject({
+      code: "BACKUP_NOT_FOUND",
+      category: "input",
+    });
   });
 
   it("reports the offset of a raw token in the file", async () => {

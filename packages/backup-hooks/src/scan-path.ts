@@ -3,7 +3,14 @@ import { basename, dirname } from "node:path";
 import { ByteReader } from "./byte-reader.js";
 import { HEAD_BYTES, decoderFor, scanLayers } from "./layer-walk.js";
 import { addGap, addHit, type StreamContext } from "./scan-context.js";
-import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanOptions, type ScanResult } from "./scan-types.js";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_DEPTH,
+  type Finding,
+  type Gap,
+  type ScanOptions,
+  type ScanResult,
+} from "./scan-types.js";
 import { readSealedCopy } from "./sealed-copy.js";
 import { walkTree, type FileEntry } from "./tree-walk.js";
 import { WindowScanner } from "./window-scanner.js";
@@ -114,6 +121,8 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 3) }, worker));
-  findings.sort((a, b) => a.path.localeCompare(b.path) || (a.member ?? "").localeCompare(b.member ?? "") || a.offset - b.offset);
+  findings.sort(
+    (a, b) => a.path.localeCompare(b.path) || (a.member ?? "").localeCompare(b.member ?? "") || a.offset - b.offset,
+  );
   return { findings, gaps, filesScanned, bytesScanned };
 }

@@ -22,7 +22,9 @@ describe("scanPath property", () => {
           fc.pre(!(before[0] === 0x1f && before[1] === 0x8b));
           writeFileSync(file, Buffer.concat([before, Buffer.from(token), after]));
           const result = await scanPath(file, { matcher: credentials.matcher });
-          expect(result.findings.filter((finding) => finding.form === "token").map((finding) => finding.offset)).toContain(before.length);
+          expect(
+            result.findings.filter((finding) => finding.form === "token").map((finding) => finding.offset),
+          ).toContain(before.length);
         },
       ),
       { numRuns: 60 },

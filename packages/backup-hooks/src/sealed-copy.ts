@@ -15,7 +15,11 @@ interface ManifestFacts {
 }
 
 async function readManifest(path: string, matcher: ResidueMatcher): Promise<ManifestFacts> {
-  const unknown = (reason: string): ManifestFacts => ({ recipients: [], fingerprintId: "unknown", gap: { path, reason: `${reason}; recipients of the sealed copy unknown` } });
+  const unknown = (reason: string): ManifestFacts => ({
+    recipients: [],
+    fingerprintId: "unknown",
+    gap: { path, reason: `${reason}; recipients of the sealed copy unknown` },
+  });
   let text: string;
   try {
     text = await readFile(path, { encoding: "utf8", flag: "r" });
@@ -33,8 +37,13 @@ async function readManifest(path: string, matcher: ResidueMatcher): Promise<Mani
     return unknown("invalid-manifest: not JSON");
   }
   return {
-    recipients: Array.isArray(manifest.recipients) ? manifest.recipients.filter((entry): entry is string => typeof entry === "string") : [],
-    fingerprintId: typeof manifest.keyFingerprint === "string" ? (matcher.matchKeyFingerprint(manifest.keyFingerprint) ?? "unknown") : "unknown",
+    recipients: Array.isArray(manifest.recipients)
+      ? manifest.recipients.filter((entry): entry is string => typeof entry === "string")
+      : [],
+    fingerprintId:
+      typeof manifest.keyFingerprint === "string"
+        ? (matcher.matchKeyFingerprint(manifest.keyFingerprint) ?? "unknown")
+        : "unknown",
   };
 }
 
@@ -44,7 +53,10 @@ async function readManifest(path: string, matcher: ResidueMatcher): Promise<Mani
  * manifest next to it; a manifest that exists but cannot be read or parsed is
  * also a gap (the report cannot say who can open the copy).
  */
-export async function readSealedCopy(file: FileEntry, matcher: ResidueMatcher): Promise<{ finding: Finding; gap?: Gap }> {
+export async function readSealedCopy(
+  file: FileEntry,
+  matcher: ResidueMatcher,
+): Promise<{ finding: Finding; gap?: Gap }> {
   const { recipients, fingerprintId, gap } = await readManifest(join(dirname(file.path), "manifest.json"), matcher);
   const finding: Finding = {
     path: file.path,

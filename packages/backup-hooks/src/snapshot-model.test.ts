@@ -31,7 +31,10 @@ describe("snapshot model", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     writeFileSync(join(fixture.newSnapshot, "incomplete"), "");
-    await expect(openSnapshot(fixture.newSnapshot)).rejects.toMatchObject({ code: "BACKUP_SNAPSHOT_INCOMPLETE", category: "input" });
+    await expect(openSnapshot(fixture.newSnapshot)).rejects.toMatchObject({
+      code: "BACKUP_SNAPSHOT_INCOMPLETE",
+      category: "input",
+    });
     await expect(openSnapshot(fixture.newSnapshot, { force: true })).resolves.toMatchObject({ incomplete: true });
   });
 
@@ -40,7 +43,9 @@ describe("snapshot model", () => {
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     writeFileSync(join(fixture.dataDir, "in-progress"), `${NEW_ID} 1234\n`);
     await expect(openSnapshot(join(fixture.dataDir, "current"))).rejects.toMatchObject({ code: "BACKUP_IN_PROGRESS" });
-    await expect(openSnapshot(join(fixture.dataDir, "current"), { force: true })).resolves.toMatchObject({ id: NEW_ID });
+    await expect(openSnapshot(join(fixture.dataDir, "current"), { force: true })).resolves.toMatchObject({
+      id: NEW_ID,
+    });
   });
 
   it("refuses a current link that leaves the data dir", async () => {
@@ -56,7 +61,10 @@ describe("snapshot model", () => {
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     rmSync(join(fixture.dataDir, "current"));
     mkdirSync(join(fixture.dataDir, "current"));
-    await expect(listSnapshots(fixture.dataDir)).rejects.toMatchObject({ code: "BACKUP_PATH_ESCAPE", message: expect.stringContaining("EINVAL") });
+    await expect(listSnapshots(fixture.dataDir)).rejects.toMatchObject({
+      code: "BACKUP_PATH_ESCAPE",
+      message: expect.stringContaining("EINVAL"),
+    });
   });
 
   it("refuses a path that is not a snapshot", async () => {
@@ -68,7 +76,12 @@ describe("snapshot model", () => {
     using dir = tempDir();
     const fixture = buildPlantedSnapshots(dir.path, credentials);
     const shared = await sharedHardLinks(fixture.newSnapshot);
-    expect([...shared.keys()].map((path) => path.slice(fixture.newSnapshot.length + 1)).sort()).toEqual(["repositories/a/b/config", "repositories/a/b/pack.pack"]);
-    expect(shared.get(join(fixture.newSnapshot, "repositories/a/b/config"))).toEqual([join(fixture.oldSnapshot, "repositories/a/b/config")]);
+    expect([...shared.keys()].map((path) => path.slice(fixture.newSnapshot.length + 1)).sort()).toEqual([
+      "repositories/a/b/config",
+      "repositories/a/b/pack.pack",
+    ]);
+    expect(shared.get(join(fixture.newSnapshot, "repositories/a/b/config"))).toEqual([
+      join(fixture.oldSnapshot, "repositories/a/b/config"),
+    ]);
   });
 });

@@ -41,20 +41,31 @@ async function currentTarget(dataDir: string): Promise<string | undefined> {
     target = await readlink(link);
   } catch (error) {
     if (isMissing(error)) return undefined; // no backup has completed yet
-    throw new BackupError("BACKUP_PATH_ESCAPE", `cannot read ${link} as a link to a snapshot: ${errnoOf(error) ?? "error"}`, {
-      category: "input",
-      hint: errnoOf(error) === "EINVAL" ? "`current` must be a symlink; re-point it with `ln -sfn <YYYYMMDDTHHMMSS> current` inside the data dir" : "check the data dir's permissions",
-      context: { path: link },
-      cause: error,
-    });
+    throw new BackupError(
+      "BACKUP_PATH_ESCAPE",
+      `cannot read ${link} as a link to a snapshot: ${errnoOf(error) ?? "error"}`,
+      {
+        category: "input",
+        hint:
+          errnoOf(error) === "EINVAL"
+            ? "`current` must be a symlink; re-point it with `ln -sfn <YYYYMMDDTHHMMSS> current` inside the data dir"
+            : "check the data dir's permissions",
+        context: { path: link },
+        cause: error,
+      },
+    );
   }
   // backup-utils writes a relative link to a sibling; anything else could point anywhere.
   if (!SNAPSHOT_ID.test(target)) {
-    throw new BackupError("BACKUP_PATH_ESCAPE", `${join(dataDir, "current")} points to "${target}", not to a snapshot in the data dir`, {
-      category: "input",
-      hint: "re-point it with `ln -sfn <YYYYMMDDTHHMMSS> current` inside the data dir",
-      context: { path: join(dataDir, "current") },
-    });
+    throw new BackupError(
+      "BACKUP_PATH_ESCAPE",
+      `${join(dataDir, "current")} points to "${target}", not to a snapshot in the data dir`,
+      {
+        category: "input",
+        hint: "re-point it with `ln -sfn <YYYYMMDDTHHMMSS> current` inside the data dir",
+        context: { path: join(dataDir, "current") },
+      },
+    );
   }
   return target;
 }
@@ -62,7 +73,14 @@ async function currentTarget(dataDir: string): Promise<string | undefined> {
 async function describe(dataDir: string, id: string, current: string | undefined): Promise<SnapshotInfo> {
   const path = join(dataDir, id);
   const serviceLayout = (await exists(join(path, "github-secrets.tar"))) || dataDir.endsWith("/backup/data");
-  return { id, path, dataDir, incomplete: await exists(join(path, "incomplete")), layout: serviceLayout ? "backup-service" : "backup-utils", isCurrent: id === current };
+  return {
+    id,
+    path,
+    dataDir,
+    incomplete: await exists(join(path, "incomplete")),
+    layout: serviceLayout ? "backup-service" : "backup-utils",
+    isCurrent: id === current,
+  };
 }
 
 /**
@@ -77,16 +95,23 @@ export async function listSnapshots(dataDir: string): Promise<DataDirInfo> {
     root = await realpath(resolve(dataDir));
     entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
-    throw new BackupError("BACKUP_NOT_FOUND", `cannot read the backup data dir ${dataDir}: ${errnoOf(error) ?? "error"}`, {
-      category: "input",
-      hint: "pass GHE_DATA_DIR of backup-utils (or /data/backup/data for the backup service) and check its permissions",
-      context: { path: dataDir },
-      cause: error,
-    });
+    throw new BackupError(
+      "BACKUP_NOT_FOUND",
+      `cannot read the backup data dir ${dataDir}: ${errnoOf(error) ?? "error"}`,
+      {
+        category: "input",
+        hint: "pass GHE_DATA_DIR of backup-utils (or /data/backup/data for the backup service) and check its permissions",
+        context: { path: dataDir },
+        cause: error,
+      },
+    );
   }
   assertLooksLikeDataDir(root, dataDir, entries);
   const current = await currentTarget(root);
-  const ids = entries.filter((entry) => entry.isDirectory() && SNAPSHOT_ID.test(entry.name)).map((entry) => entry.name).sort();
+  const ids = entries
+    .filter((entry) => entry.isDirectory() && SNAPSHOT_ID.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
   return {
     dataDir: root,
     snapshots: await Promise.all(ids.map((id) => describe(root, id, current))),
@@ -95,7 +120,12 @@ export async function listSnapshots(dataDir: string): Promise<DataDirInfo> {
   };
 }
 
-function refuse(code: "BACKUP_SNAPSHOT_INCOMPLETE" | "BACKUP_IN_PROGRESS", message: string, hint: string, path: string): never {
+function refuse(
+  code: "BACKUP_SNAPSHOT_INCOMPLETE" | "BACKUP_IN_PROGRESS",
+  message: string,
+  hint: string,
+  path: string,
+): never {
   throw new BackupError(code, message, { category: "input", hint, context: { path } });
 }
 
@@ -111,30 +141,48 @@ export async function openSnapshot(snapshotPath: string, options: { force?: bool
   if (basename(absolute) === "current") {
     const target = await currentTarget(dirname(absolute));
     if (target === undefined) {
-      throw new BackupError("BACKUP_NO_CURRENT", `${absolute} does not exist: no backup has completed in this data dir`, {
-        category: "input",
-        hint: "run ghe-backup first, or name a snapshot directory",
-        context: { path: absolute },
-      });
+      throw new BackupError(
+        "BACKUP_NO_CURRENT",
+        `${absolute} does not exist: no backup has completed in this data dir`,
+        {
+          category: "input",
+          hint: "run ghe-backup first, or name a snapshot directory",
+          context: { path: absolute },
+        },
+      );
     }
     path = join(dirname(absolute), target);
   }
   // Missing is "not a snapshot"; EACCES and the like reject as they are (the path may well be one).
   const stats = await unlessMissing(lstat(path));
   if (!stats?.isDirectory() || !SNAPSHOT_ID.test(basename(path))) {
-    throw new BackupError("BACKUP_NOT_A_SNAPSHOT", `${snapshotPath} is not a snapshot directory (GHE_DATA_DIR/<YYYYMMDDTHHMMSS>)`, {
-      category: "input",
-      hint: "name a snapshot directory or the data dir's `current` link",
-      context: { path: snapshotPath },
-    });
+    throw new BackupError(
+      "BACKUP_NOT_A_SNAPSHOT",
+      `${snapshotPath} is not a snapshot directory (GHE_DATA_DIR/<YYYYMMDDTHHMMSS>)`,
+      {
+        category: "input",
+        hint: "name a snapshot directory or the data dir's `current` link",
+        context: { path: snapshotPath },
+      },
+    );
   }
   const dataDir = await realpath(dirname(path));
   const info = await describe(dataDir, basename(path), await currentTarget(dataDir));
   if (!options.force && info.incomplete) {
-    refuse("BACKUP_SNAPSHOT_INCOMPLETE", `snapshot ${info.id} is incomplete (it has an \`incomplete\` marker)`, "wait for the backup to finish, or use a complete snapshot; --force overrides", info.path);
+    refuse(
+      "BACKUP_SNAPSHOT_INCOMPLETE",
+      `snapshot ${info.id} is incomplete (it has an \`incomplete\` marker)`,
+      "wait for the backup to finish, or use a complete snapshot; --force overrides",
+      info.path,
+    );
   }
   if (!options.force && (await exists(join(dataDir, "in-progress")))) {
-    refuse("BACKUP_IN_PROGRESS", `a backup is running in ${dataDir} (\`in-progress\` exists)`, "run the hook after ghe-backup finishes; if no backup runs, remove the stale in-progress file or use --force", dataDir);
+    refuse(
+      "BACKUP_IN_PROGRESS",
+      `a backup is running in ${dataDir} (\`in-progress\` exists)`,
+      "run the hook after ghe-backup finishes; if no backup runs, remove the stale in-progress file or use --force",
+      dataDir,
+    );
   }
   return info;
 }

@@ -1,5 +1,13 @@
 import type { ByteReader } from "./byte-reader.js";
-import { BLOCK, isZeroBlock, paddedSize, parseTarHeader, withExtendedHeader, type TarHeader, type TarOverrides } from "./tar-header.js";
+import {
+  BLOCK,
+  isZeroBlock,
+  paddedSize,
+  parseTarHeader,
+  withExtendedHeader,
+  type TarHeader,
+  type TarOverrides,
+} from "./tar-header.js";
 
 /** One entry of a tar stream: its header, and the raw blocks (extended headers, then its own) that describe it. */
 export interface TarEntry {
@@ -43,16 +51,25 @@ export async function* tarEntries(reader: ByteReader): AsyncGenerator<TarItem> {
   for (;;) {
     const offset = reader.consumed;
     const block = await reader.read(BLOCK);
-    if (block.length === 0 || (block.length === BLOCK && isZeroBlock(block))) return yield { kind: "end", extended, block };
-    if (block.length < BLOCK) return yield { kind: "damage", reason: `corrupt-tar: truncated header at byte ${offset}` };
+    if (block.length === 0 || (block.length === BLOCK && isZeroBlock(block)))
+      return yield { kind: "end", extended, block };
+    if (block.length < BLOCK)
+      return yield { kind: "damage", reason: `corrupt-tar: truncated header at byte ${offset}` };
     const header = parseTarHeader(block, overrides);
     if (!header) return yield { kind: "damage", reason: `corrupt-tar: bad header checksum at byte ${offset}` };
     const padded = paddedSize(header.size);
-    if (header.type === "pax" || header.type === "gnu-longname" || header.type === "gnu-longlink" || header.type === "pax-global") {
+    if (
+      header.type === "pax" ||
+      header.type === "gnu-longname" ||
+      header.type === "gnu-longlink" ||
+      header.type === "pax-global"
+    ) {
       const body = await reader.read(padded);
-      if (body.length < padded) return yield { kind: "damage", reason: `corrupt-tar: truncated extended header at byte ${offset}` };
+      if (body.length < padded)
+        return yield { kind: "damage", reason: `corrupt-tar: truncated extended header at byte ${offset}` };
       // Global pax records (`g`) describe the archive, not a member: kept verbatim, not applied.
-      if (header.type !== "pax-global") overrides = withExtendedHeader(overrides, header.type, body.subarray(0, header.size));
+      if (header.type !== "pax-global")
+        overrides = withExtendedHeader(overrides, header.type, body.subarray(0, header.size));
       extended.push(block, body);
       continue;
     }

@@ -44,16 +44,30 @@ describe("tar headers (node-tar Header and Pax)", () => {
     }
     // GNU tar itself reads the base-256 size (then misses the 9 GiB of data, which is not there).
     write(join(dir.path, "big.tar"), Buffer.concat([withSize(block, 9 * 1024 ** 3), Buffer.alloc(1024)]));
-    expect(spawnSync("tar", ["-tvf", join(dir.path, "big.tar")], { encoding: "utf8" }).stdout).toContain(` ${9 * 1024 ** 3} `);
+    expect(spawnSync("tar", ["-tvf", join(dir.path, "big.tar")], { encoding: "utf8" }).stdout).toContain(
+      ` ${9 * 1024 ** 3} `,
+    );
   });
 
   it("applies pax records and GNU long names to the entry after them, never to an extended header", () => {
     const pax = paxEntry({ path: "from/pax", size: 40 });
-    const overrides = withExtendedHeader({}, "pax", pax.subarray(BLOCK, BLOCK + parseTarHeader(pax.subarray(0, BLOCK))!.size));
+    const overrides = withExtendedHeader(
+      {},
+      "pax",
+      pax.subarray(BLOCK, BLOCK + parseTarHeader(pax.subarray(0, BLOCK))!.size),
+    );
     expect(overrides).toEqual({ path: "from/pax", size: 40 });
     const longName = tarEntry({ path: "././@LongLink", type: "NextFileHasLongPath" }, Buffer.from("gnu/long/name\0"));
-    expect(parseTarHeader(longName.subarray(0, BLOCK), overrides)).toMatchObject({ type: "gnu-longname", size: 14, name: "././@LongLink" });
+    expect(parseTarHeader(longName.subarray(0, BLOCK), overrides)).toMatchObject({
+      type: "gnu-longname",
+      size: 14,
+      name: "././@LongLink",
+    });
     const file = tarEntry({ path: "short", size: 0 });
-    expect(parseTarHeader(file.subarray(0, BLOCK), overrides)).toMatchObject({ type: "file", size: 40, name: "from/pax" });
+    expect(parseTarHeader(file.subarray(0, BLOCK), overrides)).toMatchObject({
+      type: "file",
+      size: 40,
+      name: "from/pax",
+    });
   });
 });

@@ -9,7 +9,8 @@ import { Pax } from "tar/pax";
 
 export const BLOCK = 512;
 
-export type TarEntryType = "file" | "directory" | "symlink" | "hardlink" | "gnu-longname" | "gnu-longlink" | "pax" | "pax-global" | "other";
+export type TarEntryType =
+  "file" | "directory" | "symlink" | "hardlink" | "gnu-longname" | "gnu-longlink" | "pax" | "pax-global" | "other";
 
 export interface TarHeader {
   readonly name: string;
@@ -85,7 +86,11 @@ export function parseTarHeader(block: Buffer, overrides: TarOverrides = {}): Tar
 }
 
 /** Folds the body of an extended header into the overrides for the next entry. */
-export function withExtendedHeader(overrides: TarOverrides, type: "pax" | "gnu-longname" | "gnu-longlink", body: Buffer): TarOverrides {
+export function withExtendedHeader(
+  overrides: TarOverrides,
+  type: "pax" | "gnu-longname" | "gnu-longlink",
+  body: Buffer,
+): TarOverrides {
   if (type === "pax") {
     const pax = Pax.parse(body.toString("utf8"));
     return { ...overrides, ...definedOnly({ path: pax.path, linkpath: pax.linkpath, size: pax.size }) };

@@ -21,9 +21,11 @@ async function scanEntry(reader: ByteReader, entry: TarEntry, context: StreamCon
   const { name, linkName, size, type, typeFlag } = entry.header;
   const member = nested(context, name);
   if (type === "symlink" || type === "hardlink") {
-    if (linkEscapes(name, linkName, type === "symlink")) addGap(member, `unsafe-link-target: ${type} points outside the archive root`);
+    if (linkEscapes(name, linkName, type === "symlink"))
+      addGap(member, `unsafe-link-target: ${type} points outside the archive root`);
   } else if (type === "file") {
-    if (isUnsafeArchivePath(name)) addGap(member, "unsafe-member-path: absolute or `..` member name (content still scanned)");
+    if (isUnsafeArchivePath(name))
+      addGap(member, "unsafe-member-path: absolute or `..` member name (content still scanned)");
     const data = new ByteReader(reader.take(size));
     if (size > context.limits.maxArchiveBytes && walk.opens(await data.peek(BLOCK))) {
       addGap(member, `archive-size-limit: member of ${size} bytes over ${context.limits.maxArchiveBytes}`);
@@ -53,17 +55,29 @@ async function copyExact(reader: ByteReader, length: number, out: ByteSink): Pro
  * Only the re-encoded (redacted) bytes are written there; after a failure the
  * file is left to redactSnapshot, which removes the whole scratch dir.
  */
-async function spoolMember(data: ByteReader, name: string, context: RewriteContext, walk: RewriteWalk): Promise<{ path: string; size: number }> {
+async function spoolMember(
+  data: ByteReader,
+  name: string,
+  context: RewriteContext,
+  walk: RewriteWalk,
+): Promise<{ path: string; size: number }> {
   const path = join(context.scratchDir, randomBytes(8).toString("hex"));
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const handle = await open(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   let size = 0;
   try {
-    await walk.child({ name, reader: data }, {
-      async write(chunk) {
-        await handle.write(chunk);
-        size += chunk.length;
+    await walk.child(
+      { name, reader: data },
+      {
+        async write(chunk) {
+          await handle.write(chunk);
+          size += chunk.length;
+        },
       },
-    });
+    );
   } finally {
     await handle.close();
   }
@@ -71,7 +85,13 @@ async function spoolMember(data: ByteReader, name: string, context: RewriteConte
 }
 
 /** Rebuilds one entry: untouched entries are copied byte for byte, members holding findings are rewritten. */
-async function rewriteEntry(reader: ByteReader, entry: TarEntry, context: RewriteContext, out: ByteSink, walk: RewriteWalk): Promise<void> {
+async function rewriteEntry(
+  reader: ByteReader,
+  entry: TarEntry,
+  context: RewriteContext,
+  out: ByteSink,
+  walk: RewriteWalk,
+): Promise<void> {
   const { name, size, type } = entry.header;
   const padded = paddedSize(size);
   if (type !== "file" || !context.dirty.has([...context.members, name].join("!"))) {
@@ -89,7 +109,8 @@ async function rewriteEntry(reader: ByteReader, entry: TarEntry, context: Rewrit
   const spooled = await spoolMember(data, name, context, walk);
   try {
     if (data.consumed < size) throw unsupportedArchive("cannot redact a truncated tar archive");
-    if (entry.sizeFromPax && spooled.size !== size) throw unsupportedArchive(`cannot rebuild member ${name}: its size is in a pax header`);
+    if (entry.sizeFromPax && spooled.size !== size)
+      throw unsupportedArchive(`cannot rebuild member ${name}: its size is in a pax header`);
     await writeAll(out, [...entry.extended, withSize(entry.block, spooled.size)]);
     for await (const chunk of createReadStream(spooled.path)) await out.write(chunk as Buffer);
     await out.write(Buffer.alloc(paddedSize(spooled.size) - spooled.size));
@@ -106,7 +127,8 @@ export const tarLayer: LayerDecoder = {
   async open(reader, context, walk) {
     for await (const item of tarEntries(reader)) {
       if (item.kind === "entry") await scanEntry(reader, item, context, walk);
-      else if (item.kind === "damage") addGap(item.member === undefined ? context : nested(context, item.member), item.reason);
+      else if (item.kind === "damage")
+        addGap(item.member === undefined ? context : nested(context, item.member), item.reason);
     }
     // After the end-of-archive blocks (or the damage): read, not yet scanned (issue 13 scans it).
     await reader.drain();

@@ -8,12 +8,16 @@ export const MAX_TOKEN_LENGTH = 1400;
 const MAX_SIGNATURE_TRIMS = 512;
 
 const TOKEN_CHAR = new Uint8Array(256);
-for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") TOKEN_CHAR[char.charCodeAt(0)] = 1;
+for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+  TOKEN_CHAR[char.charCodeAt(0)] = 1;
 
 const CLASSIC = /^ghs_[A-Za-z0-9]{36}/;
 const APP_JWT = /^ghs_\d+_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
 
-function matchCandidate(text: string, matcher: ResidueMatcher): { length: number; id: string; variant: "classic" | "app-jwt" } | undefined {
+function matchCandidate(
+  text: string,
+  matcher: ResidueMatcher,
+): { length: number; id: string; variant: "classic" | "app-jwt" } | undefined {
   const classic = CLASSIC.exec(text);
   if (classic) {
     const id = matcher.matchToken(classic[0]);
@@ -49,7 +53,14 @@ export function detectTokens(scope: DetectScope, encoding: Hit["encoding"] = "ra
     if (stop - index >= 40 && !covered.overlaps(index, stop)) {
       const found = matchCandidate(buf.toString("latin1", index, stop), matcher);
       if (found) {
-        hits.push({ start: index, end: index + found.length, form: "token", encoding, variant: found.variant, fingerprintId: found.id });
+        hits.push({
+          start: index,
+          end: index + found.length,
+          form: "token",
+          encoding,
+          variant: found.variant,
+          fingerprintId: found.id,
+        });
         covered.add(index, index + found.length);
         next = index + found.length;
       }

@@ -70,7 +70,10 @@ export async function walkTree(path: string): Promise<TreeListing> {
       // readdir per directory costs a thread-pool round trip each.
       entries = readdirSync(directory, { withFileTypes: true });
     } catch (error) {
-      gaps.push({ path: directory, reason: `unreadable-directory: ${(error as NodeJS.ErrnoException).code ?? "error"}` });
+      gaps.push({
+        path: directory,
+        reason: `unreadable-directory: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      });
       continue;
     }
     const regular: string[] = [];
@@ -81,7 +84,8 @@ export async function walkTree(path: string): Promise<TreeListing> {
       else if (entry.isSymbolicLink()) {
         const target = readLink(child);
         if (typeof target !== "string") gaps.push(target);
-        else if (!isInside(root, resolve(dirname(child), target))) gaps.push({ path: child, reason: "symlink-outside-tree: not followed" });
+        else if (!isInside(root, resolve(dirname(child), target)))
+          gaps.push({ path: child, reason: "symlink-outside-tree: not followed" });
       }
     }
     // lstat is a metadata syscall: synchronous beats a thread-pool round trip per file.

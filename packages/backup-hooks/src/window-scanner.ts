@@ -88,7 +88,13 @@ export class WindowScanner {
   async #scan(final: boolean): Promise<void> {
     const scanEnd = final ? this.#filled : this.#filled - OVERLAP;
     // A view ending at the data: indexOf must not search stale bytes of the reused buffer.
-    const hits = detectSecrets(this.buffer.subarray(0, this.#filled), this.#scanFrom, scanEnd, this.#filled, this.#matcher);
+    const hits = detectSecrets(
+      this.buffer.subarray(0, this.#filled),
+      this.#scanFrom,
+      scanEnd,
+      this.#filled,
+      this.#matcher,
+    );
     for (const hit of hits) {
       const { start, end, ...rest } = hit;
       this.#onHit({ ...rest, offset: this.#base + start, length: end - start });

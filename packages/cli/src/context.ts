@@ -30,19 +30,27 @@ export interface CommandContext {
   readonly resolvePath: (path: string) => string;
 }
 
-export type CommandRunner = (
-  action: (context: CommandContext) => Promise<CommandResult>,
-) => Promise<void>;
+export type CommandRunner = (action: (context: CommandContext) => Promise<CommandResult>) => Promise<void>;
 
 /** Default state dir: $CONNECT_OPS_STATE_DIR, else $XDG_STATE_HOME/connect-ops, else ~/.local/state/connect-ops. */
 export function defaultStateDir(env: CliIO["env"]): string {
   if (env.CONNECT_OPS_STATE_DIR) return env.CONNECT_OPS_STATE_DIR;
-  const base = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME ?? homedir(), ".local", "state");
+  const base =
+    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : join(env.HOME ?? homedir(), ".local", "state");
   return join(base, "connect-ops");
 }
 
 export function readGlobals(program: Command, io: CliIO): GlobalOptions {
-  const options = program.opts<{ stateDir?: string; config?: string; json?: boolean; logLevel?: string; progress?: boolean; verbose?: boolean }>();
+  const options = program.opts<{
+    stateDir?: string;
+    config?: string;
+    json?: boolean;
+    logLevel?: string;
+    progress?: boolean;
+    verbose?: boolean;
+  }>();
   const level = options.verbose ? "debug" : (options.logLevel ?? io.env.CONNECT_OPS_LOG_LEVEL ?? "warn");
   return {
     stateDir: resolve(io.cwd, options.stateDir ?? defaultStateDir(io.env)),

@@ -33,7 +33,9 @@ export function formatError(error: unknown): string {
     return redactSecrets(`error[${error.code}]: ${error.message}${hint}`);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return redactSecrets(`error[CLI_INTERNAL]: ${message} — this is a bug in connect-ops; re-run with --log-level debug and report it`);
+  return redactSecrets(
+    `error[CLI_INTERNAL]: ${message} — this is a bug in connect-ops; re-run with --log-level debug and report it`,
+  );
 }
 
 /** The `--json` shape of an error, printed on stdout so runbooks can parse failures too. */
@@ -47,5 +49,7 @@ export function errorJson(error: unknown): { error: { code: string; message: str
       },
     };
   }
-  return { error: { code: "CLI_INTERNAL", message: redactSecrets(error instanceof Error ? error.message : String(error)) } };
+  return {
+    error: { code: "CLI_INTERNAL", message: redactSecrets(error instanceof Error ? error.message : String(error)) },
+  };
 }

@@ -43,7 +43,12 @@ export async function createLogger(level: string, destination: { write(text: str
       // Field paths cover structured data; message strings go through the one text redactor.
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg: unknown) => (typeof arg === "string" ? redactSecrets(arg) : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg: unknown) => (typeof arg === "string" ? redactSecrets(arg) : arg)) as Parameters<
+              typeof method
+            >,
+          );
         },
       },
       timestamp: pino.stdTimeFunctions.isoTime,

@@ -10,7 +10,10 @@ import { processIO, type CliIO } from "./io.js";
 function version(): string {
   for (const relative of ["../package.json", "../../package.json"]) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as { name?: string; version: string };
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as {
+        name?: string;
+        version: string;
+      };
       if (pkg.name === "connect-ops") return pkg.version;
     } catch {
       // not at this level
@@ -22,12 +25,24 @@ function version(): string {
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command("connect-ops");
   program
-    .description("Manage the GitHub Connect credentials of a GitHub Enterprise Server appliance:\nconnect, seal, replicate, back up, disconnect, and prove the credentials are gone.")
+    .description(
+      "Manage the GitHub Connect credentials of a GitHub Enterprise Server appliance:\nconnect, seal, replicate, back up, disconnect, and prove the credentials are gone.",
+    )
     .version(version(), "-V, --version", "print the version")
     .option("--state-dir <dir>", "state directory (env CONNECT_OPS_STATE_DIR; default $XDG_STATE_HOME/connect-ops)")
     .option("--config <file>", "config file (default <state-dir>/config.json)")
     .option("--json", "print one JSON document on stdout")
-    .addOption(new Option("--log-level <level>", "log level for stderr (env CONNECT_OPS_LOG_LEVEL)").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+    .addOption(
+      new Option("--log-level <level>", "log level for stderr (env CONNECT_OPS_LOG_LEVEL)").choices([
+        "fatal",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "trace",
+        "silent",
+      ]),
+    )
     .option("--verbose", "same as --log-level debug (secrets are never logged)")
     .option("--no-progress", "no live progress, even on a terminal")
     .showHelpAfterError("(run with --help for usage)")

@@ -26,7 +26,9 @@ describe("createProgress", () => {
     const status = "replicating 0/2 · waiting for a, b";
     expect(out.text()).toBe(
       `${status}\r${" ".repeat(status.length)}\r  ✗ b  unreachable  REPL_UNREACHABLE\n` +
-        "replicating 1/2 · waiting for a\r" + " ".repeat(31) + "\r  ✓ a  updated  1 → 2\n",
+        "replicating 1/2 · waiting for a\r" +
+        " ".repeat(31) +
+        "\r  ✓ a  updated  1 → 2\n",
     );
     expect(out.text()).not.toContain("\x1b");
   });

@@ -53,7 +53,8 @@ export function createProgress(options: ProgressOptions): ProgressWriter {
   };
   const draw = () => {
     if (pending.length === 0) return;
-    const waiting = pending.length > 4 ? `${pending.slice(0, 4).join(", ")}, +${pending.length - 4}` : pending.join(", ");
+    const waiting =
+      pending.length > 4 ? `${pending.slice(0, 4).join(", ")}, +${pending.length - 4}` : pending.join(", ");
     const line = `${label} ${total - pending.length}/${total} · waiting for ${waiting}`;
     stream.write(line);
     drawn = line.length;
@@ -70,7 +71,9 @@ export function createProgress(options: ProgressOptions): ProgressWriter {
       pending = pending.filter((name) => name !== item.name);
       erase();
       const mark = paint(item.ok ? "✓" : "✗", item.ok);
-      stream.write(`  ${mark} ${item.name}  ${paint(item.status, item.ok)}${item.detail === undefined ? "" : `  ${item.detail}`}\n`);
+      stream.write(
+        `  ${mark} ${item.name}  ${paint(item.status, item.ok)}${item.detail === undefined ? "" : `  ${item.detail}`}\n`,
+      );
       draw();
     },
     finish() {

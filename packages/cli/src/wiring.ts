@@ -55,7 +55,11 @@ export function cloudAdminToken(context: CommandContext): string | undefined {
 export async function cloudClient(context: CommandContext, baseUrl: string): Promise<CloudClient> {
   const { createCloudClient } = await import("@connect-ops/connection-core");
   const adminToken = cloudAdminToken(context);
-  return createCloudClient({ baseUrl, ...(adminToken === undefined ? {} : { adminToken }), deps: { now: context.io.now } });
+  return createCloudClient({
+    baseUrl,
+    ...(adminToken === undefined ? {} : { adminToken }),
+    deps: { now: context.io.now },
+  });
 }
 
 /** The production cloud port: a client per base URL, with the admin token from the environment. */
@@ -130,7 +134,11 @@ export async function auditPorts(
       now: context.io.now,
       toolVersion: await toolVersion(),
     },
-    request: { dataDirs, format: flags.format, ...(flags.reportFile === undefined ? {} : { reportFile: context.resolvePath(flags.reportFile) }) },
+    request: {
+      dataDirs,
+      format: flags.format,
+      ...(flags.reportFile === undefined ? {} : { reportFile: context.resolvePath(flags.reportFile) }),
+    },
   };
 }
 
@@ -138,9 +146,15 @@ export async function auditPorts(
  * failover-check's production ports: the replicas the flags select, validated
  * first (exit 2 for a bad or unknown `--replica`, or an inventory without replicas).
  */
-export async function failoverPorts(context: CommandContext, flags: TopologyFlags & { replica?: string }): Promise<FailoverPorts> {
+export async function failoverPorts(
+  context: CommandContext,
+  flags: TopologyFlags & { replica?: string },
+): Promise<FailoverPorts> {
   if (flags.replica !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.replica)) {
-    throw usageError("--replica expects one node name (letters, digits, . _ -)", "pass the replica's name from the inventory");
+    throw usageError(
+      "--replica expects one node name (letters, digits, . _ -)",
+      "pass the replica's name from the inventory",
+    );
   }
   const topology = await loadTopology(context, flags);
   let replicas = topology.nodes.filter((node) => node.role === "replica");
@@ -149,14 +163,21 @@ export async function failoverPorts(context: CommandContext, flags: TopologyFlag
     if (named === undefined || named.role !== "replica") {
       const listed = topology.all.filter((node) => node.role === "replica").map((node) => node.name);
       throw usageError(
-        named === undefined ? `--replica ${flags.replica}: ${topology.source} lists no such node` : `--replica ${flags.replica} has role ${named.role}, not replica`,
-        listed.length > 0 ? `replicas in ${topology.source}: ${listed.join(", ")}` : `${topology.source} lists no replica`,
+        named === undefined
+          ? `--replica ${flags.replica}: ${topology.source} lists no such node`
+          : `--replica ${flags.replica} has role ${named.role}, not replica`,
+        listed.length > 0
+          ? `replicas in ${topology.source}: ${listed.join(", ")}`
+          : `${topology.source} lists no replica`,
       );
     }
     replicas = [named];
   }
   if (replicas.length === 0) {
-    throw usageError(`${topology.source} lists no node with role "replica": there is nothing that could take over`, 'add the HA replica with "role": "replica" and run again');
+    throw usageError(
+      `${topology.source} lists no node with role "replica": there is nothing that could take over`,
+      'add the HA replica with "role": "replica" and run again',
+    );
   }
   return {
     stateDir: context.globals.stateDir,
@@ -173,22 +194,43 @@ export async function failoverPorts(context: CommandContext, flags: TopologyFlag
 export async function restorePorts(context: CommandContext): Promise<RestorePorts> {
   const appliance = await openAppliance(context);
   const { hostname } = await import("node:os");
-  return { vault: appliance.vault, recipients: appliance.recipients, cloud: cloudFactory(context), crash: await crashHook(context), hostname };
+  return {
+    vault: appliance.vault,
+    recipients: appliance.recipients,
+    cloud: cloudFactory(context),
+    crash: await crashHook(context),
+    hostname,
+  };
 }
 
 /** The appliance as the lifecycles that commit take it. */
 export async function openedAppliance(context: CommandContext): Promise<OpenedAppliance> {
   const appliance = await openAppliance(context);
-  return { stateDir: appliance.state.stateDir, vault: appliance.vault, identities: appliance.state.identities, recipients: appliance.recipients, journalDir: appliance.journalDir };
+  return {
+    stateDir: appliance.state.stateDir,
+    vault: appliance.vault,
+    identities: appliance.state.identities,
+    recipients: appliance.recipients,
+    journalDir: appliance.journalDir,
+  };
 }
 
 /** token's production ports; nothing is loaded or opened until a token must be minted. */
 export async function tokenPorts(context: CommandContext): Promise<TokenPorts> {
-  return { stateDir: context.globals.stateDir, openAppliance: () => openedAppliance(context), cloud: cloudFactory(context), crash: await crashHook(context), now: context.io.now };
+  return {
+    stateDir: context.globals.stateDir,
+    openAppliance: () => openedAppliance(context),
+    cloud: cloudFactory(context),
+    crash: await crashHook(context),
+    now: context.io.now,
+  };
 }
 
 /** status's production ports. Bad topology flags or files fail here, before the cloud or any node is contacted. */
-export async function statusPorts(context: CommandContext, topologyFlags: TopologyFlags | undefined): Promise<StatusPorts> {
+export async function statusPorts(
+  context: CommandContext,
+  topologyFlags: TopologyFlags | undefined,
+): Promise<StatusPorts> {
   const topology = topologyFlags === undefined ? undefined : await loadTopology(context, topologyFlags);
   return {
     stateDir: context.globals.stateDir,
@@ -206,23 +248,41 @@ export async function replicatePorts(
   progress: Pick<ReplicatePorts, "onStart" | "onNodeResult">,
 ): Promise<ReplicatePorts> {
   const topology = await loadTopology(context, flags);
-  return { stateDir: context.globals.stateDir, topology, logger: await context.logger(), now: context.io.now, ...progress };
+  return {
+    stateDir: context.globals.stateDir,
+    topology,
+    logger: await context.logger(),
+    now: context.io.now,
+    ...progress,
+  };
 }
 
 /** backup include's production ports: the vault, then the backup recipients from the flags or the config (checked before any snapshot is). */
 export async function includePorts(context: CommandContext, flags: RecipientFlags): Promise<IncludePorts> {
   const appliance = await openAppliance(context);
   const { resolveBackupRecipients } = await import("./flows/backup-recipients.js");
-  const backupRecipients = await resolveBackupRecipients(context, flags, { recipient: appliance.state.recipient, configured: appliance.state.config.backupRecipients });
+  const backupRecipients = await resolveBackupRecipients(context, flags, {
+    recipient: appliance.state.recipient,
+    configured: appliance.state.config.backupRecipients,
+  });
   return {
-    appliance: { stateDir: appliance.state.stateDir, vault: appliance.vault, identities: appliance.state.identities, recipients: appliance.recipients, journalDir: appliance.journalDir },
+    appliance: {
+      stateDir: appliance.state.stateDir,
+      vault: appliance.vault,
+      identities: appliance.state.identities,
+      recipients: appliance.recipients,
+      journalDir: appliance.journalDir,
+    },
     backupRecipients,
     now: context.io.now,
   };
 }
 
 /** The fingerprints of this state dir plus `--fingerprints FILE`, loaded when the lifecycle asks. */
-function fingerprintLoader(context: CommandContext, fingerprintsFile: string | undefined): RedactPorts["loadFingerprints"] {
+function fingerprintLoader(
+  context: CommandContext,
+  fingerprintsFile: string | undefined,
+): RedactPorts["loadFingerprints"] {
   return async () => {
     const { loadResidueFingerprints } = await import("./flows/fingerprints.js");
     return loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile, cwd: context.io.cwd });

@@ -75,15 +75,25 @@ function sameTarget(journal: ConnectJournal, cloudUrl: string, record: Connectio
  * deletes the app with it) and a new one is registered, so exactly one app
  * remains. Throws `CONNECT_STATE_INVALID` when a different connection exists.
  */
-export async function runConnect(cloudUrl: string, record: ConnectionRecordInput, ports: ConnectPorts): Promise<ConnectOutcome> {
+export async function runConnect(
+  cloudUrl: string,
+  record: ConnectionRecordInput,
+  ports: ConnectPorts,
+): Promise<ConnectOutcome> {
   const checkpoint = ports.checkpoint ?? (() => undefined);
   const existing = await ports.loadJournal();
   if (existing !== undefined && !sameTarget(existing, cloudUrl, record)) {
     const state = existing.completedAt ? "is connected" : "has an unfinished connect";
-    throw new CoreError("CONNECT_STATE_INVALID", `this state dir ${state} for ${existing.record.hostname} → ${existing.record.account.type}:${existing.record.account.login} at ${existing.cloudUrl}`, {
-      category: "input",
-      hint: existing.completedAt ? "run `connect-ops disconnect` first" : "re-run connect with the same flags to finish it, or disconnect to abandon it",
-    });
+    throw new CoreError(
+      "CONNECT_STATE_INVALID",
+      `this state dir ${state} for ${existing.record.hostname} → ${existing.record.account.type}:${existing.record.account.login} at ${existing.cloudUrl}`,
+      {
+        category: "input",
+        hint: existing.completedAt
+          ? "run `connect-ops disconnect` first"
+          : "re-run connect with the same flags to finish it, or disconnect to abandon it",
+      },
+    );
   }
   let journal: ConnectJournal = existing ?? {
     format: "connect-ops/connect-journal@1",
@@ -137,18 +147,26 @@ export async function runConnect(cloudUrl: string, record: ConnectionRecordInput
     sealed = { appId: app.appId, privateKeyPem: app.privateKeyPem, slug: app.slug, installationId: undefined };
   }
 
-  const installationId =
-    sealed.installationId ?? (await ports.client.findInstallation(sealed, record.account.login));
+  const installationId = sealed.installationId ?? (await ports.client.findInstallation(sealed, record.account.login));
   if (installationId === undefined) {
-    throw new CoreError("CLOUD_NOT_FOUND", `the app ${sealed.slug} is not installed on ${record.account.type}:${record.account.login}`, {
-      category: "incomplete",
-      hint: "install the app on the account in the cloud's settings, then re-run connect",
-    });
+    throw new CoreError(
+      "CLOUD_NOT_FOUND",
+      `the app ${sealed.slug} is not installed on ${record.account.type}:${record.account.login}`,
+      {
+        category: "incomplete",
+        hint: "install the app on the account in the cloud's settings, then re-run connect",
+      },
+    );
   }
   const token = await ports.client.mintInstallationToken(sealed, installationId);
   await ports.sealToken(installationId, token);
   await checkpoint("token-sealed");
-  await save({ appId: sealed.appId, appSlug: sealed.slug, installationId, completedAt: new Date(ports.now()).toISOString() });
+  await save({
+    appId: sealed.appId,
+    appSlug: sealed.slug,
+    installationId,
+    completedAt: new Date(ports.now()).toISOString(),
+  });
   return outcome(journal, installationId, token.expiresAt, { resumed, alreadyConnected: false });
 }
 

@@ -19,7 +19,9 @@ describe("keyFingerprint", () => {
   it("matches the openssl recipe GitHub documents", () => {
     using dir = testdirSync({ prefix: "fp-", files: { "key.pem": { content: pkcs1, mode: 0o600 } } });
     const file = dir.join("key.pem");
-    const der = execFileSync("openssl", ["rsa", "-in", file, "-pubout", "-outform", "DER"], { stdio: ["ignore", "pipe", "ignore"] });
+    const der = execFileSync("openssl", ["rsa", "-in", file, "-pubout", "-outform", "DER"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const expected = execFileSync("openssl", ["sha256", "-binary"], { input: der });
     expect(keyFingerprint(pkcs1)).toBe(`SHA256:${expected.toString("base64")}`);
   });

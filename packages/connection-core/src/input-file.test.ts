@@ -84,7 +84,9 @@ describe("readInputFile", () => {
     writeFileSync(join(dir, "big.pub"), Buffer.alloc(cap + 1, 0x41));
     const error = await failure(join(dir, "big.pub"), { kind: "public-key", flag: "--public-key" });
     expect(error.code).toBe("INPUT_TOO_LARGE");
-    expect(error.message).toBe(`the public-key file --public-key ${join(dir, "big.pub")} is over the public-key size limit of 64 KiB`);
+    expect(error.message).toBe(
+      `the public-key file --public-key ${join(dir, "big.pub")} is over the public-key size limit of 64 KiB`,
+    );
   });
 
   it("never returns more than the cap from a file that grows while it is read", async () => {
@@ -117,15 +119,19 @@ describe("readInputFile", () => {
     expect(missing.message).toBe(`the inventory file --inventory ${join(dir, "nope.json")} does not exist`);
     if (process.getuid?.() !== 0) {
       writeFileSync(join(dir, "secret.json"), "{}", { mode: 0o000 });
-      expect((await failure(join(dir, "secret.json"), { kind: "inventory" })).message).toContain("is not readable by this user");
+      expect((await failure(join(dir, "secret.json"), { kind: "inventory" })).message).toContain(
+        "is not readable by this user",
+      );
     }
   });
 
   it("reports work that does not finish in time (a read stuck on a hung mount)", async () => {
     const stuck = new Promise<never>(() => undefined);
-    const error: unknown = await boundedInTime(stuck, 5, () => new CoreError("INPUT_READ_TIMEOUT", "late", { category: "input" })).catch(
-      (thrown: unknown) => thrown,
-    );
+    const error: unknown = await boundedInTime(
+      stuck,
+      5,
+      () => new CoreError("INPUT_READ_TIMEOUT", "late", { category: "input" }),
+    ).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(CoreError);
     expect((error as CoreError).code).toBe("INPUT_READ_TIMEOUT");
     expect(await boundedInTime(Promise.resolve(7), 5, () => new Error("late"))).toBe(7);

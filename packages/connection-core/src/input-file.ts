@@ -40,7 +40,14 @@ export interface ReadInputOptions {
 }
 
 /** What `lstat`/`fstat` says a path is, in an operator's words. */
-function describeKind(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
+function describeKind(stats: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSymbolicLink(): boolean;
+}): string {
   if (stats.isDirectory()) return "a directory";
   if (stats.isFIFO()) return "a FIFO (named pipe)";
   if (stats.isSocket()) return "a socket";
@@ -55,18 +62,30 @@ function label(options: ReadInputOptions, path: string): string {
 }
 
 function notAFile(path: string, what: string, options: ReadInputOptions): CoreError {
-  return new CoreError("INPUT_NOT_A_FILE", `the ${options.kind} file ${label(options, path)} is ${what}, not a regular file`, {
-    category: "input",
-    hint: `pass the path of a regular ${options.kind} file`,
-    context: { path, kind: options.kind, found: what },
-  });
+  return new CoreError(
+    "INPUT_NOT_A_FILE",
+    `the ${options.kind} file ${label(options, path)} is ${what}, not a regular file`,
+    {
+      category: "input",
+      hint: `pass the path of a regular ${options.kind} file`,
+      context: { path, kind: options.kind, found: what },
+    },
+  );
 }
 
 function unreadable(path: string, error: NodeJS.ErrnoException, options: ReadInputOptions): CoreError {
-  const reason = error.code === "ENOENT" ? "does not exist" : error.code === "EACCES" || error.code === "EPERM" ? "is not readable by this user" : `cannot be read (${error.code ?? "error"})`;
+  const reason =
+    error.code === "ENOENT"
+      ? "does not exist"
+      : error.code === "EACCES" || error.code === "EPERM"
+        ? "is not readable by this user"
+        : `cannot be read (${error.code ?? "error"})`;
   return new CoreError("INPUT_UNREADABLE", `the ${options.kind} file ${label(options, path)} ${reason}`, {
     category: "input",
-    hint: error.code === "ENOENT" ? "check the path (relative paths are resolved against the working directory)" : "check the file's permissions",
+    hint:
+      error.code === "ENOENT"
+        ? "check the path (relative paths are resolved against the working directory)"
+        : "check the file's permissions",
     context: { path, kind: options.kind, ...(error.code === undefined ? {} : { errno: error.code }) },
     cause: error,
   });
@@ -83,11 +102,15 @@ async function readCapped(handle: FileHandle, path: string, cap: number, options
     chunks.push(chunk.subarray(0, bytesRead));
     total += bytesRead;
     if (total > cap) {
-      throw new CoreError("INPUT_TOO_LARGE", `the ${options.kind} file ${label(options, path)} is over the ${options.kind} size limit of ${formatBytes(cap)}`, {
-        category: "input",
-        hint: `a real ${options.kind} file is far smaller: check that the path names the right file`,
-        context: { path, kind: options.kind, maxBytes: cap },
-      });
+      throw new CoreError(
+        "INPUT_TOO_LARGE",
+        `the ${options.kind} file ${label(options, path)} is over the ${options.kind} size limit of ${formatBytes(cap)}`,
+        {
+          category: "input",
+          hint: `a real ${options.kind} file is far smaller: check that the path names the right file`,
+          context: { path, kind: options.kind, maxBytes: cap },
+        },
+      );
     }
   }
   return Buffer.concat(chunks, total);
@@ -112,12 +135,19 @@ function formatBytes(bytes: number): string {
 export async function readInputFile(path: string, options: ReadInputOptions): Promise<Buffer> {
   const cap = options.maxBytes ?? INPUT_CAPS[options.kind];
   const timeoutMs = options.timeoutMs ?? INPUT_READ_TIMEOUT_MS;
-  return await boundedInTime(readBounded(path, cap, options), timeoutMs, () =>
-    new CoreError("INPUT_READ_TIMEOUT", `reading the ${options.kind} file ${label(options, path)} did not finish within ${Math.round(timeoutMs / 1000)} s`, {
-      category: "input",
-      hint: "the path may be on a mount that does not answer (NFS): copy the file to a local disk and pass that",
-      context: { path, kind: options.kind, timeoutMs },
-    }),
+  return await boundedInTime(
+    readBounded(path, cap, options),
+    timeoutMs,
+    () =>
+      new CoreError(
+        "INPUT_READ_TIMEOUT",
+        `reading the ${options.kind} file ${label(options, path)} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+        {
+          category: "input",
+          hint: "the path may be on a mount that does not answer (NFS): copy the file to a local disk and pass that",
+          context: { path, kind: options.kind, timeoutMs },
+        },
+      ),
   );
 }
 
@@ -158,7 +188,8 @@ async function readBounded(path: string, cap: number, options: ReadInputOptions)
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw notAFile(path, `${linkStats.isSymbolicLink() ? "a symbolic link to " : ""}${describeKind(stats)}`, options);
+    if (!stats.isFile())
+      throw notAFile(path, `${linkStats.isSymbolicLink() ? "a symbolic link to " : ""}${describeKind(stats)}`, options);
     return await readCapped(handle, path, cap, options);
   } finally {
     await handle.close();

@@ -13,7 +13,10 @@ export interface ParsedLicense {
 }
 
 const licenseSchema = z.looseObject({
-  customer_name: z.string({ message: "missing: expected the customer name (a string)" }).trim().min(1, "must not be empty"),
+  customer_name: z
+    .string({ message: "missing: expected the customer name (a string)" })
+    .trim()
+    .min(1, "must not be empty"),
   public_key: z
     .string({ message: "missing: expected the license public key (a PEM string)" })
     .regex(/-----BEGIN (RSA )?PUBLIC KEY-----/, "expected a PEM public key (-----BEGIN PUBLIC KEY-----)"),

@@ -2,9 +2,15 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { redactSecrets } from "./redact-secrets.js";
 
-const rsaPkcs1 = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-const rsaPkcs8 = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const ecSec1 = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }).toString();
+const rsaPkcs1 = generateKeyPairSync("rsa", { modulusLength: 1024 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
+const rsaPkcs8 = generateKeyPairSync("rsa", { modulusLength: 1024 })
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString();
+const ecSec1 = generateKeyPairSync("ec", { namedCurve: "P-256" })
+  .privateKey.export({ type: "sec1", format: "pem" })
+  .toString();
 const encrypted = generateKeyPairSync("ed25519")
   .privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "test-only" })
   .toString();
@@ -29,7 +35,11 @@ describe("redactSecrets", () => {
     ["a refresh token", `ghr_${"d".repeat(36)}`, "[REDACTED]"],
     ["a fine-grained PAT", `github_pat_${"e".repeat(82)}`, "[REDACTED]"],
     ["a bare JWT", `jwt ${jwt}!`, "jwt [REDACTED]!"],
-    ["an age identity", "id AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS0Z4VLH ok", "id [REDACTED] ok"],
+    [
+      "an age identity",
+      "id AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS0Z4VLH ok",
+      "id [REDACTED] ok",
+    ],
     ["an Authorization header with Bearer", "authorization: Bearer abc.def", "authorization: Bearer [REDACTED]"],
     ["an Authorization header with token", '"authorization":"token 0123abcd"', '"authorization":"token [REDACTED]"'],
     ["an Authorization header with Basic", "Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [REDACTED]"],

@@ -27,7 +27,10 @@ interface SecretPattern {
 
 const SECRET_PATTERNS: readonly SecretPattern[] = [
   // Every PEM private key armour: PKCS#1/#8, EC, DSA, OPENSSH, ENCRYPTED, PGP … BLOCK; a truncated one to the end.
-  { pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g },
+  {
+    pattern:
+      /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
   // GitHub tokens: installation (ghs_, also ghs_<APPID>_<JWT>), PAT, OAuth, user-to-server, refresh, fine-grained PAT.
   { pattern: /\b(?:ghs|ghp|gho|ghu|ghr)_[A-Za-z0-9_.-]{10,}/g },
   { pattern: /\bgithub_pat_[A-Za-z0-9_]{10,}/g },
@@ -42,7 +45,10 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   // A scheme keyword followed by something credential-shaped ("Bearer 0123abcd…", "token=4f9c…").
   {
-    pattern: new RegExp(String.raw`\b(bearer\s+|basic\s+|(?:access_|refresh_)?token(?:\s+|["']?\s*[:=]\s*["']?))${CREDENTIAL_VALUE}`, "gi"),
+    pattern: new RegExp(
+      String.raw`\b(bearer\s+|basic\s+|(?:access_|refresh_)?token(?:\s+|["']?\s*[:=]\s*["']?))${CREDENTIAL_VALUE}`,
+      "gi",
+    ),
     replace: (prefix = "") => `${prefix}${REDACTED}`,
   },
 ];

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { backoffDelayMs, withRetries, type RetryPolicy } from "./retry.js";
 
 /** A fake clock's sleep: records each wait and moves time, never really sleeps. */
-function fakeClock(): { now: () => number; waits: number[]; sleep: (ms: number, signal?: AbortSignal) => Promise<void> } {
+function fakeClock(): {
+  now: () => number;
+  waits: number[];
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+} {
   let now = 0;
   const waits: number[] = [];
   return {
@@ -18,7 +22,12 @@ function fakeClock(): { now: () => number; waits: number[]; sleep: (ms: number, 
 
 const transient = new Error("connection refused");
 const fatal = new Error("permission denied");
-const policy: RetryPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, retryOn: (error) => error === transient };
+const policy: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 1000,
+  retryOn: (error) => error === transient,
+};
 
 /** An operation failing with `errors` in turn, then answering "ok". */
 function failing(...errors: unknown[]): { calls: number[]; run: (attempt: number) => Promise<string> } {
@@ -64,7 +73,11 @@ describe("withRetries", () => {
   it("waits exactly what retryOn asks for (a server's Retry-After)", async () => {
     const clock = fakeClock();
     const operation = failing(transient);
-    await withRetries(operation.run, { ...policy, retryOn: () => ({ waitMs: 42_000 }) }, { sleep: clock.sleep, random: () => 0 });
+    await withRetries(
+      operation.run,
+      { ...policy, retryOn: () => ({ waitMs: 42_000 }) },
+      { sleep: clock.sleep, random: () => 0 },
+    );
     expect(clock.waits).toEqual([42_000]);
   });
 
@@ -73,7 +86,9 @@ describe("withRetries", () => {
     const controller = new AbortController();
     controller.abort(new Error("cancelled"));
     const operation = failing(transient);
-    await expect(withRetries(operation.run, policy, { sleep: clock.sleep, random: () => 0, signal: controller.signal })).rejects.toThrow("cancelled");
+    await expect(
+      withRetries(operation.run, policy, { sleep: clock.sleep, random: () => 0, signal: controller.signal }),
+    ).rejects.toThrow("cancelled");
     expect(operation.calls).toEqual([0]);
   });
 });

@@ -35,9 +35,15 @@ export interface RetryDeps {
 }
 
 /** The backoff before retry number `attempt + 1`: jittered within `min(maxDelayMs, baseDelayMs * 2^attempt)`. */
-export function backoffDelayMs(policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "jitter">, attempt: number, random: () => number): number {
+export function backoffDelayMs(
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "jitter">,
+  attempt: number,
+  random: () => number,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return policy.jitter === "equal" ? Math.round(ceiling / 2 + (ceiling / 2) * random()) : Math.floor(random() * ceiling);
+  return policy.jitter === "equal"
+    ? Math.round(ceiling / 2 + (ceiling / 2) * random())
+    : Math.floor(random() * ceiling);
 }
 
 /**
@@ -46,7 +52,11 @@ export function backoffDelayMs(policy: Pick<RetryPolicy, "baseDelayMs" | "maxDel
  * `deps.sleep`. Returns the first result; throws the last error unchanged
  * (or the signal's reason when aborted during a wait).
  */
-export async function withRetries<Result>(operation: (attempt: number) => Promise<Result>, policy: RetryPolicy, deps: RetryDeps): Promise<Result> {
+export async function withRetries<Result>(
+  operation: (attempt: number) => Promise<Result>,
+  policy: RetryPolicy,
+  deps: RetryDeps,
+): Promise<Result> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation(attempt);

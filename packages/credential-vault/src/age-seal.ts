@@ -55,7 +55,11 @@ export async function openSealedBytes(
       throw new VaultError(
         "VAULT_IDENTITY_MISMATCH",
         `${source} cannot be opened with the given identity: it is sealed to ${list}`,
-        { category: "input", hint: "use the identity file of one of those recipients (--identity)", context: { path: source } },
+        {
+          category: "input",
+          hint: "use the identity file of one of those recipients (--identity)",
+          context: { path: source },
+        },
       );
     }
     throw new VaultError("VAULT_INTEGRITY", `${source} failed its integrity check (truncated or altered)`, {

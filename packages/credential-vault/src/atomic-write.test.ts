@@ -26,18 +26,34 @@ describe("temp names", () => {
   it("recognises the names earlier releases left, and nothing else", () => {
     expect(isTempName(".connect-ops-0123456789abcdef.meta.json.tmp")).toBe(true);
     expect(isTempName(".known_hosts.0123456789ab.tmp")).toBe(true);
-    for (const name of ["credentials.age", "notes.tmp-0a1b2c3d4e5f", ".meta.json.tmp-xyz", ".meta.json.tmp", ".hidden"]) {
+    for (const name of [
+      "credentials.age",
+      "notes.tmp-0a1b2c3d4e5f",
+      ".meta.json.tmp-xyz",
+      ".meta.json.tmp",
+      ".hidden",
+    ]) {
       expect(isTempName(name)).toBe(false);
     }
   });
 
   it("the sh glob matches exactly what isTempName accepts in the current scheme", () => {
     const dir = freshDir();
-    const names = [".credentials.age.tmp-0a1b2c3d4e5f", ".meta.json.tmp-abcdefabcdef", "credentials.age", ".x.tmp-0a1b", "notes.tmp-0a1b2c3d4e5f"];
+    const names = [
+      ".credentials.age.tmp-0a1b2c3d4e5f",
+      ".meta.json.tmp-abcdefabcdef",
+      "credentials.age",
+      ".x.tmp-0a1b",
+      "notes.tmp-0a1b2c3d4e5f",
+    ];
     for (const name of names) writeFileSync(join(dir, name), "x");
-    const matched = execFileSync("sh", ["-c", `cd "$1" && for f in ${TEMP_NAME_GLOB}; do [ -e "$f" ] && printf '%s\\n' "$f"; done; true`, "sh", dir], {
-      encoding: "utf8",
-    });
+    const matched = execFileSync(
+      "sh",
+      ["-c", `cd "$1" && for f in ${TEMP_NAME_GLOB}; do [ -e "$f" ] && printf '%s\\n' "$f"; done; true`, "sh", dir],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(matched.split("\n").filter(Boolean).sort()).toEqual(names.filter(isTempName).sort());
   });
 });

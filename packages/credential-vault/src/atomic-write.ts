@@ -88,7 +88,11 @@ export async function syncDirectory(dir: string): Promise<void> {
  * target holds the old or the new bytes. Throws `VAULT_WRITE_FAILED` with the
  * errno code (ENOSPC, EACCES…) and removes its temp file on failure.
  */
-export async function atomicWriteFile(path: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function atomicWriteFile(
+  path: string,
+  bytes: Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const step = options.onStep ?? (() => undefined);
   const temp = tempNameFor(path);
   let created = false;
@@ -117,10 +121,14 @@ export async function atomicWriteFile(path: string, bytes: Uint8Array, options: 
     if (error instanceof VaultError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error; // an injected fault or a bug: let it surface as it is
-    const leftover = tempLeft === undefined ? "" : `; its temp file ${temp} could not be removed (${tempLeft}): delete it`;
+    const leftover =
+      tempLeft === undefined ? "" : `; its temp file ${temp} could not be removed (${tempLeft}): delete it`;
     throw new VaultError("VAULT_WRITE_FAILED", `could not write ${path} (${code})${leftover}`, {
       category: "incomplete",
-      hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the directory and run again",
+      hint:
+        code === "ENOSPC"
+          ? "free disk space and run the command again"
+          : "check permissions of the directory and run again",
       context: { path, errno: code, ...(tempLeft === undefined ? {} : { tempLeft: temp }) },
       cause: error,
     });

@@ -54,8 +54,17 @@ export async function sealAppKey(
 }
 
 /** Carries the secret-free fields of `meta` into the next generation. */
-function carriedMeta(meta: VaultMeta): Omit<VaultMeta, "format" | "generation" | "sealedSha256" | "recipients" | "updatedAt"> {
-  const { format: _format, generation: _generation, sealedSha256: _digest, recipients: _recipients, updatedAt: _updated, ...rest } = meta;
+function carriedMeta(
+  meta: VaultMeta,
+): Omit<VaultMeta, "format" | "generation" | "sealedSha256" | "recipients" | "updatedAt"> {
+  const {
+    format: _format,
+    generation: _generation,
+    sealedSha256: _digest,
+    recipients: _recipients,
+    updatedAt: _updated,
+    ...rest
+  } = meta;
   return rest;
 }
 
@@ -86,7 +95,8 @@ export async function commitToken(
       cacheKey: tokenCacheKey(opened.bundle.cloudUrl, opened.bundle.app.appId, input.installationId),
     },
   };
-  const residue = opened.meta.residue === undefined ? undefined : withTokenFingerprint(opened.meta.residue, input.token);
+  const residue =
+    opened.meta.residue === undefined ? undefined : withTokenFingerprint(opened.meta.residue, input.token);
   return vault.commit(lock, {
     bundle,
     recipients,

@@ -1,5 +1,13 @@
 export { generateAgeIdentity, openSealedBytes, recipientOf, sealBytes } from "./age-seal.js";
-export { TEMP_NAME_GLOB, atomicWriteFile, isTempName, newTempId, removeStaleTemps, syncDirectory, tempNameFor } from "./atomic-write.js";
+export {
+  TEMP_NAME_GLOB,
+  atomicWriteFile,
+  isTempName,
+  newTempId,
+  removeStaleTemps,
+  syncDirectory,
+  tempNameFor,
+} from "./atomic-write.js";
 export type { AtomicWriteOptions, StepHook, WriteStep } from "./atomic-write.js";
 export { cachedTokenOf, credentialsBundleSchema, tokenCacheKey } from "./bundle.js";
 export type { CredentialsBundle } from "./bundle.js";

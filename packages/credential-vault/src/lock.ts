@@ -71,10 +71,16 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     const lockLeft = created ? await removeAfterFailure(path) : undefined;
     if (code === undefined) throw error;
     // A half-written lock left behind blocks the next run until it goes stale: say so.
-    const leftover = lockLeft === undefined ? "" : `; the half-written lock file could not be removed (${lockLeft}): delete it once no connect-ops runs`;
+    const leftover =
+      lockLeft === undefined
+        ? ""
+        : `; the half-written lock file could not be removed (${lockLeft}): delete it once no connect-ops runs`;
     throw new VaultError("VAULT_WRITE_FAILED", `could not take the vault lock ${path} (${code})${leftover}`, {
       category: "incomplete",
-      hint: code === "ENOSPC" ? "free disk space and run the command again" : "check permissions of the state dir and run the command again as its owner",
+      hint:
+        code === "ENOSPC"
+          ? "free disk space and run the command again"
+          : "check permissions of the state dir and run the command again as its owner",
       context: { path, errno: code },
       cause: error,
     });
@@ -115,7 +121,8 @@ async function breakStaleLock(path: string, expectedRaw: string, deps: LockDeps)
   const breaker = `${path}.break`;
   if (!(await tryCreate(breaker, { pid: deps.pid, host: deps.host, acquiredAt: new Date(deps.now()).toISOString() }))) {
     const info = await ignoreMissing(stat(breaker)); // the other breaker finished meanwhile
-    if (info !== undefined && deps.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS) await removeFileIfPresent(breaker, "the stale lock-break file");
+    if (info !== undefined && deps.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS)
+      await removeFileIfPresent(breaker, "the stale lock-break file");
     return;
   }
   try {

@@ -23,7 +23,8 @@ export function looksLikeVaultMeta(value: unknown): value is VaultMeta {
     meta.recipients.every((recipient) => typeof recipient === "string" && recipient.startsWith("age1")) &&
     typeof meta.updatedAt === "string" &&
     !Number.isNaN(Date.parse(meta.updatedAt)) &&
-    (meta.tokenExpiresAt === undefined || (typeof meta.tokenExpiresAt === "string" && !Number.isNaN(Date.parse(meta.tokenExpiresAt)))) &&
+    (meta.tokenExpiresAt === undefined ||
+      (typeof meta.tokenExpiresAt === "string" && !Number.isNaN(Date.parse(meta.tokenExpiresAt)))) &&
     optionalString("keyFingerprint") &&
     optionalString("cloudUrl") &&
     (meta.appId === undefined || Number.isInteger(meta.appId)) &&

@@ -26,7 +26,11 @@ export async function ensureSafeDirectory(path: string, { create = false } = {})
     stats = await lstat(path);
   }
   const unsafe = (reason: string, hint: string) =>
-    new VaultError("VAULT_STATE_DIR_UNSAFE", `refusing ${path}: ${reason}`, { category: "input", hint, context: { path } });
+    new VaultError("VAULT_STATE_DIR_UNSAFE", `refusing ${path}: ${reason}`, {
+      category: "input",
+      hint,
+      context: { path },
+    });
   if (stats.isSymbolicLink()) throw unsafe("it is a symbolic link", "point --state-dir at the real directory");
   if (!stats.isDirectory()) throw unsafe("it is not a directory", "point --state-dir at a directory");
   if ((stats.mode & 0o022) !== 0) {
@@ -34,6 +38,9 @@ export async function ensureSafeDirectory(path: string, { create = false } = {})
   }
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid) {
-    throw unsafe(`it is owned by uid ${stats.uid}, not by you (uid ${uid})`, "run connect-ops as the directory's owner");
+    throw unsafe(
+      `it is owned by uid ${stats.uid}, not by you (uid ${uid})`,
+      "run connect-ops as the directory's owner",
+    );
   }
 }

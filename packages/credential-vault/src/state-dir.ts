@@ -1,4 +1,12 @@
-import { configSchema, ignoreMissing, isConnectOpsError, parseInput, parseJsonText, readInputText, type Config } from "@connect-ops/connection-core";
+import {
+  configSchema,
+  ignoreMissing,
+  isConnectOpsError,
+  parseInput,
+  parseJsonText,
+  readInputText,
+  type Config,
+} from "@connect-ops/connection-core";
 import { generateKeyPairSync } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,7 +15,6 @@ import { atomicWriteFile } from "./atomic-write.js";
 import { VaultError } from "./errors.js";
 import { STATE_FILES } from "./layout.js";
 import { ensureSafeDirectory } from "./safe-dir.js";
-
 
 export interface InitResult {
   readonly stateDir: string;
@@ -48,8 +55,13 @@ export async function initStateDir(
   const signing = generateKeyPairSync("ed25519");
   const auditPublicKeyFile = join(stateDir, STATE_FILES.auditSigningPublicKey);
   await atomicWriteFile(join(stateDir, STATE_FILES.config), Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
-  await atomicWriteFile(join(stateDir, STATE_FILES.auditSigningKey), Buffer.from(signing.privateKey.export({ type: "pkcs8", format: "pem" })));
-  await atomicWriteFile(auditPublicKeyFile, Buffer.from(signing.publicKey.export({ type: "spki", format: "pem" })), { mode: 0o644 });
+  await atomicWriteFile(
+    join(stateDir, STATE_FILES.auditSigningKey),
+    Buffer.from(signing.privateKey.export({ type: "pkcs8", format: "pem" })),
+  );
+  await atomicWriteFile(auditPublicKeyFile, Buffer.from(signing.publicKey.export({ type: "spki", format: "pem" })), {
+    mode: 0o644,
+  });
   // The identity is written last: its presence is what marks the state dir initialised.
   await atomicWriteFile(identityFile, Buffer.from(formatIdentityFile(identity, recipient, now)));
   return { stateDir, identityFile, recipient, recoveryRecipients, auditPublicKeyFile };
@@ -69,7 +81,10 @@ export async function readIdentityFile(path: string): Promise<string[]> {
     const code = typeof errno === "string" ? errno : undefined;
     throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read identity file ${path} (${code ?? "error"})`, {
       category: "input",
-      hint: code === "ENOENT" ? "run `connect-ops init` or pass the right --identity / --state-dir" : "check the file's permissions",
+      hint:
+        code === "ENOENT"
+          ? "run `connect-ops init` or pass the right --identity / --state-dir"
+          : "check the file's permissions",
       context: { path },
     });
   }
@@ -107,15 +122,22 @@ export async function loadStateDir(stateDir: string, configPath?: string): Promi
   }
   const identities = await readIdentityFile(identityFile);
   const file = configPath ?? join(stateDir, STATE_FILES.config);
-  const text = await readInputText(file, { kind: "config", flag: configPath === undefined ? undefined : "--config" }).catch((error: unknown) => {
+  const text = await readInputText(file, {
+    kind: "config",
+    flag: configPath === undefined ? undefined : "--config",
+  }).catch((error: unknown) => {
     if (isConnectOpsError(error) && error.code !== "INPUT_UNREADABLE") throw error;
     const errno = isConnectOpsError(error) ? error.context.errno : undefined;
     if (errno === "ENOENT" && configPath === undefined) return "{}";
-    throw new VaultError("VAULT_IDENTITY_INVALID", `cannot read config ${file} (${typeof errno === "string" ? errno : "error"})`, {
-      category: "input",
-      hint: "check --config",
-      context: { path: file },
-    });
+    throw new VaultError(
+      "VAULT_IDENTITY_INVALID",
+      `cannot read config ${file} (${typeof errno === "string" ? errno : "error"})`,
+      {
+        category: "input",
+        hint: "check --config",
+        context: { path: file },
+      },
+    );
   });
   const config = parseInput(configSchema, parseJsonText(text, file), file);
   return { stateDir, identities, recipient: await recipientOf(identities[0] as string), config };

@@ -17,7 +17,9 @@ afterAll(() => scratch[Symbol.dispose]());
 let counter = 0;
 const freshDir = () => scratch.join(`s${counter++}`);
 
-const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const pem = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
 function bundleWith(token: string): CredentialsBundle {
   return {
     format: "connect-ops/credentials@1",
@@ -41,7 +43,12 @@ async function initialised() {
 async function commitBundle(vault: CredentialVault, recipients: string[], token: string, expected: number | null) {
   const lock = await vault.lock();
   try {
-    return await vault.commit(lock, { bundle: bundleWith(token), recipients, expectedGeneration: expected, metaFields: { appId: 7 } });
+    return await vault.commit(lock, {
+      bundle: bundleWith(token),
+      recipients,
+      expectedGeneration: expected,
+      metaFields: { appId: 7 },
+    });
   } finally {
     await lock.release();
   }
@@ -75,7 +82,8 @@ describe("CredentialVault with the real age CLI", () => {
     await commitBundle(vault, [init.recipient], tokenA, null);
     expect(statSync(stateDir).mode & 0o777).toBe(0o700);
     expect(statSync(vault.dir).mode & 0o777).toBe(0o700);
-    for (const file of [init.identityFile, vault.sealedPath, vault.metaPath]) expect(statSync(file).mode & 0o777).toBe(0o600);
+    for (const file of [init.identityFile, vault.sealedPath, vault.metaPath])
+      expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });
 
@@ -92,7 +100,10 @@ describe("CredentialVault faults", () => {
 
   it.each([
     ["truncated", (bytes: Buffer) => bytes.subarray(0, bytes.length - 20)],
-    ["bit-flipped", (bytes: Buffer) => Buffer.from(bytes.map((byte, index) => (index === bytes.length - 5 ? byte ^ 1 : byte)))],
+    [
+      "bit-flipped",
+      (bytes: Buffer) => Buffer.from(bytes.map((byte, index) => (index === bytes.length - 5 ? byte ^ 1 : byte))),
+    ],
   ])("reports a %s sealed file as an integrity error and leaves it as it is", async (_name, damage) => {
     const { init, identities, vault } = await initialised();
     await commitBundle(vault, [init.recipient], tokenA, null);
@@ -115,8 +126,13 @@ describe("CredentialVault faults", () => {
         reads++;
       }
     };
-    const readers = [reader((fresh) => fresh.readVerifiedMeta()), reader((fresh) => fresh.readVerifiedMeta()), reader((fresh) => fresh.open(identities))];
-    for (let generation = 1; generation <= 40; generation++) await commitBundle(vault, [init.recipient], generation % 2 === 0 ? tokenA : tokenB, generation);
+    const readers = [
+      reader((fresh) => fresh.readVerifiedMeta()),
+      reader((fresh) => fresh.readVerifiedMeta()),
+      reader((fresh) => fresh.open(identities)),
+    ];
+    for (let generation = 1; generation <= 40; generation++)
+      await commitBundle(vault, [init.recipient], generation % 2 === 0 ? tokenA : tokenB, generation);
     committing = false;
     await Promise.all(readers);
     expect(reads).toBeGreaterThan(40);
@@ -126,7 +142,9 @@ describe("CredentialVault faults", () => {
   it("refuses a write based on a stale generation (compare-and-swap)", async () => {
     const { init, vault } = await initialised();
     await commitBundle(vault, [init.recipient], tokenA, null);
-    await expect(commitBundle(vault, [init.recipient], tokenB, null)).rejects.toMatchObject({ code: "VAULT_GENERATION_CONFLICT" });
+    await expect(commitBundle(vault, [init.recipient], tokenB, null)).rejects.toMatchObject({
+      code: "VAULT_GENERATION_CONFLICT",
+    });
   });
 
   const fileSteps: WriteStep[] = ["temp-created", "temp-written", "temp-synced", "renamed", "dir-synced"];
@@ -145,7 +163,12 @@ describe("CredentialVault faults", () => {
     const faulty = new CredentialVault(vault.dir, point.kind === "file" ? { onStep: crash } : { onCommitStep: crash });
     const lock = await faulty.lock();
     await expect(
-      faulty.commit(lock, { bundle: bundleWith(tokenB), recipients: [init.recipient], expectedGeneration: 1, metaFields: {} }),
+      faulty.commit(lock, {
+        bundle: bundleWith(tokenB),
+        recipients: [init.recipient],
+        expectedGeneration: 1,
+        metaFields: {},
+      }),
     ).rejects.toThrow("injected crash");
     // The process "died" holding the lock; the next one recovers it as stale only if the pid is dead,
     // so release it here as the kernel would have freed the dead process's resources.
@@ -187,11 +210,14 @@ describe("CredentialVault across processes", () => {
       env: { ...process.env, TEST_PEM: pem },
       stdio: ["ignore", "ignore", "inherit"],
     });
-  const exitOf = (child: ReturnType<typeof spawn>) => new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const exitOf = (child: ReturnType<typeof spawn>) =>
+    new Promise<number | null>((resolve) => child.on("exit", resolve));
 
   it("serialises two processes writing at once: every commit lands once", async () => {
     const { init, identities, vault } = await initialised();
-    const codes = await Promise.all([writer(vault.dir, init.recipient, 5), writer(vault.dir, init.recipient, 5)].map(exitOf));
+    const codes = await Promise.all(
+      [writer(vault.dir, init.recipient, 5), writer(vault.dir, init.recipient, 5)].map(exitOf),
+    );
     expect(codes).toEqual([0, 0]);
     const { meta } = await vault.open(identities);
     expect(meta.generation).toBe(10);
@@ -203,7 +229,10 @@ describe("CredentialVault across processes", () => {
     const dead = spawn(process.execPath, ["-e", "0"]);
     await exitOf(dead);
     mkdirSync(vault.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(vault.dir, ".lock"), JSON.stringify({ pid: dead.pid, host: hostname(), acquiredAt: "2026-01-01T00:00:00Z" }));
+    writeFileSync(
+      join(vault.dir, ".lock"),
+      JSON.stringify({ pid: dead.pid, host: hostname(), acquiredAt: "2026-01-01T00:00:00Z" }),
+    );
     const meta = await commitBundle(vault, [init.recipient], tokenA, null);
     expect(meta.generation).toBe(1);
   });
@@ -211,7 +240,10 @@ describe("CredentialVault across processes", () => {
   it("fails clearly when a live process holds the lock past the timeout", async () => {
     const { vault } = await initialised();
     mkdirSync(vault.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(vault.dir, ".lock"), JSON.stringify({ pid: process.ppid, host: hostname(), acquiredAt: "2026-01-01T00:00:00Z" }));
+    writeFileSync(
+      join(vault.dir, ".lock"),
+      JSON.stringify({ pid: process.ppid, host: hostname(), acquiredAt: "2026-01-01T00:00:00Z" }),
+    );
     await expect(vault.lock({ timeoutMs: 50, pollMs: 10 })).rejects.toMatchObject({
       code: "VAULT_LOCKED",
       message: expect.stringContaining(String(process.ppid)),

@@ -118,7 +118,11 @@ export class CredentialVault {
     const sealed = committed.sealed;
     const plaintext = await openSealedBytes(sealed, identities, meta.recipients, this.sealedPath);
     const { credentialsBundleSchema } = await import("./bundle.js");
-    const bundle = parseInput(credentialsBundleSchema, parseJsonText(Buffer.from(plaintext).toString("utf8"), "sealed bundle"), "sealed bundle");
+    const bundle = parseInput(
+      credentialsBundleSchema,
+      parseJsonText(Buffer.from(plaintext).toString("utf8"), "sealed bundle"),
+      "sealed bundle",
+    );
     plaintext.fill(0);
     return { meta, bundle };
   }
@@ -135,7 +139,11 @@ export class CredentialVault {
       throw new VaultError(
         "VAULT_GENERATION_CONFLICT",
         `the vault changed while this command ran (generation ${currentGeneration ?? "none"}, expected ${input.expectedGeneration ?? "none"})`,
-        { category: "incomplete", hint: "run the command again; it will start from the new state", context: { path: this.dir } },
+        {
+          category: "incomplete",
+          hint: "run the command again; it will start from the new state",
+          context: { path: this.dir },
+        },
       );
     }
     const plaintext = Buffer.from(JSON.stringify(input.bundle), "utf8");
@@ -209,7 +217,8 @@ export class CredentialVault {
       if ((await this.#sealedDigest(this.sealedPath + PENDING)) === pending.sealedSha256) {
         return { meta: pending, sealedPath: this.sealedPath + PENDING };
       }
-      if ((await this.#sealedDigest(this.sealedPath)) === pending.sealedSha256) return { meta: pending, sealedPath: this.sealedPath };
+      if ((await this.#sealedDigest(this.sealedPath)) === pending.sealedSha256)
+        return { meta: pending, sealedPath: this.sealedPath };
     }
     return { meta: await this.#readMetaFile(this.metaPath), sealedPath: this.sealedPath };
   }
@@ -235,11 +244,15 @@ export class CredentialVault {
       if (sealed !== undefined && digest === view.meta.sealedSha256) return { meta: view.meta, sealed };
       const mismatch = `${view.meta.generation}:${view.meta.sealedSha256}:${digest}`;
       if (mismatch === previous || attempt >= READ_ATTEMPTS) {
-        throw new VaultError("VAULT_INTEGRITY", `${this.sealedPath} does not match its meta.json digest (damaged or replaced)`, {
-          category: "input",
-          hint: "restore the vault from a replica (connect-ops replicate from a healthy node) or a backup",
-          context: { path: this.sealedPath },
-        });
+        throw new VaultError(
+          "VAULT_INTEGRITY",
+          `${this.sealedPath} does not match its meta.json digest (damaged or replaced)`,
+          {
+            category: "input",
+            hint: "restore the vault from a replica (connect-ops replicate from a healthy node) or a backup",
+            context: { path: this.sealedPath },
+          },
+        );
       }
       previous = mismatch;
     }
@@ -250,7 +263,10 @@ export class CredentialVault {
       const pending = await this.#readMetaFile(this.metaPath + PENDING);
       const sealedPendingDigest = await this.#sealedDigest(this.sealedPath + PENDING);
       const sealedDigest = await this.#sealedDigest(this.sealedPath);
-      if (pending !== undefined && (sealedPendingDigest === pending.sealedSha256 || sealedDigest === pending.sealedSha256)) {
+      if (
+        pending !== undefined &&
+        (sealedPendingDigest === pending.sealedSha256 || sealedDigest === pending.sealedSha256)
+      ) {
         await this.#finishCommit(() => undefined);
       } else {
         await removeFileIfPresent(this.metaPath + PENDING, "the half-committed meta");

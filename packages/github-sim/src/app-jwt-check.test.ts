@@ -21,7 +21,8 @@ const app: SimApp = {
 const now = 1_800_000_000;
 const find = (issuer: string) => (issuer === "42" || issuer === "Iv23liABC" ? app : undefined);
 const check = (token: string) => checkAppJwt(token, now, find);
-const jwt = (claims: Record<string, unknown>, key = privateKey) => signRs256Jwt({ iss: 42, iat: now - 30, exp: now + 570, ...claims }, key);
+const jwt = (claims: Record<string, unknown>, key = privateKey) =>
+  signRs256Jwt({ iss: 42, iat: now - 30, exp: now + 570, ...claims }, key);
 
 describe("checkAppJwt", () => {
   it("accepts an RS256 JWT signed by the app key with iss as app id or client id", () => {

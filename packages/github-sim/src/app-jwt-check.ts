@@ -15,14 +15,19 @@ export const IAT_DRIFT_SECONDS = 60;
 /** GitHub refuses app JWTs that live longer than 10 minutes. */
 export const MAX_JWT_LIFETIME_SECONDS = 600;
 
-export type AppJwtCheck = { readonly ok: true; readonly app: SimApp } | { readonly ok: false; readonly message: string };
+export type AppJwtCheck =
+  { readonly ok: true; readonly app: SimApp } | { readonly ok: false; readonly message: string };
 
 /**
  * Checks a GitHub App JWT as GitHub does: RS256 signed by the key of the app
  * named in `iss` (app id or client id), `iat` not in the future beyond the
  * drift, `exp` in the future and at most 10 minutes after `iat`.
  */
-export function checkAppJwt(token: string, nowSeconds: number, findApp: (issuer: string) => SimApp | undefined): AppJwtCheck {
+export function checkAppJwt(
+  token: string,
+  nowSeconds: number,
+  findApp: (issuer: string) => SimApp | undefined,
+): AppJwtCheck {
   const jwt = decodeJwt(token);
   if (jwt === undefined) return { ok: false, message: JWT_MESSAGES.undecodable };
   const issuer = jwt.payload["iss"];

@@ -16,7 +16,12 @@ export interface RateLimitFaultOptions {
 
 export type ArmedFault =
   | { readonly kind: "fail"; readonly status: number; readonly retryAfterSeconds: number | undefined }
-  | { readonly kind: "rate-limit"; readonly status: 403 | 429; readonly resetInSeconds: number; readonly retryAfterSeconds: number | undefined };
+  | {
+      readonly kind: "rate-limit";
+      readonly status: 403 | 429;
+      readonly resetInSeconds: number;
+      readonly retryAfterSeconds: number | undefined;
+    };
 
 /** The fault knobs: a queue of armed faults consumed one per API request, plus latency and clock skew. */
 export class FaultPlan {
@@ -26,14 +31,20 @@ export class FaultPlan {
 
   failNext(options: FailureFaultOptions): void {
     const status = options.status ?? 503;
-    if (!Number.isInteger(status) || status < 500 || status > 599) throw new RangeError("failNext: status must be a 5xx");
+    if (!Number.isInteger(status) || status < 500 || status > 599)
+      throw new RangeError("failNext: status must be a 5xx");
     this.#arm({ kind: "fail", status, retryAfterSeconds: options.retryAfterSeconds }, options.count);
   }
 
   rateLimitNext(options: RateLimitFaultOptions): void {
     const status = options.status ?? 403;
     this.#arm(
-      { kind: "rate-limit", status, resetInSeconds: options.resetInSeconds ?? 60, retryAfterSeconds: options.retryAfterSeconds },
+      {
+        kind: "rate-limit",
+        status,
+        resetInSeconds: options.resetInSeconds ?? 60,
+        retryAfterSeconds: options.retryAfterSeconds,
+      },
       options.count,
     );
   }

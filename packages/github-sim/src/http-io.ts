@@ -21,14 +21,27 @@ export interface SimRequest {
 export const DOCS_BASE = "https://docs.github.com/rest";
 
 /** GitHub's error shape: `{message, documentation_url}`. */
-export function errorResponse(status: number, message: string, documentationPath = "", headers?: Record<string, string>): SimResponse {
-  return { status, body: { message, documentation_url: `${DOCS_BASE}${documentationPath}` }, ...(headers ? { headers } : {}) };
+export function errorResponse(
+  status: number,
+  message: string,
+  documentationPath = "",
+  headers?: Record<string, string>,
+): SimResponse {
+  return {
+    status,
+    body: { message, documentation_url: `${DOCS_BASE}${documentationPath}` },
+    ...(headers ? { headers } : {}),
+  };
 }
 
 export const notFound = (documentationPath = ""): SimResponse => errorResponse(404, "Not Found", documentationPath);
 
 /** GitHub's 422 shape, with one `errors[]` entry naming the field. */
-export function validationFailed(resource: string, field: string, code: "missing_field" | "invalid" | "already_exists" | "custom"): SimResponse {
+export function validationFailed(
+  resource: string,
+  field: string,
+  code: "missing_field" | "invalid" | "already_exists" | "custom",
+): SimResponse {
   return {
     status: 422,
     body: { message: "Validation Failed", errors: [{ resource, field, code }], documentation_url: DOCS_BASE },
@@ -68,7 +81,10 @@ export async function readSimRequest(incoming: IncomingMessage): Promise<SimRequ
   return {
     method: (incoming.method ?? "GET").toUpperCase(),
     path,
-    segments: path.split("/").filter((segment) => segment !== "").map(decodeURIComponent),
+    segments: path
+      .split("/")
+      .filter((segment) => segment !== "")
+      .map(decodeURIComponent),
     headers: incoming.headers,
     body,
     invalidBody,

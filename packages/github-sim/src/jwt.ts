@@ -22,7 +22,9 @@ export function signRs256Jwt(payload: Record<string, unknown>, privateKey: KeyOb
 function parseJsonSegment(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch (error) {
     // A segment that is not JSON makes the JWT invalid (401), as on GitHub; anything else is a simulator bug.
     if (error instanceof SyntaxError) return undefined;
@@ -38,7 +40,12 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   const header = parseJsonSegment(headerPart);
   const payload = parseJsonSegment(payloadPart);
   if (header === undefined || payload === undefined || !/^[A-Za-z0-9_-]+$/.test(signaturePart)) return undefined;
-  return { header, payload, signingInput: `${headerPart}.${payloadPart}`, signature: Buffer.from(signaturePart, "base64url") };
+  return {
+    header,
+    payload,
+    signingInput: `${headerPart}.${payloadPart}`,
+    signature: Buffer.from(signaturePart, "base64url"),
+  };
 }
 
 /** True when `jwt` is RS256 and its signature verifies with `publicKey`. */

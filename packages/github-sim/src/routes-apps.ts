@@ -15,7 +15,9 @@ export function authenticateApp(context: SimContext, request: SimRequest): SimAp
   // GitHub requires the Bearer scheme for JWTs; `token <jwt>` cannot be decoded as one.
   const check =
     credential.scheme === "bearer"
-      ? checkAppJwt(credential.value, Math.floor(context.nowMs() / 1000), (issuer) => context.state.findAppByIssuer(issuer))
+      ? checkAppJwt(credential.value, Math.floor(context.nowMs() / 1000), (issuer) =>
+          context.state.findAppByIssuer(issuer),
+        )
       : ({ ok: false, message: "A JSON web token could not be decoded" } as const);
   if (check.ok) return check.app;
   context.counters.jwtRejected += 1;
@@ -46,7 +48,8 @@ async function convertManifest(context: SimContext, code: string): Promise<SimRe
 
 function mintToken(context: SimContext, request: SimRequest, app: SimApp, installationId: number): SimResponse {
   const installation = context.state.installations.get(installationId);
-  if (installation === undefined || installation.appId !== app.id) return notFound(`${APPS_DOCS}#create-an-installation-access-token-for-an-app`);
+  if (installation === undefined || installation.appId !== app.id)
+    return notFound(`${APPS_DOCS}#create-an-installation-access-token-for-an-app`);
   const nowMs = context.nowMs();
   const expiresAtMs = Math.floor(nowMs / 1000) * 1000 + TOKEN_TTL_MS;
   const token =
@@ -62,7 +65,12 @@ function mintToken(context: SimContext, request: SimRequest, app: SimApp, instal
   context.counters.tokenMints += 1;
   return {
     status: 201,
-    body: { token, expires_at: isoSeconds(expiresAtMs), permissions: CONNECT_APP_PERMISSIONS, repository_selection: "all" },
+    body: {
+      token,
+      expires_at: isoSeconds(expiresAtMs),
+      permissions: CONNECT_APP_PERMISSIONS,
+      repository_selection: "all",
+    },
   };
 }
 
@@ -75,7 +83,9 @@ export async function routeApps(context: SimContext, request: SimRequest): Promi
   }
   if (method === "GET" && first === "apps" && second && segments.length === 2) {
     const app = context.state.findAppBySlug(second);
-    return app === undefined ? notFound(`${APPS_DOCS}#get-an-app`) : { status: 200, body: appJson(app, context.state.installationsOf(app.id).length) };
+    return app === undefined
+      ? notFound(`${APPS_DOCS}#get-an-app`)
+      : { status: 200, body: appJson(app, context.state.installationsOf(app.id).length) };
   }
   if (first !== "app") return undefined;
   const app = authenticateApp(context, request);
@@ -91,14 +101,19 @@ export async function routeApps(context: SimContext, request: SimRequest): Promi
   }
   if (second !== "installations") return undefined;
   if (segments.length === 2 && method === "GET") {
-    return { status: 200, body: context.state.installationsOf(app.id).map((installation) => installationJson(installation, app)) };
+    return {
+      status: 200,
+      body: context.state.installationsOf(app.id).map((installation) => installationJson(installation, app)),
+    };
   }
   const installationId = Number(third);
   if (!Number.isSafeInteger(installationId)) return notFound();
-  if (segments.length === 4 && fourth === "access_tokens" && method === "POST") return mintToken(context, request, app, installationId);
+  if (segments.length === 4 && fourth === "access_tokens" && method === "POST")
+    return mintToken(context, request, app, installationId);
   if (segments.length !== 3) return undefined;
   const installation = context.state.installations.get(installationId);
-  if (installation === undefined || installation.appId !== app.id) return notFound(`${APPS_DOCS}#get-an-installation-for-the-authenticated-app`);
+  if (installation === undefined || installation.appId !== app.id)
+    return notFound(`${APPS_DOCS}#get-an-installation-for-the-authenticated-app`);
   if (method === "GET") return { status: 200, body: installationJson(installation, app) };
   if (method === "DELETE") {
     context.state.deleteInstallation(installationId);

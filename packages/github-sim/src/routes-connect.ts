@@ -1,6 +1,14 @@
 import { checkAppJwt } from "./app-jwt-check.js";
 import { recordJson } from "./app-json.js";
-import { credentialOf, errorResponse, notFound, stringField, validationFailed, type SimRequest, type SimResponse } from "./http-io.js";
+import {
+  credentialOf,
+  errorResponse,
+  notFound,
+  stringField,
+  validationFailed,
+  type SimRequest,
+  type SimResponse,
+} from "./http-io.js";
 import { isoSeconds, type SimContext } from "./sim-context.js";
 import { MANIFEST_CODE_TTL_MS, type AccountType, type SimRecord } from "./sim-state.js";
 
@@ -15,7 +23,9 @@ function authenticateCaller(context: SimContext, request: SimRequest): Caller | 
   if (credential === undefined) return errorResponse(401, "Requires authentication");
   if (context.isAdminToken(credential.value)) return { kind: "admin" };
   if (credential.scheme === "bearer" && credential.value.split(".").length === 3) {
-    const check = checkAppJwt(credential.value, Math.floor(context.nowMs() / 1000), (issuer) => context.state.findAppByIssuer(issuer));
+    const check = checkAppJwt(credential.value, Math.floor(context.nowMs() / 1000), (issuer) =>
+      context.state.findAppByIssuer(issuer),
+    );
     if (check.ok) return { kind: "app", appId: check.app.id };
     context.counters.jwtRejected += 1;
     return errorResponse(401, check.message);
@@ -29,11 +39,13 @@ function createRecord(context: SimContext, body: unknown): SimResponse {
   for (const field of REQUIRED_FIELDS) {
     if (!stringField(body, field)) return validationFailed("ConnectionRecord", field, "missing_field");
   }
-  if (!/^[0-9a-f]{64}$/.test(stringField(body, "license_hash") ?? "")) return validationFailed("ConnectionRecord", "license_hash", "invalid");
+  if (!/^[0-9a-f]{64}$/.test(stringField(body, "license_hash") ?? ""))
+    return validationFailed("ConnectionRecord", "license_hash", "invalid");
   const account = (body as Record<string, unknown>)["account"];
   const type = stringField(account, "type");
   const login = stringField(account, "login");
-  if (type !== "organization" && type !== "enterprise") return validationFailed("ConnectionRecord", "account.type", "invalid");
+  if (type !== "organization" && type !== "enterprise")
+    return validationFailed("ConnectionRecord", "account.type", "invalid");
   if (!login) return validationFailed("ConnectionRecord", "account.login", "missing_field");
   const nowMs = context.nowMs();
   // Registering is idempotent while no app exists yet: a client that died after

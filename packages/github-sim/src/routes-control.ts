@@ -42,7 +42,10 @@ export function routeControl(sim: GitHubSim, request: SimRequest): SimResponse {
         return { status: 201, body: { token: sim.createAdminToken() } };
       case "POST /manifest-codes": {
         const type = stringField(body, "type") === "enterprise" ? "enterprise" : "organization";
-        return { status: 201, body: { code: sim.createManifestCode({ type, login: stringField(body, "login") ?? "octo-org" }) } };
+        return {
+          status: 201,
+          body: { code: sim.createManifestCode({ type, login: stringField(body, "login") ?? "octo-org" }) },
+        };
       }
       default:
         break;

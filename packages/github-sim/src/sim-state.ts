@@ -125,11 +125,22 @@ export class SimState {
     };
     this.apps.set(id, app);
     if (record !== undefined) record.appId = id;
-    const installation: SimInstallation = { id: this.#nextInstallationId++, appId: id, account: entry.account, createdAt };
+    const installation: SimInstallation = {
+      id: this.#nextInstallationId++,
+      appId: id,
+      account: entry.account,
+      createdAt,
+    };
     this.installations.set(installation.id, installation);
     // GitHub hands out PKCS#1 ("BEGIN RSA PRIVATE KEY"), not PKCS#8.
     const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-    return { app, installation, pem, clientSecret: randomBytes(20).toString("hex"), webhookSecret: randomBytes(20).toString("hex") };
+    return {
+      app,
+      installation,
+      pem,
+      clientSecret: randomBytes(20).toString("hex"),
+      webhookSecret: randomBytes(20).toString("hex"),
+    };
   }
 
   findAppByIssuer(issuer: string): SimApp | undefined {

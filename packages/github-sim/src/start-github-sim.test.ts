@@ -23,7 +23,10 @@ async function connectedApp(headers: Record<string, string> = {}) {
   const jwt = () => appJwt(appId, pem, clock);
   const installations = await api(sim.url, "GET", "/app/installations", { auth: jwt() });
   const installationId = (installations.body as unknown as { id: number }[])[0]?.id as number;
-  const mint = await api(sim.url, "POST", `/app/installations/${installationId}/access_tokens`, { auth: jwt(), headers });
+  const mint = await api(sim.url, "POST", `/app/installations/${installationId}/access_tokens`, {
+    auth: jwt(),
+    headers,
+  });
   return { admin, record, converted, appId, pem, jwt, installationId, mint, token: mint.body["token"] as string };
 }
 
@@ -32,7 +35,11 @@ describe("startGitHubSim", () => {
     const { record, converted, installationId } = await connectedApp();
     expect(record.status).toBe(201);
     expect(converted.status).toBe(201);
-    expect(converted.body).toMatchObject({ slug: expect.any(String), node_id: expect.any(String), client_id: expect.any(String) });
+    expect(converted.body).toMatchObject({
+      slug: expect.any(String),
+      node_id: expect.any(String),
+      client_id: expect.any(String),
+    });
     expect(converted.body["pem"]).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     expect(converted.body["owner"]).toMatchObject({ login: "octo-org", type: "Organization" });
     expect(installationId).toBeGreaterThan(0);
@@ -108,7 +115,11 @@ describe("startGitHubSim", () => {
     const { admin, record, jwt, token, appId } = await connectedApp();
     const id = String(record.body["id"]);
     const read = await api(sim.url, "GET", `/connect/records/${id}`, { auth: jwt() });
-    expect(read.body).toMatchObject({ hostname: "ghes.example.com", app_id: appId, account: { type: "organization", login: "octo-org" } });
+    expect(read.body).toMatchObject({
+      hostname: "ghes.example.com",
+      app_id: appId,
+      account: { type: "organization", login: "octo-org" },
+    });
     expect((await api(sim.url, "GET", `/connect/records/${id}`, { auth: "Bearer nope" })).status).toBe(401);
     expect((await api(sim.url, "DELETE", `/connect/records/${id}`, { auth: admin })).status).toBe(204);
     expect(sim.counters()).toMatchObject({ apps: 0, installations: 0, records: 0, usableTokens: 0 });
@@ -133,13 +144,21 @@ describe("startGitHubSim", () => {
 
   it("validates record bodies with GitHub's 422 shape and pins the admin token when asked", async () => {
     const admin = `Bearer ${sim.createAdminToken()}`;
-    const missing = await api(sim.url, "POST", "/connect/records", { auth: admin, body: { ...LICENSE_RECORD, hostname: undefined } });
+    const missing = await api(sim.url, "POST", "/connect/records", {
+      auth: admin,
+      body: { ...LICENSE_RECORD, hostname: undefined },
+    });
     expect(missing.status).toBe(422);
-    expect(missing.body["errors"]).toEqual([{ resource: "ConnectionRecord", field: "hostname", code: "missing_field" }]);
+    expect(missing.body["errors"]).toEqual([
+      { resource: "ConnectionRecord", field: "hostname", code: "missing_field" },
+    ]);
     await sim.close();
     sim = await startGitHubSim({ now: () => clock, adminToken: "ghp_pinnedpinnedpinnedpinnedpinnedpinned" });
     expect(sim.createAdminToken()).toBe("ghp_pinnedpinnedpinnedpinnedpinnedpinned");
-    const other = await api(sim.url, "POST", "/connect/records", { auth: "Bearer ghp_000000000000000000000000000000000000", body: LICENSE_RECORD });
+    const other = await api(sim.url, "POST", "/connect/records", {
+      auth: "Bearer ghp_000000000000000000000000000000000000",
+      body: LICENSE_RECORD,
+    });
     expect(other.status).toBe(401);
   });
 

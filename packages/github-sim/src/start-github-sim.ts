@@ -96,7 +96,8 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     nowMs: () => clock() + faults.skewSeconds * 1000,
     defaultTokenFormat: options.tokenFormat ?? "stateless",
     tokenSigningKey: (tokenSigningKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey),
-    isAdminToken: (token) => (options.adminToken === undefined ? looksLikeAdminToken(token) : token === options.adminToken),
+    isAdminToken: (token) =>
+      options.adminToken === undefined ? looksLikeAdminToken(token) : token === options.adminToken,
   };
 
   async function answerApi(request: SimRequest): Promise<SimResponse> {
@@ -106,13 +107,17 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     const fault = faults.take();
     if (fault !== undefined) counters.faultsInjected += 1;
     if (fault?.kind === "fail") {
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
       return errorResponse(fault.status, "Server Error", "", headers);
     }
     if (fault?.kind === "rate-limit") {
       const headers: Record<string, string> = rateLimit.exhaustedHeaders(nowSeconds + fault.resetInSeconds);
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
-      const message = fault.status === 429 ? "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." : "API rate limit exceeded.";
+      const message =
+        fault.status === 429
+          ? "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+          : "API rate limit exceeded.";
       return errorResponse(fault.status, message, "/overview/rate-limits-for-the-rest-api", headers);
     }
     return (
@@ -145,7 +150,13 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     outgoing.writeHead(response.status, headers);
     outgoing.end(body);
     if (!isControl) {
-      log.push({ method: request.method, path: loggedPath(request.path), status: response.status, at: new Date(nowMs).toISOString(), auth: authKind(request) });
+      log.push({
+        method: request.method,
+        path: loggedPath(request.path),
+        status: response.status,
+        at: new Date(nowMs).toISOString(),
+        auth: authKind(request),
+      });
     }
   }
 
@@ -185,7 +196,8 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     },
     resetFaults: () => faults.reset(),
     createAdminToken: () => options.adminToken ?? newAdminToken(),
-    createManifestCode: (account) => state.createManifestCode(state.accountFor(account.type, account.login), undefined, context.nowMs()),
+    createManifestCode: (account) =>
+      state.createManifestCode(state.accountFor(account.type, account.login), undefined, context.nowMs()),
     now: () => context.nowMs(),
     requests: () => [...log],
     counters: () => ({

@@ -33,16 +33,30 @@ const CLUSTER_CONF = `[cluster]
 describe("importClusterConf", () => {
   it("maps sections to nodes: address ipv6 > ipv4 > hostname, roles from mysql-master and replica", () => {
     const nodes = importClusterConf(CLUSTER_CONF, "cluster.conf");
-    expect(nodes.map(({ name, host, role, datacenter, port, user }) => ({ name, host, role, datacenter, port, user }))).toEqual([
+    expect(
+      nodes.map(({ name, host, role, datacenter, port, user }) => ({ name, host, role, datacenter, port, user })),
+    ).toEqual([
       { name: "ghes-app-1", host: "192.168.0.2", role: "cluster", datacenter: "primary", port: 122, user: "admin" },
-      { name: "ghes-data-1", host: "fd12:3456:789a:1::4", role: "primary", datacenter: "primary", port: 122, user: "admin" },
+      {
+        name: "ghes-data-1",
+        host: "fd12:3456:789a:1::4",
+        role: "primary",
+        datacenter: "primary",
+        port: 122,
+        user: "admin",
+      },
       { name: "ghes-data-1-r", host: "10.0.0.4", role: "replica", datacenter: "secondary", port: 122, user: "admin" },
     ]);
-    expect(nodes.every((node) => node.path === "/data/user/common/github-connect" && node.transport === "ssh")).toBe(true);
+    expect(nodes.every((node) => node.path === "/data/user/common/github-connect" && node.transport === "ssh")).toBe(
+      true,
+    );
   });
 
   it("takes the single non-replica node of an HA pair as the primary", () => {
-    const nodes = importClusterConf('[cluster "a"]\nhostname = a\n[cluster "b"]\nhostname = b\nreplica = enabled\n', "c");
+    const nodes = importClusterConf(
+      '[cluster "a"]\nhostname = a\n[cluster "b"]\nhostname = b\nreplica = enabled\n',
+      "c",
+    );
     expect(nodes.map((node) => node.role)).toEqual(["primary", "replica"]);
   });
 
@@ -55,7 +69,7 @@ describe("importClusterConf", () => {
     ['[cluster]\nmysql-master = nope\n[cluster "a"]\nhostname = a\n', 2, "mysql-master names nope"],
     ['[cluster "a"]\nipv4 = 1.2.3.4 -oProxyCommand\n', 2, "not a valid host"],
     ['[cluster "a"]\n= value\n', 2, "expected `key = value`"],
-    ['[core]\nx = 1\n', 1, "no [cluster"],
+    ["[core]\nx = 1\n", 1, "no [cluster"],
   ])("refuses malformed input with the line number (%#)", (text, line, problem) => {
     try {
       importClusterConf(text, "cluster.conf");
@@ -71,7 +85,16 @@ describe("importClusterConf", () => {
   it("never crashes on arbitrary text: returns nodes or a typed error with a line inside the file", () => {
     const lineArbitrary = fc.oneof(
       fc.string(),
-      fc.constantFrom('[cluster "n1"]', "[cluster]", "hostname = n1", "ipv4 = 10.0.0.1", "replica = enabled", "mysql-master = n1", '"', "\\"),
+      fc.constantFrom(
+        '[cluster "n1"]',
+        "[cluster]",
+        "hostname = n1",
+        "ipv4 = 10.0.0.1",
+        "replica = enabled",
+        "mysql-master = n1",
+        '"',
+        "\\",
+      ),
     );
     fc.assert(
       fc.property(fc.array(lineArbitrary, { maxLength: 12 }), (lines) => {

@@ -49,13 +49,20 @@ export function importClusterConf(text: string, source: string, options: ImportC
       return last === undefined ? undefined : { value: last.value, line: last.line };
     };
     const hostname = value("hostname");
-    if (hostname !== undefined && hostname.value !== name) fail(hostname.line, `hostname must equal the section name ${name}`);
+    if (hostname !== undefined && hostname.value !== name)
+      fail(hostname.line, `hostname must equal the section name ${name}`);
     const address = value("ipv6") ?? value("ipv4") ?? hostname;
     if (address === undefined) return fail(section.line, `node ${name} has no ipv6, ipv4 or hostname`);
     if (!HOST.test(address.value)) fail(address.line, "not a valid host address");
     const replica = value("replica");
     const datacenter = value("datacenter");
-    return { name, host: address.value, isReplica: replica?.value === "enabled", datacenter: datacenter?.value, line: section.line };
+    return {
+      name,
+      host: address.value,
+      isReplica: replica?.value === "enabled",
+      datacenter: datacenter?.value,
+      line: section.line,
+    };
   });
 
   const seen = new Set<string>();

@@ -33,11 +33,15 @@ export class ReplicationError extends ConnectOpsError<ReplicationErrorCode> {
 
 /** A node's target dir is a symbolic link: refused (input), never written, read or deleted through. */
 export function nodeDirIsSymlink(nodeName: string, dir: string): ReplicationError {
-  return new ReplicationError("REPL_NODE_DIR_UNSAFE", `the directory ${dir} on node ${nodeName} is a symbolic link; connect-ops does not write through it`, {
-    category: "input",
-    hint: "point the inventory's path at the real directory (or replace the link with a directory owned by the SSH user), then run again",
-    context: { node: nodeName, path: dir },
-  });
+  return new ReplicationError(
+    "REPL_NODE_DIR_UNSAFE",
+    `the directory ${dir} on node ${nodeName} is a symbolic link; connect-ops does not write through it`,
+    {
+      category: "input",
+      hint: "point the inventory's path at the real directory (or replace the link with a directory owned by the SSH user), then run again",
+      context: { node: nodeName, path: dir },
+    },
+  );
 }
 
 /** Codes worth another attempt: the node may answer a moment later. */

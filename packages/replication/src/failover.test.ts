@@ -22,11 +22,16 @@ const probe = (overrides: Partial<NodeProbe> = {}): NodeProbe => ({
   ...overrides,
 });
 const failing = (result: ReturnType<typeof assessFailoverReadiness>) =>
-  result.replicas.flatMap((replica) => replica.checks.filter((check) => !check.ok).map((check) => `${replica.name}:${check.name}`));
+  result.replicas.flatMap((replica) =>
+    replica.checks.filter((check) => !check.ok).map((check) => `${replica.name}:${check.name}`),
+  );
 
 describe("assessFailoverReadiness", () => {
   it("is ready when every replica matches the primary and the token outlives the margin", () => {
-    const result = assessFailoverReadiness(primary, [probe(), probe({ name: "c1", role: "cluster", generation: 1 })], { minTtlMs: 10 * 60_000, now });
+    const result = assessFailoverReadiness(primary, [probe(), probe({ name: "c1", role: "cluster", generation: 1 })], {
+      minTtlMs: 10 * 60_000,
+      now,
+    });
     expect(result.ready).toBe(true);
     expect(result.replicas.map((replica) => replica.name)).toEqual(["r1"]);
   });
@@ -47,13 +52,25 @@ describe("assessFailoverReadiness", () => {
   });
 
   it("fails the token check inside the margin", () => {
-    expect(failing(assessFailoverReadiness(primary, [probe()], { minTtlMs: 31 * 60_000, now }))).toEqual(["r1:token-ttl"]);
+    expect(failing(assessFailoverReadiness(primary, [probe()], { minTtlMs: 31 * 60_000, now }))).toEqual([
+      "r1:token-ttl",
+    ]);
   });
 
   it("checks the replica's own recipient when the inventory names one, else the primary's set", () => {
-    expect(failing(assessFailoverReadiness(primary, [probe({ recipient: OTHER_RECIPIENT })], { minTtlMs: 0, now }))).toEqual(["r1:recipients"]);
-    expect(assessFailoverReadiness(primary, [probe({ recipient: OTHER_RECIPIENT, recipients: [TEST_RECIPIENT, OTHER_RECIPIENT] })], { minTtlMs: 0, now }).ready).toBe(true);
-    expect(failing(assessFailoverReadiness(primary, [probe({ recipients: [OTHER_RECIPIENT] })], { minTtlMs: 0, now }))).toEqual(["r1:recipients"]);
+    expect(
+      failing(assessFailoverReadiness(primary, [probe({ recipient: OTHER_RECIPIENT })], { minTtlMs: 0, now })),
+    ).toEqual(["r1:recipients"]);
+    expect(
+      assessFailoverReadiness(
+        primary,
+        [probe({ recipient: OTHER_RECIPIENT, recipients: [TEST_RECIPIENT, OTHER_RECIPIENT] })],
+        { minTtlMs: 0, now },
+      ).ready,
+    ).toBe(true);
+    expect(
+      failing(assessFailoverReadiness(primary, [probe({ recipients: [OTHER_RECIPIENT] })], { minTtlMs: 0, now })),
+    ).toEqual(["r1:recipients"]);
   });
 
   it("is not ready without any replica", () => {

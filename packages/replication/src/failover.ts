@@ -36,7 +36,11 @@ export interface FailoverOptions {
  * set up to share the primary's identity) and say so in the detail.
  * `ready` is true only when there is at least one replica and all are ready.
  */
-export function assessFailoverReadiness(primaryMeta: VaultMeta, probes: readonly NodeProbe[], options: FailoverOptions): FailoverReadiness {
+export function assessFailoverReadiness(
+  primaryMeta: VaultMeta,
+  probes: readonly NodeProbe[],
+  options: FailoverOptions,
+): FailoverReadiness {
   const replicas = probes
     .filter((probe) => probe.role === "replica")
     .map((probe) => {
@@ -54,7 +58,11 @@ function checksFor(primary: VaultMeta, probe: NodeProbe, options: FailoverOption
   checks.push(
     probe.consistent
       ? { name: "intact", ok: true, detail: "meta.json describes credentials.age" }
-      : { name: "intact", ok: false, detail: probe.status === "absent" ? "no credentials on the node" : "meta.json does not match credentials.age" },
+      : {
+          name: "intact",
+          ok: false,
+          detail: probe.status === "absent" ? "no credentials on the node" : "meta.json does not match credentials.age",
+        },
   );
   checks.push({
     name: "generation",
@@ -65,7 +73,9 @@ function checksFor(primary: VaultMeta, probe: NodeProbe, options: FailoverOption
   checks.push({
     name: "key-fingerprint",
     ok: fingerprintOk,
-    detail: fingerprintOk ? "same App key as the primary" : `node ${probe.keyFingerprint ?? "none"}, primary ${primary.keyFingerprint ?? "none"}`,
+    detail: fingerprintOk
+      ? "same App key as the primary"
+      : `node ${probe.keyFingerprint ?? "none"}, primary ${primary.keyFingerprint ?? "none"}`,
   });
   const expiresAt = probe.tokenExpiresAt === null ? Number.NaN : Date.parse(probe.tokenExpiresAt);
   const remainingMs = expiresAt - options.now.getTime();
@@ -83,9 +93,15 @@ function checksFor(primary: VaultMeta, probe: NodeProbe, options: FailoverOption
 function recipientCheck(primary: VaultMeta, probe: NodeProbe): FailoverCheck {
   if (probe.recipient !== undefined) {
     const ok = probe.recipients.includes(probe.recipient);
-    return { name: "recipients", ok, detail: ok ? "sealed to the replica's recipient" : "not sealed to the replica's recipient from the inventory" };
+    return {
+      name: "recipients",
+      ok,
+      detail: ok ? "sealed to the replica's recipient" : "not sealed to the replica's recipient from the inventory",
+    };
   }
-  const same = probe.recipients.length === primary.recipients.length && primary.recipients.every((recipient) => probe.recipients.includes(recipient));
+  const same =
+    probe.recipients.length === primary.recipients.length &&
+    primary.recipients.every((recipient) => probe.recipients.includes(recipient));
   return {
     name: "recipients",
     ok: same,

@@ -33,7 +33,9 @@ describe("mapWithConcurrency", () => {
     }
     const results = await running;
     expect(peak).toBe(3);
-    expect(results.map((result) => (result.status === "fulfilled" ? result.value : -1))).toEqual([0, 10, 20, 30, 40, 50, 60]);
+    expect(results.map((result) => (result.status === "fulfilled" ? result.value : -1))).toEqual([
+      0, 10, 20, 30, 40, 50, 60,
+    ]);
   });
 
   it("collects every failure instead of stopping at the first", async () => {
@@ -75,7 +77,14 @@ describe("withDeadline", () => {
 
   it("returns the result and cancels its timer when the operation wins", async () => {
     const clock = new FakeClock();
-    expect(await withDeadline(async () => 42, 1000, clock, () => new Error("late"))).toBe(42);
+    expect(
+      await withDeadline(
+        async () => 42,
+        1000,
+        clock,
+        () => new Error("late"),
+      ),
+    ).toBe(42);
     expect(clock.pendingTimers).toBe(0);
   });
 });
@@ -84,8 +93,14 @@ describe("the fan-out retry policy", () => {
   it("retries refused connections and timeouts, never auth failures, host-key refusals or failed writes", () => {
     const { policy } = resolveRunOptions({ retries: 2, retryBaseDelayMs: 100 });
     expect(policy).toMatchObject({ attempts: 3, baseDelayMs: 100, maxDelayMs: 5_000, jitter: "full" });
-    for (const code of ["REPL_UNREACHABLE", "REPL_TIMEOUT"] as const) expect(policy.retryOn(new ReplicationError(code, "x"), 0)).toBe(true);
-    for (const code of ["REPL_AUTH_FAILED", "REPL_HOST_KEY_UNKNOWN", "REPL_HOST_KEY_CHANGED", "REPL_REMOTE_WRITE_FAILED"] as const) {
+    for (const code of ["REPL_UNREACHABLE", "REPL_TIMEOUT"] as const)
+      expect(policy.retryOn(new ReplicationError(code, "x"), 0)).toBe(true);
+    for (const code of [
+      "REPL_AUTH_FAILED",
+      "REPL_HOST_KEY_UNKNOWN",
+      "REPL_HOST_KEY_CHANGED",
+      "REPL_REMOTE_WRITE_FAILED",
+    ] as const) {
       expect(policy.retryOn(new ReplicationError(code, "no"), 0)).toBe(false);
     }
   });

@@ -43,21 +43,39 @@ afterAll(async () => {
 
 describe("replication faults over real SSH", () => {
   it("updates all four nodes, then reports them unchanged", async () => {
-    expect(Object.values(statuses(await replicateToNodes(specs, makePayload(1), { ssh: sshOptions() })))).toEqual(Array(4).fill("updated"));
-    expect(Object.values(statuses(await replicateToNodes(specs, makePayload(1), { ssh: sshOptions() })))).toEqual(Array(4).fill("unchanged"));
+    expect(Object.values(statuses(await replicateToNodes(specs, makePayload(1), { ssh: sshOptions() })))).toEqual(
+      Array(4).fill("updated"),
+    );
+    expect(Object.values(statuses(await replicateToNodes(specs, makePayload(1), { ssh: sshOptions() })))).toEqual(
+      Array(4).fill("unchanged"),
+    );
   });
 
   it("a node stopped before the run is unreachable; after restart a re-run converges it and touches no other node", async () => {
     await node("cluster-3").docker("stop", "-t", "1");
-    const first = await replicateToNodes(specs, makePayload(2), { ssh: sshOptions(), retries: 1, retryBaseDelayMs: 50 });
-    expect(statuses(first)).toEqual({ "replica-1": "updated", "cluster-1": "updated", "cluster-2": "updated", "cluster-3": "unreachable" });
+    const first = await replicateToNodes(specs, makePayload(2), {
+      ssh: sshOptions(),
+      retries: 1,
+      retryBaseDelayMs: 50,
+    });
+    expect(statuses(first)).toEqual({
+      "replica-1": "updated",
+      "cluster-1": "updated",
+      "cluster-2": "updated",
+      "cluster-3": "unreachable",
+    });
     expect(first[3]?.error?.code).toBe("REPL_UNREACHABLE");
 
     await node("cluster-3").restart();
     const others = ["replica-1", "cluster-1", "cluster-2"];
     const before = await inodes(others);
     const second = await replicateToNodes(specs, makePayload(2), { ssh: sshOptions() });
-    expect(statuses(second)).toEqual({ "replica-1": "unchanged", "cluster-1": "unchanged", "cluster-2": "unchanged", "cluster-3": "updated" });
+    expect(statuses(second)).toEqual({
+      "replica-1": "unchanged",
+      "cluster-1": "unchanged",
+      "cluster-2": "unchanged",
+      "cluster-3": "updated",
+    });
     expect(second[3]).toMatchObject({ generationBefore: 1, generationAfter: 2 });
     expect(await inodes(others)).toEqual(before);
   });
@@ -66,7 +84,11 @@ describe("replication faults over real SSH", () => {
     await node("cluster-2").docker("pause");
     try {
       const started = Date.now();
-      const results = await replicateToNodes(specs, makePayload(3), { ssh: sshOptions(), connectTimeoutMs: 2000, retries: 0 });
+      const results = await replicateToNodes(specs, makePayload(3), {
+        ssh: sshOptions(),
+        connectTimeoutMs: 2000,
+        retries: 0,
+      });
       const elapsed = Date.now() - started;
       expect(statuses(results)["cluster-2"]).toBe("unreachable");
       expect(results[2]?.error?.code).toBe("REPL_TIMEOUT");
@@ -86,7 +108,11 @@ describe("replication faults over real SSH", () => {
     };
     try {
       const started = Date.now();
-      const results = await replicateToNodes(specs, makePayload(4), { openTransport: freezeAfterConnect, operationTimeoutMs: 2000, retries: 0 });
+      const results = await replicateToNodes(specs, makePayload(4), {
+        openTransport: freezeAfterConnect,
+        operationTimeoutMs: 2000,
+        retries: 0,
+      });
       expect(Date.now() - started).toBeLessThan(2000 + 3000);
       expect(results[2]).toMatchObject({ status: "unreachable", error: { code: "REPL_TIMEOUT" } });
     } finally {
@@ -120,24 +146,39 @@ describe("replication faults over real SSH", () => {
       await replica.exec("chmod 0700 /data/user/common/github-connect");
     }
     const [probe] = await probeNodes(specs, { ssh: sshOptions(), nodes: ["replica-1"] });
-    expect(probe).toMatchObject({ generation: 4, consistent: true, tempFiles: 0, sealedSha256: makePayload(4).sealedSha256 });
+    expect(probe).toMatchObject({
+      generation: 4,
+      consistent: true,
+      tempFiles: 0,
+      sealedSha256: makePayload(4).sealedSha256,
+    });
   });
 
   it("a full disk fails the node, keeps its old files and leaves no temp files", async () => {
     await using full = await NodeContainer.start("tiny-disk", "cluster", ssh.publicKey, { tmpfsAtTarget: "size=64k" });
     await ssh.trust(full);
     const spec = [full.spec()];
-    expect(statuses(await replicateToNodes(spec, makePayload(1), { ssh: sshOptions() }))).toEqual({ "tiny-disk": "updated" });
+    expect(statuses(await replicateToNodes(spec, makePayload(1), { ssh: sshOptions() }))).toEqual({
+      "tiny-disk": "updated",
+    });
     const big = makePayload(2, Buffer.alloc(200 * 1024, 7));
     const results = await replicateToNodes(spec, big, { ssh: sshOptions() });
     expect(results[0]).toMatchObject({ status: "failed", error: { code: "REPL_REMOTE_WRITE_FAILED" } });
     expect(results[0]?.error?.message).toMatch(/No space left on device/);
     const [probe] = await probeNodes(spec, { ssh: sshOptions() });
-    expect(probe).toMatchObject({ generation: 1, consistent: true, tempFiles: 0, sealedSha256: makePayload(1).sealedSha256 });
+    expect(probe).toMatchObject({
+      generation: 1,
+      consistent: true,
+      tempFiles: 0,
+      sealedSha256: makePayload(1).sealedSha256,
+    });
   });
 
   it("a wrong SSH key gives an auth error naming the node and the user, without retries", async () => {
-    const results = await replicateToNodes(specs, makePayload(4), { ssh: { ...sshOptions(), identityFile: ssh.wrongIdentityFile }, nodes: ["cluster-3"] });
+    const results = await replicateToNodes(specs, makePayload(4), {
+      ssh: { ...sshOptions(), identityFile: ssh.wrongIdentityFile },
+      nodes: ["cluster-3"],
+    });
     expect(results[0]).toMatchObject({ status: "failed", error: { code: "REPL_AUTH_FAILED" } });
     expect(results[0]?.error?.message).toContain("cluster-3");
     expect(results[0]?.error?.message).toContain("user admin");

@@ -87,7 +87,13 @@ export class HostKeyVerifier {
     await this.#record(node, hostName, keyType, keyBlob, fingerprint);
   }
 
-  async #record(node: HostIdentity, hostName: string, keyType: string, keyBlob: Uint8Array, fingerprint: string): Promise<void> {
+  async #record(
+    node: HostIdentity,
+    hostName: string,
+    keyType: string,
+    keyBlob: Uint8Array,
+    fingerprint: string,
+  ): Promise<void> {
     const task = this.#queue.then(async () => {
       // Re-read under the in-process lock: another run may have written meanwhile.
       const text = await readKnownHostsText(this.file);

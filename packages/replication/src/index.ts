@@ -1,6 +1,13 @@
 export { ReplicationError, isTransientReplicationError } from "./errors.js";
 export type { ReplicationErrorCode } from "./errors.js";
-export { DEFAULT_NODE_PATH, GHES_SSH_PORT, GHES_SSH_USER, inventorySchema, parseInventory, selectNodes } from "./inventory.js";
+export {
+  DEFAULT_NODE_PATH,
+  GHES_SSH_PORT,
+  GHES_SSH_USER,
+  inventorySchema,
+  parseInventory,
+  selectNodes,
+} from "./inventory.js";
 export type { Inventory, LoadInventoryOptions, NodeRole, NodeSpec, SshSettings } from "./inventory.js";
 export { readInventoryFile, readClusterConfFile } from "./inventory-file.js";
 export { importClusterConf } from "./cluster-conf.js";

@@ -24,7 +24,10 @@ async function readText(path: string, code: "REPL_INVENTORY_INVALID" | "REPL_CLU
 /** Reads and validates an inventory file; relative paths in it resolve against its directory. */
 export async function readInventoryFile(path: string): Promise<Inventory> {
   const absolute = resolve(path);
-  return parseInventory(await readText(absolute, "REPL_INVENTORY_INVALID"), { source: path, baseDir: dirname(absolute) });
+  return parseInventory(await readText(absolute, "REPL_INVENTORY_INVALID"), {
+    source: path,
+    baseDir: dirname(absolute),
+  });
 }
 
 /** Reads a GHES cluster.conf and returns its nodes (see `importClusterConf`). */

@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { parseInventory, selectNodes } from "./inventory.js";
 
-const parse = (value: unknown) => parseInventory(JSON.stringify(value), { source: "inventory.json", baseDir: "/etc/connect-ops" });
+const parse = (value: unknown) =>
+  parseInventory(JSON.stringify(value), { source: "inventory.json", baseDir: "/etc/connect-ops" });
 
 describe("parseInventory", () => {
   it("applies GHES defaults: port 122, user admin, the github-connect path, ssh transport", () => {
-    const inventory = parse({ ssh: { identityFile: "keys/id", knownHostsFile: "/k/known_hosts" }, nodes: [{ name: "r1", host: "10.0.0.2", role: "replica" }] });
+    const inventory = parse({
+      ssh: { identityFile: "keys/id", knownHostsFile: "/k/known_hosts" },
+      nodes: [{ name: "r1", host: "10.0.0.2", role: "replica" }],
+    });
     expect(inventory.ssh).toEqual({ identityFile: "/etc/connect-ops/keys/id", knownHostsFile: "/k/known_hosts" });
     expect(inventory.nodes[0]).toEqual({
       name: "r1",
@@ -31,12 +35,20 @@ describe("parseInventory", () => {
     } catch (error) {
       expect(error).toMatchObject({ code: "REPL_INVENTORY_INVALID", category: "input" });
       const message = (error as Error).message;
-      for (const path of ["nodes[0].name", "nodes[0].host", "nodes[0].role", "nodes[0].port"]) expect(message).toContain(path);
+      for (const path of ["nodes[0].name", "nodes[0].host", "nodes[0].role", "nodes[0].port"])
+        expect(message).toContain(path);
     }
   });
 
   it("refuses duplicate names, ssh nodes without host or with a relative path, and unknown keys", () => {
-    expect(() => parse({ nodes: [{ name: "a", host: "h", role: "replica" }, { name: "a", host: "h2", role: "cluster" }] })).toThrow(/duplicate node name a/);
+    expect(() =>
+      parse({
+        nodes: [
+          { name: "a", host: "h", role: "replica" },
+          { name: "a", host: "h2", role: "cluster" },
+        ],
+      }),
+    ).toThrow(/duplicate node name a/);
     expect(() => parse({ nodes: [{ name: "a", role: "replica" }] })).toThrow(/nodes\[0\]\.host/);
     expect(() => parse({ nodes: [{ name: "a", host: "h", role: "replica", path: "rel" }] })).toThrow(/absolute path/);
     expect(() => parse({ nodes: [{ name: "a", host: "h", role: "replica", pasword: "x" }] })).toThrow(/nodes\[0\]/);
@@ -44,7 +56,9 @@ describe("parseInventory", () => {
   });
 
   it("reports invalid JSON without echoing it", () => {
-    expect(() => parseInventory("{secret-ish", { source: "inv.json", baseDir: "/" })).toThrow(/inv.json is not valid JSON/);
+    expect(() => parseInventory("{secret-ish", { source: "inv.json", baseDir: "/" })).toThrow(
+      /inv.json is not valid JSON/,
+    );
   });
 });
 
@@ -57,6 +71,8 @@ describe("selectNodes", () => {
   });
 
   it("refuses an unknown name as bad input", () => {
-    expect(() => selectNodes(nodes, ["z"])).toThrow(expect.objectContaining({ code: "REPL_UNKNOWN_NODE", category: "input" }));
+    expect(() => selectNodes(nodes, ["z"])).toThrow(
+      expect.objectContaining({ code: "REPL_UNKNOWN_NODE", category: "input" }),
+    );
   });
 });

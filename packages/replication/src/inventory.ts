@@ -9,7 +9,9 @@ export const GHES_SSH_USER = "admin";
 export const DEFAULT_NODE_PATH = "/data/user/common/github-connect";
 
 // Names go into logs, results and file names of reports: keep them plain.
-const nodeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "expected a node name of letters, digits, . _ -");
+const nodeName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "expected a node name of letters, digits, . _ -");
 // A host reaches ssh2 and error messages; refuse anything that could be read as an option or a path.
 const hostName = z
   .string()
@@ -25,7 +27,10 @@ const inventoryNodeSchema = z
     name: nodeName,
     host: hostName.optional(),
     port: z.number().int().min(1).max(65_535).default(GHES_SSH_PORT),
-    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a POSIX user name").default(GHES_SSH_USER),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a POSIX user name")
+      .default(GHES_SSH_USER),
     role: z.enum(["primary", "replica", "cluster"]),
     datacenter: z.string().min(1).optional(),
     path: nodePath.default(DEFAULT_NODE_PATH),
@@ -56,7 +61,11 @@ export const inventorySchema = z
     const seen = new Set<string>();
     inventory.nodes.forEach((node, index) => {
       if (seen.has(node.name)) {
-        context.addIssue({ code: "custom", path: ["nodes", index, "name"], message: `duplicate node name ${node.name}` });
+        context.addIssue({
+          code: "custom",
+          path: ["nodes", index, "name"],
+          message: `duplicate node name ${node.name}`,
+        });
       }
       seen.add(node.name);
     });

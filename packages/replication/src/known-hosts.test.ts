@@ -19,13 +19,20 @@ beforeAll(async () => {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, name)]);
     const line = (await readFile(join(dir, `${name}.pub`), "utf8")).trim();
     const [, blobText] = line.split(" ");
-    const fingerprint = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", join(dir, `${name}.pub`)], { encoding: "utf8" }).split(" ")[1] ?? "";
+    const fingerprint =
+      execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", join(dir, `${name}.pub`)], { encoding: "utf8" }).split(
+        " ",
+      )[1] ?? "";
     keys[name] = { line, blob: Buffer.from(blobText ?? "", "base64"), fingerprint };
   }
 });
 afterAll(() => scratch[Symbol.asyncDispose]());
 
-const key = (name: string) => keys[name] ?? (() => { throw new Error(name); })();
+const key = (name: string) =>
+  keys[name] ??
+  (() => {
+    throw new Error(name);
+  })();
 const typeAndKey = (name: string) => key(name).line.split(" ").slice(0, 2).join(" ");
 
 describe("known_hosts parsing and lookup", () => {
@@ -35,7 +42,12 @@ describe("known_hosts parsing and lookup", () => {
 
   it("finds plain, bracketed, comma-listed and wildcard entries", () => {
     const parsed = parseKnownHosts(
-      [`# comment`, `[10.0.0.2]:122 ${typeAndKey("a")}`, `ghes-1,10.0.0.3 ${typeAndKey("b")} note`, `*.example.test ${typeAndKey("c")}`].join("\n"),
+      [
+        `# comment`,
+        `[10.0.0.2]:122 ${typeAndKey("a")}`,
+        `ghes-1,10.0.0.3 ${typeAndKey("b")} note`,
+        `*.example.test ${typeAndKey("c")}`,
+      ].join("\n"),
     );
     expect(parsed.invalidLines).toEqual([]);
     expect(lookupHostKey(parsed, "10.0.0.2", 122, key("a").blob)).toEqual({ status: "known" });
@@ -70,7 +82,9 @@ describe("known_hosts parsing and lookup", () => {
   });
 
   it("ignores @cert-authority lines and reports malformed ones", () => {
-    const parsed = parseKnownHosts(`@cert-authority *.test ${typeAndKey("a")}\ngarbage\nh ssh-ed25519 !!!\nh ssh-rsa ${key("a").line.split(" ")[1]}\n`);
+    const parsed = parseKnownHosts(
+      `@cert-authority *.test ${typeAndKey("a")}\ngarbage\nh ssh-ed25519 !!!\nh ssh-rsa ${key("a").line.split(" ")[1]}\n`,
+    );
     expect(parsed.invalidLines).toEqual([2, 3, 4]);
     expect(lookupHostKey(parsed, "x.test", 22, key("a").blob)).toEqual({ status: "unknown" });
   });
@@ -94,12 +108,18 @@ describe("HostKeyVerifier", () => {
     const verifier = await HostKeyVerifier.load(file, { acceptNewHostKeys: true });
     await Promise.all([verifier.verify(node, key("a").blob), verifier.verify({ ...node, port: 2223 }, key("b").blob)]);
     const text = await readFile(file, "utf8");
-    expect(text.split("\n").filter(Boolean)).toEqual([`other ${typeAndKey("c")}`, `[127.0.0.1]:2222 ${typeAndKey("a")}`, `[127.0.0.1]:2223 ${typeAndKey("b")}`]);
+    expect(text.split("\n").filter(Boolean)).toEqual([
+      `other ${typeAndKey("c")}`,
+      `[127.0.0.1]:2222 ${typeAndKey("a")}`,
+      `[127.0.0.1]:2223 ${typeAndKey("b")}`,
+    ]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const reloaded = await HostKeyVerifier.load(file);
     await expect(reloaded.verify(node, key("a").blob)).resolves.toBeUndefined();
     // ssh-keygen -F reads what we wrote: the file stays OpenSSH-compatible.
-    expect(execFileSync("ssh-keygen", ["-F", "[127.0.0.1]:2222", "-f", file], { encoding: "utf8" })).toContain("ssh-ed25519");
+    expect(execFileSync("ssh-keygen", ["-F", "[127.0.0.1]:2222", "-f", file], { encoding: "utf8" })).toContain(
+      "ssh-ed25519",
+    );
   });
 
   it("never replaces a changed key, even with --accept-new-host-keys", async () => {

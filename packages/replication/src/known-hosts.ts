@@ -38,7 +38,12 @@ export function parseKnownHosts(text: string): ParsedKnownHosts {
       marker = name === "@revoked" ? "revoked" : "cert-authority";
     }
     const [hosts, keyType, keyText] = fields;
-    if (hosts === undefined || keyType === undefined || keyText === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(keyText)) {
+    if (
+      hosts === undefined ||
+      keyType === undefined ||
+      keyText === undefined ||
+      !/^[A-Za-z0-9+/]+={0,2}$/.test(keyText)
+    ) {
       return void invalidLines.push(line);
     }
     const key = Buffer.from(keyText, "base64");
@@ -87,7 +92,10 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
 }
 
 function wildcardMatches(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, "i").test(name);
 }
 
@@ -105,9 +113,14 @@ export function lookupHostKey(
 ): HostKeyLookup {
   const name = knownHostsName(host, port);
   const presented = Buffer.from(keyBlob);
-  const forHost = knownHosts.entries.filter((entry) => entry.marker !== "cert-authority" && hostFieldMatches(entry.hosts, name));
+  const forHost = knownHosts.entries.filter(
+    (entry) => entry.marker !== "cert-authority" && hostFieldMatches(entry.hosts, name),
+  );
   const revoked = knownHosts.entries.find(
-    (entry) => entry.marker === "revoked" && entry.key.equals(presented) && (entry.hosts === "*" || hostFieldMatches(entry.hosts, name)),
+    (entry) =>
+      entry.marker === "revoked" &&
+      entry.key.equals(presented) &&
+      (entry.hosts === "*" || hostFieldMatches(entry.hosts, name)),
   );
   if (revoked !== undefined) return { status: "revoked", line: revoked.line };
   const plain = forHost.filter((entry) => entry.marker === undefined);

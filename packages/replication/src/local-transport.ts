@@ -82,8 +82,13 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
   async function probe(): Promise<NodeState> {
     await refuseSymlink();
     const directoryExists = (await ignoreMissing(stat(dir)))?.isDirectory() === true;
-    const [sealed, metaBytes, temps] = await Promise.all([readOptional(sealedPath), readOptional(metaPath), listTemps(dir)]);
-    const meta = metaBytes === null ? null : (parseVaultMetaBytes(metaBytes, `${nodeName}:${VAULT_FILES.meta}`) ?? null);
+    const [sealed, metaBytes, temps] = await Promise.all([
+      readOptional(sealedPath),
+      readOptional(metaPath),
+      listTemps(dir),
+    ]);
+    const meta =
+      metaBytes === null ? null : (parseVaultMetaBytes(metaBytes, `${nodeName}:${VAULT_FILES.meta}`) ?? null);
     return {
       directoryExists,
       sealedSha256: sealed === null ? null : sha256Hex(sealed),
@@ -118,7 +123,10 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     /** The step's error, saying so when this push's temps are still on the node as well. */
     const failedWithCleanup = async (step: string, error: unknown): Promise<ReplicationError> => {
       const cleanupError = await cleanup();
-      const leftover = cleanupError === undefined ? "" : ` (nor remove this push's temp files: ${errnoCode(cleanupError) ?? "error"}; the next push removes them)`;
+      const leftover =
+        cleanupError === undefined
+          ? ""
+          : ` (nor remove this push's temp files: ${errnoCode(cleanupError) ?? "error"}; the next push removes them)`;
       return writeFailed(`${step}${leftover}`, error);
     };
     await refuseSymlink();

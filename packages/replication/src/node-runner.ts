@@ -113,7 +113,8 @@ export function runOnNode<Result>(
 /** The `{code, message}` a per-node result carries; non-typed errors become `REPL_INTERNAL`-free generic text. */
 export function describeNodeError(error: unknown): { code: string; message: string } {
   if (error instanceof ReplicationError) return { code: error.code, message: error.message };
-  if (error instanceof Error && "code" in error && typeof error.code === "string") return { code: error.code, message: error.message };
+  if (error instanceof Error && "code" in error && typeof error.code === "string")
+    return { code: error.code, message: error.message };
   return { code: "REPL_INTERNAL", message: error instanceof Error ? error.message : String(error) };
 }
 

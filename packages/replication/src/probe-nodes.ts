@@ -1,6 +1,13 @@
 import { mapWithConcurrency } from "./fan-out.js";
 import { selectNodes, type NodeRole, type NodeSpec } from "./inventory.js";
-import { concurrencyFor, describeNodeError, isUnreachable, resolveRunOptions, runOnNode, type FanOutOptions } from "./node-runner.js";
+import {
+  concurrencyFor,
+  describeNodeError,
+  isUnreachable,
+  resolveRunOptions,
+  runOnNode,
+  type FanOutOptions,
+} from "./node-runner.js";
 import { createTransportOpener, type SshOptions, type TransportOpener } from "./transport-opener.js";
 import type { NodeState } from "./transport.js";
 
@@ -46,7 +53,9 @@ export function driftOf(state: NodeState, expected: ExpectedVault | undefined): 
   if (state.meta === null) return "missing";
   if (state.meta.generation < expected.generation) return "behind";
   if (state.meta.generation > expected.generation) return "ahead";
-  return state.sealedSha256 === expected.sealedSha256 && state.metaSha256 === expected.metaSha256 ? "in-sync" : "diverged";
+  return state.sealedSha256 === expected.sealedSha256 && state.metaSha256 === expected.metaSha256
+    ? "in-sync"
+    : "diverged";
 }
 
 /** Reads every node's generation, key fingerprint and hashes without writing (status, failover-check). */
@@ -54,44 +63,52 @@ export async function probeNodes(nodes: readonly NodeSpec[], options: ProbeOptio
   const selected = selectNodes(nodes, options.nodes);
   const run = resolveRunOptions(options);
   const open = options.openTransport ?? (await createTransportOpener(selected, options.ssh));
-  const settled = await mapWithConcurrency(selected, concurrencyFor(selected.length, options.concurrency), async (node) => {
-    const started = run.clock.now();
-    const base = { name: node.name, role: node.role, ...(node.recipient === undefined ? {} : { recipient: node.recipient }) };
-    try {
-      const state = await runOnNode(node, open, run, (transport, signal) => transport.probe(signal));
-      const meta = state.meta;
-      return {
-        ...base,
-        status: state.sealedSha256 === null && state.metaSha256 === null ? "absent" : "ok",
-        generation: meta?.generation ?? null,
-        keyFingerprint: meta?.keyFingerprint ?? null,
-        tokenExpiresAt: meta?.tokenExpiresAt ?? null,
-        recipients: meta?.recipients ?? [],
-        sealedSha256: state.sealedSha256,
-        metaSha256: state.metaSha256,
-        consistent: meta !== null && meta.sealedSha256 === state.sealedSha256,
-        tempFiles: state.tempFiles,
-        drift: driftOf(state, options.expected),
-        durationMs: run.clock.now() - started,
-      } satisfies NodeProbe;
-    } catch (error) {
-      return {
-        ...base,
-        status: isUnreachable(error) ? "unreachable" : "failed",
-        generation: null,
-        keyFingerprint: null,
-        tokenExpiresAt: null,
-        recipients: [],
-        sealedSha256: null,
-        metaSha256: null,
-        consistent: false,
-        tempFiles: 0,
-        drift: "unknown",
-        durationMs: run.clock.now() - started,
-        error: describeNodeError(error),
-      } satisfies NodeProbe;
-    }
-  });
+  const settled = await mapWithConcurrency(
+    selected,
+    concurrencyFor(selected.length, options.concurrency),
+    async (node) => {
+      const started = run.clock.now();
+      const base = {
+        name: node.name,
+        role: node.role,
+        ...(node.recipient === undefined ? {} : { recipient: node.recipient }),
+      };
+      try {
+        const state = await runOnNode(node, open, run, (transport, signal) => transport.probe(signal));
+        const meta = state.meta;
+        return {
+          ...base,
+          status: state.sealedSha256 === null && state.metaSha256 === null ? "absent" : "ok",
+          generation: meta?.generation ?? null,
+          keyFingerprint: meta?.keyFingerprint ?? null,
+          tokenExpiresAt: meta?.tokenExpiresAt ?? null,
+          recipients: meta?.recipients ?? [],
+          sealedSha256: state.sealedSha256,
+          metaSha256: state.metaSha256,
+          consistent: meta !== null && meta.sealedSha256 === state.sealedSha256,
+          tempFiles: state.tempFiles,
+          drift: driftOf(state, options.expected),
+          durationMs: run.clock.now() - started,
+        } satisfies NodeProbe;
+      } catch (error) {
+        return {
+          ...base,
+          status: isUnreachable(error) ? "unreachable" : "failed",
+          generation: null,
+          keyFingerprint: null,
+          tokenExpiresAt: null,
+          recipients: [],
+          sealedSha256: null,
+          metaSha256: null,
+          consistent: false,
+          tempFiles: 0,
+          drift: "unknown",
+          durationMs: run.clock.now() - started,
+          error: describeNodeError(error),
+        } satisfies NodeProbe;
+      }
+    },
+  );
   return settled.map((entry) => {
     if (entry.status === "fulfilled") return entry.value;
     throw entry.reason;

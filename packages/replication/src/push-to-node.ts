@@ -61,14 +61,22 @@ export async function pushToNode(
         },
       );
     }
-    const committed = await transport.commit(payload, { sealedSha256: state.sealedSha256, metaSha256: state.metaSha256 }, signal);
+    const committed = await transport.commit(
+      payload,
+      { sealedSha256: state.sealedSha256, metaSha256: state.metaSha256 },
+      signal,
+    );
     if (committed.result === "conflict") continue;
     if (committed.sealedSha256 !== payload.sealedSha256 || committed.metaSha256 !== payload.metaSha256) {
-      throw new ReplicationError("REPL_NOT_CONVERGED", `node ${nodeName} does not hold the pushed files after the write`, {
-        category: "incomplete",
-        hint: "another writer may be active on the node; run `connect-ops status`, then replicate again",
-        context: { node: nodeName },
-      });
+      throw new ReplicationError(
+        "REPL_NOT_CONVERGED",
+        `node ${nodeName} does not hold the pushed files after the write`,
+        {
+          category: "incomplete",
+          hint: "another writer may be active on the node; run `connect-ops status`, then replicate again",
+          context: { node: nodeName },
+        },
+      );
     }
     return { status: "updated", generationBefore: firstGeneration, generationAfter: payload.meta.generation };
   }

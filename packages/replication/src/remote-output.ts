@@ -10,11 +10,15 @@ const HASH = /^(?:[0-9a-f]{64}|absent)$/;
 const COUNT = /^(?:0|[1-9][0-9]{0,5})$/;
 
 function invalid(nodeName: string, what: string): ReplicationError {
-  return new ReplicationError("REPL_REMOTE_OUTPUT_INVALID", `node ${nodeName} answered the ${what} step with unexpected output`, {
-    category: "incomplete",
-    hint: "check that the node has sh and GNU coreutils (sha256sum, head) on the PATH of the SSH user",
-    context: { node: nodeName },
-  });
+  return new ReplicationError(
+    "REPL_REMOTE_OUTPUT_INVALID",
+    `node ${nodeName} answered the ${what} step with unexpected output`,
+    {
+      category: "incomplete",
+      hint: "check that the node has sh and GNU coreutils (sha256sum, head) on the PATH of the SSH user",
+      context: { node: nodeName },
+    },
+  );
 }
 
 /** Reads `key value` lines in a fixed order; anything else is refused. */
@@ -97,11 +101,16 @@ export function parseSweepOutput(stdout: Buffer, stderr: Buffer, nodeName: strin
     throw new ReplicationError(
       "REPL_REMOTE_WRITE_FAILED",
       `could not remove leftover temp files in ${dir} on node ${nodeName}${detail === "" ? "" : `: ${detail}`}`,
-      { category: "incomplete", hint: "check the directory's permissions on the node, then run again", context: { node: nodeName, path: dir } },
+      {
+        category: "incomplete",
+        hint: "check the directory's permissions on the node, then run again",
+        context: { node: nodeName, path: dir },
+      },
     );
   }
   const [result, removed] = takeLines(text, ["result", "removed"], nodeName, "sweep");
-  if (result !== "swept" || !COUNT.test(removed ?? "") || text.split("\n").length !== 3) throw invalid(nodeName, "sweep");
+  if (result !== "swept" || !COUNT.test(removed ?? "") || text.split("\n").length !== 3)
+    throw invalid(nodeName, "sweep");
   return Number(removed);
 }
 
@@ -112,11 +121,20 @@ export function parseRemoveOutput(stdout: Buffer, stderr: Buffer, nodeName: stri
     throw new ReplicationError(
       "REPL_REMOTE_WRITE_FAILED",
       `could not remove the credential files in ${dir} on node ${nodeName}${detail === "" ? "" : `: ${detail}`}`,
-      { category: "incomplete", hint: "check the directory's permissions on the node, then run again", context: { node: nodeName, path: dir } },
+      {
+        category: "incomplete",
+        hint: "check the directory's permissions on the node, then run again",
+        context: { node: nodeName, path: dir },
+      },
     );
   }
   const [result, removed, remaining] = takeLines(text, ["result", "removed", "remaining"], nodeName, "delete");
-  if (result !== "done" || !COUNT.test(removed ?? "") || !COUNT.test(remaining ?? "") || text.split("\n").length !== 4) {
+  if (
+    result !== "done" ||
+    !COUNT.test(removed ?? "") ||
+    !COUNT.test(remaining ?? "") ||
+    text.split("\n").length !== 4
+  ) {
     throw invalid(nodeName, "delete");
   }
   return { removed: Number(removed), remaining: Number(remaining) };

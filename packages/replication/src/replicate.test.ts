@@ -34,7 +34,8 @@ afterEach(() => scratch[Symbol.asyncDispose]());
 /** Local transports, except nodes in `down`, which refuse the connection; counts commits per node. */
 function flakyOpener(down: Set<string>, commits: Map<string, number>): TransportOpener {
   return async (node) => {
-    if (down.has(node.name)) throw new ReplicationError("REPL_UNREACHABLE", `node ${node.name} is unreachable (ECONNREFUSED)`);
+    if (down.has(node.name))
+      throw new ReplicationError("REPL_UNREACHABLE", `node ${node.name} is unreachable (ECONNREFUSED)`);
     const local = createLocalTransport(node.name, node.path);
     const counted: NodeTransport = {
       probe: (signal) => local.probe(signal),
@@ -80,7 +81,12 @@ describe("replicateToNodes", () => {
       if (node.name === "r1" && refusals-- > 0) throw new ReplicationError("REPL_UNREACHABLE", "refused");
       return createLocalTransport(node.name, node.path);
     };
-    const running = replicateToNodes(nodes, makePayload(1), { openTransport: local, clock, random: () => 1 - Number.EPSILON, retryBaseDelayMs: 100 });
+    const running = replicateToNodes(nodes, makePayload(1), {
+      openTransport: local,
+      clock,
+      random: () => 1 - Number.EPSILON,
+      retryBaseDelayMs: 100,
+    });
     for (let step = 0; step < 10; step++) await clock.advance(100);
     const results = await running;
     expect(results.map((result) => result.status)).toEqual(["updated", "updated", "updated"]);
@@ -92,7 +98,12 @@ describe("replicateToNodes", () => {
       node.name === "c2"
         ? new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason)))
         : Promise.resolve(createLocalTransport(node.name, node.path));
-    const running = replicateToNodes(nodes, makePayload(1), { openTransport: hanging, clock, connectTimeoutMs: 5000, retries: 0 });
+    const running = replicateToNodes(nodes, makePayload(1), {
+      openTransport: hanging,
+      clock,
+      connectTimeoutMs: 5000,
+      retries: 0,
+    });
     await clock.advance(5000);
     const results = await running;
     expect(results[2]).toMatchObject({ status: "unreachable", error: { code: "REPL_TIMEOUT" }, durationMs: 5000 });
@@ -137,7 +148,12 @@ describe("probeNodes and deleteFromNodes", () => {
     const results = await replicateToNodes(nodes, next, { openTransport: open, retries: 0 });
     expect(allConverged(results)).toBe(true);
     for (const probe of await probeNodes(nodes, { openTransport: open })) {
-      expect(probe, probe.name).toMatchObject({ consistent: true, generation: 5, tempFiles: 0, sealedSha256: next.sealedSha256 });
+      expect(probe, probe.name).toMatchObject({
+        consistent: true,
+        generation: 5,
+        tempFiles: 0,
+        sealedSha256: next.sealedSha256,
+      });
     }
   });
 

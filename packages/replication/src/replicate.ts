@@ -1,6 +1,13 @@
 import { selectNodes, type NodeRole, type NodeSpec } from "./inventory.js";
 import { mapWithConcurrency } from "./fan-out.js";
-import { concurrencyFor, describeNodeError, isUnreachable, resolveRunOptions, runOnNode, type FanOutOptions } from "./node-runner.js";
+import {
+  concurrencyFor,
+  describeNodeError,
+  isUnreachable,
+  resolveRunOptions,
+  runOnNode,
+  type FanOutOptions,
+} from "./node-runner.js";
 import type { ReplicationPayload } from "./payload.js";
 import { pushToNode } from "./push-to-node.js";
 import { createTransportOpener, type SshOptions, type TransportOpener } from "./transport-opener.js";
@@ -43,29 +50,35 @@ export async function replicateToNodes(
   const selected = selectNodes(nodes, options.nodes);
   const run = resolveRunOptions(options);
   const open = options.openTransport ?? (await createTransportOpener(selected, options.ssh));
-  const settled = await mapWithConcurrency(selected, concurrencyFor(selected.length, options.concurrency), async (node) => {
-    const started = run.clock.now();
-    const logger = run.logger.child({ node: node.name });
-    let result: NodeResult;
-    try {
-      const outcome = await runOnNode(node, open, run, (transport, signal) => pushToNode(transport, payload, node.name, signal));
-      result = { name: node.name, role: node.role, ...outcome, durationMs: run.clock.now() - started };
-      logger.info({ status: result.status, generation: result.generationAfter }, "node replicated");
-    } catch (error) {
-      result = {
-        name: node.name,
-        role: node.role,
-        status: isUnreachable(error) ? "unreachable" : "failed",
-        generationBefore: null,
-        generationAfter: null,
-        durationMs: run.clock.now() - started,
-        error: describeNodeError(error),
-      };
-      logger.warn({ status: result.status, code: result.error?.code }, "node not replicated");
-    }
-    options.onNodeResult?.(result);
-    return result;
-  });
+  const settled = await mapWithConcurrency(
+    selected,
+    concurrencyFor(selected.length, options.concurrency),
+    async (node) => {
+      const started = run.clock.now();
+      const logger = run.logger.child({ node: node.name });
+      let result: NodeResult;
+      try {
+        const outcome = await runOnNode(node, open, run, (transport, signal) =>
+          pushToNode(transport, payload, node.name, signal),
+        );
+        result = { name: node.name, role: node.role, ...outcome, durationMs: run.clock.now() - started };
+        logger.info({ status: result.status, generation: result.generationAfter }, "node replicated");
+      } catch (error) {
+        result = {
+          name: node.name,
+          role: node.role,
+          status: isUnreachable(error) ? "unreachable" : "failed",
+          generationBefore: null,
+          generationAfter: null,
+          durationMs: run.clock.now() - started,
+          error: describeNodeError(error),
+        };
+        logger.warn({ status: result.status, code: result.error?.code }, "node not replicated");
+      }
+      options.onNodeResult?.(result);
+      return result;
+    },
+  );
   return settled.map((entry) => {
     if (entry.status === "fulfilled") return entry.value;
     throw entry.reason; // unreachable: the worker above catches everything

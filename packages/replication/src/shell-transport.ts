@@ -1,7 +1,14 @@
 import { newTempId } from "@connect-ops/credential-vault";
 import { nodeDirIsSymlink, ReplicationError, sanitizeRemoteText } from "./errors.js";
 import { parseCommitOutput, parseProbeOutput, parseRemoveOutput, parseSweepOutput } from "./remote-output.js";
-import { commitScript, normalizeNodeDir, probeScript, REFUSED_SYMLINK, removeScript, sweepScript } from "./remote-scripts.js";
+import {
+  commitScript,
+  normalizeNodeDir,
+  probeScript,
+  REFUSED_SYMLINK,
+  removeScript,
+  sweepScript,
+} from "./remote-scripts.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
 import type { NodeTransport } from "./transport.js";
 

@@ -25,7 +25,16 @@ export interface OpenSshShellOptions {
 // Output bounds: a node is untrusted and must not make us buffer without limit.
 const MAX_STDOUT = 2 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
-const TRANSIENT_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN"]);
+const TRANSIENT_SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 
 /** The algorithm names ssh2 negotiates for each known_hosts key type. */
 function hostKeyAlgorithms(keyTypes: readonly string[]): string[] {
@@ -58,12 +67,16 @@ function mapConnectError(node: SshNodeAddress, error: Error & { level?: string; 
       cause: error,
     });
   }
-  return new ReplicationError("REPL_CONNECTION_LOST", `${where}: the SSH connection failed (${error.level ?? error.code ?? "protocol"})`, {
-    category: "incomplete",
-    hint: "re-run; if it persists, check the node's sshd log",
-    context,
-    cause: error,
-  });
+  return new ReplicationError(
+    "REPL_CONNECTION_LOST",
+    `${where}: the SSH connection failed (${error.level ?? error.code ?? "protocol"})`,
+    {
+      category: "incomplete",
+      hint: "re-run; if it persists, check the node's sshd log",
+      context,
+      cause: error,
+    },
+  );
 }
 
 /**

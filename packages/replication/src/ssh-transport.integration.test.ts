@@ -23,7 +23,10 @@ afterAll(async () => {
 async function createSshNode(dirName: string): Promise<ContractNode> {
   const path = `/data/user/common/t${++counter} ${dirName}`;
   const spec = container.spec(path);
-  const open = await createTransportOpener([spec], { identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile });
+  const open = await createTransportOpener([spec], {
+    identityFile: ssh.identityFile,
+    knownHostsFile: ssh.knownHostsFile,
+  });
   const quoted = shellQuote(path);
   return {
     open: () => open(spec, 10_000, new AbortController().signal),

@@ -26,7 +26,10 @@ export interface SshOptions extends SshSettings {
  * ssh2 connection each. Reads the identity file and known_hosts once per run.
  * Throws `REPL_IDENTITY_UNREADABLE` (input) when the key file cannot be read.
  */
-export async function createTransportOpener(nodes: readonly NodeSpec[], ssh: SshOptions = {}): Promise<TransportOpener> {
+export async function createTransportOpener(
+  nodes: readonly NodeSpec[],
+  ssh: SshOptions = {},
+): Promise<TransportOpener> {
   const needsSsh = nodes.some((node) => node.transport === "ssh");
   const env = ssh.env ?? process.env;
   let verifier: HostKeyVerifier | undefined;
@@ -37,18 +40,26 @@ export async function createTransportOpener(nodes: readonly NodeSpec[], ssh: Ssh
     verifier = await HostKeyVerifier.load(knownHostsFile, { acceptNewHostKeys: ssh.acceptNewHostKeys === true });
     if (ssh.identityFile !== undefined) {
       privateKey = await readFile(ssh.identityFile).catch((error: unknown) => {
-        throw new ReplicationError("REPL_IDENTITY_UNREADABLE", `cannot read the SSH identity file ${ssh.identityFile}`, {
-          category: "input",
-          hint: "fix ssh.identityFile in the inventory, or leave it out to use ssh-agent (SSH_AUTH_SOCK)",
-          context: { identityFile: ssh.identityFile },
-          cause: error,
-        });
+        throw new ReplicationError(
+          "REPL_IDENTITY_UNREADABLE",
+          `cannot read the SSH identity file ${ssh.identityFile}`,
+          {
+            category: "input",
+            hint: "fix ssh.identityFile in the inventory, or leave it out to use ssh-agent (SSH_AUTH_SOCK)",
+            context: { identityFile: ssh.identityFile },
+            cause: error,
+          },
+        );
       });
     } else if (agentSocket === undefined) {
-      throw new ReplicationError("REPL_IDENTITY_UNREADABLE", "no SSH identity: the inventory names no ssh.identityFile and SSH_AUTH_SOCK is not set", {
-        category: "input",
-        hint: "set ssh.identityFile in the inventory, or start ssh-agent and add the key (ssh-add)",
-      });
+      throw new ReplicationError(
+        "REPL_IDENTITY_UNREADABLE",
+        "no SSH identity: the inventory names no ssh.identityFile and SSH_AUTH_SOCK is not set",
+        {
+          category: "input",
+          hint: "set ssh.identityFile in the inventory, or start ssh-agent and add the key (ssh-add)",
+        },
+      );
     }
   }
   return async (node, connectTimeoutMs, signal) => {

@@ -7,11 +7,22 @@ import { testdir } from "./testdir.js";
 const cloud = { url: "http://127.0.0.1:9", createAdminToken: () => "admin-token-1" };
 
 /** A runner that records each call and answers with `code`. */
-function recordingRunner(code = 0): CliRunner & { calls: { argv: readonly string[]; env: Record<string, string | undefined> }[] } {
+function recordingRunner(
+  code = 0,
+): CliRunner & { calls: { argv: readonly string[]; env: Record<string, string | undefined> }[] } {
   const calls: { argv: readonly string[]; env: Record<string, string | undefined> }[] = [];
   const runner = async (argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> => {
     calls.push({ argv, env });
-    return { code, signal: null, stdout: "", stderr: code === 0 ? "" : "init: the state dir is not empty", argv, procArgv: "", killedByRunner: false, durationMs: 1 };
+    return {
+      code,
+      signal: null,
+      stdout: "",
+      stderr: code === 0 ? "" : "init: the state dir is not empty",
+      argv,
+      procArgv: "",
+      killedByRunner: false,
+      durationMs: 1,
+    };
   };
   return Object.assign(runner, { calls });
 }
@@ -30,7 +41,9 @@ describe("applianceAt", () => {
       older: "/x/a/backup-data/20240101T000000",
       current: "/x/a/backup-data/20240102T000000",
     });
-    expect(connectArgv(layout, cloud.url)).toEqual(expect.arrayContaining(["connect", "--cloud-url", cloud.url, "--license", "/x/a/license.json"]));
+    expect(connectArgv(layout, cloud.url)).toEqual(
+      expect.arrayContaining(["connect", "--cloud-url", cloud.url, "--license", "/x/a/license.json"]),
+    );
   });
 });
 
@@ -38,7 +51,13 @@ describe("initialisedAppliance", () => {
   it("writes the license, a local-node inventory and the snapshots, then runs init in the appliance's env", async () => {
     await using dir = await testdir();
     const connectOps = recordingRunner();
-    const layout = await initialisedAppliance({ dir: dir.join("a"), cloud, connectOps, nodes: ["r1", "c1"], snapshots: ["20240101T000000"] });
+    const layout = await initialisedAppliance({
+      dir: dir.join("a"),
+      cloud,
+      connectOps,
+      nodes: ["r1", "c1"],
+      snapshots: ["20240101T000000"],
+    });
     expect(connectOps.calls).toEqual([{ argv: ["init"], env: layout.env }]);
     expect(JSON.parse(readFileSync(layout.inventory, "utf8"))).toEqual({
       nodes: [
@@ -46,7 +65,10 @@ describe("initialisedAppliance", () => {
         { name: "c1", role: "cluster", transport: "local", path: "nodes/c1" },
       ],
     });
-    expect(JSON.parse(readFileSync(layout.license, "utf8"))).toMatchObject({ customer_name: "Acme Corp", public_key: expect.stringContaining("BEGIN PUBLIC KEY") });
+    expect(JSON.parse(readFileSync(layout.license, "utf8"))).toMatchObject({
+      customer_name: "Acme Corp",
+      public_key: expect.stringContaining("BEGIN PUBLIC KEY"),
+    });
     expect(readFileSync(`${layout.older}/settings.json`, "utf8")).toBe("{}\n");
     expect(readlinkSync(`${layout.dataDir}/current`)).toBe("20240101T000000");
     expect(statSync(`${layout.dir}/nodes`).isDirectory()).toBe(true);
@@ -54,7 +76,9 @@ describe("initialisedAppliance", () => {
 
   it("throws naming the command and its stderr when the CLI fails", async () => {
     await using dir = await testdir();
-    await expect(initialisedAppliance({ dir: dir.join("a"), cloud, connectOps: recordingRunner(2) })).rejects.toThrow("connect-ops init exited 2: init: the state dir is not empty");
+    await expect(initialisedAppliance({ dir: dir.join("a"), cloud, connectOps: recordingRunner(2) })).rejects.toThrow(
+      "connect-ops init exited 2: init: the state dir is not empty",
+    );
   });
 });
 
@@ -65,7 +89,11 @@ describe("connectedAppliance", () => {
     // The fake runner seals nothing, so reading the vault back fails: the calls before it are what is checked here.
     await expect(connectedAppliance({ dir: dir.join("a"), cloud, connectOps })).rejects.toThrow();
     const layout = applianceAt(dir.join("a"), "admin-token-1");
-    expect(connectOps.calls.map((call) => call.argv)).toEqual([["init"], connectArgv(layout, cloud.url), ["replicate", "--inventory", layout.inventory]]);
+    expect(connectOps.calls.map((call) => call.argv)).toEqual([
+      ["init"],
+      connectArgv(layout, cloud.url),
+      ["replicate", "--inventory", layout.inventory],
+    ]);
     expect(readlinkSync(`${layout.dataDir}/current`)).toBe("20240102T000000");
   });
 });

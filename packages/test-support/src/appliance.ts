@@ -63,7 +63,11 @@ export interface Appliance extends ApplianceLayout {
 }
 
 /** The layout of an appliance tree at `dir` (a built one, or a copy of one moved there), with `cloudToken` in its env. */
-export function applianceAt(dir: string, cloudToken: string, nodeNames: readonly string[] = APPLIANCE_NODES): ApplianceLayout {
+export function applianceAt(
+  dir: string,
+  cloudToken: string,
+  nodeNames: readonly string[] = APPLIANCE_NODES,
+): ApplianceLayout {
   const stateDir = join(dir, "state");
   const dataDir = join(dir, "backup-data");
   return {
@@ -83,13 +87,28 @@ export function applianceAt(dir: string, cloudToken: string, nodeNames: readonly
 export function writeLicense(dir: string, customerName = "Acme Corp"): string {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const path = join(dir, "license.json");
-  writeFileSync(path, JSON.stringify({ customer_name: customerName, public_key: publicKey.export({ type: "spki", format: "pem" }) }));
+  writeFileSync(
+    path,
+    JSON.stringify({ customer_name: customerName, public_key: publicKey.export({ type: "spki", format: "pem" }) }),
+  );
   return path;
 }
 
 /** The argv of the `connect` every appliance makes. */
 export function connectArgv(layout: ApplianceLayout, cloudUrl: string): string[] {
-  return ["connect", "--cloud-url", cloudUrl, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", layout.license, "--account", "enterprise:acme"];
+  return [
+    "connect",
+    "--cloud-url",
+    cloudUrl,
+    "--hostname",
+    "ghes.example.com",
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    layout.license,
+    "--account",
+    "enterprise:acme",
+  ];
 }
 
 /** A copy of a built tree (`cp -a` keeps modes, links and hard links inside it). */
@@ -97,9 +116,14 @@ export function copyTree(from: string, to: string): void {
   execFileSync("cp", ["-a", from, to]);
 }
 
-async function expectSuccess(connectOps: CliRunner, argv: readonly string[], env: Record<string, string>): Promise<void> {
+async function expectSuccess(
+  connectOps: CliRunner,
+  argv: readonly string[],
+  env: Record<string, string>,
+): Promise<void> {
   const run = await connectOps(argv, env);
-  if (run.code !== 0) throw new Error(`appliance fixture: connect-ops ${argv[0]} exited ${run.code ?? run.signal}: ${run.stderr}`);
+  if (run.code !== 0)
+    throw new Error(`appliance fixture: connect-ops ${argv[0]} exited ${run.code ?? run.signal}: ${run.stderr}`);
 }
 
 export interface BuildApplianceOptions {
@@ -124,7 +148,14 @@ export async function initialisedAppliance(options: BuildApplianceOptions): Prom
   mkdirSync(join(layout.dir, "nodes"), { recursive: true });
   writeLicense(layout.dir);
   writeTree(layout.dir, {
-    "inventory.json": JSON.stringify({ nodes: names.map((name, index) => ({ name, role: index === 0 ? "replica" : "cluster", transport: "local", path: `nodes/${name}` })) }),
+    "inventory.json": JSON.stringify({
+      nodes: names.map((name, index) => ({
+        name,
+        role: index === 0 ? "replica" : "cluster",
+        transport: "local",
+        path: `nodes/${name}`,
+      })),
+    }),
     ...Object.fromEntries(snapshots.map((snapshot) => [`backup-data/${snapshot}/settings.json`, "{}\n"])),
   });
   const last = snapshots.at(-1);
@@ -142,7 +173,12 @@ export async function connectedAppliance(options: BuildApplianceOptions): Promis
   const layout = await initialisedAppliance(options);
   await expectSuccess(options.connectOps, connectArgv(layout, options.cloud.url), layout.env);
   await expectSuccess(options.connectOps, ["replicate", "--inventory", layout.inventory], layout.env);
-  const plaintext = execFileSync("age", ["-d", "-i", join(layout.stateDir, "age-identity.txt"), join(layout.stateDir, "vault", "credentials.age")]);
+  const plaintext = execFileSync("age", [
+    "-d",
+    "-i",
+    join(layout.stateDir, "age-identity.txt"),
+    join(layout.stateDir, "vault", "credentials.age"),
+  ]);
   const bundle = JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string }; token: { value: string } };
   return { ...layout, secrets: { pem: bundle.app.privateKeyPem, token: bundle.token.value } };
 }

@@ -19,10 +19,21 @@ describe("spawnCli", () => {
     await using dir = await testdir({ files: { "bin.js": ECHO_BIN, "work/.keep": "" } });
     process.env.REMOVED = "present";
     try {
-      const run = await spawnCli(["3", "--json"], { MARKER: "m1", REMOVED: undefined }, { bin: dir.join("bin.js"), stdin: "piped in", cwd: dir.join("work") });
+      const run = await spawnCli(
+        ["3", "--json"],
+        { MARKER: "m1", REMOVED: undefined },
+        { bin: dir.join("bin.js"), stdin: "piped in", cwd: dir.join("work") },
+      );
       expect(run.code).toBe(3);
       expect(run.signal).toBeNull();
-      expect(JSON.parse(run.stdout)).toEqual({ argv: ["3", "--json"], cwd: dir.join("work"), marker: "m1", removed: null, noColor: "1", input: "piped in" });
+      expect(JSON.parse(run.stdout)).toEqual({
+        argv: ["3", "--json"],
+        cwd: dir.join("work"),
+        marker: "m1",
+        removed: null,
+        noColor: "1",
+        input: "piped in",
+      });
       expect(run.stderr).toBe("to stderr");
       expect(run.killedByRunner).toBe(false);
       expect(cliTranscript.at(-1)).toBe(run);
@@ -32,8 +43,19 @@ describe("spawnCli", () => {
   });
 
   it("runs an executable as it is with exactly the env given when inheritEnv is false", async () => {
-    await using dir = await testdir({ files: { "artifact.sh": { content: '#!/bin/sh\necho "$# $1 ${HOME:-none} ${MARKER:-none} ${NO_COLOR:-none}"\n', mode: 0o755 } } });
-    const run = await spawnCli(["--version"], { MARKER: "m2" }, { executable: dir.join("artifact.sh"), inheritEnv: false });
+    await using dir = await testdir({
+      files: {
+        "artifact.sh": {
+          content: '#!/bin/sh\necho "$# $1 ${HOME:-none} ${MARKER:-none} ${NO_COLOR:-none}"\n',
+          mode: 0o755,
+        },
+      },
+    });
+    const run = await spawnCli(
+      ["--version"],
+      { MARKER: "m2" },
+      { executable: dir.join("artifact.sh"), inheritEnv: false },
+    );
     expect(run).toMatchObject({ code: 0, stdout: "1 --version none m2 none\n", argv: ["--version"] });
   });
 
@@ -46,14 +68,22 @@ describe("spawnCli", () => {
   });
 
   it("SIGKILLs the child once killWhen matches its output", async () => {
-    await using dir = await testdir({ files: { "chatty.js": `process.stderr.write("node replicated\\n"); setInterval(() => {}, 1000);\n` } });
-    const run = await spawnCli([], {}, { bin: dir.join("chatty.js"), killWhen: ({ stderr }) => stderr.includes("node replicated") });
+    await using dir = await testdir({
+      files: { "chatty.js": `process.stderr.write("node replicated\\n"); setInterval(() => {}, 1000);\n` },
+    });
+    const run = await spawnCli(
+      [],
+      {},
+      { bin: dir.join("chatty.js"), killWhen: ({ stderr }) => stderr.includes("node replicated") },
+    );
     expect(run).toMatchObject({ signal: "SIGKILL", killedByRunner: true, stderr: "node replicated\n" });
   });
 
   it("rejects when the hang guard fires", async () => {
     await using dir = await testdir({ files: { "forever.js": "setInterval(() => {}, 1000);\n" } });
-    await expect(spawnCli(["token"], {}, { bin: dir.join("forever.js"), hangGuardMs: 20 })).rejects.toThrow(/connect-ops token hung for 20 ms/);
+    await expect(spawnCli(["token"], {}, { bin: dir.join("forever.js"), hangGuardMs: 20 })).rejects.toThrow(
+      /connect-ops token hung for 20 ms/,
+    );
   });
 
   it("rejects when the process cannot be spawned", async () => {

@@ -62,7 +62,10 @@ function withoutUndefined(env: CliEnv): Record<string, string> {
 export function spawnCli(argv: readonly string[], env: CliEnv = {}, options: SpawnCliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const [file, args] = options.executable === undefined ? [process.execPath, [options.bin ?? CLI_BIN, ...argv]] : [options.executable, [...argv]];
+    const [file, args] =
+      options.executable === undefined
+        ? [process.execPath, [options.bin ?? CLI_BIN, ...argv]]
+        : [options.executable, [...argv]];
     const child = spawn(file, args, {
       env: withoutUndefined(options.inheritEnv === false ? env : { ...process.env, NO_COLOR: "1", ...env }),
       cwd: options.cwd,
@@ -78,20 +81,41 @@ export function spawnCli(argv: readonly string[], env: CliEnv = {}, options: Spa
     let stderr = "";
     let killedByRunner = false;
     let hung = false;
-    const killer = options.killAfterMs === undefined ? undefined : setTimeout(() => (killedByRunner = child.kill("SIGKILL")), options.killAfterMs);
-    const guard = options.hangGuardMs === undefined ? undefined : setTimeout(() => (hung = child.kill("SIGKILL")), options.hangGuardMs);
+    const killer =
+      options.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => (killedByRunner = child.kill("SIGKILL")), options.killAfterMs);
+    const guard =
+      options.hangGuardMs === undefined
+        ? undefined
+        : setTimeout(() => (hung = child.kill("SIGKILL")), options.hangGuardMs);
     const output = (append: (text: string) => void) => (chunk: Buffer) => {
       append(chunk.toString());
       if (!killedByRunner && options.killWhen?.({ stdout, stderr }) === true) killedByRunner = child.kill("SIGKILL");
     };
-    child.stdout?.on("data", output((text) => (stdout += text)));
-    child.stderr?.on("data", output((text) => (stderr += text)));
+    child.stdout?.on(
+      "data",
+      output((text) => (stdout += text)),
+    );
+    child.stderr?.on(
+      "data",
+      output((text) => (stderr += text)),
+    );
     if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(killer);
       clearTimeout(guard);
-      const run: CliRun = { code, signal, stdout, stderr, argv: [...argv], procArgv, killedByRunner, durationMs: performance.now() - started };
+      const run: CliRun = {
+        code,
+        signal,
+        stdout,
+        stderr,
+        argv: [...argv],
+        procArgv,
+        killedByRunner,
+        durationMs: performance.now() - started,
+      };
       cliTranscript.push(run);
       if (hung) reject(new Error(`connect-ops ${argv.join(" ")} hung for ${options.hangGuardMs} ms and was killed`));
       else resolve(run);

@@ -58,7 +58,8 @@ export async function snapshotCli(options: SnapshotCliOptions = {}): Promise<Cli
       } catch {
         // a rebuild removed files while we copied: try again
       }
-      if (attempt >= 60) throw new Error(`${cliDir}/dist/${built} never became complete; build the cli (rolldown) first`);
+      if (attempt >= 60)
+        throw new Error(`${cliDir}/dist/${built} never became complete; build the cli (rolldown) first`);
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
     }
     cpSync(join(cliDir, "bin"), dir.join("bin"), { recursive: true });

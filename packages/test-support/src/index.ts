@@ -23,4 +23,11 @@ export {
   OLDER_SNAPSHOT,
   writeLicense,
 } from "./appliance.js";
-export type { Appliance, ApplianceLayout, ApplianceSecrets, BuildApplianceOptions, CliRunner, CloudEndpoint } from "./appliance.js";
+export type {
+  Appliance,
+  ApplianceLayout,
+  ApplianceSecrets,
+  BuildApplianceOptions,
+  CliRunner,
+  CloudEndpoint,
+} from "./appliance.js";

@@ -33,7 +33,9 @@ export async function freeLoopbackPort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -73,7 +75,13 @@ export class NodeContainer implements AsyncDisposable {
   }
 
   /** Starts a node that accepts `authorizedKey` (an OpenSSH public key line); throws when it does not come up within 2 minutes. */
-  static async start(name: string, role: NodeRole, authorizedKey: string, options: StartNodeOptions = {}, port?: number): Promise<NodeContainer> {
+  static async start(
+    name: string,
+    role: NodeRole,
+    authorizedKey: string,
+    options: StartNodeOptions = {},
+    port?: number,
+  ): Promise<NodeContainer> {
     const hostPort = port ?? (await freeLoopbackPort());
     const builder = new LoopbackNodeContainer(hostPort).withEnvironment({ AUTHORIZED_KEY: authorizedKey });
     if (options.tmpfsAtTarget !== undefined) {
@@ -88,7 +96,15 @@ export class NodeContainer implements AsyncDisposable {
   }
 
   spec(path = NODE_TARGET): SshNodeSpec {
-    return { name: this.name, host: "127.0.0.1", port: this.port, user: "admin", role: this.role, path, transport: "ssh" };
+    return {
+      name: this.name,
+      host: "127.0.0.1",
+      port: this.port,
+      user: "admin",
+      role: this.role,
+      path,
+      transport: "ssh",
+    };
   }
 
   /** Runs `script` in the node as `user` (default `admin`, the owner of the target) and returns its output; throws on a non-zero exit. */

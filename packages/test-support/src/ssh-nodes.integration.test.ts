@@ -9,7 +9,13 @@ describe("startSshNodes", () => {
       await using topology = await startSshNodes([{ name: "n1", role: "replica" }]);
       dir = topology.dir;
       const [node] = topology.nodes;
-      expect(node?.spec()).toMatchObject({ name: "n1", host: "127.0.0.1", role: "replica", transport: "ssh", user: "admin" });
+      expect(node?.spec()).toMatchObject({
+        name: "n1",
+        host: "127.0.0.1",
+        role: "replica",
+        transport: "ssh",
+        user: "admin",
+      });
       expect(await node?.exec("id -un")).toContain("admin");
       expect((await hostKeyFingerprints(node?.port ?? 0)).length).toBeGreaterThan(0);
       expect(await node?.pause()).toBeGreaterThanOrEqual(1);

@@ -69,7 +69,11 @@ export interface NodeDefinition {
  * failure is handled, so no container that is still starting escapes the
  * clean-up; then the first failure is rethrown.
  */
-export async function startNodes(definitions: readonly NodeDefinition[], authorizedKey: string, concurrency = 2): Promise<NodeContainer[] & AsyncDisposable> {
+export async function startNodes(
+  definitions: readonly NodeDefinition[],
+  authorizedKey: string,
+  concurrency = 2,
+): Promise<NodeContainer[] & AsyncDisposable> {
   const started: NodeContainer[] = [];
   const queue = [...definitions];
   let failed = false;
@@ -94,7 +98,9 @@ export async function startNodes(definitions: readonly NodeDefinition[], authori
     await dispose();
     throw (rejected as PromiseRejectedResult).reason;
   }
-  const ordered = definitions.map((definition) => started.find((node) => node.name === definition.name) as NodeContainer);
+  const ordered = definitions.map(
+    (definition) => started.find((node) => node.name === definition.name) as NodeContainer,
+  );
   return Object.assign(ordered, { [Symbol.asyncDispose]: dispose });
 }
 
@@ -134,7 +140,13 @@ export async function startSshNodes(definitions: readonly NodeDefinition[], conc
     ssh,
     specs: nodes.map((node) => node.spec()),
     writeInventory: (path) =>
-      writeFileSync(path, JSON.stringify({ ssh, nodes: nodes.map((node) => ({ name: node.name, host: "127.0.0.1", port: node.port, role: node.role })) })),
+      writeFileSync(
+        path,
+        JSON.stringify({
+          ssh,
+          nodes: nodes.map((node) => ({ name: node.name, host: "127.0.0.1", port: node.port, role: node.role })),
+        }),
+      ),
     [Symbol.asyncDispose]: async () => {
       await nodes[Symbol.asyncDispose]();
       await fixture[Symbol.asyncDispose]();

@@ -10,8 +10,8 @@ describe("testdir", () => {
         "a/b.txt": "hello",
         "bytes.bin": new Uint8Array([0, 1, 2]),
         "state/key.age": { content: "sealed", mode: 0o600 },
-        "locked": { dir: true, mode: 0o700 },
-        "link": { symlink: "a/b.txt" },
+        locked: { dir: true, mode: 0o700 },
+        link: { symlink: "a/b.txt" },
         "hard.txt": { hardlink: "a/b.txt" },
       },
     });
@@ -53,11 +53,16 @@ describe("testdir", () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it.each(["../escape", "/etc/passwd", "a/../../escape", ""])("refuses %j as a tree path and leaves no dir behind", async (path) => {
-    await using parent = await testdir();
-    await expect(testdir({ parent: parent.path, files: { [path]: "x" } })).rejects.toThrow(/not a path inside the dir/);
-    expect(lstatSync(parent.path).isDirectory()).toBe(true);
-    expect(existsSync(parent.join("escape"))).toBe(false);
-    expect(readdirSync(parent.path)).toEqual([]);
-  });
+  it.each(["../escape", "/etc/passwd", "a/../../escape", ""])(
+    "refuses %j as a tree path and leaves no dir behind",
+    async (path) => {
+      await using parent = await testdir();
+      await expect(testdir({ parent: parent.path, files: { [path]: "x" } })).rejects.toThrow(
+        /not a path inside the dir/,
+      );
+      expect(lstatSync(parent.path).isDirectory()).toBe(true);
+      expect(existsSync(parent.join("escape"))).toBe(false);
+      expect(readdirSync(parent.path)).toEqual([]);
+    },
+  );
 });

@@ -1,4 +1,14 @@
-import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 
@@ -10,7 +20,11 @@ export type FileEntry = string | Uint8Array | { readonly content: string | Uint8
  * optional mode), a symlink (`{ symlink: target }`, the target written as
  * given) or a hard link to another entry of the tree (`{ hardlink: path }`).
  */
-export type TreeEntry = FileEntry | { readonly dir: true; readonly mode?: number } | { readonly symlink: string } | { readonly hardlink: string };
+export type TreeEntry =
+  | FileEntry
+  | { readonly dir: true; readonly mode?: number }
+  | { readonly symlink: string }
+  | { readonly hardlink: string };
 
 /** Relative path (`/`-separated) → entry. Parents are created as needed; entries are written in the order given. */
 export type TreeSpec = Readonly<Record<string, TreeEntry>>;

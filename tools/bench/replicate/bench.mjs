@@ -62,7 +62,17 @@ try {
     const port = await freePort();
     const id = execFileSync(
       "docker",
-      ["run", "-d", "-p", `127.0.0.1:${port}:122`, "-e", `AUTHORIZED_KEY=${publicKey}`, "--label", "connect-ops-bench=1", NODE_IMAGE_TAG],
+      [
+        "run",
+        "-d",
+        "-p",
+        `127.0.0.1:${port}:122`,
+        "-e",
+        `AUTHORIZED_KEY=${publicKey}`,
+        "--label",
+        "connect-ops-bench=1",
+        NODE_IMAGE_TAG,
+      ],
       { encoding: "utf8" },
     ).trim();
     containers.push(id);
@@ -75,7 +85,17 @@ try {
       spawnSync("sleep", ["0.2"]);
     }
   }
-  writeFileSync(knownHosts, ports.map((port) => execFileSync("ssh-keyscan", ["-p", String(port), "127.0.0.1"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })).join(""));
+  writeFileSync(
+    knownHosts,
+    ports
+      .map((port) =>
+        execFileSync("ssh-keyscan", ["-p", String(port), "127.0.0.1"], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        }),
+      )
+      .join(""),
+  );
 
   // A sealed file of realistic size (an age file holding an App key and token) and its meta.
   const sealed = join(work, "credentials.age");
@@ -83,13 +103,16 @@ try {
   writeFileSync(join(work, "meta.json"), `${JSON.stringify({ format: "connect-ops/vault-meta@1", generation: 1 })}\n`);
   const inventory = (count) => {
     const file = join(work, `inventory-${count}.json`);
-    const nodes = ports.slice(0, count).map((port, index) => ({ name: `node-${index + 1}`, host: "127.0.0.1", port, role: "cluster", path: target }));
+    const nodes = ports
+      .slice(0, count)
+      .map((port, index) => ({ name: `node-${index + 1}`, host: "127.0.0.1", port, role: "cluster", path: target }));
     writeFileSync(file, JSON.stringify({ ssh: { identityFile: identity, knownHostsFile: knownHosts }, nodes }));
     return file;
   };
   const inventoryAll = inventory(nodeCount);
   const inventoryOne = inventory(1);
-  for (const id of containers) execFileSync("docker", ["exec", "-u", "admin", id, "sh", "-c", `mkdir -p -m 700 ${target}`]);
+  for (const id of containers)
+    execFileSync("docker", ["exec", "-u", "admin", id, "sh", "-c", `mkdir -p -m 700 ${target}`]);
 
   const sshOptions = `-o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${knownHosts} -i ${identity}`;
   const perNode =
@@ -98,7 +121,13 @@ try {
     `ssh ${sshOptions} -p "$1" admin@127.0.0.1 'cd ${target} && sync .credentials.age.tmp .meta.json.tmp && mv .credentials.age.tmp credentials.age && mv .meta.json.tmp meta.json && sync .'`;
   const commands = {
     ours: ["node", [join(here, "replicate-once.mjs"), inventoryAll, sealed]],
-    openssh: ["sh", ["-c", `printf '%s\\n' ${ports.join(" ")} | xargs -P ${nodeCount} -I{} sh -c '${perNode.replaceAll("'", "'\\''")}' _ {}`]],
+    openssh: [
+      "sh",
+      [
+        "-c",
+        `printf '%s\\n' ${ports.join(" ")} | xargs -P ${nodeCount} -I{} sh -c '${perNode.replaceAll("'", "'\\''")}' _ {}`,
+      ],
+    ],
     single: ["node", [join(here, "replicate-once.mjs"), inventoryOne, sealed]],
   };
   const timeOnce = ([command, args]) => {

@@ -42,7 +42,32 @@ function modInverse(a, m) {
   }
   return ((oldS % m) + m) % m;
 }
-const SMALL_PRIMES = [3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n, 53n, 59n, 61n, 67n, 71n, 73n, 79n, 83n, 89n, 97n];
+const SMALL_PRIMES = [
+  3n,
+  5n,
+  7n,
+  11n,
+  13n,
+  17n,
+  19n,
+  23n,
+  29n,
+  31n,
+  37n,
+  41n,
+  43n,
+  47n,
+  53n,
+  59n,
+  61n,
+  67n,
+  71n,
+  73n,
+  79n,
+  83n,
+  89n,
+  97n,
+];
 function isProbablePrime(n, random) {
   for (const p of SMALL_PRIMES) if (n % p === 0n) return n === p;
   let d = n - 1n;
@@ -92,7 +117,17 @@ export function deterministicRsaPem(seed) {
     const phi = (p - 1n) * (q - 1n);
     if (p === q || phi % e === 0n) continue;
     const d = modInverse(e, phi);
-    const jwk = { kty: "RSA", n: b64u(p * q), e: b64u(e), d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(modInverse(q, p)) };
+    const jwk = {
+      kty: "RSA",
+      n: b64u(p * q),
+      e: b64u(e),
+      d: b64u(d),
+      p: b64u(p),
+      q: b64u(q),
+      dp: b64u(d % (p - 1n)),
+      dq: b64u(d % (q - 1n)),
+      qi: b64u(modInverse(q, p)),
+    };
     return createPrivateKey({ key: jwk, format: "jwk" }).export({ type: "pkcs1", format: "pem" }).toString();
   }
 }

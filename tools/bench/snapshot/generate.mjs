@@ -43,7 +43,12 @@ const classicToken = `ghs_${str(ALNUM, 36)}`;
 const jwtToken = `ghs_424242_${str(B64U, 36)}.${str(B64U, 160)}.${str(B64U, 342)}`;
 const pemLines = pem.split("\n").filter((line) => line && !line.startsWith("-----"));
 const { deriveResidueFingerprints } = await import("@connect-ops/connection-core");
-const fingerprints = deriveResidueFingerprints({ appId: 424242, privateKeyPem: pem, tokens: [classicToken, jwtToken], saltBytes: Buffer.alloc(16, 7) });
+const fingerprints = deriveResidueFingerprints({
+  appId: 424242,
+  privateKeyPem: pem,
+  tokens: [classicToken, jwtToken],
+  saltBytes: Buffer.alloc(16, 7),
+});
 
 const write = (relative, content) => {
   const path = join(snapshot, relative);
@@ -73,17 +78,23 @@ for (const [index, size] of packSizes.entries()) {
   const plantAt = Math.floor(size * 0.61);
   await streamFile(`repositories/3/nw/3a/packs/pack-${index}.pack`, size, (length, offset) => {
     const chunk = random(length);
-    if (index === 1 && plantAt >= offset && plantAt < offset + length - 100) chunk.write(classicToken, plantAt - offset, "latin1");
+    if (index === 1 && plantAt >= offset && plantAt < offset + length - 100)
+      chunk.write(classicToken, plantAt - offset, "latin1");
     return chunk;
   });
 }
 plant("repositories/3/nw/3a/packs/pack-1.pack", "token", "raw");
 for (let index = 0; index < 20; index += 1) {
-  await streamFile(`storage/blobs/${String(index).padStart(2, "0")}/blob.bin`, Math.round(25 * scale * MB), (length) => random(length));
+  await streamFile(`storage/blobs/${String(index).padStart(2, "0")}/blob.bin`, Math.round(25 * scale * MB), (length) =>
+    random(length),
+  );
 }
 
 // --- thousands of small repository files ----------------------------------
-const words = "the of and to in is was for on that with as by at from repo commit branch merge pull request issue fix add update remove test build deploy config user team org".split(" ");
+const words =
+  "the of and to in is was for on that with as by at from repo commit branch merge pull request issue fix add update remove test build deploy config user team org".split(
+    " ",
+  );
 const text = chooser("text");
 const sentence = (n) => Array.from({ length: n }, () => text.pick(words)).join(" ");
 const smallCount = Math.round(8000 * scale);
@@ -92,7 +103,10 @@ for (let index = 0; index < smallCount; index += 1) {
   const relative = `repositories/${index % 16}/${(index >> 4) % 64}/repo-${index}.git/${index % 3 === 0 ? "objects/blob" : "description"}`;
   write(relative, index % 3 === 0 ? random(size) : `${sentence(Math.floor(size / 6))}\n`);
 }
-write("repositories/7/7/repo-connect.git/config", `[core]\n\trepositoryformatversion = 0\n[remote "origin"]\n\turl = https://x-access-token:${classicToken}@github.com/org/repo.git\n`);
+write(
+  "repositories/7/7/repo-connect.git/config",
+  `[core]\n\trepositoryformatversion = 0\n[remote "origin"]\n\turl = https://x-access-token:${classicToken}@github.com/org/repo.git\n`,
+);
 plant("repositories/7/7/repo-connect.git/config", "token", "raw");
 
 // --- audit log: JSON lines --------------------------------------------------
@@ -100,7 +114,13 @@ plant("repositories/7/7/repo-connect.git/config", "token", "raw");
   const target = Math.round(120 * scale * MB);
   const special = new Map([
     [0.2, JSON.stringify({ action: "integration.token", token: jwtToken })],
-    [0.5, JSON.stringify({ action: "debug.dump", blob: `-----BEGIN RSA PRIVATE KEY-----${pemLines.join("")}-----END RSA PRIVATE KEY-----` })],
+    [
+      0.5,
+      JSON.stringify({
+        action: "debug.dump",
+        blob: `-----BEGIN RSA PRIVATE KEY-----${pemLines.join("")}-----END RSA PRIVATE KEY-----`,
+      }),
+    ],
     [0.8, JSON.stringify({ action: "debug.fragment", line: pemLines[5] })],
   ]);
   const marks = [...special.keys()];
@@ -156,7 +176,9 @@ plant("repositories/7/7/repo-connect.git/config", "token", "raw");
     const rows = [];
     for (let count = 0; count < 2000; count += 1) {
       row += 1;
-      rows.push(`INSERT INTO \`issues\` VALUES (${row},${text.int(90000)},'${sentence(4 + text.int(8))}','${random(20).toString("hex")}','2026-10-${String(1 + text.int(28)).padStart(2, "0")} 0${text.int(9)}:00:00','${sentence(10 + text.int(40)).replace(/ is /g, "\\n")}');`);
+      rows.push(
+        `INSERT INTO \`issues\` VALUES (${row},${text.int(90000)},'${sentence(4 + text.int(8))}','${random(20).toString("hex")}','2026-10-${String(1 + text.int(28)).padStart(2, "0")} 0${text.int(9)}:00:00','${sentence(10 + text.int(40)).replace(/ is /g, "\\n")}');`,
+      );
     }
     if (batchIndex % 400 === 5 && plants.length > 0) rows.push(plants.shift());
     batchIndex += 1;
@@ -177,12 +199,18 @@ write("strategy", "rsync\n");
 write("manage-password", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA\n");
 write("connect-app-private-key", pem);
 plant("connect-app-private-key", "pem-key", "raw");
-write("settings.json", `${JSON.stringify({ "github-connect": { enabled: true, private_key: pem, token: classicToken } }, null, 2)}\n`);
+write(
+  "settings.json",
+  `${JSON.stringify({ "github-connect": { enabled: true, private_key: pem, token: classicToken } }, null, 2)}\n`,
+);
 plant("settings.json", "pem-key", "escaped");
 plant("settings.json", "token", "raw");
 write("storage/notes/crlf.txt", `notes\r\n${pem.replace(/\n/g, "\r\n")}`);
 plant("storage/notes/crlf.txt", "pem-key", "crlf");
-write("hookshot/secrets.b64", `token: ${Buffer.from(classicToken).toString("base64")}\nkey: ${Buffer.from(pem).toString("base64")}\n`);
+write(
+  "hookshot/secrets.b64",
+  `token: ${Buffer.from(classicToken).toString("base64")}\nkey: ${Buffer.from(pem).toString("base64")}\n`,
+);
 plant("hookshot/secrets.b64", "token", "base64");
 plant("hookshot/secrets.b64", "pem-key", "base64");
 write("elasticsearch/blob.bin", random(Math.round(40 * scale * MB)));
@@ -203,10 +231,25 @@ mkdirSync(join(staging, "saml"), { recursive: true });
 execFileSync("tar", [...TAR_FLAGS, "-cf", join(staging, "saml/inner.tar"), "-C", join(staging, "inner"), "connect"]);
 execFileSync("gzip", ["-n", join(staging, "saml/inner.tar")]);
 stage("saml/idp.crt", "-----BEGIN CERTIFICATE-----\nMIIBbench\n-----END CERTIFICATE-----\n");
-execFileSync("tar", [...TAR_FLAGS, "-cf", join(snapshot, "saml-keys.tar"), "-C", join(staging, "saml"), "idp.crt", "inner.tar.gz"]);
+execFileSync("tar", [
+  ...TAR_FLAGS,
+  "-cf",
+  join(snapshot, "saml-keys.tar"),
+  "-C",
+  join(staging, "saml"),
+  "idp.crt",
+  "inner.tar.gz",
+]);
 plant("saml-keys.tar", "pem-key", "raw", "inner.tar.gz!connect/key.pem");
 stage("ca/ca.pem", "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n");
-execFileSync("tar", [...TAR_FLAGS, "-cf", join(snapshot, "ssl-ca-certificates.tar"), "-C", join(staging, "ca"), "ca.pem"]);
+execFileSync("tar", [
+  ...TAR_FLAGS,
+  "-cf",
+  join(snapshot, "ssl-ca-certificates.tar"),
+  "-C",
+  join(staging, "ca"),
+  "ca.pem",
+]);
 rmSync(staging, { recursive: true, force: true });
 
 // --- older snapshot sharing repositories/ by hard link, and `current` -------
@@ -215,8 +258,15 @@ execFileSync("sh", ["-c", `cd "${snapshot}" && find repositories -type f -exec l
 writeFileSync(join(oldSnapshot, "version"), "v3.10.0\n");
 symlinkSync(SNAPSHOT_ID, join(dataDir, "current"));
 
-writeFileSync(join(outDir, "needles"), `${[classicToken, jwtToken, ...pemLines.filter((line) => line.length >= 32)].join("\n")}\n`, { mode: 0o600 });
+writeFileSync(
+  join(outDir, "needles"),
+  `${[classicToken, jwtToken, ...pemLines.filter((line) => line.length >= 32)].join("\n")}\n`,
+  { mode: 0o600 },
+);
 writeFileSync(join(outDir, "fingerprints.json"), `${JSON.stringify(fingerprints, null, 2)}\n`);
-writeFileSync(join(outDir, "expected.json"), `${JSON.stringify({ snapshot: `data/${SNAPSHOT_ID}`, plants: expected }, null, 2)}\n`);
+writeFileSync(
+  join(outDir, "expected.json"),
+  `${JSON.stringify({ snapshot: `data/${SNAPSHOT_ID}`, plants: expected }, null, 2)}\n`,
+);
 const total = execFileSync("du", ["-sb", snapshot], { encoding: "utf8" }).split("\t")[0];
 console.log(JSON.stringify({ snapshot, bytes: Number(total), plants: expected.length }));

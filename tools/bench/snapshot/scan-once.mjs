@@ -15,7 +15,9 @@ const started = performance.now();
 const result = await scanPath(snapshot, { matcher: createResidueMatcher([fingerprints]) });
 const wallMs = performance.now() - started;
 const key = (entry) => `${entry.path}|${entry.member ?? ""}|${entry.form}|${entry.encoding}`;
-const found = new Set(result.findings.map((finding) => key({ ...finding, path: finding.path.slice(snapshot.length + 1) })));
+const found = new Set(
+  result.findings.map((finding) => key({ ...finding, path: finding.path.slice(snapshot.length + 1) })),
+);
 const missing = plants.filter((plant) => !found.has(key(plant)));
 const summary = {
   wallMs: Math.round(wallMs),

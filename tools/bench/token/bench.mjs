@@ -11,24 +11,52 @@ import { interleave, report } from "../interleave.mjs";
 const root = new URL("../../..", import.meta.url).pathname;
 const bin = join(root, "packages", "cli", "bin", "connect-ops.js");
 const dir = mkdtempSync(join(tmpdir(), "bench-token-"));
-const sim = spawn(process.execPath, [join(root, "packages", "github-sim", "bin", "github-sim.js"), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+const sim = spawn(process.execPath, [join(root, "packages", "github-sim", "bin", "github-sim.js"), "--port", "0"], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
 try {
-  const url = await new Promise((resolve) => sim.stdout.once("data", (chunk) => resolve(chunk.toString().split("\n")[0])));
+  const url = await new Promise((resolve) =>
+    sim.stdout.once("data", (chunk) => resolve(chunk.toString().split("\n")[0])),
+  );
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  writeFileSync(join(dir, "license.json"), JSON.stringify({ customer_name: "Bench", public_key: publicKey.export({ type: "spki", format: "pem" }) }));
-  const env = { ...process.env, CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: `ghp_${"b".repeat(36)}` };
+  writeFileSync(
+    join(dir, "license.json"),
+    JSON.stringify({ customer_name: "Bench", public_key: publicKey.export({ type: "spki", format: "pem" }) }),
+  );
+  const env = {
+    ...process.env,
+    CONNECT_OPS_STATE_DIR: join(dir, "state"),
+    CONNECT_OPS_CLOUD_TOKEN: `ghp_${"b".repeat(36)}`,
+  };
   const run = (args) => {
     const result = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8" });
     if (result.status !== 0) throw new Error(`connect-ops ${args[0]} failed: ${result.stderr}`);
   };
   run(["init"]);
-  run(["connect", "--cloud-url", url, "--hostname", "ghes.bench.example", "--ghes-version", "3.14.2", "--license", join(dir, "license.json"), "--account", "enterprise:bench"]);
+  run([
+    "connect",
+    "--cloud-url",
+    url,
+    "--hostname",
+    "ghes.bench.example",
+    "--ghes-version",
+    "3.14.2",
+    "--license",
+    join(dir, "license.json"),
+    "--account",
+    "enterprise:bench",
+  ]);
   const benchEnv = { CONNECT_OPS_STATE_DIR: env.CONNECT_OPS_STATE_DIR };
   const medians = interleave(
     [
       { name: "node -e 0", command: process.execPath, args: ["-e", "0"] },
       { name: "connect-ops token (cache hit)", command: process.execPath, args: [bin, "token"], env: benchEnv },
-      { name: "connect-ops status --offline --json", command: process.execPath, args: [bin, "status", "--offline", "--json"], env: benchEnv },
+      {
+        name: "connect-ops status --offline --json",
+        command: process.execPath,
+        args: [bin, "status", "--offline", "--json"],
+        env: benchEnv,
+      },
     ],
     { rounds: 30 },
   );

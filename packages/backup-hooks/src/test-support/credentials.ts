@@ -1,5 +1,10 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { createResidueMatcher, deriveResidueFingerprints, type ResidueFingerprints, type ResidueMatcher } from "@connect-ops/connection-core";
+import {
+  createResidueMatcher,
+  deriveResidueFingerprints,
+  type ResidueFingerprints,
+  type ResidueMatcher,
+} from "@connect-ops/connection-core";
 
 export interface TestCredentials {
   readonly pem: string;
@@ -29,7 +34,12 @@ export function testCredentials(): TestCredentials {
   const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const classicToken = `ghs_${alnum(36)}`;
   const jwtToken = `ghs_424242_${base64url(27)}.${base64url(120)}.${base64url(256)}`;
-  const fingerprints = deriveResidueFingerprints({ appId: 424242, privateKeyPem: pem, tokens: [classicToken, jwtToken], saltBytes: randomBytes(16) });
+  const fingerprints = deriveResidueFingerprints({
+    appId: 424242,
+    privateKeyPem: pem,
+    tokens: [classicToken, jwtToken],
+    saltBytes: randomBytes(16),
+  });
   const pemLines = pem.split("\n").filter((line) => line.length >= 32 && !line.startsWith("-----"));
   cached = { pem, pemLines, classicToken, jwtToken, fingerprints, matcher: createResidueMatcher([fingerprints]) };
   return cached;

@@ -45,7 +45,10 @@ function sqlDump(credentials: TestCredentials): string {
   const escaped = credentials.pem.replace(/\n/g, "\\n");
   const doubleEscaped = credentials.pem.replace(/\n/g, "\\\\n");
   const crlfEscaped = credentials.pem.replace(/\n/g, "\\r\\n");
-  const rows = Array.from({ length: 200 }, (_, index) => `INSERT INTO \`users\` VALUES (${index},'user${index}','${randomBytes(8).toString("hex")}');`);
+  const rows = Array.from(
+    { length: 200 },
+    (_, index) => `INSERT INTO \`users\` VALUES (${index},'user${index}','${randomBytes(8).toString("hex")}');`,
+  );
   return [
     "-- MySQL dump",
     ...rows.slice(0, 100),
@@ -78,12 +81,24 @@ export function buildPlantedSnapshots(root: string, credentials: TestCredentials
   // Plain file, one-per-secret like backup-secret does.
   write(join(newSnapshot, "connect-app-private-key"), credentials.pem);
   write(join(newSnapshot, "storage/notes.txt"), `notes\r\n${credentials.pem.replace(/\n/g, "\r\n")}end\r\n`);
-  write(join(newSnapshot, "settings.json"), JSON.stringify({ github_connect: { private_key: credentials.pem, app_id: 424242 } }, null, 2));
-  write(join(newSnapshot, "hookshot/encoded.b64"), `token-b64: ${Buffer.from(credentials.classicToken).toString("base64")}\n`);
+  write(
+    join(newSnapshot, "settings.json"),
+    JSON.stringify({ github_connect: { private_key: credentials.pem, app_id: 424242 } }, null, 2),
+  );
+  write(
+    join(newSnapshot, "hookshot/encoded.b64"),
+    `token-b64: ${Buffer.from(credentials.classicToken).toString("base64")}\n`,
+  );
   write(join(staging, "pem.txt"), credentials.pem);
   write(join(newSnapshot, "hookshot/key.b64"), run("base64", [join(staging, "pem.txt")]));
-  const oneLine = credentials.pem.split("\n").filter((line) => !line.startsWith("-----")).join("");
-  write(join(newSnapshot, "audit-log/one-line.log"), `{"event":"x","blob":"-----BEGIN RSA PRIVATE KEY-----${oneLine}-----END RSA PRIVATE KEY-----"}\n`);
+  const oneLine = credentials.pem
+    .split("\n")
+    .filter((line) => !line.startsWith("-----"))
+    .join("");
+  write(
+    join(newSnapshot, "audit-log/one-line.log"),
+    `{"event":"x","blob":"-----BEGIN RSA PRIVATE KEY-----${oneLine}-----END RSA PRIVATE KEY-----"}\n`,
+  );
   write(join(newSnapshot, "audit-log/fragment.log"), `{"event":"y","line":"${credentials.pemLines[3]}"}\n`);
   // Tar member.
   write(join(staging, "ssh/etc/github/connect-token"), `${credentials.classicToken}\n`);

@@ -21,7 +21,10 @@ export interface BackupHookOptions {
  * input: nothing was changed); 3 partially applied (a file could not be
  * rewritten or checked: re-run); 70 a bug.
  */
-export async function runBackupHookCommand(context: CommandContext, options: BackupHookOptions): Promise<CommandResult> {
+export async function runBackupHookCommand(
+  context: CommandContext,
+  options: BackupHookOptions,
+): Promise<CommandResult> {
   const policy = options.policy ?? "redact";
   const force = options.force === true;
   const { listSnapshots } = await import("@connect-ops/backup-hooks");
@@ -31,17 +34,29 @@ export async function runBackupHookCommand(context: CommandContext, options: Bac
     const { includePorts } = await import("../wiring.js");
     const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
     const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
-    const outcome = await includeIntoSnapshot(ports, { snapshot: join(context.resolvePath(options.dataDir), "current"), force });
+    const outcome = await includeIntoSnapshot(ports, {
+      snapshot: join(context.resolvePath(options.dataDir), "current"),
+      force,
+    });
     return {
       exitCode: EXIT.ok,
       json: { policy, ...outcome },
-      human: [`policy include: ${outcome.changed ? "included the sealed credentials in" : "already included in"} ${outcome.snapshot} (generation ${outcome.manifest.generation})`],
+      human: [
+        `policy include: ${outcome.changed ? "included the sealed credentials in" : "already included in"} ${outcome.snapshot} (generation ${outcome.manifest.generation})`,
+      ],
     };
   }
   const { redactPorts } = await import("../wiring.js");
   const { redactCurrent } = await import("../lifecycle/backup-redact.js");
-  const report = await redactCurrent(redactPorts(context, options.fingerprints), { dataDir: context.resolvePath(options.dataDir), force });
-  return { exitCode: redactionExitCode(report), json: { policy, redaction: report }, human: [`policy redact:`, ...describeRedaction(report)] };
+  const report = await redactCurrent(redactPorts(context, options.fingerprints), {
+    dataDir: context.resolvePath(options.dataDir),
+    force,
+  });
+  return {
+    exitCode: redactionExitCode(report),
+    json: { policy, redaction: report },
+    human: [`policy redact:`, ...describeRedaction(report)],
+  };
 }
 
 export function registerBackupHook(group: Command, run: CommandRunner): void {
@@ -49,9 +64,19 @@ export function registerBackupHook(group: Command, run: CommandRunner): void {
     .command("hook")
     .description("post-backup step for cron: apply the include or redact policy to the data dir's current snapshot")
     .requiredOption("--data-dir <dir>", "GHE_DATA_DIR of backup-utils, or /data/backup/data for the backup service")
-    .addOption(new Option("--policy <policy>", "include: seal the credentials into the snapshot; redact: remove every trace (default)").choices(["include", "redact"]))
+    .addOption(
+      new Option(
+        "--policy <policy>",
+        "include: seal the credentials into the snapshot; redact: remove every trace (default)",
+      ).choices(["include", "redact"]),
+    )
     .option("--force", "process an incomplete snapshot or while a backup runs (not for cron)")
-    .option("--recipient <age1…>", "include: backup recipient (repeatable); default: config backupRecipients", collect, [])
+    .option(
+      "--recipient <age1…>",
+      "include: backup recipient (repeatable); default: config backupRecipients",
+      collect,
+      [],
+    )
     .option("--recipients-file <file>", "include: file of backup recipients, one age1… per line")
     .option("--fingerprints <file>", "redact: fingerprints to look for when this state dir has none")
     .addHelpText(

@@ -7,11 +7,18 @@ export interface BackupIncludeOptions {
   readonly force?: boolean;
 }
 
-export async function runBackupIncludeCommand(context: CommandContext, snapshot: string, options: BackupIncludeOptions): Promise<CommandResult> {
+export async function runBackupIncludeCommand(
+  context: CommandContext,
+  snapshot: string,
+  options: BackupIncludeOptions,
+): Promise<CommandResult> {
   const { includePorts } = await import("../wiring.js");
   const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
   const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
-  const outcome = await includeIntoSnapshot(ports, { snapshot: context.resolvePath(snapshot), force: options.force === true });
+  const outcome = await includeIntoSnapshot(ports, {
+    snapshot: context.resolvePath(snapshot),
+    force: options.force === true,
+  });
   const { renderInclude } = await import("../render/backup-include.js");
   return renderInclude(outcome);
 }
@@ -30,5 +37,7 @@ export function registerBackupInclude(group: Command, run: CommandRunner): void 
       "after",
       "\nThe credentials are sealed to the backup recipients, not to this appliance, so a restore onto\na new appliance opens them with the backup identity. Re-running changes nothing.\n\nExample:\n  connect-ops backup include /data/ghe-backup/current \\\n    --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
     )
-    .action((snapshot: string, options: BackupIncludeOptions) => run((context) => runBackupIncludeCommand(context, snapshot, options)));
+    .action((snapshot: string, options: BackupIncludeOptions) =>
+      run((context) => runBackupIncludeCommand(context, snapshot, options)),
+    );
 }

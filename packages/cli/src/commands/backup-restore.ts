@@ -9,7 +9,11 @@ export interface BackupRestoreOptions {
   readonly force?: boolean;
 }
 
-export async function runBackupRestoreCommand(context: CommandContext, snapshot: string, options: BackupRestoreOptions): Promise<CommandResult> {
+export async function runBackupRestoreCommand(
+  context: CommandContext,
+  snapshot: string,
+  options: BackupRestoreOptions,
+): Promise<CommandResult> {
   const { restorePorts } = await import("../wiring.js");
   const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
   const outcome = await restoreFromSnapshot(await restorePorts(context), {
@@ -54,15 +58,25 @@ export async function runBackupRestoreCommand(context: CommandContext, snapshot:
 export function registerBackupRestore(group: Command, run: CommandRunner): void {
   group
     .command("restore")
-    .description("restore the Connect credentials of a snapshot into this appliance's vault, after checking them on the cloud")
+    .description(
+      "restore the Connect credentials of a snapshot into this appliance's vault, after checking them on the cloud",
+    )
     .argument("<snapshot>", "a snapshot dir (DATA_DIR/YYYYMMDDTHHMMSS) or DATA_DIR/current")
-    .requiredOption("--identity <file>", "the backup identity file (age-keygen format) that opens github-connect/credentials.age")
+    .requiredOption(
+      "--identity <file>",
+      "the backup identity file (age-keygen format) that opens github-connect/credentials.age",
+    )
     .option("--hostname <host>", "this appliance's hostname (default: the vault's record, else the OS hostname)")
-    .option("--keep-connect", "take over the snapshot's Connect identity even on a different appliance (ghe-restore -c)")
+    .option(
+      "--keep-connect",
+      "take over the snapshot's Connect identity even on a different appliance (ghe-restore -c)",
+    )
     .option("--force", "replace a vault holding another app; restore from an incomplete snapshot")
     .addHelpText(
       "after",
       "\nRefuses (exit 1) when the app, record or installation no longer exists on the cloud.\nOn a different appliance Connect is reset (nothing restored) unless --keep-connect.\n\nExample (replacement appliance taking over ghes.example.com):\n  connect-ops --state-dir /data/user/connect-ops init\n  connect-ops backup restore /data/ghe-backup/current --identity /root/backup-identity.txt --hostname ghes.example.com",
     )
-    .action((snapshot: string, options: BackupRestoreOptions) => run((context) => runBackupRestoreCommand(context, snapshot, options)));
+    .action((snapshot: string, options: BackupRestoreOptions) =>
+      run((context) => runBackupRestoreCommand(context, snapshot, options)),
+    );
 }

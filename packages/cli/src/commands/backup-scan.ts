@@ -13,7 +13,10 @@ export function parseMaxDepth(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const depth = Number(value);
   if (!/^\d+$/.test(value) || depth < 1 || depth > 32) {
-    throw usageError(`--max-depth "${value}" is not a whole number from 1 to 32`, "each tar or gzip layer counts one; the default is 6");
+    throw usageError(
+      `--max-depth "${value}" is not a whole number from 1 to 32`,
+      "each tar or gzip layer counts one; the default is 6",
+    );
   }
   return depth;
 }
@@ -40,35 +43,68 @@ export function scanExitCode(result: ScanResult): typeof EXIT.ok | typeof EXIT.p
   return result.gaps.length > 0 ? EXIT.incomplete : EXIT.ok;
 }
 
-export async function runBackupScanCommand(context: CommandContext, path: string, options: BackupScanOptions): Promise<CommandResult> {
+export async function runBackupScanCommand(
+  context: CommandContext,
+  path: string,
+  options: BackupScanOptions,
+): Promise<CommandResult> {
   const maxDepth = parseMaxDepth(options.maxDepth);
   const { scanPorts } = await import("../wiring.js");
   const { scanBackupPath } = await import("../lifecycle/backup-scan.js");
-  const { result, fingerprintIds } = await scanBackupPath(await scanPorts(context, options.fingerprints), { path: context.resolvePath(path), typedPath: path, maxDepth });
+  const { result, fingerprintIds } = await scanBackupPath(await scanPorts(context, options.fingerprints), {
+    path: context.resolvePath(path),
+    typedPath: path,
+    maxDepth,
+  });
   const exitCode = scanExitCode(result);
   const summary = `Scanned ${result.filesScanned} files, ${result.bytesScanned} bytes, for ${fingerprintIds.join(", ")}`;
   const human =
     exitCode === EXIT.ok
       ? [`Clean: no trace of the Connect credentials in ${path}`, `  ${summary}`]
       : [
-          ...(result.findings.length > 0 ? [`Found ${result.findings.length} trace(s) of the Connect credentials in ${path}:`, ...result.findings.map(describeFinding)] : []),
-          ...(result.gaps.length > 0 ? [`${result.gaps.length} place(s) could not be checked:`, ...result.gaps.map(describeGap)] : []),
+          ...(result.findings.length > 0
+            ? [
+                `Found ${result.findings.length} trace(s) of the Connect credentials in ${path}:`,
+                ...result.findings.map(describeFinding),
+              ]
+            : []),
+          ...(result.gaps.length > 0
+            ? [`${result.gaps.length} place(s) could not be checked:`, ...result.gaps.map(describeGap)]
+            : []),
           `  ${summary}`,
-          result.findings.length > 0 ? "Next: connect-ops backup redact SNAPSHOT (for each snapshot listed)" : "Fix the gaps (permissions, --max-depth) and scan again",
+          result.findings.length > 0
+            ? "Next: connect-ops backup redact SNAPSHOT (for each snapshot listed)"
+            : "Fix the gaps (permissions, --max-depth) and scan again",
         ];
-  return { exitCode, json: { findings: result.findings, gaps: result.gaps, filesScanned: result.filesScanned, bytesScanned: result.bytesScanned }, human };
+  return {
+    exitCode,
+    json: {
+      findings: result.findings,
+      gaps: result.gaps,
+      filesScanned: result.filesScanned,
+      bytesScanned: result.bytesScanned,
+    },
+    human,
+  };
 }
 
 export function registerBackupScan(group: Command, run: CommandRunner): void {
   group
     .command("scan")
-    .description("find every trace of the Connect credentials (from fingerprints, never the secret); exit 0 clean, 1 found, 3 gaps")
+    .description(
+      "find every trace of the Connect credentials (from fingerprints, never the secret); exit 0 clean, 1 found, 3 gaps",
+    )
     .argument("<path>", "a backup data dir, a snapshot, or one file or archive")
     .option("--max-depth <n>", "archive nesting depth to open (each tar or gzip layer counts one; default 6)")
-    .option("--fingerprints <file>", "fingerprints to look for when this state dir has none (copy of <state>/vault/meta.json or journal/disconnect.json)")
+    .option(
+      "--fingerprints <file>",
+      "fingerprints to look for when this state dir has none (copy of <state>/vault/meta.json or journal/disconnect.json)",
+    )
     .addHelpText(
       "after",
       "\nLooks in plain files, tar members and gzip streams, nested; findings name the member as\narchive.tar!inner/path. Fingerprints come from the vault, the disconnect journal and --fingerprints.\n\nExample (on the backup host, with meta.json copied from the appliance):\n  connect-ops backup scan /data/ghe-backup --fingerprints /root/connect-meta.json --json > scan.json",
     )
-    .action((path: string, options: BackupScanOptions) => run((context) => runBackupScanCommand(context, path, options)));
+    .action((path: string, options: BackupScanOptions) =>
+      run((context) => runBackupScanCommand(context, path, options)),
+    );
 }

@@ -1,5 +1,13 @@
 import { deriveResidueFingerprints, withTokenFingerprint } from "@connect-ops/connection-core";
-import { CredentialVault, commitToken, generateAgeIdentity, initStateDir, loadStateDir, openSealedBytes, sealAppKey } from "@connect-ops/credential-vault";
+import {
+  CredentialVault,
+  commitToken,
+  generateAgeIdentity,
+  initStateDir,
+  loadStateDir,
+  openSealedBytes,
+  sealAppKey,
+} from "@connect-ops/credential-vault";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { testdirSync } from "@connect-ops/test-support";
@@ -14,10 +22,17 @@ afterAll(() => scratchDir[Symbol.dispose]());
 let counter = 0;
 const fresh = (name: string) => join(scratch, `${name}-${counter++}`);
 
-const privateKeyPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const privateKeyPem = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
 const token = `ghs_${randomBytes(27).toString("base64url").replace(/[-_]/g, "a").slice(0, 36)}`;
-const residue = withTokenFingerprint(deriveResidueFingerprints({ appId: 42, privateKeyPem, tokens: [], saltBytes: randomBytes(16) }), token);
-const licensePublicKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+const residue = withTokenFingerprint(
+  deriveResidueFingerprints({ appId: 42, privateKeyPem, tokens: [], saltBytes: randomBytes(16) }),
+  token,
+);
+const licensePublicKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .publicKey.export({ type: "spki", format: "pem" })
+  .toString();
 const record = {
   licensePublicKey,
   licenseHash: "a".repeat(64),
@@ -62,7 +77,11 @@ async function connectedStateDir(): Promise<{ stateDir: string; recipient: strin
   });
   const lock = await vault.lock();
   try {
-    await commitToken(vault, lock, await vault.open(state.identities), [state.recipient], { installationId: 9, token, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await commitToken(vault, lock, await vault.open(state.identities), [state.recipient], {
+      installationId: 9,
+      token,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
   } finally {
     await lock.release();
   }
@@ -72,7 +91,8 @@ async function connectedStateDir(): Promise<{ stateDir: string; recipient: strin
 function expectNoSecret(...texts: string[]): void {
   for (const text of texts) {
     expect(text).not.toContain(token);
-    for (const line of privateKeyPem.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"))) expect(text).not.toContain(line);
+    for (const line of privateKeyPem.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----")))
+      expect(text).not.toContain(line);
   }
 }
 
@@ -87,38 +107,96 @@ describe("connect-ops backup (in-process)", () => {
 
   it("scan finds the key and the tar member with the token, exits 1, and prints no secret", async () => {
     const { dir } = dataDir();
-    const run = await runCli(["--state-dir", fresh("none"), "--json", "backup", "scan", dir, "--fingerprints", fingerprintsFile()]);
+    const run = await runCli([
+      "--state-dir",
+      fresh("none"),
+      "--json",
+      "backup",
+      "scan",
+      dir,
+      "--fingerprints",
+      fingerprintsFile(),
+    ]);
     expect(run.code).toBe(1);
-    const result = JSON.parse(run.stdout) as { findings: Array<{ member?: string; form: string; fingerprintId: string }>; gaps: unknown[]; filesScanned: number; bytesScanned: number };
+    const result = JSON.parse(run.stdout) as {
+      findings: Array<{ member?: string; form: string; fingerprintId: string }>;
+      gaps: unknown[];
+      filesScanned: number;
+      bytesScanned: number;
+    };
     expect(Object.keys(result).sort()).toEqual(["bytesScanned", "filesScanned", "findings", "gaps"]);
-    expect(result.findings.some((finding) => finding.member === "keys/token.txt" && finding.form === "token")).toBe(true);
+    expect(result.findings.some((finding) => finding.member === "keys/token.txt" && finding.form === "token")).toBe(
+      true,
+    );
     expect(result.findings.some((finding) => finding.form === "pem-key")).toBe(true);
     expect(result.findings.every((finding) => finding.fingerprintId === residue.id)).toBe(true);
-    const human = await runCli(["--state-dir", fresh("none"), "backup", "scan", dir, "--fingerprints", fingerprintsFile()]);
+    const human = await runCli([
+      "--state-dir",
+      fresh("none"),
+      "backup",
+      "scan",
+      dir,
+      "--fingerprints",
+      fingerprintsFile(),
+    ]);
     expect(human.stdout).toContain("saml-keys.tar!keys/token.txt");
     expectNoSecret(run.stdout, run.stderr, human.stdout, human.stderr);
   });
 
   it("shows a byte counter on a terminal only, and clears it", async () => {
     const { dir } = dataDir();
-    const tty = await runCli(["--state-dir", fresh("none"), "backup", "scan", dir, "--fingerprints", fingerprintsFile()], { isTTY: true });
+    const tty = await runCli(
+      ["--state-dir", fresh("none"), "backup", "scan", dir, "--fingerprints", fingerprintsFile()],
+      { isTTY: true },
+    );
     expect(tty.stderr).toMatch(/scanning: [\d.]+ MB of [\d.]+ MB/);
     expect(tty.stderr.endsWith("\r\x1b[2K")).toBe(true);
-    const quiet = await runCli(["--state-dir", fresh("none"), "--no-progress", "backup", "scan", dir, "--fingerprints", fingerprintsFile()], { isTTY: true });
+    const quiet = await runCli(
+      ["--state-dir", fresh("none"), "--no-progress", "backup", "scan", dir, "--fingerprints", fingerprintsFile()],
+      { isTTY: true },
+    );
     expect(quiet.stderr).toBe("");
   });
 
   it("redact leaves a clean re-scan; a second redact changes nothing", async () => {
     const { snapshot, dir } = dataDir();
     const fingerprints = fingerprintsFile();
-    const dry = await runCli(["--state-dir", fresh("none"), "backup", "redact", snapshot, "--dry-run", "--fingerprints", fingerprints]);
+    const dry = await runCli([
+      "--state-dir",
+      fresh("none"),
+      "backup",
+      "redact",
+      snapshot,
+      "--dry-run",
+      "--fingerprints",
+      fingerprints,
+    ]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^Would redact/);
-    const redacted = await runCli(["--state-dir", fresh("none"), "--json", "backup", "redact", join(dir, "current"), "--fingerprints", fingerprints]);
+    const redacted = await runCli([
+      "--state-dir",
+      fresh("none"),
+      "--json",
+      "backup",
+      "redact",
+      join(dir, "current"),
+      "--fingerprints",
+      fingerprints,
+    ]);
     expect(redacted.code).toBe(0);
     expect(JSON.parse(redacted.stdout).changes.length).toBeGreaterThanOrEqual(2);
-    expect((await runCli(["--state-dir", fresh("none"), "backup", "scan", snapshot, "--fingerprints", fingerprints])).code).toBe(0);
-    const again = await runCli(["--state-dir", fresh("none"), "backup", "redact", snapshot, "--fingerprints", fingerprints]);
+    expect(
+      (await runCli(["--state-dir", fresh("none"), "backup", "scan", snapshot, "--fingerprints", fingerprints])).code,
+    ).toBe(0);
+    const again = await runCli([
+      "--state-dir",
+      fresh("none"),
+      "backup",
+      "redact",
+      snapshot,
+      "--fingerprints",
+      fingerprints,
+    ]);
     expect(again.stdout).toMatch(/^Nothing to redact/);
     expectNoSecret(dry.stdout, redacted.stdout, again.stdout);
   });
@@ -130,7 +208,9 @@ describe("connect-ops backup (in-process)", () => {
     const none = await runCli(["--state-dir", fresh("none"), "backup", "scan", dir]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no credential fingerprints.*--fingerprints FILE/);
-    expect((await runCli(["backup", "scan", dir, "--max-depth", "0", "--fingerprints", fingerprintsFile()])).code).toBe(2);
+    expect((await runCli(["backup", "scan", dir, "--max-depth", "0", "--fingerprints", fingerprintsFile()])).code).toBe(
+      2,
+    );
     const incomplete = await runCli(["backup", "redact", snapshot, "--fingerprints", fingerprintsFile()]);
     expect(incomplete.code).toBe(2);
     expect(incomplete.stderr).toContain("error[BACKUP_SNAPSHOT_INCOMPLETE]");
@@ -148,16 +228,40 @@ describe("connect-ops backup (in-process)", () => {
     const { stateDir, recipient } = await connectedStateDir();
     const backup = await generateAgeIdentity();
     const { snapshot } = dataDir();
-    const first = await runCli(["--state-dir", stateDir, "--json", "backup", "include", snapshot, "--recipient", backup.recipient]);
+    const first = await runCli([
+      "--state-dir",
+      stateDir,
+      "--json",
+      "backup",
+      "include",
+      snapshot,
+      "--recipient",
+      backup.recipient,
+    ]);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ changed: true, manifest: { appId: 42, recipients: [backup.recipient] } });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      changed: true,
+      manifest: { appId: 42, recipients: [backup.recipient] },
+    });
     const sealed = readFileSync(join(snapshot, "github-connect", "credentials.age"));
-    const opened = JSON.parse(Buffer.from(await openSealedBytes(sealed, [backup.identity])).toString()) as { credentials: { app: { privateKeyPem: string } }; record: { hostname: string } };
+    const opened = JSON.parse(Buffer.from(await openSealedBytes(sealed, [backup.identity])).toString()) as {
+      credentials: { app: { privateKeyPem: string } };
+      record: { hostname: string };
+    };
     expect(opened.credentials.app.privateKeyPem).toBe(privateKeyPem);
     expect(opened.record.hostname).toBe("ghes.example.com");
     const state = await loadStateDir(stateDir);
     await expect(openSealedBytes(sealed, state.identities)).rejects.toMatchObject({ code: "VAULT_IDENTITY_MISMATCH" });
-    const second = await runCli(["--state-dir", stateDir, "--json", "backup", "include", snapshot, "--recipient", backup.recipient]);
+    const second = await runCli([
+      "--state-dir",
+      stateDir,
+      "--json",
+      "backup",
+      "include",
+      snapshot,
+      "--recipient",
+      backup.recipient,
+    ]);
     expect(JSON.parse(second.stdout).changed).toBe(false);
 
     const bad = await runCli(["--state-dir", stateDir, "backup", "include", snapshot, "--recipient", "age1nope"]);
@@ -175,21 +279,52 @@ describe("connect-ops backup (in-process)", () => {
     const source = await connectedStateDir();
     const backup = await generateAgeIdentity();
     const { snapshot } = dataDir();
-    expect((await runCli(["--state-dir", source.stateDir, "backup", "include", snapshot, "--recipient", backup.recipient])).code).toBe(0);
+    expect(
+      (await runCli(["--state-dir", source.stateDir, "backup", "include", snapshot, "--recipient", backup.recipient]))
+        .code,
+    ).toBe(0);
     const identityFile = join(fresh("id"), "backup-identity.txt");
     mkdirSync(join(identityFile, ".."), { recursive: true });
     writeFileSync(identityFile, `${backup.identity}\n`);
 
     const target = fresh("state");
     await initStateDir(target);
-    const reset = await runCli(["--state-dir", target, "--json", "backup", "restore", snapshot, "--identity", identityFile, "--hostname", "other.example.com"]);
+    const reset = await runCli([
+      "--state-dir",
+      target,
+      "--json",
+      "backup",
+      "restore",
+      snapshot,
+      "--identity",
+      identityFile,
+      "--hostname",
+      "other.example.com",
+    ]);
     expect(reset.code).toBe(0);
-    expect(JSON.parse(reset.stdout)).toMatchObject({ outcome: "reset", snapshotHostname: "ghes.example.com", targetHostname: "other.example.com" });
+    expect(JSON.parse(reset.stdout)).toMatchObject({
+      outcome: "reset",
+      snapshotHostname: "ghes.example.com",
+      targetHostname: "other.example.com",
+    });
     expect(await new CredentialVault(join(target, "vault")).readMeta()).toBeUndefined();
 
     const other = await connectedStateDir();
-    writeFileSync(join(other.stateDir, "vault", "meta.json"), readFileSync(join(other.stateDir, "vault", "meta.json"), "utf8").replace('"appId": 42', '"appId": 43'));
-    const clash = await runCli(["--state-dir", other.stateDir, "backup", "restore", snapshot, "--identity", identityFile, "--hostname", "ghes.example.com"]);
+    writeFileSync(
+      join(other.stateDir, "vault", "meta.json"),
+      readFileSync(join(other.stateDir, "vault", "meta.json"), "utf8").replace('"appId": 42', '"appId": 43'),
+    );
+    const clash = await runCli([
+      "--state-dir",
+      other.stateDir,
+      "backup",
+      "restore",
+      snapshot,
+      "--identity",
+      identityFile,
+      "--hostname",
+      "ghes.example.com",
+    ]);
     expect(clash.code).toBe(2);
     expect(clash.stderr).toContain("holds another connection");
 

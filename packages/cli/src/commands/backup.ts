@@ -11,7 +11,10 @@ export function registerBackup(program: Command, run: CommandRunner): void {
   const group = program
     .command("backup")
     .description("include, scan for, redact and restore the Connect credentials in backup snapshots")
-    .addHelpText("after", "\nRunbook: docs/runbooks/backup-and-restore.md\n\nExample (cron, after backup-utils):\n  ghe-backup && connect-ops backup hook --data-dir /data/ghe-backup --policy redact");
+    .addHelpText(
+      "after",
+      "\nRunbook: docs/runbooks/backup-and-restore.md\n\nExample (cron, after backup-utils):\n  ghe-backup && connect-ops backup hook --data-dir /data/ghe-backup --policy redact",
+    );
   registerBackupInclude(group, run);
   registerBackupScan(group, run);
   registerBackupRedact(group, run);

@@ -48,7 +48,10 @@ function completeInZsh(file: string, words: string[]): string[] {
     "_connect-ops",
   ].join("\n");
   const out = execFileSync("zsh", ["-fc", driver, "zsh", file, ...words], { cwd: scratch }).toString();
-  return out.split("\n").filter(Boolean).filter((entry) => entry.startsWith("<") || entry.startsWith(words.at(-1) ?? ""));
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .filter((entry) => entry.startsWith("<") || entry.startsWith(words.at(-1) ?? ""));
 }
 
 describe("connect-ops completion", () => {
@@ -58,7 +61,9 @@ describe("connect-ops completion", () => {
   });
 
   it("registers a bash completion function when sourced", () => {
-    expect(execFileSync("bash", ["-c", 'source "$1" && complete -p connect-ops', "bash", bash]).toString().trim()).toBe("complete -F _connect_ops connect-ops");
+    expect(execFileSync("bash", ["-c", 'source "$1" && complete -p connect-ops', "bash", bash]).toString().trim()).toBe(
+      "complete -F _connect_ops connect-ops",
+    );
   });
 
   it("offers every command --help lists, and every subcommand of backup", async () => {
@@ -69,16 +74,22 @@ describe("connect-ops completion", () => {
     expect(completeInBash(bash, ["backup", ""]).sort()).toEqual([...backup.commands].sort());
   });
 
-  it.each([["init"], ["connect"], ["status"], ["replicate"], ["failover-check"], ["backup", "scan"], ["backup", "hook"], ["verify-cleanup"]])(
-    "offers every flag that `%s --help` lists, plus the global ones",
-    async (...path: string[]) => {
-      const { flags } = await helpListing(path);
-      const offered = completeInBash(bash, [...path, "--"]);
-      for (const flag of flags) expect(offered).toContain(flag);
-      expect(offered).toContain("--state-dir");
-      expect(offered).toContain("--json");
-    },
-  );
+  it.each([
+    ["init"],
+    ["connect"],
+    ["status"],
+    ["replicate"],
+    ["failover-check"],
+    ["backup", "scan"],
+    ["backup", "hook"],
+    ["verify-cleanup"],
+  ])("offers every flag that `%s --help` lists, plus the global ones", async (...path: string[]) => {
+    const { flags } = await helpListing(path);
+    const offered = completeInBash(bash, [...path, "--"]);
+    for (const flag of flags) expect(offered).toContain(flag);
+    expect(offered).toContain("--state-dir");
+    expect(offered).toContain("--json");
+  });
 
   it("completes flag values: choices, files, and nothing after a switch's value-less flag", () => {
     expect(completeInBash(bash, ["--log-level", "de"])).toEqual(["debug"]);
@@ -100,7 +111,16 @@ describe("connect-ops completion", () => {
   it.runIf(hasZsh)("gives zsh the same answers, with the file autoloadable from $fpath", async () => {
     const zsh = await script("zsh");
     expect(execFileSync("zsh", ["-n", zsh]).toString()).toBe("");
-    expect(execFileSync("zsh", ["-fc", 'autoload -U compinit && compinit -u -D && source "$1" && print -r -- "$_comps[connect-ops]"', "zsh", zsh]).toString().trim()).toBe("_connect-ops");
+    expect(
+      execFileSync("zsh", [
+        "-fc",
+        'autoload -U compinit && compinit -u -D && source "$1" && print -r -- "$_comps[connect-ops]"',
+        "zsh",
+        zsh,
+      ])
+        .toString()
+        .trim(),
+    ).toBe("_connect-ops");
     expect(completeInZsh(zsh, ["backup", "s"])).toEqual(["scan"]);
     expect(completeInZsh(zsh, ["backup", "hook", "--policy", ""])).toEqual(["include", "redact"]);
     expect(completeInZsh(zsh, ["replicate", "--inventory", ""])).toEqual(["<files >"]);

@@ -57,8 +57,13 @@ export function completionNodes(program: Command): CompletionNode[] {
   const inheritedFlags = rootFlags.filter((flag) => flag.names[0] !== "--version");
   const nodes: CompletionNode[] = [];
   const visit = (command: Command, path: string) => {
-    const own = command === program ? [] : flagsOf(command).filter((flag) => !rootFlags.some((root) => root.names[0] === flag.names[0]));
-    const subcommands = help.visibleCommands(command).map((sub) => ({ name: sub.name(), description: firstLine(sub.description()) }));
+    const own =
+      command === program
+        ? []
+        : flagsOf(command).filter((flag) => !rootFlags.some((root) => root.names[0] === flag.names[0]));
+    const subcommands = help
+      .visibleCommands(command)
+      .map((sub) => ({ name: sub.name(), description: firstLine(sub.description()) }));
     const choices = command.registeredArguments[0]?.argChoices;
     nodes.push({
       path,
@@ -68,14 +73,25 @@ export function completionNodes(program: Command): CompletionNode[] {
         const name = `${argument.name()}${argument.variadic ? "..." : ""}`;
         return argument.required ? `<${name}>` : `[${name}]`;
       }),
-      positional: command.registeredArguments.length === 0 ? "none" : choices === undefined ? "file" : `choices:${choices.join(" ")}`,
+      positional:
+        command.registeredArguments.length === 0
+          ? "none"
+          : choices === undefined
+            ? "file"
+            : `choices:${choices.join(" ")}`,
     });
     const join = (name: string) => (path === "" ? name : `${path} ${name}`);
     for (const sub of command.commands) visit(sub, join(sub.name()));
     // commander's implicit `help [command]` is not in `commands`: it completes its siblings' names.
     if (subcommands.some((sub) => sub.name === "help") && !command.commands.some((sub) => sub.name() === "help")) {
       const siblings = subcommands.filter((sub) => sub.name !== "help").map((sub) => sub.name);
-      nodes.push({ path: join("help"), subcommands: [], flags: inheritedFlags, arguments: ["[command]"], positional: `choices:${siblings.join(" ")}` });
+      nodes.push({
+        path: join("help"),
+        subcommands: [],
+        flags: inheritedFlags,
+        arguments: ["[command]"],
+        positional: `choices:${siblings.join(" ")}`,
+      });
     }
   };
   visit(program, "");
@@ -91,7 +107,8 @@ function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
     for (const flag of node.flags) {
       if (flag.value === "none") continue;
       // A root flag matches after any subcommand path: the pattern *'|--flag'.
-      for (const name of flag.names) valued.set(flag.global ? `*${quote(`|${name}`)}` : quote(`${node.path}|${name}`), flag.value);
+      for (const name of flag.names)
+        valued.set(flag.global ? `*${quote(`|${name}`)}` : quote(`${node.path}|${name}`), flag.value);
     }
   }
   return [
@@ -104,19 +121,26 @@ function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
     "# _connect_ops_subcommands PATH",
     "_connect_ops_subcommands() {",
     '  case "$1" in',
-    ...nodes.filter((node) => node.subcommands.length > 0).map((node) => `    ${quote(node.path)}) echo ${quote(node.subcommands.map((sub) => sub.name).join(" "))} ;;`),
+    ...nodes
+      .filter((node) => node.subcommands.length > 0)
+      .map((node) => `    ${quote(node.path)}) echo ${quote(node.subcommands.map((sub) => sub.name).join(" "))} ;;`),
     "  esac",
     "}",
     "# _connect_ops_flags PATH",
     "_connect_ops_flags() {",
     '  case "$1" in',
-    ...nodes.map((node) => `    ${quote(node.path)}) echo ${quote(node.flags.flatMap((flag) => flag.names.filter((name) => name.startsWith("--"))).join(" "))} ;;`),
+    ...nodes.map(
+      (node) =>
+        `    ${quote(node.path)}) echo ${quote(node.flags.flatMap((flag) => flag.names.filter((name) => name.startsWith("--"))).join(" "))} ;;`,
+    ),
     "  esac",
     "}",
     "# _connect_ops_positional PATH: how the command's arguments complete (file, choices:…; empty: none)",
     "_connect_ops_positional() {",
     '  case "$1" in',
-    ...nodes.filter((node) => node.positional !== "none").map((node) => `    ${quote(node.path)}) echo ${quote(node.positional)} ;;`),
+    ...nodes
+      .filter((node) => node.positional !== "none")
+      .map((node) => `    ${quote(node.path)}) echo ${quote(node.positional)} ;;`),
     "  esac",
     "}",
     "# _connect_ops_walk WORD…: sets _connect_ops_path (the subcommand) and _connect_ops_pending (a flag awaiting its value)",
@@ -178,11 +202,15 @@ export function zshCompletion(nodes: readonly CompletionNode[]): string {
     "#compdef connect-ops",
     "# zsh completion for connect-ops, generated from its commands by `connect-ops completion zsh`.",
     "# Load now (after compinit):  source <(connect-ops completion zsh)",
-    "# Install:  connect-ops completion zsh > \"${fpath[1]}/_connect-ops\"",
+    '# Install:  connect-ops completion zsh > "${fpath[1]}/_connect-ops"',
     ...sharedFunctions(nodes),
     "_connect_ops_describe_flags() {",
     "  local -a entries",
-    ...described((node) => node.flags.flatMap((flag) => flag.names.filter((name) => name.startsWith("--")).map((name) => describeEntry(name, flag.description)))),
+    ...described((node) =>
+      node.flags.flatMap((flag) =>
+        flag.names.filter((name) => name.startsWith("--")).map((name) => describeEntry(name, flag.description)),
+      ),
+    ),
     "  _describe -t options option entries",
     "}",
     "_connect_ops_describe_subcommands() {",
@@ -230,7 +258,7 @@ export function registerCompletion(program: Command, run: CommandRunner): void {
     .addArgument(new Argument("<shell>", "the shell to complete for").choices(["bash", "zsh"]))
     .addHelpText(
       "after",
-      "\nExamples:\n  source <(connect-ops completion bash)                                   # this bash session\n  connect-ops completion bash > ~/.local/share/bash-completion/completions/connect-ops\n  connect-ops completion zsh > \"${fpath[1]}/_connect-ops\"                  # then restart zsh",
+      '\nExamples:\n  source <(connect-ops completion bash)                                   # this bash session\n  connect-ops completion bash > ~/.local/share/bash-completion/completions/connect-ops\n  connect-ops completion zsh > "${fpath[1]}/_connect-ops"                  # then restart zsh',
     )
     .action((shell: "bash" | "zsh") => run((_context: CommandContext) => runCompletionCommand(program, shell)));
 }

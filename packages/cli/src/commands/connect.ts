@@ -14,7 +14,11 @@ export interface ConnectOptions {
 export async function runConnectCommand(context: CommandContext, options: ConnectOptions): Promise<CommandResult> {
   const { connectPorts } = await import("../wiring.js");
   const { connectAppliance } = await import("../lifecycle/connect.js");
-  const request: ConnectRequest = { ...options, licenseFile: options.license, licensePath: context.resolvePath(options.license) };
+  const request: ConnectRequest = {
+    ...options,
+    licenseFile: options.license,
+    licensePath: context.resolvePath(options.license),
+  };
   const outcome = await connectAppliance(await connectPorts(context), request);
   const { renderConnect } = await import("../render/connect.js");
   return renderConnect(outcome, options);

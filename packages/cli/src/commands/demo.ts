@@ -38,7 +38,9 @@ export async function runDemoCommand(context: CommandContext, options: DemoOptio
 export function registerDemo(program: Command, run: CommandRunner): void {
   program
     .command("demo")
-    .description("run the whole lifecycle in a sandbox: simulator, primary, replica, cluster nodes, backups (no setup, no root)")
+    .description(
+      "run the whole lifecycle in a sandbox: simulator, primary, replica, cluster nodes, backups (no setup, no root)",
+    )
     .option("--keep", "keep the sandbox (state dirs, nodes, snapshots, the signed report) for exploring")
     .addHelpText("after", "\nExamples:\n  connect-ops demo\n  connect-ops demo --keep --json > transcript.json")
     .action((options: DemoOptions) => run((context) => runDemoCommand(context, options)));

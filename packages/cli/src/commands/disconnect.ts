@@ -9,13 +9,20 @@ export interface DisconnectOptions {
   readonly yes?: boolean;
 }
 
-export async function runDisconnectCommand(context: CommandContext, options: DisconnectOptions): Promise<CommandResult> {
+export async function runDisconnectCommand(
+  context: CommandContext,
+  options: DisconnectOptions,
+): Promise<CommandResult> {
   const { disconnectPorts } = await import("../wiring.js");
   const { runDisconnect } = await import("../lifecycle/disconnect.js");
   const { confirmDisconnect } = await import("./disconnect-confirm.js");
   const purgeBackups = options.purgeBackups === true;
   const confirm = confirmDisconnect(context.io, { yes: options.yes === true, purgeBackups });
-  const { ports, request } = await disconnectPorts(context, { inventory: options.inventory, dataDirs: options.dataDir ?? [], purgeBackups }, confirm);
+  const { ports, request } = await disconnectPorts(
+    context,
+    { inventory: options.inventory, dataDirs: options.dataDir ?? [], purgeBackups },
+    confirm,
+  );
   const outcome = await runDisconnect(ports, request);
   const { renderDisconnect } = await import("../render/disconnect.js");
   return renderDisconnect(outcome);
@@ -28,7 +35,9 @@ function collect(value: string, previous: string[] = []): string[] {
 export function registerDisconnect(program: Command, run: CommandRunner): void {
   program
     .command("disconnect")
-    .description("delete the GitHub App on the cloud and every copy of its credentials: primary, nodes and (with --purge-backups) snapshots")
+    .description(
+      "delete the GitHub App on the cloud and every copy of its credentials: primary, nodes and (with --purge-backups) snapshots",
+    )
     .requiredOption("--inventory <file>", "the nodes that hold replicated credentials (docs/replication.md)")
     .option("--data-dir <dir>", "a backup data dir whose snapshots may hold the credentials (repeatable)", collect)
     .option("--purge-backups", "redact every snapshot under the data dirs (default: only list what they still hold)")

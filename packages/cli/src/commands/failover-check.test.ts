@@ -14,8 +14,14 @@ afterAll(async () => {
   await topology?.[Symbol.asyncDispose]();
 });
 
-type Report = { ready: boolean; replicas: { name: string; ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }[] };
-const failed = (report: Report) => report.replicas.flatMap((replica) => replica.checks.filter((check) => !check.ok).map((check) => `${replica.name}:${check.name}`));
+type Report = {
+  ready: boolean;
+  replicas: { name: string; ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }[];
+};
+const failed = (report: Report) =>
+  report.replicas.flatMap((replica) =>
+    replica.checks.filter((check) => !check.ok).map((check) => `${replica.name}:${check.name}`),
+  );
 
 describe("connect-ops failover-check", () => {
   it("is not ready (exit 1) before replication: no credentials on the replicas", async () => {
@@ -70,6 +76,8 @@ describe("connect-ops failover-check", () => {
   it("--help documents the exit codes and has an example", async () => {
     const run = await topology.cli(["failover-check", "--help"]);
     expect(run.stdout).toContain("never exits 3");
-    expect(run.stdout).toContain("connect-ops failover-check --inventory /data/user/common/connect-ops/inventory.json --replica ghes-replica --min-ttl 30m");
+    expect(run.stdout).toContain(
+      "connect-ops failover-check --inventory /data/user/common/connect-ops/inventory.json --replica ghes-replica --min-ttl 30m",
+    );
   });
 });

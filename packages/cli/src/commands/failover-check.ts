@@ -11,7 +11,10 @@ export interface FailoverCheckOptions {
   readonly knownHosts?: string;
 }
 
-export async function runFailoverCheckCommand(context: CommandContext, options: FailoverCheckOptions): Promise<CommandResult> {
+export async function runFailoverCheckCommand(
+  context: CommandContext,
+  options: FailoverCheckOptions,
+): Promise<CommandResult> {
   const { parseDuration } = await import("@connect-ops/connection-core");
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
   const { failoverPorts } = await import("../wiring.js");
@@ -31,13 +34,18 @@ export async function runFailoverCheckCommand(context: CommandContext, options: 
 export function registerFailoverCheck(program: Command, run: CommandRunner): void {
   program
     .command("failover-check")
-    .description("tell whether each HA replica could take over GitHub Connect now (reachable, same generation and key, fresh token, openable)")
+    .description(
+      "tell whether each HA replica could take over GitHub Connect now (reachable, same generation and key, fresh token, openable)",
+    )
     .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
     .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
     .option("--replica <name>", "check only this replica")
     .option("--min-ttl <duration>", "the replica's token must stay valid at least this long", "10m")
     .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)")
+    .option(
+      "--known-hosts <file>",
+      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
+    )
     .addHelpText(
       "after",
       [

@@ -29,7 +29,13 @@ describe("connect-ops init", () => {
     await runCli(["--state-dir", stateDir, "init"]);
     const before = readFileSync(join(stateDir, "age-identity.txt"));
     const names = readdirSync(stateDir).sort();
-    const again = await runCli(["--state-dir", stateDir, "init", "--recipient", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]);
+    const again = await runCli([
+      "--state-dir",
+      stateDir,
+      "init",
+      "--recipient",
+      "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+    ]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^error\[VAULT_ALREADY_INITIALISED\]: .* — nothing was changed/);
     expect(readFileSync(join(stateDir, "age-identity.txt")).equals(before)).toBe(true);
@@ -40,7 +46,9 @@ describe("connect-ops init", () => {
     const stateDir = fresh();
     const bad = await runCli(["--state-dir", stateDir, "init", "--recipient", "age1nope"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("error[CORE_INVALID_INPUT]: --recipient is invalid: [0]: expected an age X25519 recipient");
+    expect(bad.stderr).toContain(
+      "error[CORE_INVALID_INPUT]: --recipient is invalid: [0]: expected an age X25519 recipient",
+    );
     expect(() => statSync(stateDir)).toThrow();
     const recovery = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
     expect((await runCli(["--state-dir", stateDir, "init", "--recipient", recovery])).code).toBe(0);

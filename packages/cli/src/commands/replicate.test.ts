@@ -11,18 +11,30 @@ afterAll(async () => {
   await topology?.[Symbol.asyncDispose]();
 });
 
-const json = (stdout: string) => JSON.parse(stdout) as { nodes: { name: string; status: string; generationBefore: number | null; generationAfter: number | null }[] };
+const json = (stdout: string) =>
+  JSON.parse(stdout) as {
+    nodes: { name: string; status: string; generationBefore: number | null; generationAfter: number | null }[];
+  };
 
 describe("connect-ops replicate: flags", () => {
   it.each([
     [[], "no nodes: pass --inventory FILE or --cluster-conf FILE"],
-    [["--inventory", "a.json", "--cluster-conf", "cluster.conf"], "--inventory and --cluster-conf are mutually exclusive"],
+    [
+      ["--inventory", "a.json", "--cluster-conf", "cluster.conf"],
+      "--inventory and --cluster-conf are mutually exclusive",
+    ],
     [["--inventory", "inventory.json", "--concurrency", "0"], "--concurrency must be a whole number from 1 to 16"],
     [["--inventory", "inventory.json", "--concurrency", "17"], "--concurrency must be a whole number from 1 to 16"],
     [["--inventory", "inventory.json", "--concurrency", "2x"], "--concurrency must be a whole number from 1 to 16"],
-    [["--inventory", "inventory.json", "--nodes", "replica-1,,cluster-1"], "--nodes expects comma-separated node names"],
+    [
+      ["--inventory", "inventory.json", "--nodes", "replica-1,,cluster-1"],
+      "--nodes expects comma-separated node names",
+    ],
     [["--inventory", "inventory.json", "--nodes", "replica-1,replica-1"], "--nodes names replica-1 more than once"],
-    [["--inventory", "inventory.json", "--nodes", "replica-9"], "--nodes names replica-9, which inventory.json does not list"],
+    [
+      ["--inventory", "inventory.json", "--nodes", "replica-9"],
+      "--nodes names replica-9, which inventory.json does not list",
+    ],
     [["--inventory", ""], "--inventory is empty"],
   ])("refuses %j with exit 2 and a message naming the flag", async (args, message) => {
     const run = await topology.cli(["replicate", ...args]);
@@ -32,7 +44,10 @@ describe("connect-ops replicate: flags", () => {
   });
 
   it("refuses an invalid inventory with exit 2, naming the field path", async () => {
-    const bad = topology.writeInventory({ nodes: [{ name: "replica-1", role: "standby", transport: "local", path: "x" }] }, join(topology.dir, "bad.json"));
+    const bad = topology.writeInventory(
+      { nodes: [{ name: "replica-1", role: "standby", transport: "local", path: "x" }] },
+      join(topology.dir, "bad.json"),
+    );
     const run = await topology.cli(["--json", "replicate", "--inventory", bad]);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout).error.code).toBe("REPL_INVENTORY_INVALID");
@@ -54,7 +69,11 @@ describe("connect-ops replicate: local nodes", () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.dryRun).toBe(true);
-    expect(report.nodes.map((node: { status: string }) => node.status)).toEqual(["would-update", "would-update", "would-update"]);
+    expect(report.nodes.map((node: { status: string }) => node.status)).toEqual([
+      "would-update",
+      "would-update",
+      "would-update",
+    ]);
     expect(existsSync(join(topology.nodeDir("replica-1"), "meta.json"))).toBe(false);
   });
 
@@ -91,7 +110,12 @@ describe("connect-ops replicate: local nodes", () => {
     const blocker = join(topology.dir, "nodes", "blocked");
     writeFileSync(blocker, "a file where a directory should be");
     const inventory = topology.writeInventory(
-      { nodes: [{ name: "replica-1", role: "replica", transport: "local", path: "nodes/replica-1" }, { name: "blocked", role: "cluster", transport: "local", path: "nodes/blocked" }] },
+      {
+        nodes: [
+          { name: "replica-1", role: "replica", transport: "local", path: "nodes/replica-1" },
+          { name: "blocked", role: "cluster", transport: "local", path: "nodes/blocked" },
+        ],
+      },
       join(topology.dir, "blocked.json"),
     );
     const run = await topology.cli(["--json", "replicate", "--inventory", inventory]);
@@ -102,7 +126,10 @@ describe("connect-ops replicate: local nodes", () => {
   });
 
   it("shows live per-node progress on a TTY, without escape codes under NO_COLOR, and none with --no-progress", async () => {
-    const plain = await topology.cli(["replicate", "--inventory", "inventory.json"], { isTTY: true, env: { ...topology.env, NO_COLOR: "1" } });
+    const plain = await topology.cli(["replicate", "--inventory", "inventory.json"], {
+      isTTY: true,
+      env: { ...topology.env, NO_COLOR: "1" },
+    });
     expect(plain.code).toBe(0);
     expect(plain.stderr).toContain("  ✓ replica-1  unchanged");
     expect(plain.stderr).toContain("replicating 0/3 · waiting for replica-1, cluster-1, cluster-2");
@@ -118,7 +145,9 @@ describe("connect-ops replicate: local nodes", () => {
   it("--help shows a realistic example and the exit codes", async () => {
     const run = await topology.cli(["replicate", "--help"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json --dry-run");
+    expect(run.stdout).toContain(
+      "connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json --dry-run",
+    );
     expect(run.stdout).toContain("Exit: 0 every node converged");
   });
 });

@@ -20,7 +20,10 @@ export function parseConcurrency(raw: string | undefined, max: number): number |
   if (raw === undefined) return undefined;
   const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw usageError(`--concurrency must be a whole number from 1 to ${max}`, `pass e.g. --concurrency 4, or leave it out to reach every node at once (at most ${max})`);
+    throw usageError(
+      `--concurrency must be a whole number from 1 to ${max}`,
+      `pass e.g. --concurrency 4, or leave it out to reach every node at once (at most ${max})`,
+    );
   }
   return value;
 }
@@ -41,24 +44,31 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
   });
   let report: ReplicateReport;
   try {
-    const ports = await replicatePorts(context, {
-      acceptNewHostKeys: options.acceptNewHostKeys === true,
-      ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-      ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-      ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-      ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-      ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-    }, {
-      onStart: (names) => progress.start(names),
-      onNodeResult: (row) =>
-        progress.nodeDone({
-          name: row.name,
-          status: row.status,
-          ok: CONVERGED.has(row.status),
-          detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
-        }),
+    const ports = await replicatePorts(
+      context,
+      {
+        acceptNewHostKeys: options.acceptNewHostKeys === true,
+        ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+        ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+        ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+        ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+        ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+      },
+      {
+        onStart: (names) => progress.start(names),
+        onNodeResult: (row) =>
+          progress.nodeDone({
+            name: row.name,
+            status: row.status,
+            ok: CONVERGED.has(row.status),
+            detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
+          }),
+      },
+    );
+    report = await replicateFromPrimary(ports, {
+      dryRun: options.dryRun === true,
+      ...(concurrency === undefined ? {} : { concurrency }),
     });
-    report = await replicateFromPrimary(ports, { dryRun: options.dryRun === true, ...(concurrency === undefined ? {} : { concurrency }) });
   } finally {
     progress.finish();
   }
@@ -69,7 +79,9 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
 export function registerReplicate(program: Command, run: CommandRunner): void {
   program
     .command("replicate")
-    .description("push the primary vault's sealed credentials (credentials.age + meta.json) to every HA replica and cluster node")
+    .description(
+      "push the primary vault's sealed credentials (credentials.age + meta.json) to every HA replica and cluster node",
+    )
     .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
     .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
     .option("--nodes <names>", "only these nodes, comma separated")
@@ -77,7 +89,10 @@ export function registerReplicate(program: Command, run: CommandRunner): void {
     .option("--concurrency <n>", "nodes in flight at once (default: all, at most 16)")
     .option("--accept-new-host-keys", "record host keys of nodes not yet in known_hosts (never replaces a changed key)")
     .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)")
+    .option(
+      "--known-hosts <file>",
+      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
+    )
     .addHelpText(
       "after",
       [

@@ -11,7 +11,10 @@ afterAll(async () => {
   await topology?.[Symbol.asyncDispose]();
 });
 
-type Status = { nodes?: { name: string; generation: number | null; keyFingerprint: string | null; drift: string; status: string }[]; vault: { generation: number; keyFingerprint: string } };
+type Status = {
+  nodes?: { name: string; generation: number | null; keyFingerprint: string | null; drift: string; status: string }[];
+  vault: { generation: number; keyFingerprint: string };
+};
 const drifts = (stdout: string) => (JSON.parse(stdout) as Status).nodes?.map((node) => `${node.name}:${node.drift}`);
 
 describe("connect-ops status --inventory", () => {
@@ -29,12 +32,19 @@ describe("connect-ops status --inventory", () => {
     const after = await topology.cli(["--json", "status", "--inventory", "inventory.json"]);
     expect(after.code).toBe(0);
     const report = JSON.parse(after.stdout) as Status;
-    expect(report.nodes?.[0]).toMatchObject({ status: "ok", generation: report.vault.generation, keyFingerprint: report.vault.keyFingerprint, drift: "in-sync" });
+    expect(report.nodes?.[0]).toMatchObject({
+      status: "ok",
+      generation: report.vault.generation,
+      keyFingerprint: report.vault.keyFingerprint,
+      drift: "in-sync",
+    });
   });
 
   it("tells behind and diverged nodes apart, and exits 3 when a node cannot be read but none drifted", async () => {
     expect((await topology.cli(["token", "--force"])).code).toBe(0);
-    expect((await topology.cli(["replicate", "--inventory", "inventory.json", "--nodes", "cluster-1,cluster-2"])).code).toBe(0);
+    expect(
+      (await topology.cli(["replicate", "--inventory", "inventory.json", "--nodes", "cluster-1,cluster-2"])).code,
+    ).toBe(0);
     // A torn pair on cluster-2: meta.json of this generation next to other sealed bytes.
     writeFileSync(join(topology.nodeDir("cluster-2"), "credentials.age"), "not the sealed file");
     const run = await topology.cli(["--json", "status", "--offline", "--inventory", "inventory.json"]);
@@ -46,7 +56,15 @@ describe("connect-ops status --inventory", () => {
     expect((await topology.cli(["replicate", "--inventory", "inventory.json"])).code).toBe(0);
     rmSync(topology.nodeDir("cluster-2"), { recursive: true });
     writeFileSync(topology.nodeDir("cluster-2"), "a file where the node's directory should be");
-    const unreadable = await topology.cli(["--json", "status", "--offline", "--inventory", "inventory.json", "--nodes", "replica-1,cluster-2"]);
+    const unreadable = await topology.cli([
+      "--json",
+      "status",
+      "--offline",
+      "--inventory",
+      "inventory.json",
+      "--nodes",
+      "replica-1,cluster-2",
+    ]);
     expect(drifts(unreadable.stdout)).toEqual(["replica-1:in-sync", "cluster-2:unknown"]);
     expect(unreadable.code).toBe(3);
   });

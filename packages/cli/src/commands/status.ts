@@ -13,8 +13,12 @@ export interface StatusOptions {
 }
 
 export async function runStatusCommand(context: CommandContext, options: StatusOptions): Promise<CommandResult> {
-  const [{ readStatus }, { statusPorts }] = await Promise.all([import("../lifecycle/status.js"), import("../wiring.js")]);
-  const withTopology = options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
+  const [{ readStatus }, { statusPorts }] = await Promise.all([
+    import("../lifecycle/status.js"),
+    import("../wiring.js"),
+  ]);
+  const withTopology =
+    options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
   const topology = withTopology
     ? {
         ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
@@ -53,10 +57,22 @@ async function nodeLines(nodes: readonly NodeStatus[]): Promise<string[]> {
   const { hasNodeDrift } = await import("../lifecycle/node-status.js");
   const table = renderTable(
     ["  NODE", "ROLE", "STATUS", "GENERATION", "KEY", "DRIFT"],
-    nodes.map((node) => [`  ${node.name}`, node.role, node.status, node.generation === null ? "-" : String(node.generation), node.keyFingerprint ?? "-", node.drift]),
+    nodes.map((node) => [
+      `  ${node.name}`,
+      node.role,
+      node.status,
+      node.generation === null ? "-" : String(node.generation),
+      node.keyFingerprint ?? "-",
+      node.drift,
+    ]),
   );
   const errors = nodes.flatMap((node) =>
-    node.error === undefined ? [] : [`  ${node.name}: error[${node.error.code}]: ${node.error.message}`, ...(node.error.hint === undefined ? [] : [`    → ${node.error.hint}`])],
+    node.error === undefined
+      ? []
+      : [
+          `  ${node.name}: error[${node.error.code}]: ${node.error.message}`,
+          ...(node.error.hint === undefined ? [] : [`    → ${node.error.hint}`]),
+        ],
   );
   const drifted = nodes.filter((node) => node.drift !== "in-sync" && node.drift !== "unknown").map((node) => node.name);
   const summary = hasNodeDrift(nodes)
@@ -70,13 +86,18 @@ async function nodeLines(nodes: readonly NodeStatus[]): Promise<string[]> {
 export function registerStatus(program: Command, run: CommandRunner): void {
   program
     .command("status")
-    .description("show the connection, the vault and the token; compare the cloud's record (and with --inventory every node) with this appliance")
+    .description(
+      "show the connection, the vault and the token; compare the cloud's record (and with --inventory every node) with this appliance",
+    )
     .option("--offline", "do not contact the cloud")
     .option("--inventory <file>", "also probe the nodes of this inventory: generation, key fingerprint, drift")
     .option("--cluster-conf <file>", "the same, with the node list from a GHES cluster.conf")
     .option("--nodes <names>", "only these nodes, comma separated")
     .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)")
+    .option(
+      "--known-hosts <file>",
+      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
+    )
     .addHelpText(
       "after",
       [

@@ -9,9 +9,16 @@ export interface TokenOptions {
 
 export async function runTokenCommand(context: CommandContext, options: TokenOptions): Promise<CommandResult> {
   // The lifecycle module's static imports keep a cache hit free of zod and octokit.
-  const [{ ensureFreshToken, parseDuration }, { tokenPorts }] = await Promise.all([import("../lifecycle/token.js"), import("../wiring.js")]);
+  const [{ ensureFreshToken, parseDuration }, { tokenPorts }] = await Promise.all([
+    import("../lifecycle/token.js"),
+    import("../wiring.js"),
+  ]);
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const result = await ensureFreshToken(await tokenPorts(context), { minTtlMs, force: options.force === true, verify: options.verify === true });
+  const result = await ensureFreshToken(await tokenPorts(context), {
+    minTtlMs,
+    force: options.force === true,
+    verify: options.verify === true,
+  });
   const { renderToken } = await import("../render/token.js");
   return renderToken(result);
 }
@@ -19,7 +26,9 @@ export async function runTokenCommand(context: CommandContext, options: TokenOpt
 export function registerToken(program: Command, run: CommandRunner): void {
   program
     .command("token")
-    .description("make sure the sealed installation token is valid for longer than --min-ttl (mints only when needed; never prints it)")
+    .description(
+      "make sure the sealed installation token is valid for longer than --min-ttl (mints only when needed; never prints it)",
+    )
     .option("--min-ttl <duration>", "mint when less than this remains", "10m")
     .option("--force", "mint a new token even if the sealed one is valid (after a suspected leak)")
     .option("--verify", "ask the cloud whether the sealed token is still accepted; re-mint once if refused")

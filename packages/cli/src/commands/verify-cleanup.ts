@@ -10,10 +10,18 @@ export interface VerifyCleanupOptions {
   readonly format?: string;
 }
 
-export async function runVerifyCleanupCommand(context: CommandContext, options: VerifyCleanupOptions): Promise<CommandResult> {
+export async function runVerifyCleanupCommand(
+  context: CommandContext,
+  options: VerifyCleanupOptions,
+): Promise<CommandResult> {
   const format = options.format ?? "json";
-  if (format !== "json" && format !== "md") throw usageError(`--format must be json or md, not "${format}"`, "the JSON report is always written and signed; md adds FILE.md for humans");
-  if (format === "md" && options.report === undefined) throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
+  if (format !== "json" && format !== "md")
+    throw usageError(
+      `--format must be json or md, not "${format}"`,
+      "the JSON report is always written and signed; md adds FILE.md for humans",
+    );
+  if (format === "md" && options.report === undefined)
+    throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
   const { auditPorts } = await import("../wiring.js");
   const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
   const { ports, request } = await auditPorts(context, {
@@ -34,7 +42,9 @@ function collect(value: string, previous: string[] = []): string[] {
 export function registerVerifyCleanup(program: Command, run: CommandRunner): void {
   program
     .command("verify-cleanup")
-    .description("audit that the credentials are gone everywhere (cloud, primary, nodes, snapshots); exit 0 clean, 1 residue, 3 inconclusive")
+    .description(
+      "audit that the credentials are gone everywhere (cloud, primary, nodes, snapshots); exit 0 clean, 1 residue, 3 inconclusive",
+    )
     .requiredOption("--inventory <file>", "the nodes to check (docs/replication.md)")
     .option("--data-dir <dir>", "a backup data dir whose snapshots are scanned (repeatable)", collect)
     .option("--report <file>", "write the signed JSON report here and its raw Ed25519 signature to FILE.sig")

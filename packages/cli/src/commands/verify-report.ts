@@ -6,10 +6,17 @@ export interface VerifyReportOptions {
 }
 
 /** Exit 0 valid, 1 invalid (tampered or another key), 2 signature or report missing/unreadable. */
-export async function runVerifyReportCommand(context: CommandContext, file: string, options: VerifyReportOptions): Promise<CommandResult> {
+export async function runVerifyReportCommand(
+  context: CommandContext,
+  file: string,
+  options: VerifyReportOptions,
+): Promise<CommandResult> {
   const { checkSignedReport } = await import("../flows/audit-report-verify.js");
   const { join } = await import("node:path");
-  const publicKeyFile = options.publicKey === undefined ? join(context.globals.stateDir, "audit-signing.pub") : context.resolvePath(options.publicKey);
+  const publicKeyFile =
+    options.publicKey === undefined
+      ? join(context.globals.stateDir, "audit-signing.pub")
+      : context.resolvePath(options.publicKey);
   const check = await checkSignedReport(context.resolvePath(file), publicKeyFile);
   const { renderSignatureCheck } = await import("../render/verify-report.js");
   return renderSignatureCheck(check);
@@ -19,8 +26,15 @@ export function registerVerifyReport(program: Command, run: CommandRunner): void
   program
     .command("verify-report")
     .argument("<file>", "a report written by verify-cleanup --report (its signature is FILE.sig)")
-    .description("check the Ed25519 signature of an audit report; exit 0 valid, 1 invalid, 2 missing signature or unreadable")
+    .description(
+      "check the Ed25519 signature of an audit report; exit 0 valid, 1 invalid, 2 missing signature or unreadable",
+    )
     .option("--public-key <file>", "the signer's public key (default <state-dir>/audit-signing.pub)")
-    .addHelpText("after", "\nExample (as the auditor, with the public key received out of band):\n  connect-ops verify-report audit.json --public-key audit-signing.pub\n\nSame check with OpenSSL alone:\n  openssl pkeyutl -verify -pubin -inkey audit-signing.pub -rawin -in FILE -sigfile FILE.sig")
-    .action((file: string, options: VerifyReportOptions) => run((context) => runVerifyReportCommand(context, file, options)));
+    .addHelpText(
+      "after",
+      "\nExample (as the auditor, with the public key received out of band):\n  connect-ops verify-report audit.json --public-key audit-signing.pub\n\nSame check with OpenSSL alone:\n  openssl pkeyutl -verify -pubin -inkey audit-signing.pub -rawin -in FILE -sigfile FILE.sig",
+    )
+    .action((file: string, options: VerifyReportOptions) =>
+      run((context) => runVerifyReportCommand(context, file, options)),
+    );
 }

@@ -34,9 +34,16 @@ export function createDemoSandbox(root: string, backupIdentity: string, reportDi
   mkdirSync(join(root, "primary"), { recursive: true, mode: 0o700 });
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const license = join(root, "primary", "enterprise.ghl.json");
-  writeFileSync(license, JSON.stringify({ customer_name: "Octo Demo Corp", public_key: publicKey.export({ type: "spki", format: "pem" }) }));
+  writeFileSync(
+    license,
+    JSON.stringify({ customer_name: "Octo Demo Corp", public_key: publicKey.export({ type: "spki", format: "pem" }) }),
+  );
 
-  const nodes = DEMO_NODES.map((node) => ({ ...node, transport: "local", path: join(root, "nodes", node.name, "github-connect") }));
+  const nodes = DEMO_NODES.map((node) => ({
+    ...node,
+    transport: "local",
+    path: join(root, "nodes", node.name, "github-connect"),
+  }));
   for (const node of DEMO_NODES) mkdirSync(join(root, "nodes", node.name), { recursive: true, mode: 0o700 });
   const inventory = join(root, "inventory.json");
   writeFileSync(inventory, `${JSON.stringify({ ssh: {}, nodes }, null, 2)}\n`);
@@ -48,9 +55,15 @@ export function createDemoSandbox(root: string, backupIdentity: string, reportDi
     mkdirSync(join(snapshot, "repositories", "octo", "demo.git"), { recursive: true });
     writeFileSync(join(snapshot, "version"), "v3.14.2\n");
     writeFileSync(join(snapshot, "strategy"), "rsync\n");
-    writeFileSync(join(snapshot, "settings.json"), `${JSON.stringify({ hostname: "ghes.demo.example", "github-connect": { enabled: true } })}\n`);
+    writeFileSync(
+      join(snapshot, "settings.json"),
+      `${JSON.stringify({ hostname: "ghes.demo.example", "github-connect": { enabled: true } })}\n`,
+    );
     writeFileSync(join(snapshot, "manage-password"), "demo-manage-password\n");
-    writeFileSync(join(snapshot, "mysql.sql.gz"), gzipSync(`INSERT INTO settings VALUES ('snapshot','${id}');\n`.repeat(200)));
+    writeFileSync(
+      join(snapshot, "mysql.sql.gz"),
+      gzipSync(`INSERT INTO settings VALUES ('snapshot','${id}');\n`.repeat(200)),
+    );
     // Bulk data is hard-linked between snapshots, as rsync --link-dest does.
     if (id === SNAPSHOTS[0]) writeFileSync(shared, Buffer.alloc(64 * 1024, 7));
     else linkSync(shared, join(snapshot, "repositories", "octo", "demo.git", "objects.pack"));
@@ -59,5 +72,14 @@ export function createDemoSandbox(root: string, backupIdentity: string, reportDi
 
   const backupIdentityFile = join(root, "backup-identity.txt");
   writeFileSync(backupIdentityFile, `${backupIdentity}\n`, { mode: 0o600 });
-  return { root, stateDir, license, inventory, dataDir, currentSnapshot: join(dataDir, SNAPSHOTS[1]), backupIdentityFile, reportDir };
+  return {
+    root,
+    stateDir,
+    license,
+    inventory,
+    dataDir,
+    currentSnapshot: join(dataDir, SNAPSHOTS[1]),
+    backupIdentityFile,
+    reportDir,
+  };
 }

@@ -40,7 +40,12 @@ interface StepPlan {
 function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: string): StepPlan[] {
   const report = join(sandbox.reportDir, "verify-cleanup.json");
   const data = ["--data-dir", sandbox.dataDir];
-  const connectFlags = { cloudUrl, hostname: "ghes.demo.example", ghesVersion: "3.14.2", account: "enterprise:octo-demo" };
+  const connectFlags = {
+    cloudUrl,
+    hostname: "ghes.demo.example",
+    ghesVersion: "3.14.2",
+    account: "enterprise:octo-demo",
+  };
   return [
     {
       name: "init",
@@ -50,18 +55,25 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       run: async (context) => {
         const { initStateDir } = await import("@connect-ops/credential-vault");
         const { renderInit } = await import("../render/init.js");
-        return renderInit(await initStateDir(context.globals.stateDir, { recoveryRecipients: [], now: context.io.now }));
+        return renderInit(
+          await initStateDir(context.globals.stateDir, { recoveryRecipients: [], now: context.io.now }),
+        );
       },
     },
     {
       name: "connect",
-      narration: "Enable GitHub Connect: register the connection record, create the GitHub App, seal its key and first token.",
+      narration:
+        "Enable GitHub Connect: register the connection record, create the GitHub App, seal its key and first token.",
       command: `connect-ops connect --cloud-url ${cloudUrl} --hostname ghes.demo.example --ghes-version 3.14.2 --license ${sandbox.license} --account enterprise:octo-demo`,
       expectExit: 0,
       run: async (context) => {
         const { connectAppliance } = await import("../lifecycle/connect.js");
         const { renderConnect } = await import("../render/connect.js");
-        const outcome = await connectAppliance(await (await wiring()).connectPorts(context), { ...connectFlags, licenseFile: sandbox.license, licensePath: sandbox.license });
+        const outcome = await connectAppliance(await (await wiring()).connectPorts(context), {
+          ...connectFlags,
+          licenseFile: sandbox.license,
+          licensePath: sandbox.license,
+        });
         return renderConnect(outcome, connectFlags);
       },
     },
@@ -73,18 +85,27 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       run: async (context) => {
         const { ensureFreshToken, parseDuration } = await import("../lifecycle/token.js");
         const { renderToken } = await import("../render/token.js");
-        return renderToken(await ensureFreshToken(await (await wiring()).tokenPorts(context), { minTtlMs: parseDuration("10m", "--min-ttl"), force: false, verify: false }));
+        return renderToken(
+          await ensureFreshToken(await (await wiring()).tokenPorts(context), {
+            minTtlMs: parseDuration("10m", "--min-ttl"),
+            force: false,
+            verify: false,
+          }),
+        );
       },
     },
     {
       name: "replicate",
-      narration: "Push the sealed credentials to the HA replica and both cluster nodes, atomically, and prove they converged.",
+      narration:
+        "Push the sealed credentials to the HA replica and both cluster nodes, atomically, and prove they converged.",
       command: `connect-ops replicate --inventory ${sandbox.inventory}`,
       expectExit: 0,
       run: async (context) => {
         const { replicateFromPrimary } = await import("../lifecycle/replicate.js");
         const { renderReplicate } = await import("../render/replicate.js");
-        const ports = await (await wiring()).replicatePorts(context, { inventory: sandbox.inventory, acceptNewHostKeys: false }, {});
+        const ports = await (
+          await wiring()
+        ).replicatePorts(context, { inventory: sandbox.inventory, acceptNewHostKeys: false }, {});
         return renderReplicate(await replicateFromPrimary(ports, { dryRun: false }));
       },
     },
@@ -115,14 +136,21 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
     },
     {
       name: "disconnect",
-      narration: "Disconnect: delete the app and record on the cloud, prove the token is refused, destroy the vault, delete every node's copy, purge the snapshots.",
+      narration:
+        "Disconnect: delete the app and record on the cloud, prove the token is refused, destroy the vault, delete every node's copy, purge the snapshots.",
       command: `connect-ops disconnect --inventory ${sandbox.inventory} --data-dir ${sandbox.dataDir} --purge-backups --yes`,
       expectExit: 0,
       run: async (context) => {
         const { runDisconnect } = await import("../lifecycle/disconnect.js");
         const { renderDisconnect } = await import("../render/disconnect.js");
         // --yes: the plan needs no confirmation.
-        const { ports, request } = await (await wiring()).disconnectPorts(context, { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true }, async () => undefined);
+        const { ports, request } = await (
+          await wiring()
+        ).disconnectPorts(
+          context,
+          { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true },
+          async () => undefined,
+        );
         return renderDisconnect(await runDisconnect(ports, request));
       },
     },
@@ -134,7 +162,14 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       run: async (context) => {
         const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
         const { renderAudit } = await import("../render/verify-cleanup.js");
-        const { ports, request } = await (await wiring()).auditPorts(context, { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], reportFile: report, format: "json" });
+        const { ports, request } = await (
+          await wiring()
+        ).auditPorts(context, {
+          inventory: sandbox.inventory,
+          dataDirs: [sandbox.dataDir],
+          reportFile: report,
+          format: "json",
+        });
         return renderAudit(await auditCleanup(ports, request));
       },
     },
@@ -146,7 +181,9 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       run: async (context) => {
         const { checkSignedReport } = await import("../flows/audit-report-verify.js");
         const { renderSignatureCheck } = await import("../render/verify-report.js");
-        return renderSignatureCheck(await checkSignedReport(report, join(context.globals.stateDir, "audit-signing.pub")));
+        return renderSignatureCheck(
+          await checkSignedReport(report, join(context.globals.stateDir, "audit-signing.pub")),
+        );
       },
     },
   ];
@@ -164,7 +201,10 @@ const wiring = () => import("../wiring.js");
  * first step that does not exit as expected. Removes the sandbox unless
  * `keep` (the report and signature are then left where it says).
  */
-export async function runDemo(context: CommandContext, options: { keep: boolean; onStep?: (step: DemoStep, plan: { narration: string }) => void }): Promise<DemoTranscript> {
+export async function runDemo(
+  context: CommandContext,
+  options: { keep: boolean; onStep?: (step: DemoStep, plan: { narration: string }) => void },
+): Promise<DemoTranscript> {
   const started = context.io.now();
   const { startGitHubSim } = await import("@connect-ops/github-sim");
   const { generateAgeIdentity } = await import("@connect-ops/credential-vault");
@@ -180,7 +220,11 @@ export async function runDemo(context: CommandContext, options: { keep: boolean;
     const stepContext: CommandContext = {
       ...context,
       globals: { ...context.globals, stateDir: sandbox.stateDir, configPath: undefined, json: false, progress: false },
-      io: { ...context.io, env: { ...context.io.env, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() }, stdinIsTTY: false },
+      io: {
+        ...context.io,
+        env: { ...context.io.env, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() },
+        stdinIsTTY: false,
+      },
       resolvePath: (path) => path,
     };
     for (const plan of demoSteps(sandbox, sim.url, backup.recipient)) {
@@ -209,7 +253,9 @@ export async function runDemo(context: CommandContext, options: { keep: boolean;
     const report = join(sandbox.reportDir, "verify-cleanup.json");
     const publicKey = join(sandbox.reportDir, "audit-signing.pub");
     await copyFile(join(sandbox.stateDir, "audit-signing.pub"), publicKey).catch(() => undefined);
-    const verdict = (steps.find((step) => step.name === "verify-cleanup")?.result as { verdict?: string } | undefined)?.verdict ?? null;
+    const verdict =
+      (steps.find((step) => step.name === "verify-cleanup")?.result as { verdict?: string } | undefined)?.verdict ??
+      null;
     const ok = steps.length === demoSteps(sandbox, sim.url, backup.recipient).length && steps.every((step) => step.ok);
     return {
       ok,

@@ -18,17 +18,36 @@ export function renderReportMarkdown(report: AuditReport, jsonFile: string): str
     "",
     "| kind | location | result | method | files | bytes |",
     "| --- | --- | --- | --- | ---: | ---: |",
-    ...report.locations.map((location) => `| ${location.kind} | ${cell(location.name)} | ${location.result} | ${cell(location.method)} | ${location.filesScanned} | ${location.bytesScanned} |`),
+    ...report.locations.map(
+      (location) =>
+        `| ${location.kind} | ${cell(location.name)} | ${location.result} | ${cell(location.method)} | ${location.filesScanned} | ${location.bytesScanned} |`,
+    ),
     "",
     "## Findings",
     "",
     ...(report.findings.length === 0
       ? ["None."]
-      : ["| location | path | member | form | encoding | set | recipients |", "| --- | --- | --- | --- | --- | --- | --- |", ...report.findings.map((finding) => `| ${cell(finding.location)} | ${cell(finding.path)} | ${cell(finding.member ?? "")} | ${finding.form} | ${finding.encoding ?? ""} | ${finding.fingerprintId} | ${cell((finding.recipients ?? []).join(", "))} |`)]),
+      : [
+          "| location | path | member | form | encoding | set | recipients |",
+          "| --- | --- | --- | --- | --- | --- | --- |",
+          ...report.findings.map(
+            (finding) =>
+              `| ${cell(finding.location)} | ${cell(finding.path)} | ${cell(finding.member ?? "")} | ${finding.form} | ${finding.encoding ?? ""} | ${finding.fingerprintId} | ${cell((finding.recipients ?? []).join(", "))} |`,
+          ),
+        ]),
     "",
     "## Coverage gaps",
     "",
-    ...(report.gaps.length === 0 ? ["None."] : ["| location | path | reason |", "| --- | --- | --- |", ...report.gaps.map((gap) => `| ${cell(gap.location)} | ${cell(`${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""}`)} | ${cell(gap.reason)} |`)]),
+    ...(report.gaps.length === 0
+      ? ["None."]
+      : [
+          "| location | path | reason |",
+          "| --- | --- | --- |",
+          ...report.gaps.map(
+            (gap) =>
+              `| ${cell(gap.location)} | ${cell(`${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""}`)} | ${cell(gap.reason)} |`,
+          ),
+        ]),
     "",
   ];
   return lines.join("\n");

@@ -27,20 +27,39 @@ async function readOrRefuse(path: string, what: string, hint: string): Promise<B
  */
 export async function checkSignedReport(reportFile: string, publicKeyFile: string): Promise<SignedReportCheck> {
   const signatureFile = `${reportFile}.sig`;
-  const bytes = await readOrRefuse(reportFile, "the report", "pass the JSON report written by `connect-ops verify-cleanup --report FILE`");
-  const signature = await readOrRefuse(signatureFile, "the signature", "the signature is written next to the report as FILE.sig; a report without it cannot be trusted");
-  const publicKey = await readOrRefuse(publicKeyFile, "the public key", "pass --public-key audit-signing.pub (from the appliance's state dir)");
+  const bytes = await readOrRefuse(
+    reportFile,
+    "the report",
+    "pass the JSON report written by `connect-ops verify-cleanup --report FILE`",
+  );
+  const signature = await readOrRefuse(
+    signatureFile,
+    "the signature",
+    "the signature is written next to the report as FILE.sig; a report without it cannot be trusted",
+  );
+  const publicKey = await readOrRefuse(
+    publicKeyFile,
+    "the public key",
+    "pass --public-key audit-signing.pub (from the appliance's state dir)",
+  );
   let result: SignatureCheck;
   try {
     result = verifyReportBytes(bytes, signature, publicKey.toString("utf8"));
   } catch {
-    throw usageError(`${publicKeyFile} is not a PEM public key`, "pass the audit-signing.pub written by `connect-ops init`");
+    throw usageError(
+      `${publicKeyFile} is not a PEM public key`,
+      "pass the audit-signing.pub written by `connect-ops init`",
+    );
   }
   const base = { result, reportFile, signatureFile, publicKeyFile };
   if (result !== "valid") return base;
   try {
     const parsed = JSON.parse(bytes.toString("utf8")) as { verdict?: unknown; finishedAt?: unknown };
-    return { ...base, ...(typeof parsed.verdict === "string" ? { verdict: parsed.verdict } : {}), ...(typeof parsed.finishedAt === "string" ? { finishedAt: parsed.finishedAt } : {}) };
+    return {
+      ...base,
+      ...(typeof parsed.verdict === "string" ? { verdict: parsed.verdict } : {}),
+      ...(typeof parsed.finishedAt === "string" ? { finishedAt: parsed.finishedAt } : {}),
+    };
   } catch {
     return base;
   }

@@ -5,17 +5,22 @@ import { signReportBytes, verifyReportBytes } from "./audit-report-sign.js";
 
 const keys = () => {
   const pair = generateKeyPairSync("ed25519");
-  return { privatePem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(), publicPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString() };
+  return {
+    privatePem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
 };
 
 describe("verdictOf", () => {
   it("is residue when anything was found, even with gaps", () => expect(verdictOf([{}], [{}])).toBe("residue"));
-  it("is inconclusive, never clean, when something could not be checked", () => expect(verdictOf([], [{}])).toBe("inconclusive"));
+  it("is inconclusive, never clean, when something could not be checked", () =>
+    expect(verdictOf([], [{}])).toBe("inconclusive"));
   it("is clean only with no findings and no gaps", () => expect(verdictOf([], [])).toBe("clean"));
 });
 
 describe("digestLines", () => {
-  it("does not depend on listing order", () => expect(digestLines(["b\t2", "a\t1"])).toBe(digestLines(["a\t1", "b\t2"])));
+  it("does not depend on listing order", () =>
+    expect(digestLines(["b\t2", "a\t1"])).toBe(digestLines(["a\t1", "b\t2"])));
   it("changes when a size changes", () => expect(digestLines(["a\t1"])).not.toBe(digestLines(["a\t2"])));
 });
 
@@ -40,7 +45,9 @@ describe("report signatures", () => {
   });
 
   it("calls a non-Ed25519 public key invalid rather than trusting it", () => {
-    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
     expect(verifyReportBytes(Buffer.from("x"), Buffer.alloc(64), rsa)).toBe("invalid");
   });
 });

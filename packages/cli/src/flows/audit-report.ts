@@ -63,7 +63,12 @@ export interface AuditReport {
   readonly verdict: Verdict;
   readonly fingerprintSets: readonly string[];
   readonly subject: AuditSubject;
-  readonly totals: { readonly locations: number; readonly filesScanned: number; readonly bytesScanned: number; readonly scannedDigest: string };
+  readonly totals: {
+    readonly locations: number;
+    readonly filesScanned: number;
+    readonly bytesScanned: number;
+    readonly scannedDigest: string;
+  };
   readonly locations: readonly AuditLocation[];
   readonly findings: readonly AuditFinding[];
   readonly gaps: readonly AuditGap[];
@@ -81,7 +86,9 @@ export function locationResult(findings: readonly unknown[], gaps: readonly unkn
 }
 
 export function digestLines(lines: readonly string[]): string {
-  return `sha256:${createHash("sha256").update([...lines].sort().join("\n")).digest("hex")}`;
+  return `sha256:${createHash("sha256")
+    .update([...lines].sort().join("\n"))
+    .digest("hex")}`;
 }
 
 export interface Listing {

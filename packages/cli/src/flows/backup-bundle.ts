@@ -1,4 +1,9 @@
-import { connectionRecordSchema, parseInput, parseJsonText, residueFingerprintsSchema } from "@connect-ops/connection-core";
+import {
+  connectionRecordSchema,
+  parseInput,
+  parseJsonText,
+  residueFingerprintsSchema,
+} from "@connect-ops/connection-core";
 import { credentialsBundleSchema } from "@connect-ops/credential-vault";
 import * as z from "zod";
 
@@ -21,5 +26,10 @@ export type BackupCredentials = z.infer<typeof backupCredentialsSchema>;
 /** Parses decrypted bytes; throws `CORE_INVALID_INPUT` (never echoing content) when they are not a backup document. */
 export function parseBackupCredentials(plaintext: Uint8Array, source: string): BackupCredentials {
   const text = Buffer.from(plaintext).toString("utf8");
-  return parseInput(backupCredentialsSchema, parseJsonText(text, source), source, "include the credentials again with `connect-ops backup include` on the appliance");
+  return parseInput(
+    backupCredentialsSchema,
+    parseJsonText(text, source),
+    source,
+    "include the credentials again with `connect-ops backup include` on the appliance",
+  );
 }

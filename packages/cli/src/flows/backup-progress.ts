@@ -12,7 +12,10 @@ function megabytes(bytes: number): string {
  * only when progress is on (a TTY without --no-progress): cron mail and
  * `--json` pipes never get carriage returns. `done()` clears the line.
  */
-export function scanProgressLine(context: CommandContext): { onProgress?: (progress: ScanProgress) => void; done(): void } {
+export function scanProgressLine(context: CommandContext): {
+  onProgress?: (progress: ScanProgress) => void;
+  done(): void;
+} {
   if (!context.globals.progress) return { done: () => undefined };
   let lastDrawn = Number.NEGATIVE_INFINITY;
   let drawn = false;
@@ -22,8 +25,11 @@ export function scanProgressLine(context: CommandContext): { onProgress?: (progr
       if (now - lastDrawn < REDRAW_EVERY_MS) return;
       lastDrawn = now;
       drawn = true;
-      const percent = progress.totalBytes > 0 ? ` (${Math.floor((100 * progress.bytesScanned) / progress.totalBytes)}%)` : "";
-      context.io.stderr.write(`\r\x1b[2Kscanning: ${megabytes(progress.bytesScanned)} of ${megabytes(progress.totalBytes)}${percent}, ${progress.filesScanned} files`);
+      const percent =
+        progress.totalBytes > 0 ? ` (${Math.floor((100 * progress.bytesScanned) / progress.totalBytes)}%)` : "";
+      context.io.stderr.write(
+        `\r\x1b[2Kscanning: ${megabytes(progress.bytesScanned)} of ${megabytes(progress.totalBytes)}${percent}, ${progress.filesScanned} files`,
+      );
     },
     done: () => {
       if (drawn) context.io.stderr.write("\r\x1b[2K");

@@ -9,7 +9,8 @@ export interface RecipientFlags {
   readonly recipientsFile?: string | undefined;
 }
 
-const RECIPIENT_HINT = "pass the backup key's recipient, e.g. --recipient $(age-keygen -y backup-identity.txt), or --recipients-file FILE (one age1… per line)";
+const RECIPIENT_HINT =
+  "pass the backup key's recipient, e.g. --recipient $(age-keygen -y backup-identity.txt), or --recipients-file FILE (one age1… per line)";
 
 /** An age recipients file: one `age1…` per line, `#` comments and blank lines ignored (as `age -R` reads it). */
 async function readRecipientsFile(context: CommandContext, file: string): Promise<string[]> {
@@ -17,7 +18,10 @@ async function readRecipientsFile(context: CommandContext, file: string): Promis
   try {
     text = await readFile(context.resolvePath(file), "utf8");
   } catch (error) {
-    throw usageError(`cannot read recipients file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`, RECIPIENT_HINT);
+    throw usageError(
+      `cannot read recipients file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      RECIPIENT_HINT,
+    );
   }
   return text
     .split(/\r?\n/)
@@ -36,11 +40,17 @@ export async function resolveBackupRecipients(
   flags: RecipientFlags,
   appliance: { readonly recipient: string; readonly configured: readonly string[] },
 ): Promise<string[]> {
-  const fromFlags = [...(flags.recipient ?? []), ...(flags.recipientsFile === undefined ? [] : await readRecipientsFile(context, flags.recipientsFile))];
+  const fromFlags = [
+    ...(flags.recipient ?? []),
+    ...(flags.recipientsFile === undefined ? [] : await readRecipientsFile(context, flags.recipientsFile)),
+  ];
   const source = fromFlags.length > 0 ? "--recipient/--recipients-file" : "config backupRecipients";
   const chosen = fromFlags.length > 0 ? fromFlags : [...appliance.configured];
   if (chosen.length === 0) {
-    throw usageError("no backup recipient: the credentials must be sealed to a key kept off the appliance", `${RECIPIENT_HINT}; or set backupRecipients in the config`);
+    throw usageError(
+      "no backup recipient: the credentials must be sealed to a key kept off the appliance",
+      `${RECIPIENT_HINT}; or set backupRecipients in the config`,
+    );
   }
   const recipients = [...new Set(parseInput(z.array(ageRecipientSchema), chosen, source, RECIPIENT_HINT))];
   if (recipients.includes(appliance.recipient)) {

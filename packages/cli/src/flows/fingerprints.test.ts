@@ -14,8 +14,10 @@ afterAll(() => scratchDir[Symbol.dispose]());
 let counter = 0;
 const fresh = (name: string) => join(scratch, `${name}-${counter++}`);
 
-const pem = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-const setOf = (appId: number) => deriveResidueFingerprints({ appId, privateKeyPem: pem(), tokens: [], saltBytes: randomBytes(16) });
+const pem = () =>
+  generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const setOf = (appId: number) =>
+  deriveResidueFingerprints({ appId, privateKeyPem: pem(), tokens: [], saltBytes: randomBytes(16) });
 
 /** The sources a scan passes: a state dir, and the working dir `--fingerprints FILE` is resolved against. */
 function sourcesFor(stateDir: string): FingerprintSources {
@@ -57,8 +59,15 @@ describe("loadResidueFingerprints", () => {
     const sources = sourcesFor(fresh("absent"));
     expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson([one, two]) })).toEqual([one, two]);
     expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson(one) })).toEqual([one]);
-    expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ format: "connect-ops/vault-meta@1", residue: two }) })).toEqual([two]);
-    expect(await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ fingerprints: [one, one] }) })).toEqual([one]);
+    expect(
+      await loadResidueFingerprints({
+        ...sources,
+        fingerprintsFile: writeJson({ format: "connect-ops/vault-meta@1", residue: two }),
+      }),
+    ).toEqual([two]);
+    expect(
+      await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ fingerprints: [one, one] }) }),
+    ).toEqual([one]);
   });
 
   it("says how to get fingerprints when there are none, and rejects a malformed file (exit 2)", async () => {
@@ -67,9 +76,14 @@ describe("loadResidueFingerprints", () => {
     expect(exitCodeFor(none)).toBe(2);
     expect((none as Error).message).toContain("no credential fingerprints");
     expect((none as { hint: string }).hint).toContain("--fingerprints FILE");
-    const bad = await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ id: "nope" }) }).catch((error: unknown) => error);
+    const bad = await loadResidueFingerprints({ ...sources, fingerprintsFile: writeJson({ id: "nope" }) }).catch(
+      (error: unknown) => error,
+    );
     expect(exitCodeFor(bad)).toBe(2);
-    const missing = await loadResidueFingerprints({ ...sources, fingerprintsFile: join(scratch, "missing.json") }).catch((error: unknown) => error);
+    const missing = await loadResidueFingerprints({
+      ...sources,
+      fingerprintsFile: join(scratch, "missing.json"),
+    }).catch((error: unknown) => error);
     expect(exitCodeFor(missing)).toBe(2);
   });
 });

@@ -1,4 +1,9 @@
-import { parseInput, parseJsonText, residueFingerprintsSchema, type ResidueFingerprints } from "@connect-ops/connection-core";
+import {
+  parseInput,
+  parseJsonText,
+  residueFingerprintsSchema,
+  type ResidueFingerprints,
+} from "@connect-ops/connection-core";
 import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
 import { lstat, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -26,7 +31,8 @@ const disconnectJournalSchema = z.object({ fingerprints: z.array(residueFingerpr
 const HOW_TO_GET =
   "run this on the appliance's state dir (--state-dir) while connected or after `connect-ops disconnect`, or pass --fingerprints FILE (a copy of <state>/vault/meta.json or <state>/journal/disconnect.json from the appliance)";
 
-const FILE_HINT = "--fingerprints expects a JSON array of fingerprint sets, one set, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json";
+const FILE_HINT =
+  "--fingerprints expects a JSON array of fingerprint sets, one set, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json";
 
 async function readFingerprintsFile(cwd: string, file: string): Promise<ResidueFingerprints[]> {
   const path = resolve(cwd, file);
@@ -34,7 +40,10 @@ async function readFingerprintsFile(cwd: string, file: string): Promise<ResidueF
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw usageError(`cannot read fingerprints file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`, HOW_TO_GET);
+    throw usageError(
+      `cannot read fingerprints file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      HOW_TO_GET,
+    );
   }
   return parseInput(fingerprintsFileSchema, parseJsonText(text, file), file, FILE_HINT);
 }
@@ -49,7 +58,12 @@ async function readStateFingerprints(stateDir: string): Promise<ResidueFingerpri
   const journalPath = join(stateDir, STATE_FILES.journal);
   const journal = await readJournal<unknown>(journalPath, "disconnect");
   if (journal !== undefined) {
-    const parsed = parseInput(disconnectJournalSchema, journal, join(journalPath, "disconnect.json"), "the disconnect journal is damaged; pass --fingerprints FILE instead");
+    const parsed = parseInput(
+      disconnectJournalSchema,
+      journal,
+      join(journalPath, "disconnect.json"),
+      "the disconnect journal is damaged; pass --fingerprints FILE instead",
+    );
     sets.push(...(parsed.fingerprints ?? []));
   }
   return sets;
@@ -72,10 +86,14 @@ export interface FingerprintSources {
  */
 export async function loadResidueFingerprints(source: FingerprintSources): Promise<ResidueFingerprints[]> {
   const sets = await readStateFingerprints(source.stateDir);
-  if (source.fingerprintsFile !== undefined) sets.push(...(await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile)));
+  if (source.fingerprintsFile !== undefined)
+    sets.push(...(await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile)));
   const unique = new Map(sets.map((set) => [set.id, set]));
   if (unique.size === 0) {
-    throw usageError(`no credential fingerprints to look for: ${source.stateDir} holds no connected vault and no disconnect journal`, HOW_TO_GET);
+    throw usageError(
+      `no credential fingerprints to look for: ${source.stateDir} holds no connected vault and no disconnect journal`,
+      HOW_TO_GET,
+    );
   }
   return [...unique.values()];
 }

@@ -45,7 +45,8 @@ export function parseNodeList(raw: string): string[] {
     );
   }
   const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
-  if (duplicates.length > 0) throw usageError(`--nodes names ${duplicates.join(", ")} more than once`, "list each node once");
+  if (duplicates.length > 0)
+    throw usageError(`--nodes names ${duplicates.join(", ")} more than once`, "list each node once");
   return names;
 }
 
@@ -73,7 +74,10 @@ export async function loadTopology(context: CommandContext, flags: TopologyFlags
     throw usageError("--inventory and --cluster-conf are mutually exclusive", "pass one of them");
   }
   if (inventory === undefined && clusterConf === undefined) {
-    throw usageError("no nodes: pass --inventory FILE or --cluster-conf FILE", "see docs/replication.md for the inventory format");
+    throw usageError(
+      "no nodes: pass --inventory FILE or --cluster-conf FILE",
+      "see docs/replication.md for the inventory format",
+    );
   }
   const wanted = flags.nodes === undefined ? undefined : parseNodeList(flags.nodes);
 
@@ -94,7 +98,10 @@ export async function loadTopology(context: CommandContext, flags: TopologyFlags
     const known = new Set(all.map((node) => node.name));
     const unknown = wanted.filter((name) => !known.has(name));
     if (unknown.length > 0) {
-      throw usageError(`--nodes names ${unknown.join(", ")}, which ${source} does not list`, `use names from ${source}: ${[...known].join(", ")}`);
+      throw usageError(
+        `--nodes names ${unknown.join(", ")}, which ${source} does not list`,
+        `use names from ${source}: ${[...known].join(", ")}`,
+      );
     }
     nodes = all.filter((node) => wanted.includes(node.name));
   }

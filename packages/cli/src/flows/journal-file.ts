@@ -17,5 +17,7 @@ export async function writeJournal(journalDir: string, name: string, value: unkn
   await mkdir(journalDir, { recursive: true, mode: 0o700 });
   // A run killed mid-write leaves its temp file; the next write of the journal clears it.
   await removeStaleTemps(journalDir);
-  await atomicWriteFile(join(journalDir, `${name}.json`), Buffer.from(`${JSON.stringify(value, null, 2)}\n`), { mode: 0o600 });
+  await atomicWriteFile(join(journalDir, `${name}.json`), Buffer.from(`${JSON.stringify(value, null, 2)}\n`), {
+    mode: 0o600,
+  });
 }

@@ -63,7 +63,17 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   const matcher = createResidueMatcher(fingerprints);
   const journal = await readDisconnectJournal(ports.journalDir);
   const meta = await ports.vault.readMeta().catch(() => undefined);
-  const subject: AuditSubject = journal?.subject ?? (meta?.appSlug === undefined ? {} : { cloudUrl: meta.cloudUrl, appId: meta.appId, appSlug: meta.appSlug, installationId: meta.installationId, recordId: meta.recordId });
+  const subject: AuditSubject =
+    journal?.subject ??
+    (meta?.appSlug === undefined
+      ? {}
+      : {
+          cloudUrl: meta.cloudUrl,
+          appId: meta.appId,
+          appSlug: meta.appSlug,
+          installationId: meta.installationId,
+          recordId: meta.recordId,
+        });
 
   const audits: LocationAudit[] = [
     await auditCloud({ cloud: ports.cloud, hasAdminToken: ports.hasAdminToken }, subject),
@@ -87,7 +97,9 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
       locations: audits.length,
       filesScanned: counted.reduce((sum, audit) => sum + audit.location.filesScanned, 0),
       bytesScanned: counted.reduce((sum, audit) => sum + audit.location.bytesScanned, 0),
-      scannedDigest: digestLines(audits.map((audit) => `${audit.location.kind}\t${audit.location.name}\t${audit.location.scannedDigest}`)),
+      scannedDigest: digestLines(
+        audits.map((audit) => `${audit.location.kind}\t${audit.location.name}\t${audit.location.scannedDigest}`),
+      ),
     },
     locations: audits.map((audit) => audit.location),
     findings,
@@ -95,7 +107,11 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   };
   const bytes = reportBytes(report);
   const signature = signReportBytes(bytes, ports.signingKey.privateKeyPem);
-  const outcome: AuditOutcome = { report, signature: signature.toString("base64"), publicKey: ports.signingKey.publicKey };
+  const outcome: AuditOutcome = {
+    report,
+    signature: signature.toString("base64"),
+    publicKey: ports.signingKey.publicKey,
+  };
   if (request.reportFile === undefined) return outcome;
   const reportFile = request.reportFile;
   await atomicWriteFile(reportFile, bytes, { mode: 0o644 });
@@ -105,5 +121,10 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     markdownFile = `${reportFile}.md`;
     await atomicWriteFile(markdownFile, Buffer.from(renderReportMarkdown(report, reportFile)), { mode: 0o644 });
   }
-  return { ...outcome, reportFile, signatureFile: `${reportFile}.sig`, ...(markdownFile === undefined ? {} : { markdownFile }) };
+  return {
+    ...outcome,
+    reportFile,
+    signatureFile: `${reportFile}.sig`,
+    ...(markdownFile === undefined ? {} : { markdownFile }),
+  };
 }

@@ -15,7 +15,10 @@ export async function readAuditSigningKey(stateDir: string): Promise<AuditSignin
     readFile(join(stateDir, STATE_FILES.auditSigningKey), "utf8"),
     readFile(join(stateDir, STATE_FILES.auditSigningPublicKey), "utf8"),
   ]).catch(() => {
-    throw usageError(`the audit signing key is missing from ${stateDir}`, "it is created by `connect-ops init`; restore audit-signing.key and audit-signing.pub from the state dir's backup");
+    throw usageError(
+      `the audit signing key is missing from ${stateDir}`,
+      "it is created by `connect-ops init`; restore audit-signing.key and audit-signing.pub from the state dir's backup",
+    );
   });
   return { privateKeyPem, publicKey };
 }

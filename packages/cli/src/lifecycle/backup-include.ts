@@ -1,4 +1,9 @@
-import { includeCredentials, openSnapshot, readIncludedCredentials, type IncludedManifest } from "@connect-ops/backup-hooks";
+import {
+  includeCredentials,
+  openSnapshot,
+  readIncludedCredentials,
+  type IncludedManifest,
+} from "@connect-ops/backup-hooks";
 import { sealBytes } from "@connect-ops/credential-vault";
 import { usageError } from "../errors.js";
 import type { BackupCredentials } from "../flows/backup-bundle.js";
@@ -39,10 +44,17 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const seen = await appliance.vault.readMeta();
   if (seen?.appId === undefined || seen.keyFingerprint === undefined || seen.tokenExpiresAt === undefined) {
-    throw usageError(`no GitHub Connect credentials are sealed in ${appliance.stateDir}`, "run `connect-ops connect` first, or use `connect-ops backup redact` for snapshots of a disconnected appliance");
+    throw usageError(
+      `no GitHub Connect credentials are sealed in ${appliance.stateDir}`,
+      "run `connect-ops connect` first, or use `connect-ops backup redact` for snapshots of a disconnected appliance",
+    );
   }
   const existing = await readIncludedCredentials(snapshot.path).catch(() => undefined);
-  if (existing !== undefined && existing.manifest.generation === seen.generation && sameSet(existing.manifest.recipients, recipients)) {
+  if (
+    existing !== undefined &&
+    existing.manifest.generation === seen.generation &&
+    sameSet(existing.manifest.recipients, recipients)
+  ) {
     return { snapshot: snapshot.path, changed: false, manifest: existing.manifest };
   }
 

@@ -21,15 +21,28 @@ export async function redactBackupSnapshot(ports: RedactPorts, request: RedactRe
   // The snapshot is checked first: a wrong path is reported as such even when no fingerprints are at hand.
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const sets = await ports.loadFingerprints();
-  return redactSnapshot(snapshot.path, { matcher: createResidueMatcher(sets), dryRun: request.dryRun, now: () => new Date(ports.now()) });
+  return redactSnapshot(snapshot.path, {
+    matcher: createResidueMatcher(sets),
+    dryRun: request.dryRun,
+    now: () => new Date(ports.now()),
+  });
 }
 
 /** The hook's redact policy: `current` of the data dir, through the library's policy entry point. */
-export async function redactCurrent(ports: RedactPorts, request: { dataDir: string; force: boolean }): Promise<RedactionReport> {
+export async function redactCurrent(
+  ports: RedactPorts,
+  request: { dataDir: string; force: boolean },
+): Promise<RedactionReport> {
   const { dataDir } = request;
   await openSnapshot(join(dataDir, "current"), { force: request.force });
   const sets = await ports.loadFingerprints();
-  const applied = await applyBackupPolicy({ dataDir, policy: "redact", force: request.force, matcher: createResidueMatcher(sets), now: () => new Date(ports.now()) });
+  const applied = await applyBackupPolicy({
+    dataDir,
+    policy: "redact",
+    force: request.force,
+    matcher: createResidueMatcher(sets),
+    now: () => new Date(ports.now()),
+  });
   if (applied.policy !== "redact") throw new Error("applyBackupPolicy returned another policy than asked");
   return applied.redaction;
 }

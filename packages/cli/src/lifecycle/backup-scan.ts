@@ -30,7 +30,10 @@ export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Pr
   const { path } = request;
   const { progress } = ports;
   if ((await lstat(path).catch(() => undefined)) === undefined) {
-    throw usageError(`${request.typedPath} does not exist`, "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive");
+    throw usageError(
+      `${request.typedPath} does not exist`,
+      "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive",
+    );
   }
   const sets = await ports.loadFingerprints();
   try {

@@ -34,13 +34,19 @@ export async function connectAppliance(ports: ApplianceConnectPorts, request: Co
   const vaultLib = await import("@connect-ops/credential-vault");
   const account = core.parseAccountSpec(request.account);
   if (account === undefined) {
-    throw usageError(`--account "${request.account}" is not organization:LOGIN or enterprise:SLUG`, "pass e.g. --account enterprise:acme or --account organization:acme-ops");
+    throw usageError(
+      `--account "${request.account}" is not organization:LOGIN or enterprise:SLUG`,
+      "pass e.g. --account enterprise:acme or --account organization:acme-ops",
+    );
   }
   let licenseBytes: Buffer;
   try {
     licenseBytes = await readFile(request.licensePath);
   } catch (error) {
-    throw usageError(`cannot read license file ${request.licenseFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`, "pass the .ghl/.json license file of this appliance with --license");
+    throw usageError(
+      `cannot read license file ${request.licenseFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      "pass the .ghl/.json license file of this appliance with --license",
+    );
   }
   const license = core.parseLicense(licenseBytes, request.licenseFile);
   const record = core.parseInput(
@@ -60,43 +66,50 @@ export async function connectAppliance(ports: ApplianceConnectPorts, request: Co
   const journalName = "connect";
   const journal = await readJournal<ConnectJournal>(appliance.journalDir, journalName);
   if (!ports.hasAdminToken && journal?.completedAt === undefined) {
-    throw usageError("the cloud admin token is missing", "export CONNECT_OPS_CLOUD_TOKEN=<an enterprise owner's token> (never pass it as an argument)");
+    throw usageError(
+      "the cloud admin token is missing",
+      "export CONNECT_OPS_CLOUD_TOKEN=<an enterprise owner's token> (never pass it as an argument)",
+    );
   }
   const identities = appliance.identities;
-  return core.runConnect(client.baseUrl, { ...record, account }, {
-    client,
-    now: ports.now,
-    loadJournal: async () => journal,
-    saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
-    sealedApp: async () => {
-      const meta = await appliance.vault.readMeta();
-      if (meta === undefined) return undefined;
-      const { bundle } = await appliance.vault.open(identities);
-      if (bundle.cloudUrl !== client.baseUrl) return undefined;
-      return { ...bundle.app, installationId: bundle.installationId };
-    },
-    sealApp: async (app, link) => {
-      await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
-        cloudUrl: client.baseUrl,
-        app: { appId: app.appId, slug: app.slug, clientId: app.clientId, privateKeyPem: app.privateKeyPem },
-        recordId: link.recordId,
-        record: { ...record, account: { ...account, id: link.accountId } },
-        saltBytes: randomBytes(16),
-      });
-    },
-    sealToken: async (installationId, token) => {
-      const lock = await appliance.vault.lock();
-      try {
-        const opened = await appliance.vault.open(identities);
-        await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
-          installationId,
-          token: token.token,
-          expiresAt: token.expiresAt,
+  return core.runConnect(
+    client.baseUrl,
+    { ...record, account },
+    {
+      client,
+      now: ports.now,
+      loadJournal: async () => journal,
+      saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
+      sealedApp: async () => {
+        const meta = await appliance.vault.readMeta();
+        if (meta === undefined) return undefined;
+        const { bundle } = await appliance.vault.open(identities);
+        if (bundle.cloudUrl !== client.baseUrl) return undefined;
+        return { ...bundle.app, installationId: bundle.installationId };
+      },
+      sealApp: async (app, link) => {
+        await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
+          cloudUrl: client.baseUrl,
+          app: { appId: app.appId, slug: app.slug, clientId: app.clientId, privateKeyPem: app.privateKeyPem },
+          recordId: link.recordId,
+          record: { ...record, account: { ...account, id: link.accountId } },
+          saltBytes: randomBytes(16),
         });
-      } finally {
-        await lock.release();
-      }
+      },
+      sealToken: async (installationId, token) => {
+        const lock = await appliance.vault.lock();
+        try {
+          const opened = await appliance.vault.open(identities);
+          await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
+            installationId,
+            token: token.token,
+            expiresAt: token.expiresAt,
+          });
+        } finally {
+          await lock.release();
+        }
+      },
+      checkpoint: ports.crash,
     },
-    checkpoint: ports.crash,
-  });
+  );
 }

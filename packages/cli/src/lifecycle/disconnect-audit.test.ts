@@ -38,18 +38,30 @@ function dataDirWith(topology: LocalTopology, settingsJson: unknown): string {
 /** An RSA key the ssh transport can load (it never gets to authenticate: the port is closed). */
 function sshIdentity(dir: string): string {
   const file = join(dir, "id_rsa");
-  writeFileSync(file, generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }),
+    { mode: 0o600 },
+  );
   return file;
 }
 
-const request = (topology: LocalTopology, dataDirs: readonly string[] = []) => ({ inventory: topology.inventory, dataDirs, purgeBackups: false });
+const request = (topology: LocalTopology, dataDirs: readonly string[] = []) => ({
+  inventory: topology.inventory,
+  dataDirs,
+  purgeBackups: false,
+});
 
 describe("runDisconnect then auditCleanup (no CLI)", () => {
   it("disconnects everywhere, and the audit then proves it CLEAN", async () => {
     await using topology = await replicatedTopology();
     const outcome = await runDisconnect(await localDisconnectPorts(topology), request(topology));
     expect(outcome).toMatchObject({ completed: true, resumed: false, pendingNodes: [], unfinishedSnapshots: 0 });
-    expect(outcome.journal.cloud).toMatchObject({ installation: { result: "deleted" }, record: { result: "deleted" }, revocationProof: { tokenRefused: true } });
+    expect(outcome.journal.cloud).toMatchObject({
+      installation: { result: "deleted" },
+      record: { result: "deleted" },
+      revocationProof: { tokenRefused: true },
+    });
     expect(outcome.journal.nodes.map((node) => [node.name, node.status])).toEqual([
       ["replica-1", "deleted"],
       ["cluster-1", "deleted"],
@@ -75,7 +87,9 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
 
     const audit = await auditCleanup(await localAuditPorts(topology), { dataDirs: [dataDir], format: "json" });
     expect(audit.report.verdict).toBe("residue");
-    expect(audit.report.findings).toEqual([expect.objectContaining({ path: expect.stringMatching(/20240102T000000[\\/]settings\.json$/) })]);
+    expect(audit.report.findings).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/20240102T000000[\\/]settings\.json$/) }),
+    ]);
   });
 
   it("leaves an unreachable node pending (incomplete), and the audit names it as a gap", async () => {
@@ -91,14 +105,26 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
       join(topology.dir, "with-unreachable.json"),
     );
     const fanOut = { retries: 0, connectTimeoutMs: 2_000 };
-    const ssh = { knownHostsFile: join(topology.dir, "known_hosts"), identityFile: sshIdentity(topology.dir), acceptNewHostKeys: false, env: {} };
+    const ssh = {
+      knownHostsFile: join(topology.dir, "known_hosts"),
+      identityFile: sshIdentity(topology.dir),
+      acceptNewHostKeys: false,
+      env: {},
+    };
     const ports = await localDisconnectPorts(topology, { fanOut, ssh }, inventory);
     const outcome = await runDisconnect(ports, { ...request(topology), inventory });
     expect(outcome.completed).toBe(false);
     expect(outcome.pendingNodes).toEqual(["replica-2"]);
-    expect(outcome.journal.nodes.find((node) => node.name === "replica-2")).toMatchObject({ status: "pending", attempts: 1, lastError: { code: expect.stringMatching(/^REPL_/) } });
+    expect(outcome.journal.nodes.find((node) => node.name === "replica-2")).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      lastError: { code: expect.stringMatching(/^REPL_/) },
+    });
 
-    const audit = await auditCleanup(await localAuditPorts(topology, { fanOut, ssh }, inventory), { dataDirs: [], format: "json" });
+    const audit = await auditCleanup(await localAuditPorts(topology, { fanOut, ssh }, inventory), {
+      dataDirs: [],
+      format: "json",
+    });
     expect(audit.report.verdict).toBe("inconclusive");
     expect(audit.report.findings).toEqual([]);
     expect(audit.report.gaps.map((gap) => gap.location)).toContain("replica-2");
@@ -106,22 +132,27 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
 
   // Between steps: the step before is saved, the next has not started. Each run must then send
   // every cloud DELETE at most once in total (the resumed run sends none).
-  it.each(["disconnect:vault-destroyed", "disconnect:nodes-deleted"])("resumes after a crash at %s and never repeats a cloud delete", async (checkpoint) => {
-    await using topology = await replicatedTopology();
-    const crash = (point: string): void => {
-      if (point === checkpoint) throw new Error(`simulated crash at ${point}`);
-    };
-    await expect(runDisconnect(await localDisconnectPorts(topology, { crash }), request(topology))).rejects.toThrow(`simulated crash at ${checkpoint}`);
-    const deletesBefore = topology.sim.requests().filter((entry) => entry.method === "DELETE").length;
-    expect(deletesBefore).toBeGreaterThan(0);
+  it.each(["disconnect:vault-destroyed", "disconnect:nodes-deleted"])(
+    "resumes after a crash at %s and never repeats a cloud delete",
+    async (checkpoint) => {
+      await using topology = await replicatedTopology();
+      const crash = (point: string): void => {
+        if (point === checkpoint) throw new Error(`simulated crash at ${point}`);
+      };
+      await expect(runDisconnect(await localDisconnectPorts(topology, { crash }), request(topology))).rejects.toThrow(
+        `simulated crash at ${checkpoint}`,
+      );
+      const deletesBefore = topology.sim.requests().filter((entry) => entry.method === "DELETE").length;
+      expect(deletesBefore).toBeGreaterThan(0);
 
-    const resumed = await runDisconnect(await localDisconnectPorts(topology), request(topology));
-    expect(resumed).toMatchObject({ completed: true, resumed: true, pendingNodes: [] });
-    const deletes = topology.sim.requests().filter((entry) => entry.method === "DELETE");
-    expect(deletes).toHaveLength(deletesBefore);
-    expect(new Set(deletes.map((entry) => entry.path)).size).toBe(deletes.length);
+      const resumed = await runDisconnect(await localDisconnectPorts(topology), request(topology));
+      expect(resumed).toMatchObject({ completed: true, resumed: true, pendingNodes: [] });
+      const deletes = topology.sim.requests().filter((entry) => entry.method === "DELETE");
+      expect(deletes).toHaveLength(deletesBefore);
+      expect(new Set(deletes.map((entry) => entry.path)).size).toBe(deletes.length);
 
-    const audit = await auditCleanup(await localAuditPorts(topology), { dataDirs: [], format: "json" });
-    expect(audit.report.verdict).toBe("clean");
-  });
+      const audit = await auditCleanup(await localAuditPorts(topology), { dataDirs: [], format: "json" });
+      expect(audit.report.verdict).toBe("clean");
+    },
+  );
 });

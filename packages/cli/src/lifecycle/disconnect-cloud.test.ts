@@ -14,8 +14,14 @@ function fakeCloud() {
     if (gone.has("app")) throw new CoreError("CLOUD_UNAUTHORIZED", "JWT refused", { category: "input" });
   };
   const client = {
-    revokeToken: async () => (calls.push("revoke"), gone.has("token") ? "already-invalid" : (gone.add("token"), "revoked")),
-    deleteInstallation: async () => (calls.push("installation"), gone.has("installation") || gone.has("app") ? "already-gone" : (gone.add("installation"), "deleted")),
+    revokeToken: async () => (
+      calls.push("revoke"),
+      gone.has("token") ? "already-invalid" : (gone.add("token"), "revoked")
+    ),
+    deleteInstallation: async () => (
+      calls.push("installation"),
+      gone.has("installation") || gone.has("app") ? "already-gone" : (gone.add("installation"), "deleted")
+    ),
     deleteConnectionRecord: async (_id: number, app?: unknown) => {
       calls.push(app === undefined ? "record-as-admin" : "record");
       if (app !== undefined) unauthorizedIfAppGone();
@@ -48,14 +54,22 @@ describe("runCloudStep", () => {
     const cloud = fakeCloud();
     const saved: CloudSteps[] = [];
     const steps = await runCloudStep(subject, secrets, {}, ports(cloud.client, saved));
-    expect(steps).toMatchObject({ tokenRevoke: { result: "revoked" }, installation: { result: "deleted" }, record: { result: "deleted" }, app: { result: "already-gone" }, revocationProof: { tokenRefused: true } });
+    expect(steps).toMatchObject({
+      tokenRevoke: { result: "revoked" },
+      installation: { result: "deleted" },
+      record: { result: "deleted" },
+      app: { result: "already-gone" },
+      revocationProof: { tokenRefused: true },
+    });
     expect(steps.completedAt).toBeDefined();
   });
 
   it("after a crash between the record delete and its journal write, sees the record as already gone without an admin token", async () => {
     const cloud = fakeCloud();
     const saved: CloudSteps[] = [];
-    await expect(runCloudStep(subject, secrets, {}, ports(cloud.client, saved, "disconnect:record-deleted"))).rejects.toThrow(/crash/);
+    await expect(
+      runCloudStep(subject, secrets, {}, ports(cloud.client, saved, "disconnect:record-deleted")),
+    ).rejects.toThrow(/crash/);
     const recorded = saved.at(-1) ?? {};
     expect(recorded.record).toBeUndefined();
     const steps = await runCloudStep(subject, secrets, recorded, ports(cloud.client, saved));
@@ -75,13 +89,20 @@ describe("runCloudStep", () => {
   it("does not repeat a recorded step", async () => {
     const cloud = fakeCloud();
     const at = "2026-01-01T00:00:00.000Z";
-    await runCloudStep(subject, secrets, { tokenRevoke: { result: "revoked", at }, installation: { result: "deleted", at } }, ports(cloud.client, []));
+    await runCloudStep(
+      subject,
+      secrets,
+      { tokenRevoke: { result: "revoked", at }, installation: { result: "deleted", at } },
+      ports(cloud.client, []),
+    );
     expect(cloud.calls).toEqual(["record", "app"]);
   });
 
   it("fails (incomplete) when the cloud still accepts the old token", async () => {
     const cloud = fakeCloud();
     const client = { ...cloud.client, checkToken: async () => "valid" } as CloudClient;
-    await expect(runCloudStep(subject, secrets, {}, ports(client, []))).rejects.toMatchObject({ category: "incomplete" });
+    await expect(runCloudStep(subject, secrets, {}, ports(client, []))).rejects.toMatchObject({
+      category: "incomplete",
+    });
   });
 });

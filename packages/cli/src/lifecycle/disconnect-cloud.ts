@@ -43,7 +43,12 @@ async function deleteRecord(ports: CloudStepPorts, recordId: number, app: CloudS
  * answers as already gone. Throws the cloud client's errors
  * (`CLOUD_UNREACHABLE` → exit 3) and `DISCONNECT_TOKEN_STILL_VALID`.
  */
-export async function runCloudStep(subject: DisconnectSubject, secrets: CloudSecrets, initial: CloudSteps, ports: CloudStepPorts): Promise<CloudSteps> {
+export async function runCloudStep(
+  subject: DisconnectSubject,
+  secrets: CloudSecrets,
+  initial: CloudSteps,
+  ports: CloudStepPorts,
+): Promise<CloudSteps> {
   let steps = initial;
   const at = (): string => new Date(ports.now()).toISOString();
   const record = async (changes: Partial<CloudSteps>): Promise<void> => {
@@ -56,7 +61,10 @@ export async function runCloudStep(subject: DisconnectSubject, secrets: CloudSec
     await record({ tokenRevoke: { result, at: at() } });
   }
   if (steps.installation === undefined) {
-    const result = subject.installationId === undefined ? "none" : await ports.client.deleteInstallation(secrets.app, subject.installationId);
+    const result =
+      subject.installationId === undefined
+        ? "none"
+        : await ports.client.deleteInstallation(secrets.app, subject.installationId);
     ports.crash("disconnect:installation-deleted");
     await record({ installation: { result, at: at() } });
   }
@@ -72,19 +80,29 @@ export async function runCloudStep(subject: DisconnectSubject, secrets: CloudSec
   }
   if (steps.revocationProof === undefined) {
     // The proof the issue asks for: present the old token once more; GitHub answers 401.
-    const refused = secrets.token === undefined ? !(await ports.client.appExists(secrets.app.slug)) : (await ports.client.checkToken(secrets.token)) === "refused";
+    const refused =
+      secrets.token === undefined
+        ? !(await ports.client.appExists(secrets.app.slug))
+        : (await ports.client.checkToken(secrets.token)) === "refused";
     if (!refused) {
-      throw new CoreError("CLOUD_REJECTED", "the cloud still accepts the old installation token after the app was deleted", {
-        category: "incomplete",
-        hint: "the cloud may lag behind; wait a minute and run `connect-ops disconnect` again",
-      });
+      throw new CoreError(
+        "CLOUD_REJECTED",
+        "the cloud still accepts the old installation token after the app was deleted",
+        {
+          category: "incomplete",
+          hint: "the cloud may lag behind; wait a minute and run `connect-ops disconnect` again",
+        },
+      );
     }
     ports.crash("disconnect:revocation-proved");
     await record({
       revocationProof: {
         checkedAt: at(),
         tokenRefused: true,
-        method: secrets.token === undefined ? "GET /apps/{slug} → 404 (no token was sealed)" : "GET /installation/repositories with the old token → 401",
+        method:
+          secrets.token === undefined
+            ? "GET /apps/{slug} → 404 (no token was sealed)"
+            : "GET /installation/repositories with the old token → 401",
       },
     });
   }

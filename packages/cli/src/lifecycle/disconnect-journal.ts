@@ -76,7 +76,11 @@ export interface DisconnectJournal {
   readonly cloud: CloudSteps;
   readonly local?: { readonly removed: readonly { path: string; bytes: number }[]; readonly completedAt: string };
   readonly nodes: readonly NodeStep[];
-  readonly snapshots?: { readonly mode: "purged" | "listed"; readonly at: string; readonly entries: readonly SnapshotEntry[] };
+  readonly snapshots?: {
+    readonly mode: "purged" | "listed";
+    readonly at: string;
+    readonly entries: readonly SnapshotEntry[];
+  };
   readonly completedAt?: string;
   /** Subjects of earlier completed disconnects (a later connect, then another disconnect). */
   readonly history?: readonly { readonly subject?: DisconnectSubject; readonly completedAt?: string }[];

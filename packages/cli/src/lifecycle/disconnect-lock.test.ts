@@ -13,7 +13,9 @@ describe("runDisconnect and the vault lock", () => {
     try {
       // timeoutMs 0: the holder is this live process, so the lock fails at once (no waiting in the test).
       const ports = await localDisconnectPorts(topology, { lockOptions: { timeoutMs: 0 } });
-      await expect(runDisconnect(ports, { inventory: topology.inventory, dataDirs: [], purgeBackups: false })).rejects.toMatchObject({
+      await expect(
+        runDisconnect(ports, { inventory: topology.inventory, dataDirs: [], purgeBackups: false }),
+      ).rejects.toMatchObject({
         code: "VAULT_LOCKED",
         message: expect.stringContaining(`process ${process.pid} on `),
       });
@@ -43,7 +45,9 @@ describe("runDisconnect and the vault lock", () => {
     }
     const vault = new ReleaseFailsVault(join(topology.stateDir, "vault"));
     const request = { inventory: topology.inventory, dataDirs: [], purgeBackups: false };
-    const failed = await runDisconnect(await localDisconnectPorts(topology, { vault }), request).catch((error: unknown) => error);
+    const failed = await runDisconnect(await localDisconnectPorts(topology, { vault }), request).catch(
+      (error: unknown) => error,
+    );
     expect(failed).toMatchObject({ code: "CLI_VAULT_UNLOCK_FAILED", category: "incomplete", cause: { code: "EIO" } });
     expect(topology.sim.counters().apps).toBe(0);
 

@@ -3,7 +3,15 @@ import type { NodeStep } from "./disconnect-journal.js";
 
 /** A journal entry for a node not seen before: pending until the node confirms. */
 export function pendingNode(node: NodeSpec): NodeStep {
-  return { name: node.name, role: node.role, transport: node.transport, host: node.host, path: node.path, status: "pending", attempts: 0 };
+  return {
+    name: node.name,
+    role: node.role,
+    transport: node.transport,
+    host: node.host,
+    path: node.path,
+    status: "pending",
+    attempts: 0,
+  };
 }
 
 /** Adds inventory nodes the journal does not know yet; keeps every recorded node (never forgets one). */
@@ -31,9 +39,14 @@ export async function deleteOnPendingNodes(nodes: readonly NodeStep[], ports: No
   const pending = nodes.filter((node) => node.status === "pending");
   const specs = new Map(ports.specs.map((spec) => [spec.name, spec]));
   const reachable = pending.map((node) => specs.get(node.name)).filter((spec): spec is NodeSpec => spec !== undefined);
-  if (reachable.length === 0) return nodes.map((node) => (node.status === "pending" && !specs.has(node.name) ? missingFromInventory(node) : node));
+  if (reachable.length === 0)
+    return nodes.map((node) =>
+      node.status === "pending" && !specs.has(node.name) ? missingFromInventory(node) : node,
+    );
   const { deleteFromNodes } = await import("@connect-ops/replication");
-  const results = new Map((await deleteFromNodes(reachable, { ...ports.fanOut, ssh: ports.ssh })).map((result) => [result.name, result]));
+  const results = new Map(
+    (await deleteFromNodes(reachable, { ...ports.fanOut, ssh: ports.ssh })).map((result) => [result.name, result]),
+  );
   const at = new Date(ports.now()).toISOString();
   return nodes.map((node) => {
     if (node.status !== "pending") return node;
@@ -43,13 +56,20 @@ export async function deleteOnPendingNodes(nodes: readonly NodeStep[], ports: No
       const { lastError: _dropped, ...rest } = node;
       return { ...rest, status: result.status, attempts: node.attempts + 1, completedAt: at };
     }
-    return { ...node, attempts: node.attempts + 1, lastError: result.error ?? { code: result.status, message: `node ${node.name} is ${result.status}` } };
+    return {
+      ...node,
+      attempts: node.attempts + 1,
+      lastError: result.error ?? { code: result.status, message: `node ${node.name} is ${result.status}` },
+    };
   });
 }
 
 function missingFromInventory(node: NodeStep): NodeStep {
   return {
     ...node,
-    lastError: { code: "CLI_NODE_NOT_IN_INVENTORY", message: `node ${node.name} was recorded by an earlier run but is not in this inventory; pass the inventory that lists it` },
+    lastError: {
+      code: "CLI_NODE_NOT_IN_INVENTORY",
+      message: `node ${node.name} was recorded by an earlier run but is not in this inventory; pass the inventory that lists it`,
+    },
   };
 }

@@ -13,7 +13,12 @@ export interface SnapshotReview {
  * holds residue or a sealed copy, with the recipients that can open it.
  * Incomplete snapshots are included: a half-written backup can hold the key too.
  */
-export async function reviewSnapshots(dataDirs: readonly string[], matcher: ResidueMatcher, purge: boolean, now: () => number): Promise<SnapshotReview> {
+export async function reviewSnapshots(
+  dataDirs: readonly string[],
+  matcher: ResidueMatcher,
+  purge: boolean,
+  now: () => number,
+): Promise<SnapshotReview> {
   const { listSnapshots, redactSnapshot, scanPath } = await import("@connect-ops/backup-hooks");
   const entries: SnapshotEntry[] = [];
   let unfinished = 0;
@@ -26,7 +31,14 @@ export async function reviewSnapshots(dataDirs: readonly string[], matcher: Resi
         const purged = report.changes.length + report.removed.length > 0;
         const left = report.failed.length + report.gaps.length;
         if (left > 0) unfinished += 1;
-        entries.push({ ...base, state: report.failed.length > 0 ? "holds-residue" : purged ? "purged" : "clean", findings: report.failed.length, sealedCopy: false, recipients: [], gaps: report.gaps.length });
+        entries.push({
+          ...base,
+          state: report.failed.length > 0 ? "holds-residue" : purged ? "purged" : "clean",
+          findings: report.failed.length,
+          sealedCopy: false,
+          recipients: [],
+          gaps: report.gaps.length,
+        });
         continue;
       }
       const scan = await scanPath(snapshot.path, { matcher });

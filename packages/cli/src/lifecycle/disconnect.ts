@@ -3,7 +3,13 @@ import type { CredentialVault, HeldLock, LockOptions, VaultMeta } from "@connect
 import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { CliError, usageError } from "../errors.js";
 import { runCloudStep } from "./disconnect-cloud.js";
-import { mergeFingerprints, readDisconnectJournal, writeDisconnectJournal, type DisconnectJournal, type DisconnectSubject } from "./disconnect-journal.js";
+import {
+  mergeFingerprints,
+  readDisconnectJournal,
+  writeDisconnectJournal,
+  type DisconnectJournal,
+  type DisconnectSubject,
+} from "./disconnect-journal.js";
 import { destroyLocalCredentials } from "./disconnect-local.js";
 import { deleteOnPendingNodes, mergeNodes } from "./disconnect-nodes.js";
 import { reviewSnapshots } from "./disconnect-snapshots.js";
@@ -63,12 +69,23 @@ function subjectOf(meta: VaultMeta): DisconnectSubject | undefined {
 }
 
 /** A fresh journal, or the one to resume; a completed one is resumed only when no new connection was sealed since. */
-function startOrResume(existing: DisconnectJournal | undefined, meta: VaultMeta | undefined, ports: DisconnectPorts, now: string): { journal: DisconnectJournal; resumed: boolean } {
+function startOrResume(
+  existing: DisconnectJournal | undefined,
+  meta: VaultMeta | undefined,
+  ports: DisconnectPorts,
+  now: string,
+): { journal: DisconnectJournal; resumed: boolean } {
   const subject = meta === undefined ? undefined : subjectOf(meta);
-  const newConnection = meta !== undefined && existing !== undefined && (existing.completedAt !== undefined || existing.subject?.appId !== subject?.appId);
+  const newConnection =
+    meta !== undefined &&
+    existing !== undefined &&
+    (existing.completedAt !== undefined || existing.subject?.appId !== subject?.appId);
   if (existing !== undefined && !newConnection) return { journal: existing, resumed: true };
   if (meta === undefined) {
-    throw usageError(`nothing to disconnect: no credentials are sealed in ${ports.stateDir} and no disconnect was started`, "check --state-dir; after a restore, run `connect-ops backup restore` first");
+    throw usageError(
+      `nothing to disconnect: no credentials are sealed in ${ports.stateDir} and no disconnect was started`,
+      "check --state-dir; after a restore, run `connect-ops backup restore` first",
+    );
   }
   return {
     resumed: false,
@@ -81,7 +98,17 @@ function startOrResume(existing: DisconnectJournal | undefined, meta: VaultMeta 
       locations: { stateDir: ports.stateDir, vault: ports.vault.dir, inventory: "", dataDirs: [] },
       cloud: {},
       nodes: [],
-      ...(existing === undefined ? {} : { history: [...(existing.history ?? []), { ...(existing.subject ? { subject: existing.subject } : {}), ...(existing.completedAt ? { completedAt: existing.completedAt } : {}) }] }),
+      ...(existing === undefined
+        ? {}
+        : {
+            history: [
+              ...(existing.history ?? []),
+              {
+                ...(existing.subject ? { subject: existing.subject } : {}),
+                ...(existing.completedAt ? { completedAt: existing.completedAt } : {}),
+              },
+            ],
+          }),
     },
   };
 }
@@ -99,7 +126,11 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
   let journal: DisconnectJournal = {
     ...started.journal,
     fingerprints: mergeFingerprints(started.journal.fingerprints, meta?.residue === undefined ? [] : [meta.residue]),
-    locations: { ...started.journal.locations, inventory: request.inventory, dataDirs: [...new Set([...started.journal.locations.dataDirs, ...request.dataDirs])] },
+    locations: {
+      ...started.journal.locations,
+      inventory: request.inventory,
+      dataDirs: [...new Set([...started.journal.locations.dataDirs, ...request.dataDirs])],
+    },
     nodes: mergeNodes(started.journal.nodes, ports.nodes),
   };
   await ports.confirm(journal);
@@ -122,12 +153,22 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
     await save({ local: { removed, completedAt: now() } });
   }
 
-  const nodes = await deleteOnPendingNodes(journal.nodes, { ssh: ports.ssh, specs: ports.nodes, now: ports.now, ...(ports.fanOut === undefined ? {} : { fanOut: ports.fanOut }) });
+  const nodes = await deleteOnPendingNodes(journal.nodes, {
+    ssh: ports.ssh,
+    specs: ports.nodes,
+    now: ports.now,
+    ...(ports.fanOut === undefined ? {} : { fanOut: ports.fanOut }),
+  });
   crash("disconnect:nodes-deleted");
   await save({ nodes });
 
   const { createResidueMatcher } = await import("@connect-ops/connection-core");
-  const review = await reviewSnapshots(journal.locations.dataDirs, createResidueMatcher(journal.fingerprints), request.purgeBackups, ports.now);
+  const review = await reviewSnapshots(
+    journal.locations.dataDirs,
+    createResidueMatcher(journal.fingerprints),
+    request.purgeBackups,
+    ports.now,
+  );
   crash("disconnect:snapshots-reviewed");
   await save({ snapshots: { mode: request.purgeBackups ? "purged" : "listed", at: now(), entries: review.entries } });
 
@@ -135,7 +176,14 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
   const completed = pendingNodes.length === 0 && review.unfinished === 0;
   if (completed && journal.completedAt === undefined) await save({ completedAt: now() });
   crash("disconnect:completed");
-  return { completed, resumed: started.resumed, journal, journalFile: `${journalDir}/disconnect.json`, pendingNodes, unfinishedSnapshots: review.unfinished };
+  return {
+    completed,
+    resumed: started.resumed,
+    journal,
+    journalFile: `${journalDir}/disconnect.json`,
+    pendingNodes,
+    unfinishedSnapshots: review.unfinished,
+  };
 }
 
 /**
@@ -153,11 +201,18 @@ async function holdingLock<T>(lock: HeldLock, work: () => Promise<T>): Promise<T
     );
     if (releaseError === undefined) throw error;
     const what = error instanceof ConnectOpsError ? `${error.code}: ${error.message}` : "an internal error";
-    throw new CliError("CLI_VAULT_UNLOCK_FAILED", `disconnect stopped (${what}) and the vault lock could not be released either`, {
-      category: error instanceof ConnectOpsError ? error.category : "internal",
-      hint: error instanceof ConnectOpsError && error.hint !== undefined ? error.hint : "run disconnect again: a lock left by this process is recovered",
-      cause: new AggregateError([error, releaseError]),
-    });
+    throw new CliError(
+      "CLI_VAULT_UNLOCK_FAILED",
+      `disconnect stopped (${what}) and the vault lock could not be released either`,
+      {
+        category: error instanceof ConnectOpsError ? error.category : "internal",
+        hint:
+          error instanceof ConnectOpsError && error.hint !== undefined
+            ? error.hint
+            : "run disconnect again: a lock left by this process is recovered",
+        cause: new AggregateError([error, releaseError]),
+      },
+    );
   }
   try {
     await lock.release();
@@ -171,7 +226,11 @@ async function holdingLock<T>(lock: HeldLock, work: () => Promise<T>): Promise<T
   return result;
 }
 
-async function runCloud(ports: DisconnectPorts, journal: DisconnectJournal, save: (changes: Partial<DisconnectJournal>) => Promise<void>): Promise<void> {
+async function runCloud(
+  ports: DisconnectPorts,
+  journal: DisconnectJournal,
+  save: (changes: Partial<DisconnectJournal>) => Promise<void>,
+): Promise<void> {
   const subject = journal.subject;
   const meta = await ports.vault.readMeta();
   if (subject === undefined || meta === undefined) {
@@ -184,9 +243,18 @@ async function runCloud(ports: DisconnectPorts, journal: DisconnectJournal, save
   const client: CloudClient = await ports.cloud(subject.cloudUrl);
   const cloud = await runCloudStep(
     subject,
-    { app: { appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, slug: bundle.app.slug }, token: bundle.token?.value },
+    {
+      app: { appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, slug: bundle.app.slug },
+      token: bundle.token?.value,
+    },
     journal.cloud,
-    { client, hasAdminToken: ports.hasAdminToken, now: ports.now, save: (steps) => save({ cloud: steps }), crash: ports.crash },
+    {
+      client,
+      hasAdminToken: ports.hasAdminToken,
+      now: ports.now,
+      save: (steps) => save({ cloud: steps }),
+      crash: ports.crash,
+    },
   );
   await save({ cloud });
 }

@@ -54,7 +54,10 @@ export async function checkFailover(ports: FailoverPorts, request: FailoverReque
   const primary = requireConnected(await vault.readVerifiedMeta(), ports.stateDir);
 
   const probes = await probeNodes(replicas, { ssh: ports.ssh, logger: ports.logger });
-  const readiness = assessFailoverReadiness(primary, probes, { minTtlMs: request.minTtlMs, now: new Date(ports.now()) });
+  const readiness = assessFailoverReadiness(primary, probes, {
+    minTtlMs: request.minTtlMs,
+    now: new Date(ports.now()),
+  });
   const byName = new Map(replicas.map((node) => [node.name, node]));
   return {
     ready: readiness.ready,
@@ -65,7 +68,9 @@ export async function checkFailover(ports: FailoverPorts, request: FailoverReque
       const error = probes.find((probe) => probe.name === replica.name)?.error;
       return {
         ...replica,
-        ...(error === undefined ? {} : { error: describeNodeFailure(error, byName.get(replica.name), ports.knownHostsFile) }),
+        ...(error === undefined
+          ? {}
+          : { error: describeNodeFailure(error, byName.get(replica.name), ports.knownHostsFile) }),
       };
     }),
   };

@@ -28,7 +28,11 @@ export function hasNodeDrift(nodes: readonly NodeStatus[]): boolean {
  * Probes the nodes without writing. With `vaultDir` (the primary is
  * connected), each carries its drift against the primary's pair.
  */
-export async function probeNodeStatus(topology: Topology, vaultDir: string | undefined, logger: ReplicationLogger): Promise<NodeStatus[]> {
+export async function probeNodeStatus(
+  topology: Topology,
+  vaultDir: string | undefined,
+  logger: ReplicationLogger,
+): Promise<NodeStatus[]> {
   const { probeNodes, readVaultPayload } = await import("@connect-ops/replication");
   const payload = vaultDir === undefined ? undefined : await readVaultPayload(vaultDir);
   const probes = await probeNodes(topology.nodes, {
@@ -36,7 +40,13 @@ export async function probeNodeStatus(topology: Topology, vaultDir: string | und
     logger,
     ...(payload === undefined
       ? {}
-      : { expected: { generation: payload.meta.generation, sealedSha256: payload.sealedSha256, metaSha256: payload.metaSha256 } }),
+      : {
+          expected: {
+            generation: payload.meta.generation,
+            sealedSha256: payload.sealedSha256,
+            metaSha256: payload.metaSha256,
+          },
+        }),
   });
   const byName = new Map(topology.nodes.map((node) => [node.name, node]));
   return probes.map((probe) => ({
@@ -48,7 +58,9 @@ export async function probeNodeStatus(topology: Topology, vaultDir: string | und
     tokenExpiresAt: probe.tokenExpiresAt,
     drift: probe.drift,
     consistent: probe.consistent,
-    ...(probe.error === undefined ? {} : { error: describeNodeFailure(probe.error, byName.get(probe.name), topology.knownHostsFile) }),
+    ...(probe.error === undefined
+      ? {}
+      : { error: describeNodeFailure(probe.error, byName.get(probe.name), topology.knownHostsFile) }),
   }));
 }
 

@@ -87,7 +87,11 @@ export async function replicateFromPrimary(ports: ReplicatePorts, request: Repli
   if (request.dryRun) {
     const probes = await probeNodes(topology.nodes, {
       ...common,
-      expected: { generation: payload.meta.generation, sealedSha256: payload.sealedSha256, metaSha256: payload.metaSha256 },
+      expected: {
+        generation: payload.meta.generation,
+        sealedSha256: payload.sealedSha256,
+        metaSha256: payload.metaSha256,
+      },
     });
     const rows = probes.map((probe) => {
       const row = plannedRow(probe, payload.meta.generation);
@@ -107,10 +111,18 @@ export async function replicateFromPrimary(ports: ReplicatePorts, request: Repli
 }
 
 /** What `replicate` would do to a probed node; mirrors the compare-and-swap rule of the push. */
-function plannedRow(probe: NodeProbe, generation: number): ReplicateRow & { error?: { code: string; message: string } } {
+function plannedRow(
+  probe: NodeProbe,
+  generation: number,
+): ReplicateRow & { error?: { code: string; message: string } } {
   const base = { name: probe.name, role: probe.role, generationBefore: probe.generation, durationMs: probe.durationMs };
   if (probe.status === "unreachable" || probe.status === "failed") {
-    return { ...base, status: probe.status, generationAfter: null, ...(probe.error === undefined ? {} : { error: probe.error }) };
+    return {
+      ...base,
+      status: probe.status,
+      generationAfter: null,
+      ...(probe.error === undefined ? {} : { error: probe.error }),
+    };
   }
   switch (probe.drift) {
     case "in-sync":
@@ -124,7 +136,10 @@ function plannedRow(probe: NodeProbe, generation: number): ReplicateRow & { erro
           ...base,
           status: "failed",
           generationAfter: probe.generation,
-          error: { code: "REPL_GENERATION_CONFLICT", message: `node ${probe.name} holds different credentials with the same generation ${generation}` },
+          error: {
+            code: "REPL_GENERATION_CONFLICT",
+            message: `node ${probe.name} holds different credentials with the same generation ${generation}`,
+          },
         };
       }
       return { ...base, status: "would-update", generationAfter: generation };
@@ -140,6 +155,7 @@ function plannedRow(probe: NodeProbe, generation: number): ReplicateRow & { erro
  */
 export function replicateExitCode(report: ReplicateReport): ExitCode {
   if (report.nodes.some((row) => isRefusal(row.error))) return EXIT.usage;
-  const done = (row: ReplicateRow) => row.status === "updated" || row.status === "unchanged" || row.status === "would-update";
+  const done = (row: ReplicateRow) =>
+    row.status === "updated" || row.status === "unchanged" || row.status === "would-update";
   return report.nodes.every(done) ? EXIT.ok : EXIT.incomplete;
 }

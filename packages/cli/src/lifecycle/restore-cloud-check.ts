@@ -4,9 +4,14 @@ import type { CloudClientFactory } from "./ports.js";
 
 export type CloudCheck =
   | { readonly ok: true; readonly installationId: number; readonly token: MintedToken }
-  | { readonly ok: false; readonly reason: "app-deleted" | "record-deleted" | "installation-deleted" | "key-refused"; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: "app-deleted" | "record-deleted" | "installation-deleted" | "key-refused";
+      readonly message: string;
+    };
 
-const GONE = "the connection was deleted after this snapshot was taken (disconnect, or removed on the cloud); nothing was restored — run `connect-ops connect` to create a new connection";
+const GONE =
+  "the connection was deleted after this snapshot was taken (disconnect, or removed on the cloud); nothing was restored — run `connect-ops connect` to create a new connection";
 
 /**
  * Asks the cloud whether the snapshot's connection still exists — the app
@@ -15,21 +20,36 @@ const GONE = "the connection was deleted after this snapshot was taken (disconne
  * dead connection would seal a key nothing accepts. Network failures throw
  * (`CLOUD_UNREACHABLE`: exit 3, safe to re-run).
  */
-export async function checkConnectionOnCloud(cloud: CloudClientFactory, document: BackupCredentials): Promise<CloudCheck> {
+export async function checkConnectionOnCloud(
+  cloud: CloudClientFactory,
+  document: BackupCredentials,
+): Promise<CloudCheck> {
   const bundle = document.credentials;
   const client = await cloud(bundle.cloudUrl);
   const app: AppAuth = { appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, slug: bundle.app.slug };
   if (!(await client.appExists(bundle.app.slug))) {
-    return { ok: false, reason: "app-deleted", message: `the GitHub App ${bundle.app.slug} (id ${bundle.app.appId}) no longer exists at ${client.baseUrl}: ${GONE}` };
+    return {
+      ok: false,
+      reason: "app-deleted",
+      message: `the GitHub App ${bundle.app.slug} (id ${bundle.app.appId}) no longer exists at ${client.baseUrl}: ${GONE}`,
+    };
   }
   try {
     if (document.recordId !== undefined && (await client.getConnectionRecord(document.recordId, app)) === undefined) {
-      return { ok: false, reason: "record-deleted", message: `connection record ${document.recordId} no longer exists at ${client.baseUrl}: ${GONE}` };
+      return {
+        ok: false,
+        reason: "record-deleted",
+        message: `connection record ${document.recordId} no longer exists at ${client.baseUrl}: ${GONE}`,
+      };
     }
     const login = document.record?.account.login;
     const installationId = login === undefined ? bundle.installationId : await client.findInstallation(app, login);
     if (installationId === undefined) {
-      return { ok: false, reason: "installation-deleted", message: `the app ${bundle.app.slug} is no longer installed on ${login ?? "its account"}: ${GONE}` };
+      return {
+        ok: false,
+        reason: "installation-deleted",
+        message: `the app ${bundle.app.slug} is no longer installed on ${login ?? "its account"}: ${GONE}`,
+      };
     }
     return { ok: true, installationId, token: await client.mintInstallationToken(app, installationId) };
   } catch (error) {

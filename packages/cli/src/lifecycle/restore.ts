@@ -1,6 +1,11 @@
 import { openSnapshot, readIncludedCredentials } from "@connect-ops/backup-hooks";
 import { deriveResidueFingerprints, keyFingerprint, withTokenFingerprint } from "@connect-ops/connection-core";
-import { openSealedBytes, readIdentityFile, tokenCacheKey, type CredentialsBundle } from "@connect-ops/credential-vault";
+import {
+  openSealedBytes,
+  readIdentityFile,
+  tokenCacheKey,
+  type CredentialsBundle,
+} from "@connect-ops/credential-vault";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { CredentialVault } from "@connect-ops/credential-vault";
@@ -42,15 +47,31 @@ interface RestoreBase {
 }
 
 export type RestoreOutcome =
-  | (RestoreBase & { readonly outcome: "restored"; readonly recordId: number | null; readonly installationId: number; readonly tokenExpiresAt: string; readonly generation: number; readonly keptConnect: boolean })
+  | (RestoreBase & {
+      readonly outcome: "restored";
+      readonly recordId: number | null;
+      readonly installationId: number;
+      readonly tokenExpiresAt: string;
+      readonly generation: number;
+      readonly keptConnect: boolean;
+    })
   | (RestoreBase & { readonly outcome: "reset" })
-  | (RestoreBase & { readonly outcome: "refused"; readonly reason: Exclude<CloudCheck, { ok: true }>["reason"]; readonly message: string });
+  | (RestoreBase & {
+      readonly outcome: "refused";
+      readonly reason: Exclude<CloudCheck, { ok: true }>["reason"];
+      readonly message: string;
+    });
 
-async function openBackupDocument(request: RestoreRequest): Promise<{ snapshotPath: string; document: BackupCredentials }> {
+async function openBackupDocument(
+  request: RestoreRequest,
+): Promise<{ snapshotPath: string; document: BackupCredentials }> {
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const included = await readIncludedCredentials(snapshot.path);
   if (included === undefined) {
-    throw usageError(`snapshot ${snapshot.id} holds no sealed GitHub Connect credentials (github-connect/credentials.age)`, "it was redacted or `connect-ops backup include` never ran for it; pick a snapshot that has them, or run `connect-ops connect` to create a new connection");
+    throw usageError(
+      `snapshot ${snapshot.id} holds no sealed GitHub Connect credentials (github-connect/credentials.age)`,
+      "it was redacted or `connect-ops backup include` never ran for it; pick a snapshot that has them, or run `connect-ops connect` to create a new connection",
+    );
   }
   const identities = await readIdentityFile(request.identityFile);
   const source = join(snapshot.path, "github-connect", "credentials.age");
@@ -62,7 +83,10 @@ async function openBackupDocument(request: RestoreRequest): Promise<{ snapshotPa
     plaintext.fill(0);
   }
   if (keyFingerprint(document.credentials.app.privateKeyPem) !== included.manifest.keyFingerprint) {
-    throw usageError(`${source} does not hold the key its manifest.json names (${included.manifest.keyFingerprint})`, "the snapshot's github-connect/ files were mixed up; include the credentials again from the appliance");
+    throw usageError(
+      `${source} does not hold the key its manifest.json names (${included.manifest.keyFingerprint})`,
+      "the snapshot's github-connect/ files were mixed up; include the credentials again from the appliance",
+    );
   }
   return { snapshotPath: snapshot.path, document };
 }
@@ -120,11 +144,21 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
       cloudUrl: bundle.cloudUrl,
       app: bundle.app,
       installationId: check.installationId,
-      token: { value: check.token.token, expiresAt: check.token.expiresAt, cacheKey: tokenCacheKey(bundle.cloudUrl, bundle.app.appId, check.installationId) },
+      token: {
+        value: check.token.token,
+        expiresAt: check.token.expiresAt,
+        cacheKey: tokenCacheKey(bundle.cloudUrl, bundle.app.appId, check.installationId),
+      },
     };
     // Keep the snapshot's residue fingerprints (tokens minted before it stay recognisable), plus the new token.
     const residue = withTokenFingerprint(
-      document.residue ?? deriveResidueFingerprints({ appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, tokens: [], saltBytes: randomBytes(16) }),
+      document.residue ??
+        deriveResidueFingerprints({
+          appId: bundle.app.appId,
+          privateKeyPem: bundle.app.privateKeyPem,
+          tokens: [],
+          saltBytes: randomBytes(16),
+        }),
       check.token.token,
     );
     const meta = await vault.commit(lock, {

@@ -52,7 +52,10 @@ export async function readStatus(ports: StatusPorts, options: StatusRequest): Pr
   const withNodes = async (report: StatusReport): Promise<StatusReport> => {
     if (topology === undefined) return report;
     const { probeNodeStatus } = await import("./node-status.js");
-    return { ...report, nodes: await probeNodeStatus(topology.nodes, meta === undefined ? undefined : vault.dir, await topology.logger()) };
+    return {
+      ...report,
+      nodes: await probeNodeStatus(topology.nodes, meta === undefined ? undefined : vault.dir, await topology.logger()),
+    };
   };
   const report: StatusReport = {
     connected: meta?.appId !== undefined && meta.tokenExpiresAt !== undefined,
@@ -61,7 +64,8 @@ export async function readStatus(ports: StatusPorts, options: StatusRequest): Pr
     token: { expiresAt: meta?.tokenExpiresAt ?? null },
     cloud: { checked: false, url: meta?.cloudUrl ?? null, drift: [] },
   };
-  if (options.offline || meta?.recordId === undefined || meta.cloudUrl === undefined || meta.record === undefined) return withNodes(report);
+  if (options.offline || meta?.recordId === undefined || meta.cloudUrl === undefined || meta.record === undefined)
+    return withNodes(report);
   const client = await ports.cloud(meta.cloudUrl);
   let appAuth;
   if (!ports.hasAdminToken) {
@@ -73,7 +77,8 @@ export async function readStatus(ports: StatusPorts, options: StatusRequest): Pr
   if (onCloud === undefined) drift.push({ field: "record", local: `record ${meta.recordId}`, cloud: "absent" });
   else {
     for (const field of ["hostname", "ghesVersion", "licenseHash"] as const) {
-      if (onCloud[field] !== meta.record[field]) drift.push({ field, local: meta.record[field], cloud: onCloud[field] });
+      if (onCloud[field] !== meta.record[field])
+        drift.push({ field, local: meta.record[field], cloud: onCloud[field] });
     }
   }
   return withNodes({ ...report, cloud: { checked: true, url: meta.cloudUrl, drift } });

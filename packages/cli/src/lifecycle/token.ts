@@ -45,7 +45,12 @@ export async function ensureFreshToken(ports: TokenPorts, request: TokenRequest)
   const now = ports.now();
   const fresh = (expiresAt: string | undefined) => !tokenNeedsRefresh(expiresAt, now, request.minTtlMs);
   if (!request.force && !request.verify && fresh(seen.tokenExpiresAt)) {
-    return { expiresAt: seen.tokenExpiresAt as string, minted: false, generation: seen.generation, discardedRefused: false };
+    return {
+      expiresAt: seen.tokenExpiresAt as string,
+      minted: false,
+      generation: seen.generation,
+      discardedRefused: false,
+    };
   }
 
   const appliance = await ports.openAppliance();
@@ -61,7 +66,12 @@ export async function ensureFreshToken(ports: TokenPorts, request: TokenRequest)
       const concurrentMint = opened.meta.generation !== seen.generation;
       if (request.verify && (await client.checkToken(cached.value)) === "refused") discardedRefused = true;
       else if (!request.force || concurrentMint) {
-        return { expiresAt: cached.expiresAt, minted: false, generation: opened.meta.generation, discardedRefused: false };
+        return {
+          expiresAt: cached.expiresAt,
+          minted: false,
+          generation: opened.meta.generation,
+          discardedRefused: false,
+        };
       }
     }
     const installationId = requireConnected(opened.bundle.installationId, appliance.stateDir);

@@ -1,5 +1,13 @@
 import type { CloudClientFactory } from "./ports.js";
-import { digestLines, locationResult, type AuditCheck, type AuditFinding, type AuditGap, type AuditLocation, type AuditSubject } from "../flows/audit-report.js";
+import {
+  digestLines,
+  locationResult,
+  type AuditCheck,
+  type AuditFinding,
+  type AuditGap,
+  type AuditLocation,
+  type AuditSubject,
+} from "../flows/audit-report.js";
 
 export interface LocationAudit {
   readonly location: AuditLocation;
@@ -18,7 +26,10 @@ function errorText(error: unknown): string {
  * and its tokens cannot outlive the app on GitHub, so they follow from it.
  * An unreachable cloud is a gap, never clean.
  */
-export async function auditCloud(ports: { readonly cloud: CloudClientFactory; readonly hasAdminToken: boolean }, subject: AuditSubject): Promise<LocationAudit> {
+export async function auditCloud(
+  ports: { readonly cloud: CloudClientFactory; readonly hasAdminToken: boolean },
+  subject: AuditSubject,
+): Promise<LocationAudit> {
   const name = subject.cloudUrl ?? "cloud";
   const checks: AuditCheck[] = [];
   const findings: AuditFinding[] = [];
@@ -34,10 +45,19 @@ export async function auditCloud(ports: { readonly cloud: CloudClientFactory; re
     try {
       if (await client.appExists(subject.appSlug)) {
         checks.push({ check: "app", result: "residue", detail: `GET /apps/${subject.appSlug} answers 200` });
-        findings.push({ location: name, path: `apps/${subject.appSlug}`, form: "cloud-app", fingerprintId: String(subject.appId ?? "unknown") });
+        findings.push({
+          location: name,
+          path: `apps/${subject.appSlug}`,
+          form: "cloud-app",
+          fingerprintId: String(subject.appId ?? "unknown"),
+        });
       } else {
         checks.push({ check: "app", result: "ok", detail: `GET /apps/${subject.appSlug} answers 404` });
-        checks.push({ check: "installation and tokens", result: "ok", detail: "deleted with the app (GitHub deletes an app's installations and revokes their tokens)" });
+        checks.push({
+          check: "installation and tokens",
+          result: "ok",
+          detail: "deleted with the app (GitHub deletes an app's installations and revokes their tokens)",
+        });
       }
     } catch (error) {
       gap("app", `the cloud could not be asked (${errorText(error)})`);
@@ -49,10 +69,24 @@ export async function auditCloud(ports: { readonly cloud: CloudClientFactory; re
     } else {
       try {
         const record = await client.getConnectionRecord(subject.recordId);
-        if (record === undefined) checks.push({ check: "connection record", result: "ok", detail: `GET /connect/records/${subject.recordId} answers 404` });
+        if (record === undefined)
+          checks.push({
+            check: "connection record",
+            result: "ok",
+            detail: `GET /connect/records/${subject.recordId} answers 404`,
+          });
         else {
-          checks.push({ check: "connection record", result: "residue", detail: `record ${subject.recordId} still exists` });
-          findings.push({ location: name, path: `connect/records/${subject.recordId}`, form: "cloud-record", fingerprintId: String(subject.appId ?? "unknown") });
+          checks.push({
+            check: "connection record",
+            result: "residue",
+            detail: `record ${subject.recordId} still exists`,
+          });
+          findings.push({
+            location: name,
+            path: `connect/records/${subject.recordId}`,
+            form: "cloud-record",
+            fingerprintId: String(subject.appId ?? "unknown"),
+          });
         }
       } catch (error) {
         gap("connection record", `the cloud could not be asked (${errorText(error)})`);
@@ -60,7 +94,16 @@ export async function auditCloud(ports: { readonly cloud: CloudClientFactory; re
     }
   }
   return {
-    location: { kind: "cloud", name, method: "cloud API: public app page, connection record (admin token)", result: locationResult(findings, gaps), checks, filesScanned: 0, bytesScanned: 0, scannedDigest: digestLines(checks.map((check) => check.check)) },
+    location: {
+      kind: "cloud",
+      name,
+      method: "cloud API: public app page, connection record (admin token)",
+      result: locationResult(findings, gaps),
+      checks,
+      filesScanned: 0,
+      bytesScanned: 0,
+      scannedDigest: digestLines(checks.map((check) => check.check)),
+    },
     findings,
     gaps,
   };

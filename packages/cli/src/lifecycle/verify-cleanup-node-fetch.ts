@@ -43,7 +43,9 @@ walk "$d"`;
  */
 export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTimeoutMs = 10_000): Promise<FetchedTree> {
   const { HostKeyVerifier, openSshShell } = await import("@connect-ops/replication");
-  const verifier = await HostKeyVerifier.load(ssh.knownHostsFile ?? join(ssh.env?.HOME ?? "", ".ssh", "known_hosts"), { acceptNewHostKeys: ssh.acceptNewHostKeys === true });
+  const verifier = await HostKeyVerifier.load(ssh.knownHostsFile ?? join(ssh.env?.HOME ?? "", ".ssh", "known_hosts"), {
+    acceptNewHostKeys: ssh.acceptNewHostKeys === true,
+  });
   const privateKey = ssh.identityFile === undefined ? undefined : await readFile(ssh.identityFile);
   const agentSocket = ssh.agentSocket ?? ssh.env?.SSH_AUTH_SOCK;
   const shell: RemoteShell = await openSshShell(node, {
@@ -64,7 +66,10 @@ export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTime
   try {
     const listing = await shell.run(listScript(node.path), []);
     if (listing.code !== 0) throw new Error(`listing ${node.path} failed with status ${String(listing.code)}`);
-    const entries = listing.stdout.toString("utf8").split("\0").filter((entry) => entry.length > 0);
+    const entries = listing.stdout
+      .toString("utf8")
+      .split("\0")
+      .filter((entry) => entry.length > 0);
     if (entries[0] === "A") return { scratch, originals, absent: true, unfetched, lines, dispose };
     for (const entry of entries) {
       const kind = entry[0];
@@ -75,7 +80,8 @@ export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTime
       if (kind !== "F") continue;
       const read = await shell.run(`head -c ${MAX_FETCH_BYTES + 1} -- ${quote(path)}`, []);
       if (read.code !== 0) unfetched.push({ path, reason: "unreadable-file" });
-      else if (read.stdout.length > MAX_FETCH_BYTES) unfetched.push({ path, reason: `over-fetch-limit: more than ${MAX_FETCH_BYTES} bytes` });
+      else if (read.stdout.length > MAX_FETCH_BYTES)
+        unfetched.push({ path, reason: `over-fetch-limit: more than ${MAX_FETCH_BYTES} bytes` });
       else {
         const name = `f${originals.size}`;
         await writeFile(join(scratch, name), read.stdout, { mode: 0o600 });

@@ -2,7 +2,14 @@ import type { ResidueMatcher } from "@connect-ops/connection-core";
 import type { FanOutOptions, NodeProbe, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
+import {
+  digestLines,
+  listRegularFiles,
+  locationResult,
+  type AuditCheck,
+  type AuditFinding,
+  type AuditGap,
+} from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
 import { fetchNodeTree } from "./verify-cleanup-node-fetch.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
@@ -12,17 +19,40 @@ function errorText(error: unknown): string {
 }
 
 /** The probe's verdict on the credential files themselves. */
-function probeChecks(node: NodeSpec, probe: NodeProbe | undefined, findings: AuditFinding[], gaps: AuditGap[]): AuditCheck {
+function probeChecks(
+  node: NodeSpec,
+  probe: NodeProbe | undefined,
+  findings: AuditFinding[],
+  gaps: AuditGap[],
+): AuditCheck {
   if (probe === undefined || probe.status === "failed" || probe.status === "unreachable") {
     const reason = `credential files not checked: node ${probe?.status ?? "not probed"}${probe?.error ? ` (${probe.error.code}: ${probe.error.message})` : ""}`;
     gaps.push({ location: node.name, path: node.path, reason });
     return { check: "credential files", result: "gap", detail: reason };
   }
-  const present = [probe.sealedSha256 === null ? undefined : "credentials.age", probe.metaSha256 === null ? undefined : "meta.json"].filter((name) => name !== undefined);
-  for (const file of present) findings.push({ location: node.name, path: join(node.path, file), form: "credential-file", fingerprintId: probe.keyFingerprint ?? "unknown", ...(probe.recipients.length > 0 ? { recipients: probe.recipients } : {}) });
-  if (probe.tempFiles > 0) findings.push({ location: node.name, path: node.path, form: "temp-file", fingerprintId: "unknown" });
+  const present = [
+    probe.sealedSha256 === null ? undefined : "credentials.age",
+    probe.metaSha256 === null ? undefined : "meta.json",
+  ].filter((name) => name !== undefined);
+  for (const file of present)
+    findings.push({
+      location: node.name,
+      path: join(node.path, file),
+      form: "credential-file",
+      fingerprintId: probe.keyFingerprint ?? "unknown",
+      ...(probe.recipients.length > 0 ? { recipients: probe.recipients } : {}),
+    });
+  if (probe.tempFiles > 0)
+    findings.push({ location: node.name, path: node.path, form: "temp-file", fingerprintId: "unknown" });
   const bad = present.length + probe.tempFiles;
-  return { check: "credential files", result: bad > 0 ? "residue" : "ok", detail: bad > 0 ? `${present.join(", ")}${probe.tempFiles > 0 ? ` and ${probe.tempFiles} temp file(s)` : ""} still there` : "credentials.age, meta.json and temp files are gone" };
+  return {
+    check: "credential files",
+    result: bad > 0 ? "residue" : "ok",
+    detail:
+      bad > 0
+        ? `${present.join(", ")}${probe.tempFiles > 0 ? ` and ${probe.tempFiles} temp file(s)` : ""} still there`
+        : "credentials.age, meta.json and temp files are gone",
+  };
 }
 
 /**
@@ -31,7 +61,12 @@ function probeChecks(node: NodeSpec, probe: NodeProbe | undefined, findings: Aud
  * fetched over SSH into memory-backed scratch for an `ssh` node. A node that
  * cannot be reached or read is a gap.
  */
-export async function auditNodes(nodes: readonly NodeSpec[], ssh: SshOptions, matcher: ResidueMatcher, fanOut: FanOutOptions = {}): Promise<LocationAudit[]> {
+export async function auditNodes(
+  nodes: readonly NodeSpec[],
+  ssh: SshOptions,
+  matcher: ResidueMatcher,
+  fanOut: FanOutOptions = {},
+): Promise<LocationAudit[]> {
   if (nodes.length === 0) return [];
   const { probeNodes } = await import("@connect-ops/replication");
   const { scanPath } = await import("@connect-ops/backup-hooks");
@@ -48,16 +83,23 @@ export async function auditNodes(nodes: readonly NodeSpec[], ssh: SshOptions, ma
     const reachable = probe !== undefined && probe.status !== "failed" && probe.status !== "unreachable";
     if (reachable && node.transport === "local") {
       const exists = (await lstat(node.path).catch(() => undefined)) !== undefined;
-      const scan = exists ? await scanPath(node.path, { matcher }).catch((error: unknown) => error as Error) : undefined;
+      const scan = exists
+        ? await scanPath(node.path, { matcher }).catch((error: unknown) => error as Error)
+        : undefined;
       const listing = await listRegularFiles(node.path);
-      if (scan === undefined) checks.push({ check: "residue scan", result: "ok", detail: "the directory does not exist" });
+      if (scan === undefined)
+        checks.push({ check: "residue scan", result: "ok", detail: "the directory does not exist" });
       else if (scan instanceof Error) {
         gaps.push({ location: node.name, path: node.path, reason: `residue scan failed: ${errorText(scan)}` });
         checks.push({ check: "residue scan", result: "gap", detail: errorText(scan) });
       } else {
         findings.push(...scan.findings.map((finding) => toAuditFinding(node.name, finding)));
         gaps.push(...scan.gaps.map((gap) => toAuditGap(node.name, gap)));
-        checks.push({ check: "residue scan", result: scan.findings.length > 0 ? "residue" : scan.gaps.length > 0 ? "gap" : "ok", detail: `${scan.filesScanned} files, ${scan.bytesScanned} bytes` });
+        checks.push({
+          check: "residue scan",
+          result: scan.findings.length > 0 ? "residue" : scan.gaps.length > 0 ? "gap" : "ok",
+          detail: `${scan.filesScanned} files, ${scan.bytesScanned} bytes`,
+        });
         files = scan.filesScanned;
         bytes = scan.bytesScanned;
         lines = listing.lines;
@@ -76,7 +118,11 @@ export async function auditNodes(nodes: readonly NodeSpec[], ssh: SshOptions, ma
             bytes = scan.bytesScanned;
           }
           lines = tree.lines;
-          checks.push({ check: "residue scan", result: findings.length > 0 ? "residue" : gaps.length > 0 ? "gap" : "ok", detail: tree.absent ? "the directory does not exist" : `${files} files, ${bytes} bytes fetched over SSH` });
+          checks.push({
+            check: "residue scan",
+            result: findings.length > 0 ? "residue" : gaps.length > 0 ? "gap" : "ok",
+            detail: tree.absent ? "the directory does not exist" : `${files} files, ${bytes} bytes fetched over SSH`,
+          });
         } finally {
           await tree.dispose();
         }
@@ -91,7 +137,10 @@ export async function auditNodes(nodes: readonly NodeSpec[], ssh: SshOptions, ma
         kind: "node",
         name: node.name,
         path: node.transport === "ssh" ? `${node.user}@${node.host}:${node.port}:${node.path}` : node.path,
-        method: node.transport === "ssh" ? "probe over SSH + files fetched (≤ 1 MiB each) and scanned in memory" : "probe + residue scan of the directory",
+        method:
+          node.transport === "ssh"
+            ? "probe over SSH + files fetched (≤ 1 MiB each) and scanned in memory"
+            : "probe + residue scan of the directory",
         result: locationResult(findings, gaps),
         checks,
         filesScanned: files,

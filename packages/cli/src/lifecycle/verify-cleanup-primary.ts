@@ -1,6 +1,13 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { lstat } from "node:fs/promises";
-import { digestLines, listRegularFiles, locationResult, type AuditCheck, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
+import {
+  digestLines,
+  listRegularFiles,
+  locationResult,
+  type AuditCheck,
+  type AuditFinding,
+  type AuditGap,
+} from "../flows/audit-report.js";
 import { plaintextCapableLeftovers } from "./disconnect-local.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
@@ -10,7 +17,11 @@ import type { LocationAudit } from "./verify-cleanup-cloud.js";
  * and a residue scan of the whole state dir (journal, config, anything an
  * operator left there) with the scanner of the backup issue.
  */
-export async function auditPrimary(stateDir: string, vaultDir: string, matcher: ResidueMatcher): Promise<LocationAudit> {
+export async function auditPrimary(
+  stateDir: string,
+  vaultDir: string,
+  matcher: ResidueMatcher,
+): Promise<LocationAudit> {
   const { scanPath } = await import("@connect-ops/backup-hooks");
   const { isTempName } = await import("@connect-ops/credential-vault");
   const name = "primary";
@@ -18,19 +29,46 @@ export async function auditPrimary(stateDir: string, vaultDir: string, matcher: 
   const findings: AuditFinding[] = [];
   const gaps: AuditGap[] = [];
   if ((await lstat(vaultDir).catch(() => undefined)) !== undefined) {
-    checks.push({ check: "vault", result: "residue", detail: `${vaultDir} exists (the sealed credentials and the token cache)` });
+    checks.push({
+      check: "vault",
+      result: "residue",
+      detail: `${vaultDir} exists (the sealed credentials and the token cache)`,
+    });
     findings.push({ location: name, path: vaultDir, form: "vault", fingerprintId: "vault" });
-  } else checks.push({ check: "vault", result: "ok", detail: `${vaultDir} does not exist (no sealed credentials, no token cache)` });
+  } else
+    checks.push({
+      check: "vault",
+      result: "ok",
+      detail: `${vaultDir} does not exist (no sealed credentials, no token cache)`,
+    });
   const leftovers = await plaintextCapableLeftovers(stateDir, isTempName);
-  checks.push({ check: "temp and pending files", result: leftovers.length > 0 ? "residue" : "ok", detail: `${leftovers.length} found` });
+  checks.push({
+    check: "temp and pending files",
+    result: leftovers.length > 0 ? "residue" : "ok",
+    detail: `${leftovers.length} found`,
+  });
   for (const path of leftovers) findings.push({ location: name, path, form: "temp-file", fingerprintId: "unknown" });
   const scan = await scanPath(stateDir, { matcher });
   findings.push(...scan.findings.map((finding) => toAuditFinding(name, finding)));
   gaps.push(...scan.gaps.map((gap) => toAuditGap(name, gap)));
-  checks.push({ check: "residue scan", result: scan.findings.length > 0 ? "residue" : scan.gaps.length > 0 ? "gap" : "ok", detail: `${scan.filesScanned} files, ${scan.bytesScanned} bytes` });
+  checks.push({
+    check: "residue scan",
+    result: scan.findings.length > 0 ? "residue" : scan.gaps.length > 0 ? "gap" : "ok",
+    detail: `${scan.filesScanned} files, ${scan.bytesScanned} bytes`,
+  });
   const listing = await listRegularFiles(stateDir);
   return {
-    location: { kind: "primary", name, path: stateDir, method: "filesystem checks + residue scan of the state dir", result: locationResult(findings, gaps), checks, filesScanned: scan.filesScanned, bytesScanned: scan.bytesScanned, scannedDigest: digestLines(listing.lines) },
+    location: {
+      kind: "primary",
+      name,
+      path: stateDir,
+      method: "filesystem checks + residue scan of the state dir",
+      result: locationResult(findings, gaps),
+      checks,
+      filesScanned: scan.filesScanned,
+      bytesScanned: scan.bytesScanned,
+      scannedDigest: digestLines(listing.lines),
+    },
     findings,
     gaps,
   };

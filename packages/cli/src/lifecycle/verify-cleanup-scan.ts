@@ -2,7 +2,11 @@ import type { Finding, Gap } from "@connect-ops/backup-hooks";
 import type { AuditFinding, AuditGap } from "../flows/audit-report.js";
 
 /** A scanner finding as the report carries it; `mapPath` renames scratch paths back to where the bytes came from. */
-export function toAuditFinding(location: string, finding: Finding, mapPath: (path: string) => string = (path) => path): AuditFinding {
+export function toAuditFinding(
+  location: string,
+  finding: Finding,
+  mapPath: (path: string) => string = (path) => path,
+): AuditFinding {
   return {
     location,
     path: mapPath(finding.path),
@@ -18,5 +22,10 @@ export function toAuditFinding(location: string, finding: Finding, mapPath: (pat
 }
 
 export function toAuditGap(location: string, gap: Gap, mapPath: (path: string) => string = (path) => path): AuditGap {
-  return { location, path: mapPath(gap.path), ...(gap.member === undefined ? {} : { member: gap.member }), reason: gap.reason };
+  return {
+    location,
+    path: mapPath(gap.path),
+    ...(gap.member === undefined ? {} : { member: gap.member }),
+    reason: gap.reason,
+  };
 }

@@ -1,6 +1,12 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { join, sep } from "node:path";
-import { digestLines, listRegularFiles, locationResult, type AuditFinding, type AuditGap } from "../flows/audit-report.js";
+import {
+  digestLines,
+  listRegularFiles,
+  locationResult,
+  type AuditFinding,
+  type AuditGap,
+} from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
 
@@ -23,7 +29,17 @@ export async function auditSnapshots(dataDirs: readonly string[], matcher: Resid
     } catch (error) {
       const reason = `data dir not readable: ${(error as Error).message}`;
       audits.push({
-        location: { kind: "data-dir", name: dataDir, path: dataDir, method: "residue scan", result: "gap", checks: [{ check: "list snapshots", result: "gap", detail: reason }], filesScanned: 0, bytesScanned: 0, scannedDigest: digestLines([]) },
+        location: {
+          kind: "data-dir",
+          name: dataDir,
+          path: dataDir,
+          method: "residue scan",
+          result: "gap",
+          checks: [{ check: "list snapshots", result: "gap", detail: reason }],
+          filesScanned: 0,
+          bytesScanned: 0,
+          scannedDigest: digestLines([]),
+        },
         findings: [],
         gaps: [{ location: dataDir, path: dataDir, reason }],
       });
@@ -39,22 +55,34 @@ export async function auditSnapshots(dataDirs: readonly string[], matcher: Resid
     const gapsBy = new Map<string, AuditGap[]>();
     const nameOf = (root: string): string => (root === info.dataDir ? `${info.dataDir} (outside snapshots)` : root);
     for (const finding of scan.findings) {
-      for (const root of owners([finding.path, ...(finding.linkedPaths ?? [])])) findingsBy.set(root, [...(findingsBy.get(root) ?? []), toAuditFinding(nameOf(root), finding)]);
+      for (const root of owners([finding.path, ...(finding.linkedPaths ?? [])]))
+        findingsBy.set(root, [...(findingsBy.get(root) ?? []), toAuditFinding(nameOf(root), finding)]);
     }
-    for (const gap of scan.gaps) for (const root of owners([gap.path])) gapsBy.set(root, [...(gapsBy.get(root) ?? []), toAuditGap(nameOf(root), gap)]);
+    for (const gap of scan.gaps)
+      for (const root of owners([gap.path]))
+        gapsBy.set(root, [...(gapsBy.get(root) ?? []), toAuditGap(nameOf(root), gap)]);
     for (const snapshot of info.snapshots) {
       const findings = findingsBy.get(snapshot.path) ?? [];
       const gaps = gapsBy.get(snapshot.path) ?? [];
       const listing = await listRegularFiles(snapshot.path);
-      const tags = [snapshot.isCurrent ? "current" : undefined, snapshot.incomplete ? "incomplete" : undefined].filter(Boolean).join(", ");
+      const tags = [snapshot.isCurrent ? "current" : undefined, snapshot.incomplete ? "incomplete" : undefined]
+        .filter(Boolean)
+        .join(", ");
       audits.push({
         location: {
           kind: "snapshot",
           name: `${snapshot.path}${tags ? ` (${tags})` : ""}`,
           path: snapshot.path,
-          method: "residue scan (plain files, tar members, gzip streams, nested) of the data dir, attributed per snapshot",
+          method:
+            "residue scan (plain files, tar members, gzip streams, nested) of the data dir, attributed per snapshot",
           result: locationResult(findings, gaps),
-          checks: [{ check: "residue scan", result: findings.length > 0 ? "residue" : gaps.length > 0 ? "gap" : "ok", detail: `${findings.length} finding(s), ${gaps.length} gap(s)` }],
+          checks: [
+            {
+              check: "residue scan",
+              result: findings.length > 0 ? "residue" : gaps.length > 0 ? "gap" : "ok",
+              detail: `${findings.length} finding(s), ${gaps.length} gap(s)`,
+            },
+          ],
           filesScanned: listing.files,
           bytesScanned: listing.bytes,
           scannedDigest: digestLines(listing.lines),
@@ -73,7 +101,13 @@ export async function auditSnapshots(dataDirs: readonly string[], matcher: Resid
         path: info.dataDir,
         method: "residue scan of the whole data dir (hard links read once)",
         result: locationResult(strayFindings, strayGaps),
-        checks: [{ check: "files outside snapshots", result: strayFindings.length > 0 ? "residue" : strayGaps.length > 0 ? "gap" : "ok", detail: `${info.snapshots.length} snapshot(s), current ${info.current ?? "none"}` }],
+        checks: [
+          {
+            check: "files outside snapshots",
+            result: strayFindings.length > 0 ? "residue" : strayGaps.length > 0 ? "gap" : "ok",
+            detail: `${info.snapshots.length} snapshot(s), current ${info.current ?? "none"}`,
+          },
+        ],
         filesScanned: scan.filesScanned,
         bytesScanned: scan.bytesScanned,
         scannedDigest: digestLines(all.lines.map((line) => join(".", line))),

@@ -3,8 +3,15 @@ import { EXIT } from "../exit-codes.js";
 import type { ConnectOutcome } from "@connect-ops/connection-core";
 
 /** The `connect` command's output: exit code, `--json` document and human lines (shared with the demo). */
-export function renderConnect(outcome: ConnectOutcome, options: { readonly hostname: string; readonly account: string; readonly cloudUrl: string }): CommandResult {
-  const verb = outcome.alreadyConnected ? "Already connected" : outcome.resumed ? "Connected (resumed an interrupted run)" : "Connected";
+export function renderConnect(
+  outcome: ConnectOutcome,
+  options: { readonly hostname: string; readonly account: string; readonly cloudUrl: string },
+): CommandResult {
+  const verb = outcome.alreadyConnected
+    ? "Already connected"
+    : outcome.resumed
+      ? "Connected (resumed an interrupted run)"
+      : "Connected";
   return {
     exitCode: EXIT.ok,
     json: outcome,
@@ -13,7 +20,9 @@ export function renderConnect(outcome: ConnectOutcome, options: { readonly hostn
       `  connection record  ${outcome.recordId}`,
       `  GitHub App         ${outcome.appSlug} (id ${outcome.appId}), installation ${outcome.installationId}`,
       ...(outcome.tokenExpiresAt ? [`  token expires      ${outcome.tokenExpiresAt}`] : []),
-      ...(outcome.orphansDeleted > 0 ? [`  deleted ${outcome.orphansDeleted} orphaned app(s) whose key was lost in an interrupted run`] : []),
+      ...(outcome.orphansDeleted > 0
+        ? [`  deleted ${outcome.orphansDeleted} orphaned app(s) whose key was lost in an interrupted run`]
+        : []),
       "  credentials are sealed in the vault; next: connect-ops replicate --inventory FILE",
     ],
   };

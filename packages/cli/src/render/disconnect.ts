@@ -9,15 +9,22 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
   const snapshots = journal.snapshots?.entries ?? [];
   const holding = snapshots.filter((entry) => entry.state === "holds-residue");
   const human = [
-    outcome.completed ? "Disconnected." : "Disconnect is incomplete: re-run the same command to finish it (only what is pending is retried).",
+    outcome.completed
+      ? "Disconnected."
+      : "Disconnect is incomplete: re-run the same command to finish it (only what is pending is retried).",
     `  cloud      token ${cloud.tokenRevoke?.result ?? "-"}, installation ${cloud.installation?.result ?? "-"}, record ${cloud.record?.result ?? "-"}, app ${cloud.app?.result ?? "-"}${cloud.revocationProof ? "; old token refused (401)" : ""}`,
     `  primary    vault destroyed (${journal.local?.removed.length ?? 0} file(s) shredded)`,
-    ...journal.nodes.map((node) => `  node       ${node.name.padEnd(16)} ${node.status}${node.status === "pending" && node.lastError ? ` — ${node.lastError.code}: ${node.lastError.message}` : ""}`),
+    ...journal.nodes.map(
+      (node) =>
+        `  node       ${node.name.padEnd(16)} ${node.status}${node.status === "pending" && node.lastError ? ` — ${node.lastError.code}: ${node.lastError.message}` : ""}`,
+    ),
     ...snapshots.map(
       (entry) =>
         `  snapshot   ${entry.path} ${entry.state}${entry.sealedCopy ? ` (sealed copy; opened by ${entry.recipients.join(", ") || "unknown recipients"})` : ""}${entry.findings > 0 && !entry.sealedCopy ? ` (${entry.findings} finding(s))` : ""}`,
     ),
-    ...(holding.length > 0 && journal.snapshots?.mode === "listed" ? ["  snapshots still hold the credentials: re-run with --purge-backups to redact them"] : []),
+    ...(holding.length > 0 && journal.snapshots?.mode === "listed"
+      ? ["  snapshots still hold the credentials: re-run with --purge-backups to redact them"]
+      : []),
     `  journal    ${outcome.journalFile} (keeps the secret-free fingerprints for verify-cleanup)`,
     "  next: connect-ops verify-cleanup --inventory FILE --data-dir DIR --report audit.json",
   ];

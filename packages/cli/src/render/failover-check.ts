@@ -11,7 +11,12 @@ function humanReport(report: FailoverReport): string[] {
   const lines: string[] = [];
   for (const replica of report.replicas) {
     lines.push(`${replica.name}: ${replica.ready ? "READY" : "NOT READY"}`);
-    lines.push(...renderTable(["  CHECK", "OK", "DETAIL"], replica.checks.map((check) => [`  ${check.name}`, check.ok ? "yes" : "NO", check.detail])));
+    lines.push(
+      ...renderTable(
+        ["  CHECK", "OK", "DETAIL"],
+        replica.checks.map((check) => [`  ${check.name}`, check.ok ? "yes" : "NO", check.detail]),
+      ),
+    );
     if (replica.error?.hint !== undefined) lines.push(`    → ${replica.error.hint}`);
   }
   const failing = report.replicas.filter((replica) => !replica.ready).map((replica) => replica.name);
@@ -22,4 +27,3 @@ function humanReport(report: FailoverReport): string[] {
   );
   return lines;
 }
-

@@ -11,7 +11,9 @@ export function renderInit(result: InitResult): CommandResult {
       `Initialised ${result.stateDir}`,
       `  appliance identity  ${result.identityFile}`,
       `  recipient           ${result.recipient}`,
-      ...(result.recoveryRecipients.length > 0 ? [`  recovery            ${result.recoveryRecipients.join(", ")}`] : []),
+      ...(result.recoveryRecipients.length > 0
+        ? [`  recovery            ${result.recoveryRecipients.join(", ")}`]
+        : []),
       `  audit signing key   ${result.auditPublicKeyFile}`,
       "Next: connect-ops connect --help",
     ],

@@ -13,12 +13,21 @@ export function renderReplicate(report: ReplicateReport): CommandResult {
 function humanReport(report: ReplicateReport): string[] {
   const table = renderTable(
     ["NODE", "ROLE", "STATUS", "GENERATION", "TIME"],
-    report.nodes.map((row) => [row.name, row.role, row.status, formatGenerations(row.generationBefore, row.generationAfter), formatDuration(row.durationMs)]),
+    report.nodes.map((row) => [
+      row.name,
+      row.role,
+      row.status,
+      formatGenerations(row.generationBefore, row.generationAfter),
+      formatDuration(row.durationMs),
+    ]),
   );
   const errors = report.nodes.flatMap((row) =>
     row.error === undefined
       ? []
-      : [`  ${row.name}: error[${row.error.code}]: ${row.error.message}`, ...(row.error.hint === undefined ? [] : [`    → ${row.error.hint}`])],
+      : [
+          `  ${row.name}: error[${row.error.code}]: ${row.error.message}`,
+          ...(row.error.hint === undefined ? [] : [`    → ${row.error.hint}`]),
+        ],
   );
   return [...table, ...errors, verdict(report)];
 }
@@ -35,7 +44,9 @@ function verdict(report: ReplicateReport): string {
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
     .join(", ");
-  const refused = rows.filter((row) => row.error?.code.startsWith("REPL_HOST_KEY_") === true || row.error?.code === "REPL_AUTH_FAILED");
+  const refused = rows.filter(
+    (row) => row.error?.code.startsWith("REPL_HOST_KEY_") === true || row.error?.code === "REPL_AUTH_FAILED",
+  );
   if (refused.length > 0) {
     return `Refused: ${refused.map((row) => row.name).join(", ")} did not pass the host key or login check; nothing was sent to ${refused.length === 1 ? "it" : "them"} (${tally}). Fix the trust issue above and re-run.`;
   }
@@ -45,8 +56,11 @@ function verdict(report: ReplicateReport): string {
       ? `Dry run for generation ${report.generation}, ${rows.length} nodes: ${tally}; nothing was written.`
       : `Dry run: ${tally}; ${notDone.length} node(s) would not converge (see above); nothing was written.`;
   }
-  if (notDone.length === 0) return `Converged: all ${rows.length} nodes hold generation ${report.generation} (${tally}).`;
-  const stale = count(rows, "stale") > 0 ? " A stale node holds a newer generation than this vault: check which appliance is the primary before anything else." : "";
+  if (notDone.length === 0)
+    return `Converged: all ${rows.length} nodes hold generation ${report.generation} (${tally}).`;
+  const stale =
+    count(rows, "stale") > 0
+      ? " A stale node holds a newer generation than this vault: check which appliance is the primary before anything else."
+      : "";
   return `Incomplete: ${notDone.length} of ${rows.length} nodes did not converge (${tally}). Re-run the same command to finish; converged nodes are not touched.${stale}`;
 }
-

@@ -10,9 +10,16 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
   const human = [
     `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,
     ...report.locations.map((location) => `  ${location.result.padEnd(8)} ${location.kind.padEnd(9)} ${location.name}`),
-    ...report.findings.map((finding) => `  residue  ${finding.location}: ${finding.path}${finding.member ? `!${finding.member}` : ""} [${finding.form}${finding.encoding ? `/${finding.encoding}` : ""}]${finding.recipients?.length ? ` opened by ${finding.recipients.join(", ")}` : ""}`),
-    ...report.gaps.map((gap) => `  gap      ${gap.location}: ${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""} — ${gap.reason}`),
-    ...(outcome.reportFile === undefined ? ["  (no --report FILE: nothing written)"] : [`  report   ${outcome.reportFile} (signature ${outcome.signatureFile})`]),
+    ...report.findings.map(
+      (finding) =>
+        `  residue  ${finding.location}: ${finding.path}${finding.member ? `!${finding.member}` : ""} [${finding.form}${finding.encoding ? `/${finding.encoding}` : ""}]${finding.recipients?.length ? ` opened by ${finding.recipients.join(", ")}` : ""}`,
+    ),
+    ...report.gaps.map(
+      (gap) => `  gap      ${gap.location}: ${gap.path ?? ""}${gap.member ? `!${gap.member}` : ""} — ${gap.reason}`,
+    ),
+    ...(outcome.reportFile === undefined
+      ? ["  (no --report FILE: nothing written)"]
+      : [`  report   ${outcome.reportFile} (signature ${outcome.signatureFile})`]),
     ...(outcome.markdownFile === undefined ? [] : [`  markdown ${outcome.markdownFile}`]),
   ];
   return {

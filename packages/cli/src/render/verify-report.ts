@@ -6,7 +6,12 @@ import type { SignedReportCheck } from "../flows/audit-report-verify.js";
 export function renderSignatureCheck(check: SignedReportCheck): CommandResult {
   const human =
     check.result === "valid"
-      ? [`Signature VALID: ${check.reportFile} was signed by ${check.publicKeyFile}`, ...(check.verdict === undefined ? [] : [`  verdict ${check.verdict}, finished ${check.finishedAt ?? "?"}`])]
-      : [`Signature INVALID: ${check.reportFile} was changed after signing, or was signed by another key than ${check.publicKeyFile}`];
+      ? [
+          `Signature VALID: ${check.reportFile} was signed by ${check.publicKeyFile}`,
+          ...(check.verdict === undefined ? [] : [`  verdict ${check.verdict}, finished ${check.finishedAt ?? "?"}`]),
+        ]
+      : [
+          `Signature INVALID: ${check.reportFile} was changed after signing, or was signed by another key than ${check.publicKeyFile}`,
+        ];
   return { exitCode: check.result === "valid" ? EXIT.ok : EXIT.problemFound, json: check, human };
 }

@@ -33,13 +33,26 @@ async function commonPorts(topology: LocalTopology, inventory: string) {
 }
 
 /** runDisconnect's ports for a LocalTopology: its state dir, its sim, its inventory's local nodes; no confirmation, no crash. */
-export async function localDisconnectPorts(topology: LocalTopology, overrides: Partial<DisconnectPorts> = {}, inventory = topology.inventory): Promise<DisconnectPorts> {
+export async function localDisconnectPorts(
+  topology: LocalTopology,
+  overrides: Partial<DisconnectPorts> = {},
+  inventory = topology.inventory,
+): Promise<DisconnectPorts> {
   const { state, ...common } = await commonPorts(topology, inventory);
   return { ...common, identities: state.identities, crash: noCrash, confirm: async () => undefined, ...overrides };
 }
 
 /** auditCleanup's ports for a LocalTopology. */
-export async function localAuditPorts(topology: LocalTopology, overrides: Partial<AuditPorts> = {}, inventory = topology.inventory): Promise<AuditPorts> {
+export async function localAuditPorts(
+  topology: LocalTopology,
+  overrides: Partial<AuditPorts> = {},
+  inventory = topology.inventory,
+): Promise<AuditPorts> {
   const { state: _state, ...common } = await commonPorts(topology, inventory);
-  return { ...common, signingKey: await readAuditSigningKey(topology.stateDir), toolVersion: "0.0.0-test", ...overrides };
+  return {
+    ...common,
+    signingKey: await readAuditSigningKey(topology.stateDir),
+    toolVersion: "0.0.0-test",
+    ...overrides,
+  };
 }

@@ -32,13 +32,30 @@ export class LocalTopology implements AsyncDisposable {
     const scratch = testdirSync({ prefix: "cli-replicate-" });
     const dir = scratch.path;
     const sim = await startGitHubSim();
-    const topology = new LocalTopology(scratch, sim, { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() });
+    const topology = new LocalTopology(scratch, sim, {
+      CONNECT_OPS_STATE_DIR: join(dir, "state"),
+      CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken(),
+    });
     const license = writeLicense(dir);
     await topology.cli(["init"]);
-    const connected = await topology.cli(["connect", "--cloud-url", sim.url, "--hostname", "ghes.example.com", "--ghes-version", "3.14.2", "--license", license, "--account", "enterprise:acme"]);
+    const connected = await topology.cli([
+      "connect",
+      "--cloud-url",
+      sim.url,
+      "--hostname",
+      "ghes.example.com",
+      "--ghes-version",
+      "3.14.2",
+      "--license",
+      license,
+      "--account",
+      "enterprise:acme",
+    ]);
     if (connected.code !== 0) throw new Error(`connect failed: ${connected.stderr}`);
     mkdirSync(join(dir, "nodes"));
-    topology.writeInventory({ nodes: nodes.map((node) => ({ ...node, transport: "local", path: `nodes/${node.name}` })) });
+    topology.writeInventory({
+      nodes: nodes.map((node) => ({ ...node, transport: "local", path: `nodes/${node.name}` })),
+    });
     return topology;
   }
 
@@ -59,10 +76,16 @@ export class LocalTopology implements AsyncDisposable {
 
   /** The primary vault's two files, to compare byte for byte. */
   primaryFiles(): { sealed: Buffer; meta: Buffer } {
-    return { sealed: readFileSync(join(this.stateDir, "vault", "credentials.age")), meta: readFileSync(join(this.stateDir, "vault", "meta.json")) };
+    return {
+      sealed: readFileSync(join(this.stateDir, "vault", "credentials.age")),
+      meta: readFileSync(join(this.stateDir, "vault", "meta.json")),
+    };
   }
   nodeFiles(name: string): { sealed: Buffer; meta: Buffer } {
-    return { sealed: readFileSync(join(this.nodeDir(name), "credentials.age")), meta: readFileSync(join(this.nodeDir(name), "meta.json")) };
+    return {
+      sealed: readFileSync(join(this.nodeDir(name), "credentials.age")),
+      meta: readFileSync(join(this.nodeDir(name), "meta.json")),
+    };
   }
 
   cli(argv: readonly string[], overrides: Parameters<typeof runCli>[1] = {}): Promise<CliRun> {

@@ -23,7 +23,11 @@ export function readAppPrivateKey(privateKeyPem: string): KeyObject {
  * Signs an RS256 app JWT (`iss` = app id) on the server's time `serverNowMs`.
  * Returns the JWT and its expiry as @octokit/auth-app's `createJwt` expects.
  */
-export function createAppJwt(appId: number | string, key: KeyObject, serverNowMs: number): { jwt: string; expiresAt: string } {
+export function createAppJwt(
+  appId: number | string,
+  key: KeyObject,
+  serverNowMs: number,
+): { jwt: string; expiresAt: string } {
   const iat = Math.floor(serverNowMs / 1000) - BACKDATE_SECONDS;
   const exp = iat + LIFETIME_SECONDS;
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");

@@ -18,15 +18,25 @@ const conversionSchema = appSchema.extend({
   client_secret: z.string(),
   webhook_secret: z.string().nullable().optional(),
 });
-const installationsSchema = z.array(z.object({ id: z.number().int().positive(), account: z.object({ login: z.string() }).nullable() }));
+const installationsSchema = z.array(
+  z.object({ id: z.number().int().positive(), account: z.object({ login: z.string() }).nullable() }),
+);
 
 const APP_HINT =
   "the app key may be revoked or the app deleted (check with `connect-ops status`), or this machine's clock is far off; fix it and run the command again";
 
-type AppMethods = Pick<CloudClient, "convertManifest" | "getApp" | "appExists" | "findInstallation" | "deleteInstallation" | "deleteApp">;
+type AppMethods = Pick<
+  CloudClient,
+  "convertManifest" | "getApp" | "appExists" | "findInstallation" | "deleteInstallation" | "deleteApp"
+>;
 
 export function appMethods(transport: CloudTransport): AppMethods {
-  const operation = (action: string, route: string): CloudOperation => ({ action, route, baseUrl: transport.baseUrl, unauthorizedHint: APP_HINT });
+  const operation = (action: string, route: string): CloudOperation => ({
+    action,
+    route,
+    baseUrl: transport.baseUrl,
+    unauthorizedHint: APP_HINT,
+  });
 
   async function appExists(slug: string): Promise<boolean> {
     const op = operation("look up the app", "GET /apps/{app_slug}");
@@ -40,13 +50,22 @@ export function appMethods(transport: CloudTransport): AppMethods {
   }
 
   /** Deletes idempotently: 404, or a 401 for an app whose public page is gone, means it was already deleted. */
-  async function deleteAsApp(app: AppAuth, op: CloudOperation, call: (jwt: string) => Promise<unknown>): Promise<"deleted" | "already-gone"> {
+  async function deleteAsApp(
+    app: AppAuth,
+    op: CloudOperation,
+    call: (jwt: string) => Promise<unknown>,
+  ): Promise<"deleted" | "already-gone"> {
     try {
       await transport.runAsApp(app, op, call);
       return "deleted";
     } catch (error) {
       if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") return "already-gone";
-      if (error instanceof CoreError && error.code === "CLOUD_UNAUTHORIZED" && app.slug !== undefined && !(await appExists(app.slug))) {
+      if (
+        error instanceof CoreError &&
+        error.code === "CLOUD_UNAUTHORIZED" &&
+        app.slug !== undefined &&
+        !(await appExists(app.slug))
+      ) {
         return "already-gone";
       }
       throw error;
@@ -61,7 +80,9 @@ export function appMethods(transport: CloudTransport): AppMethods {
         ...operation("create the app from its manifest code", "POST /app-manifests/{code}/conversions"),
       };
       try {
-        const response = await transport.run(op, () => transport.request("POST /app-manifests/{code}/conversions", { code }));
+        const response = await transport.run(op, () =>
+          transport.request("POST /app-manifests/{code}/conversions", { code }),
+        );
         const data = transport.parse(conversionSchema, response.data, op);
         return {
           appId: data.id,
@@ -76,11 +97,15 @@ export function appMethods(transport: CloudTransport): AppMethods {
         };
       } catch (error) {
         if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") {
-          throw new CoreError("CLOUD_NOT_FOUND", `the cloud API at ${transport.baseUrl} did not accept the manifest code (it is single-use and valid for one hour)`, {
-            category: "input",
-            hint: "request a new manifest code for the connection record (or register it again) and run the command again",
-            context: { baseUrl: transport.baseUrl, route: op.route, status: statusOf(error) ?? 404 },
-          });
+          throw new CoreError(
+            "CLOUD_NOT_FOUND",
+            `the cloud API at ${transport.baseUrl} did not accept the manifest code (it is single-use and valid for one hour)`,
+            {
+              category: "input",
+              hint: "request a new manifest code for the connection record (or register it again) and run the command again",
+              context: { baseUrl: transport.baseUrl, route: op.route, status: statusOf(error) ?? 404 },
+            },
+          );
         }
         throw error;
       }
@@ -88,7 +113,9 @@ export function appMethods(transport: CloudTransport): AppMethods {
 
     async getApp(app) {
       const op = operation("read the app", "GET /app");
-      const response = await transport.runAsApp(app, op, (jwt) => transport.request("GET /app", { headers: { authorization: `Bearer ${jwt}` } }));
+      const response = await transport.runAsApp(app, op, (jwt) =>
+        transport.request("GET /app", { headers: { authorization: `Bearer ${jwt}` } }),
+      );
       const data = transport.parse(appSchema, response.data, op);
       return {
         appId: data.id,
@@ -113,14 +140,19 @@ export function appMethods(transport: CloudTransport): AppMethods {
     deleteInstallation(app, installationId) {
       const op = operation("delete the app's installation", "DELETE /app/installations/{installation_id}");
       return deleteAsApp(app, op, (jwt) =>
-        transport.request("DELETE /app/installations/{installation_id}", { installation_id: installationId, headers: { authorization: `Bearer ${jwt}` } }),
+        transport.request("DELETE /app/installations/{installation_id}", {
+          installation_id: installationId,
+          headers: { authorization: `Bearer ${jwt}` },
+        }),
       );
     },
 
     deleteApp(app) {
       // Not a public GitHub endpoint: part of the Connect surface (docs/github-sim.md).
       const op = operation("delete the app", "DELETE /app");
-      return deleteAsApp(app, op, (jwt) => transport.request("DELETE /app", { headers: { authorization: `Bearer ${jwt}` } }));
+      return deleteAsApp(app, op, (jwt) =>
+        transport.request("DELETE /app", { headers: { authorization: `Bearer ${jwt}` } }),
+      );
     },
   };
 }

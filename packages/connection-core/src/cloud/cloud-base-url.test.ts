@@ -25,7 +25,10 @@ describe("createCloudClient base URL", () => {
       deps: {
         fetch: async (input) => {
           seen.push(String(input));
-          return new Response(JSON.stringify({ message: "Not Found" }), { status: 404, headers: { "content-type": "application/json" } });
+          return new Response(JSON.stringify({ message: "Not Found" }), {
+            status: 404,
+            headers: { "content-type": "application/json" },
+          });
         },
       },
     });

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { isClockSkewRefusal, toCloudError, type CloudOperation } from "./cloud-errors.js";
 
 const token = `ghs_${"Q".repeat(36)}`;
-const operation: CloudOperation = { action: "check the installation token", route: "GET /installation/repositories", baseUrl: "https://api.github.com" };
+const operation: CloudOperation = {
+  action: "check the installation token",
+  route: "GET /installation/repositories",
+  baseUrl: "https://api.github.com",
+};
 
 /** A real @octokit/request failure: the request carries the token in its header and query, as a careless caller's would. */
 async function failureFrom(fetch: typeof globalThis.fetch): Promise<unknown> {
@@ -20,11 +24,12 @@ async function failureFrom(fetch: typeof globalThis.fetch): Promise<unknown> {
 }
 
 const httpError = (status: number, message: string, headers: Record<string, string> = {}) =>
-  failureFrom(async () =>
-    new Response(JSON.stringify({ message, documentation_url: "https://docs.github.com/rest" }), {
-      status,
-      headers: { "content-type": "application/json", ...headers },
-    }),
+  failureFrom(
+    async () =>
+      new Response(JSON.stringify({ message, documentation_url: "https://docs.github.com/rest" }), {
+        status,
+        headers: { "content-type": "application/json", ...headers },
+      }),
   );
 
 describe("toCloudError", () => {
@@ -52,22 +57,46 @@ describe("toCloudError", () => {
   });
 
   it("maps statuses to codes and categories", async () => {
-    expect(toCloudError(await httpError(404, "Not Found"), operation)).toMatchObject({ code: "CLOUD_NOT_FOUND", category: "input" });
-    expect(toCloudError(await httpError(503, "Server Error"), operation)).toMatchObject({ code: "CLOUD_UNREACHABLE", category: "incomplete" });
-    expect(toCloudError(await httpError(403, "API rate limit exceeded", { "x-ratelimit-remaining": "0" }), operation)).toMatchObject({
+    expect(toCloudError(await httpError(404, "Not Found"), operation)).toMatchObject({
+      code: "CLOUD_NOT_FOUND",
+      category: "input",
+    });
+    expect(toCloudError(await httpError(503, "Server Error"), operation)).toMatchObject({
+      code: "CLOUD_UNREACHABLE",
+      category: "incomplete",
+    });
+    expect(
+      toCloudError(await httpError(403, "API rate limit exceeded", { "x-ratelimit-remaining": "0" }), operation),
+    ).toMatchObject({
       code: "CLOUD_RATE_LIMITED",
       category: "incomplete",
     });
-    expect(toCloudError(await httpError(403, "Resource not accessible by integration"), operation)).toMatchObject({ code: "CLOUD_REJECTED" });
+    expect(toCloudError(await httpError(403, "Resource not accessible by integration"), operation)).toMatchObject({
+      code: "CLOUD_REJECTED",
+    });
   });
 });
 
 describe("isClockSkewRefusal", () => {
   it("recognises GitHub's three skew messages and nothing else", async () => {
-    expect(isClockSkewRefusal(await httpError(401, "'Expiration time' claim ('exp') is too far in the future"))).toBe(true);
-    expect(isClockSkewRefusal(await httpError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"))).toBe(true);
+    expect(isClockSkewRefusal(await httpError(401, "'Expiration time' claim ('exp') is too far in the future"))).toBe(
+      true,
+    );
     expect(
-      isClockSkewRefusal(await httpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")),
+      isClockSkewRefusal(
+        await httpError(
+          401,
+          "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      isClockSkewRefusal(
+        await httpError(
+          401,
+          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+        ),
+      ),
     ).toBe(true);
     expect(isClockSkewRefusal(await httpError(401, "A JSON web token could not be decoded"))).toBe(false);
     expect(isClockSkewRefusal(await httpError(422, "'Issued at' claim ('iat')"))).toBe(false);

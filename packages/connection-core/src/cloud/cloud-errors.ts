@@ -41,8 +41,19 @@ export function statusOf(error: unknown): number | undefined {
   return isHttpFailure(error) && error.response !== undefined ? error.status : undefined;
 }
 
-function build(code: CoreErrorCode, category: ErrorCategory, message: string, hint: string, operation: CloudOperation, status?: number) {
-  return new CoreError(code, message, { category, hint, context: { baseUrl: operation.baseUrl, route: operation.route, status } });
+function build(
+  code: CoreErrorCode,
+  category: ErrorCategory,
+  message: string,
+  hint: string,
+  operation: CloudOperation,
+  status?: number,
+) {
+  return new CoreError(code, message, {
+    category,
+    hint,
+    context: { baseUrl: operation.baseUrl, route: operation.route, status },
+  });
 }
 
 /**
@@ -77,7 +88,10 @@ export function toCloudError(error: unknown, operation: CloudOperation): CoreErr
       status,
     );
   }
-  if ((status === 403 || status === 429) && (error.response.headers["x-ratelimit-remaining"] === "0" || status === 429)) {
+  if (
+    (status === 403 || status === 429) &&
+    (error.response.headers["x-ratelimit-remaining"] === "0" || status === 429)
+  ) {
     const reset = Number(error.response.headers["x-ratelimit-reset"]);
     const until = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : "";
     return build(
@@ -94,7 +108,8 @@ export function toCloudError(error: unknown, operation: CloudOperation): CoreErr
       "CLOUD_UNAUTHORIZED",
       "input",
       `${where} refused the credentials used to ${operation.action} (HTTP 401: ${said})`,
-      operation.unauthorizedHint ?? "check the credentials and that this machine's clock is right, then run the command again",
+      operation.unauthorizedHint ??
+        "check the credentials and that this machine's clock is right, then run the command again",
       operation,
       status,
     );

@@ -75,7 +75,11 @@ describe("cloud client retries", () => {
   });
 
   it("never retries a 401", async () => {
-    const bad = createCloudClient({ baseUrl: sim.url, adminToken: "not-a-token", deps: { now: () => clock, sleep: async (ms) => void waits.push(ms) } });
+    const bad = createCloudClient({
+      baseUrl: sim.url,
+      adminToken: "not-a-token",
+      deps: { now: () => clock, sleep: async (ms) => void waits.push(ms) },
+    });
     const error = await caught(bad.getConnectionRecord(1));
     expect(error.code).toBe("CLOUD_UNAUTHORIZED");
     expect(sim.requests()).toHaveLength(1);

@@ -38,8 +38,17 @@ export function createCloudTransport(options: {
   maxRetries: number | undefined;
 }): CloudTransport {
   const clock = new ServerClock(options.now);
-  const policy: CloudRetrySettings = { ...DEFAULT_CLOUD_RETRIES, ...(options.maxRetries === undefined ? {} : { attempts: options.maxRetries + 1 }) };
-  const fetch = createRetryingFetch({ fetch: options.fetch, sleep: options.sleep, random: options.random, clock, policy });
+  const policy: CloudRetrySettings = {
+    ...DEFAULT_CLOUD_RETRIES,
+    ...(options.maxRetries === undefined ? {} : { attempts: options.maxRetries + 1 }),
+  };
+  const fetch = createRetryingFetch({
+    fetch: options.fetch,
+    sleep: options.sleep,
+    random: options.random,
+    clock,
+    policy,
+  });
   const request = octokitRequest.defaults({
     baseUrl: options.baseUrl,
     headers: { "user-agent": "connect-ops", "x-github-api-version": "2022-11-28" },
@@ -85,11 +94,15 @@ export function createCloudTransport(options: {
       const result = schema.safeParse(data);
       if (result.success) return result.data;
       const fields = result.error.issues.map((issue) => issue.path.join(".") || "(body)").join(", ");
-      throw new CoreError("CLOUD_REJECTED", `the cloud API at ${options.baseUrl} answered ${operation.route} with an unexpected body (${fields})`, {
-        category: "internal",
-        hint: "check that the cloud URL points at a GitHub API (GHES: https://HOST/api/v3), then report this if it persists",
-        context: { baseUrl: options.baseUrl, route: operation.route },
-      });
+      throw new CoreError(
+        "CLOUD_REJECTED",
+        `the cloud API at ${options.baseUrl} answered ${operation.route} with an unexpected body (${fields})`,
+        {
+          category: "internal",
+          hint: "check that the cloud URL points at a GitHub API (GHES: https://HOST/api/v3), then report this if it persists",
+          context: { baseUrl: options.baseUrl, route: operation.route },
+        },
+      );
     },
   };
   return transport;

@@ -3,12 +3,22 @@ import { CoreError } from "../errors.js";
 import type { CloudOperation } from "./cloud-errors.js";
 import { statusOf } from "./cloud-errors.js";
 import type { CloudTransport } from "./cloud-transport.js";
-import type { AppAuth, CloudClient, CloudConnectionRecord, ConnectionRecordInput, RegisteredConnection } from "./cloud-types.js";
+import type {
+  AppAuth,
+  CloudClient,
+  CloudConnectionRecord,
+  ConnectionRecordInput,
+  RegisteredConnection,
+} from "./cloud-types.js";
 
 // Connection records are the invented part of the cloud API (GitHub's own
 // endpoint is not public): docs/github-sim.md defines the routes.
 
-const accountSchema = z.object({ type: z.enum(["organization", "enterprise"]), login: z.string().min(1), id: z.number().int().nonnegative() });
+const accountSchema = z.object({
+  type: z.enum(["organization", "enterprise"]),
+  login: z.string().min(1),
+  id: z.number().int().nonnegative(),
+});
 const recordSchema = z.object({
   id: z.number().int().positive(),
   hostname: z.string(),
@@ -39,7 +49,10 @@ function toRecord(data: z.infer<typeof recordSchema>): CloudConnectionRecord {
   };
 }
 
-type RecordMethods = Pick<CloudClient, "registerConnection" | "renewManifestCode" | "getConnectionRecord" | "deleteConnectionRecord">;
+type RecordMethods = Pick<
+  CloudClient,
+  "registerConnection" | "renewManifestCode" | "getConnectionRecord" | "deleteConnectionRecord"
+>;
 
 export function connectionRecordMethods(transport: CloudTransport, adminToken: string | undefined): RecordMethods {
   const operation = (action: string, route: string, app?: AppAuth): CloudOperation => ({
@@ -61,7 +74,11 @@ export function connectionRecordMethods(transport: CloudTransport, adminToken: s
   }
 
   /** Runs a record call as the admin, or as the app when one is given. */
-  function asCaller<T>(op: CloudOperation, app: AppAuth | undefined, call: (authorization: string) => Promise<T>): Promise<T> {
+  function asCaller<T>(
+    op: CloudOperation,
+    app: AppAuth | undefined,
+    call: (authorization: string) => Promise<T>,
+  ): Promise<T> {
     if (app !== undefined) return transport.runAsApp(app, op, (jwt) => call(`Bearer ${jwt}`));
     return transport.run(op, () => call(adminAuthorization(op)));
   }
@@ -81,7 +98,12 @@ export function connectionRecordMethods(transport: CloudTransport, adminToken: s
         }),
       );
       const data = transport.parse(recordSchema.and(manifestCodeSchema), response.data, op);
-      return { recordId: data.id, account: data.account, manifestCode: data.manifest_code, manifestCodeExpiresAt: data.manifest_code_expires_at };
+      return {
+        recordId: data.id,
+        account: data.account,
+        manifestCode: data.manifest_code,
+        manifestCodeExpiresAt: data.manifest_code_expires_at,
+      };
     },
 
     async renewManifestCode(recordId) {
@@ -109,7 +131,9 @@ export function connectionRecordMethods(transport: CloudTransport, adminToken: s
     async deleteConnectionRecord(recordId, app) {
       const op = operation("delete the connection record", "DELETE /connect/records/{id}", app);
       try {
-        await asCaller(op, app, (authorization) => transport.request("DELETE /connect/records/{id}", { id: recordId, headers: { authorization } }));
+        await asCaller(op, app, (authorization) =>
+          transport.request("DELETE /connect/records/{id}", { id: recordId, headers: { authorization } }),
+        );
         return "deleted";
       } catch (error) {
         if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") return "already-gone";

@@ -47,7 +47,14 @@ async function connect() {
 /** Every string an error exposes, to scan for secrets. */
 function exposedText(error: unknown): string {
   const typed = error as CoreError;
-  return [typed.message, typed.hint, typed.stack, JSON.stringify(typed.context), String(typed.cause), JSON.stringify(typed)].join("\n");
+  return [
+    typed.message,
+    typed.hint,
+    typed.stack,
+    JSON.stringify(typed.context),
+    String(typed.cause),
+    JSON.stringify(typed),
+  ].join("\n");
 }
 
 async function caught(promise: Promise<unknown>): Promise<CoreError> {
@@ -75,7 +82,11 @@ describe("createCloudClient against github-sim", () => {
     const { registered, converted, app } = await connect();
     expect(registered.account).toMatchObject({ type: "organization", login: "octo-org", id: expect.any(Number) });
     expect(converted.privateKeyPem).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
-    expect(await client.getApp(app)).toMatchObject({ appId: converted.appId, slug: converted.slug, installationsCount: 1 });
+    expect(await client.getApp(app)).toMatchObject({
+      appId: converted.appId,
+      slug: converted.slug,
+      installationsCount: 1,
+    });
     const record = await client.getConnectionRecord(registered.recordId);
     expect(record).toMatchObject({ hostname: "ghes.example.com", licenseHash: "b".repeat(64), appId: converted.appId });
     expect(await client.getConnectionRecord(registered.recordId, app)).toMatchObject({ recordId: registered.recordId });
@@ -184,7 +195,8 @@ describe("createCloudClient errors never expose secrets", () => {
     expect(error.code).toBe("CLOUD_UNAUTHORIZED");
     expect(error.message).toMatch(/mint an installation token/);
     const text = exposedText(error);
-    for (const line of app.privateKeyPem.split("\n").filter((line) => line.length > 20)) expect(text).not.toContain(line);
+    for (const line of app.privateKeyPem.split("\n").filter((line) => line.length > 20))
+      expect(text).not.toContain(line);
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     expect(text).not.toContain(token);
   });
@@ -209,7 +221,8 @@ describe("createCloudClient errors never expose secrets", () => {
   });
 
   it("a malformed key is refused without quoting it", async () => {
-    const pem = "-----BEGIN RSA PRIVATE KEY-----\nTm90QUtleUF0QWxsQnV0TG9uZ0Vub3VnaFRvU2Nhbg==\n-----END RSA PRIVATE KEY-----\n";
+    const pem =
+      "-----BEGIN RSA PRIVATE KEY-----\nTm90QUtleUF0QWxsQnV0TG9uZ0Vub3VnaFRvU2Nhbg==\n-----END RSA PRIVATE KEY-----\n";
     const error = await caught(client.getApp({ appId: 1, privateKeyPem: pem }));
     expect(error.code).toBe("CORE_KEY_INVALID");
     expect(exposedText(error)).not.toContain("Tm90QUtleUF0QWxsQnV0TG9uZ0Vub3VnaFRvU2Nhbg");

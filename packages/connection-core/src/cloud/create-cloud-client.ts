@@ -34,7 +34,9 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
   let loading: Promise<CloudClient> | undefined;
   let loaded: CloudClient | undefined;
   const load = async () => {
-    loading ??= import("./cloud-client-impl.js").then(({ buildCloudClient }) => buildCloudClient({ ...options, baseUrl }));
+    loading ??= import("./cloud-client-impl.js").then(({ buildCloudClient }) =>
+      buildCloudClient({ ...options, baseUrl }),
+    );
     loaded = await loading;
     return loaded;
   };

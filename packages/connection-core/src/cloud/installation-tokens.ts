@@ -20,7 +20,12 @@ export function installationTokenMethods(transport: CloudTransport): TokenMethod
   });
 
   /** Maps a 401 to `refusedResult`, anything else is thrown as a cloud error. */
-  async function withTokenRefusal<T>(op: CloudOperation, refusedResult: T, call: () => Promise<unknown>, okResult: T): Promise<T> {
+  async function withTokenRefusal<T>(
+    op: CloudOperation,
+    refusedResult: T,
+    call: () => Promise<unknown>,
+    okResult: T,
+  ): Promise<T> {
     try {
       await transport.run(op, call);
       return okResult;
@@ -40,7 +45,9 @@ export function installationTokenMethods(transport: CloudTransport): TokenMethod
       const request =
         options.format === undefined
           ? transport.request
-          : transport.request.defaults({ headers: { "x-github-stateless-s2s-token": options.format === "classic" ? "disabled" : "enabled" } });
+          : transport.request.defaults({
+              headers: { "x-github-stateless-s2s-token": options.format === "classic" ? "disabled" : "enabled" },
+            });
       const auth = createAppAuth({
         appId: app.appId,
         createJwt: async () => transport.createJwt(app),
@@ -49,7 +56,9 @@ export function installationTokenMethods(transport: CloudTransport): TokenMethod
         log: silentLog,
       });
       // `refresh: true` skips auth-app's in-process cache: every call asks the cloud for a new token.
-      const result = await transport.runWithSkewRetry(op, () => auth({ type: "installation", installationId, refresh: true }));
+      const result = await transport.runWithSkewRetry(op, () =>
+        auth({ type: "installation", installationId, refresh: true }),
+      );
       return { token: result.token, expiresAt: result.expiresAt };
     },
 
@@ -58,7 +67,11 @@ export function installationTokenMethods(transport: CloudTransport): TokenMethod
       return withTokenRefusal(
         op,
         "refused" as const,
-        () => transport.request("GET /installation/repositories", { per_page: 1, headers: { authorization: `token ${token}` } }),
+        () =>
+          transport.request("GET /installation/repositories", {
+            per_page: 1,
+            headers: { authorization: `token ${token}` },
+          }),
         "valid" as const,
       );
     },

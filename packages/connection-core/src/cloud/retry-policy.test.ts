@@ -9,16 +9,22 @@ const answer = (status: number, headers: Record<string, string> = {}) => ({ stat
 
 describe("decideRetry", () => {
   it("never retries 4xx other than rate limits", () => {
-    for (const status of [400, 401, 403, 404, 409, 422]) expect(decideRetry(answer(status), 0, context)).toEqual({ retry: false });
+    for (const status of [400, 401, 403, 404, 409, 422])
+      expect(decideRetry(answer(status), 0, context)).toEqual({ retry: false });
   });
 
   it("retries every 5xx", () => {
-    for (const status of [500, 502, 503, 504]) expect(decideRetry(answer(status), 0, context)).toMatchObject({ retry: true, reason: "server-error" });
+    for (const status of [500, 502, 503, 504])
+      expect(decideRetry(answer(status), 0, context)).toMatchObject({ retry: true, reason: "server-error" });
   });
 
   it("waits until x-ratelimit-reset on an exhausted 403", () => {
     const headers = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 42) };
-    expect(decideRetry(answer(403, headers), 0, context)).toEqual({ retry: true, waitMs: 42_000, reason: "rate-limited" });
+    expect(decideRetry(answer(403, headers), 0, context)).toEqual({
+      retry: true,
+      waitMs: 42_000,
+      reason: "rate-limited",
+    });
   });
 
   it("waits a minute on a bare 429, as GitHub's docs ask for secondary limits", () => {
@@ -43,12 +49,16 @@ describe("retryAfterMs", () => {
 describe("backoffDelayMs", () => {
   it("stays between half and all of the capped exponential step", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, random) => {
-        const ceiling = Math.min(DEFAULT_CLOUD_RETRIES.maxDelayMs, DEFAULT_CLOUD_RETRIES.baseDelayMs * 2 ** attempt);
-        const delay = backoffDelayMs(DEFAULT_CLOUD_RETRIES, attempt, () => random);
-        expect(delay).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
-        expect(delay).toBeLessThanOrEqual(ceiling);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, random) => {
+          const ceiling = Math.min(DEFAULT_CLOUD_RETRIES.maxDelayMs, DEFAULT_CLOUD_RETRIES.baseDelayMs * 2 ** attempt);
+          const delay = backoffDelayMs(DEFAULT_CLOUD_RETRIES, attempt, () => random);
+          expect(delay).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
+          expect(delay).toBeLessThanOrEqual(ceiling);
+        },
+      ),
     );
   });
 });

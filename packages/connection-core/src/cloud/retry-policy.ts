@@ -27,7 +27,9 @@ export function retryAfterMs(value: string | null, serverNowMs: number): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - serverNowMs);
 }
 
-export type RetryDecision = { readonly retry: false } | { readonly retry: true; readonly waitMs: number; readonly reason: "server-error" | "rate-limited" };
+export type RetryDecision =
+  | { readonly retry: false }
+  | { readonly retry: true; readonly waitMs: number; readonly reason: "server-error" | "rate-limited" };
 
 /**
  * Whether a response is worth retrying and after how long: 5xx always
@@ -43,13 +45,18 @@ export function decideRetry(
   const { status, headers } = response;
   const retryAfter = retryAfterMs(headers.get("retry-after"), context.serverNowMs);
   if (status >= 500 && status <= 599) {
-    return { retry: true, waitMs: retryAfter ?? backoffDelayMs(context.policy, attempt, context.random), reason: "server-error" };
+    return {
+      retry: true,
+      waitMs: retryAfter ?? backoffDelayMs(context.policy, attempt, context.random),
+      reason: "server-error",
+    };
   }
   if (status !== 403 && status !== 429) return { retry: false };
   const exhausted = headers.get("x-ratelimit-remaining") === "0";
   if (!exhausted && retryAfter === undefined && status !== 429) return { retry: false };
   const reset = Number(headers.get("x-ratelimit-reset"));
-  const untilReset = exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - context.serverNowMs) : undefined;
+  const untilReset =
+    exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - context.serverNowMs) : undefined;
   const waitMs = retryAfter ?? untilReset ?? 60_000;
   if (waitMs > context.policy.maxRateLimitWaitMs) return { retry: false };
   return { retry: true, waitMs, reason: "rate-limited" };

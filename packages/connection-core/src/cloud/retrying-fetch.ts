@@ -32,14 +32,19 @@ export function createRetryingFetch(deps: RetryingFetchDeps): typeof globalThis.
   const policy = {
     ...deps.policy,
     // A caller's abort is a decision, not a network failure.
-    retryOn: (error: unknown) => (error instanceof RetryableResponse ? { waitMs: error.waitMs } : (error as Error).name !== "AbortError"),
+    retryOn: (error: unknown) =>
+      error instanceof RetryableResponse ? { waitMs: error.waitMs } : (error as Error).name !== "AbortError",
   };
   return async function retryingFetch(input, init) {
     return withRetries(
       async (attempt) => {
         const response = await deps.fetch(input, init);
         deps.clock.observe(response.headers.get("date"));
-        const decision = decideRetry(response, attempt, { policy: deps.policy, random: deps.random, serverNowMs: deps.clock.serverNowMs() });
+        const decision = decideRetry(response, attempt, {
+          policy: deps.policy,
+          random: deps.random,
+          serverNowMs: deps.clock.serverNowMs(),
+        });
         if (decision.retry && attempt + 1 < deps.policy.attempts) {
           await response.body?.cancel();
           throw new RetryableResponse(decision.waitMs);

@@ -22,7 +22,11 @@ export async function api(
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === "" ? {} : (JSON.parse(text) as ApiAnswer["body"]) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === "" ? {} : (JSON.parse(text) as ApiAnswer["body"]),
+  };
 }
 
 /** An app JWT as a well-behaved client makes it: iat 30 s back-dated, exp 9.5 minutes ahead. */

@@ -20,13 +20,19 @@ export async function createTempDirNode(
     list: async () => {
       const names = await ignoreMissing(readdir(dir));
       if (names === undefined) return undefined;
-      const entries = await Promise.all(names.sort().map(async (name) => ({ name, mode: (await stat(join(dir, name))).mode & 0o777 })));
+      const entries = await Promise.all(
+        names.sort().map(async (name) => ({ name, mode: (await stat(join(dir, name))).mode & 0o777 })),
+      );
       return entries;
     },
     sh: async (script) => {
       await promisify(execFile)("sh", ["-c", script], { env: { ...process.env, D: dir } });
     },
-    dirMode: async () => stat(dir).then((info) => info.mode & 0o777, () => undefined),
+    dirMode: async () =>
+      stat(dir).then(
+        (info) => info.mode & 0o777,
+        () => undefined,
+      ),
     [Symbol.asyncDispose]: () => root[Symbol.asyncDispose](),
   };
 }

@@ -6,7 +6,11 @@ export const TEST_RECIPIENT = `age1${"q".repeat(58)}`;
 export const OTHER_RECIPIENT = `age1${"p".repeat(58)}`;
 
 /** A valid payload: `sealed` bytes (default: every byte value, to catch text-mode bugs) and a meta describing them. */
-export function makePayload(generation: number, sealed?: Uint8Array, extra: Partial<VaultMeta> = {}): ReplicationPayload {
+export function makePayload(
+  generation: number,
+  sealed?: Uint8Array,
+  extra: Partial<VaultMeta> = {},
+): ReplicationPayload {
   const bytes = sealed ?? Uint8Array.from({ length: 3000 }, (_, index) => (index * 7 + generation) % 256);
   const meta: VaultMeta = {
     format: "connect-ops/vault-meta@1",

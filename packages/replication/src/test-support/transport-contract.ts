@@ -23,7 +23,10 @@ const PLANT_LEGACY_PUSH = `mkdir -p "$D" && chmod 700 "$D" && printf 'partial' >
  * for `local` and `ssh`. `createNode` gets a dir name with spaces, a quote
  * and shell syntax, so path quoting is always exercised.
  */
-export function describeTransportContract(driver: string, createNode: (dirName: string) => Promise<ContractNode>): void {
+export function describeTransportContract(
+  driver: string,
+  createNode: (dirName: string) => Promise<ContractNode>,
+): void {
   const dirName = "github-connect it's $(not run) `x`";
 
   describe(`${driver} transport contract`, () => {
@@ -31,7 +34,14 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using node = await createNode(dirName);
       await using transport = await node.open();
       const state = await transport.probe();
-      expect(state).toEqual({ directoryExists: false, sealedSha256: null, metaSha256: null, meta: null, metaInvalid: false, tempFiles: 0 });
+      expect(state).toEqual({
+        directoryExists: false,
+        sealedSha256: null,
+        metaSha256: null,
+        meta: null,
+        metaInvalid: false,
+        tempFiles: 0,
+      });
       expect(await node.list()).toBeUndefined();
     });
 
@@ -39,7 +49,11 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using node = await createNode(dirName);
       await using transport = await node.open();
       const payload = makePayload(1);
-      expect(await pushToNode(transport, payload, "n1")).toEqual({ status: "updated", generationBefore: null, generationAfter: 1 });
+      expect(await pushToNode(transport, payload, "n1")).toEqual({
+        status: "updated",
+        generationBefore: null,
+        generationAfter: 1,
+      });
       const state = await transport.probe();
       expect(state.sealedSha256).toBe(payload.sealedSha256);
       expect(state.metaSha256).toBe(payload.metaSha256);
@@ -56,7 +70,11 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using node = await createNode(dirName);
       await using transport = await node.open();
       await pushToNode(transport, makePayload(3), "n1");
-      expect(await pushToNode(transport, makePayload(3), "n1")).toEqual({ status: "unchanged", generationBefore: 3, generationAfter: 3 });
+      expect(await pushToNode(transport, makePayload(3), "n1")).toEqual({
+        status: "unchanged",
+        generationBefore: 3,
+        generationAfter: 3,
+      });
     });
 
     it("never overwrites a newer generation", async () => {
@@ -64,7 +82,11 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using transport = await node.open();
       const newer = makePayload(5);
       await pushToNode(transport, newer, "n1");
-      expect(await pushToNode(transport, makePayload(4), "n1")).toEqual({ status: "stale", generationBefore: 5, generationAfter: 5 });
+      expect(await pushToNode(transport, makePayload(4), "n1")).toEqual({
+        status: "stale",
+        generationBefore: 5,
+        generationAfter: 5,
+      });
       expect((await transport.probe()).sealedSha256).toBe(newer.sealedSha256);
     });
 
@@ -73,7 +95,11 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using transport = await node.open();
       await pushToNode(transport, makePayload(1), "n1");
       const next = makePayload(2);
-      expect(await pushToNode(transport, next, "n1")).toEqual({ status: "updated", generationBefore: 1, generationAfter: 2 });
+      expect(await pushToNode(transport, next, "n1")).toEqual({
+        status: "updated",
+        generationBefore: 1,
+        generationAfter: 2,
+      });
       expect((await transport.probe()).metaSha256).toBe(next.metaSha256);
     });
 
@@ -112,7 +138,10 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await using transport = await node.open();
       const junk = makePayload(1);
       const metaBytes = Buffer.from("{not json");
-      await transport.commit({ ...junk, metaBytes, metaSha256: sha256Hex(metaBytes) }, { sealedSha256: null, metaSha256: null });
+      await transport.commit(
+        { ...junk, metaBytes, metaSha256: sha256Hex(metaBytes) },
+        { sealedSha256: null, metaSha256: null },
+      );
       const state = await transport.probe();
       expect(state.metaInvalid).toBe(true);
       expect((await pushToNode(transport, makePayload(1), "n1")).status).toBe("updated");
@@ -125,7 +154,11 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       await pushToNode(transport, payload, "n1");
       await node.sh(`${PLANT_KILLED_PUSH} && printf 'keep' > "$D/.other.tmp" && mkdir "$D/.dir.tmp-0123456789ab"`);
       expect((await transport.probe()).tempFiles).toBe(3);
-      expect(await pushToNode(transport, payload, "n1")).toEqual({ status: "unchanged", generationBefore: 3, generationAfter: 3 });
+      expect(await pushToNode(transport, payload, "n1")).toEqual({
+        status: "unchanged",
+        generationBefore: 3,
+        generationAfter: 3,
+      });
       const names = (await node.list())?.map((entry) => entry.name).sort();
       expect(names).toEqual([".dir.tmp-0123456789ab", ".other.tmp", "credentials.age", "meta.json"]);
     });
@@ -158,11 +191,18 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       const torn = await transport.probe();
       expect(torn.sealedSha256).toBe(next.sealedSha256);
       expect(torn.meta?.sealedSha256).not.toBe(torn.sealedSha256);
-      expect(await pushToNode(transport, next, "n1")).toEqual({ status: "updated", generationBefore: 4, generationAfter: 5 });
+      expect(await pushToNode(transport, next, "n1")).toEqual({
+        status: "updated",
+        generationBefore: 4,
+        generationAfter: 5,
+      });
       const repaired = await transport.probe();
       expect(repaired).toMatchObject({ sealedSha256: next.sealedSha256, metaSha256: next.metaSha256, tempFiles: 0 });
       // The other order (new meta, old sealed) is repaired too: same generation, meta does not describe sealed.
-      await transport.commit({ ...next, sealed: old.sealed, sealedSha256: old.sealedSha256 }, { sealedSha256: next.sealedSha256, metaSha256: next.metaSha256 });
+      await transport.commit(
+        { ...next, sealed: old.sealed, sealedSha256: old.sealedSha256 },
+        { sealedSha256: next.sealedSha256, metaSha256: next.metaSha256 },
+      );
       expect((await pushToNode(transport, next, "n1")).status).toBe("updated");
       expect((await transport.probe()).sealedSha256).toBe(next.sealedSha256);
     });
@@ -174,7 +214,9 @@ export function describeTransportContract(driver: string, createNode: (dirName: 
       const refused = { name: "ReplicationError", code: "REPL_NODE_DIR_UNSAFE", category: "input" };
       await expect(transport.probe()).rejects.toMatchObject(refused);
       await expect(pushToNode(transport, makePayload(1), "n1")).rejects.toMatchObject(refused);
-      await expect(transport.commit(makePayload(1), { sealedSha256: null, metaSha256: null })).rejects.toMatchObject(refused);
+      await expect(transport.commit(makePayload(1), { sealedSha256: null, metaSha256: null })).rejects.toMatchObject(
+        refused,
+      );
       await expect(transport.sweepTemps()).rejects.toMatchObject(refused);
       await expect(transport.remove()).rejects.toMatchObject(refused);
       await expect(transport.probe()).rejects.toThrow(/symbolic link/);
