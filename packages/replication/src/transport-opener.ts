@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { isConnectOpsError, readInputFile } from "@connect-ops/connection-core";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ReplicationError } from "./errors.js";
@@ -39,7 +39,8 @@ export async function createTransportOpener(
     const knownHostsFile = ssh.knownHostsFile ?? join(env["HOME"] ?? homedir(), ".ssh", "known_hosts");
     verifier = await HostKeyVerifier.load(knownHostsFile, { acceptNewHostKeys: ssh.acceptNewHostKeys === true });
     if (ssh.identityFile !== undefined) {
-      privateKey = await readFile(ssh.identityFile).catch((error: unknown) => {
+      privateKey = await readInputFile(ssh.identityFile, { kind: "private-key" }).catch((error: unknown) => {
+        if (isConnectOpsError(error) && error.code !== "INPUT_UNREADABLE") throw error;
         throw new ReplicationError(
           "REPL_IDENTITY_UNREADABLE",
           `cannot read the SSH identity file ${ssh.identityFile}`,

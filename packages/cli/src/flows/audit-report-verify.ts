@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { usageError } from "../errors.js";
+import { readArgumentFile } from "./argument-file.js";
 import { verifyReportBytes, type SignatureCheck } from "./audit-report-sign.js";
 
 export interface SignedReportCheck {
@@ -13,11 +13,8 @@ export interface SignedReportCheck {
 }
 
 async function readOrRefuse(path: string, what: string, hint: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw usageError(`cannot read ${what} ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`, hint);
-  }
+  const kind = what === "the public key" ? "public-key" : "report";
+  return await readArgumentFile({ path, given: path, kind, what, hint });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { ageRecipientSchema, parseInput } from "@connect-ops/connection-core";
-import { readFile } from "node:fs/promises";
 import * as z from "zod";
 import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
+import { readArgumentFile } from "./argument-file.js";
 
 export interface RecipientFlags {
   readonly recipient?: readonly string[] | undefined;
@@ -14,16 +14,15 @@ const RECIPIENT_HINT =
 
 /** An age recipients file: one `age1…` per line, `#` comments and blank lines ignored (as `age -R` reads it). */
 async function readRecipientsFile(context: CommandContext, file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(context.resolvePath(file), "utf8");
-  } catch (error) {
-    throw usageError(
-      `cannot read recipients file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      RECIPIENT_HINT,
-    );
-  }
-  return text
+  const bytes = await readArgumentFile({
+    path: context.resolvePath(file),
+    given: file,
+    kind: "recipients",
+    what: "recipients file",
+    hint: RECIPIENT_HINT,
+  });
+  return bytes
+    .toString("utf8")
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("#"));

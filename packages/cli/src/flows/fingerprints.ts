@@ -5,10 +5,11 @@ import {
   type ResidueFingerprints,
 } from "@connect-ops/connection-core";
 import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
-import { lstat, readFile } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as z from "zod";
 import { usageError } from "../errors.js";
+import { readArgumentFile } from "./argument-file.js";
 import { readJournal } from "./journal-file.js";
 
 const fingerprintList = z.array(residueFingerprintsSchema).min(1);
@@ -36,15 +37,9 @@ const FILE_HINT =
 
 async function readFingerprintsFile(cwd: string, file: string): Promise<ResidueFingerprints[]> {
   const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw usageError(
-      `cannot read fingerprints file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      HOW_TO_GET,
-    );
-  }
+  const text = (
+    await readArgumentFile({ path, given: file, kind: "fingerprints", what: "fingerprints file", hint: HOW_TO_GET })
+  ).toString("utf8");
   return parseInput(fingerprintsFileSchema, parseJsonText(text, file), file, FILE_HINT);
 }
 

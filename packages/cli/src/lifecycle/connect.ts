@@ -1,7 +1,7 @@
 import type { ConnectJournal, ConnectOutcome } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { usageError } from "../errors.js";
+import { readArgumentFile } from "../flows/argument-file.js";
 import { readJournal, writeJournal } from "../flows/journal-file.js";
 import type { CloudClientFactory, CrashHook, OpenedAppliance } from "./ports.js";
 
@@ -39,15 +39,13 @@ export async function connectAppliance(ports: ApplianceConnectPorts, request: Co
       "pass e.g. --account enterprise:acme or --account organization:acme-ops",
     );
   }
-  let licenseBytes: Buffer;
-  try {
-    licenseBytes = await readFile(request.licensePath);
-  } catch (error) {
-    throw usageError(
-      `cannot read license file ${request.licenseFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      "pass the .ghl/.json license file of this appliance with --license",
-    );
-  }
+  const licenseBytes = await readArgumentFile({
+    path: request.licensePath,
+    given: request.licenseFile,
+    kind: "license",
+    what: "license file",
+    hint: "pass the .ghl/.json license file of this appliance with --license",
+  });
   const license = core.parseLicense(licenseBytes, request.licenseFile);
   const record = core.parseInput(
     core.connectionRecordSchema,

@@ -1,6 +1,6 @@
 import type { NodeSpec, RemoteShell, SshOptions } from "@connect-ops/replication";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -46,7 +46,9 @@ export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTime
   const verifier = await HostKeyVerifier.load(ssh.knownHostsFile ?? join(ssh.env?.HOME ?? "", ".ssh", "known_hosts"), {
     acceptNewHostKeys: ssh.acceptNewHostKeys === true,
   });
-  const privateKey = ssh.identityFile === undefined ? undefined : await readFile(ssh.identityFile);
+  const { readInputFile } = await import("@connect-ops/connection-core");
+  const privateKey =
+    ssh.identityFile === undefined ? undefined : await readInputFile(ssh.identityFile, { kind: "private-key" });
   const agentSocket = ssh.agentSocket ?? ssh.env?.SSH_AUTH_SOCK;
   const shell: RemoteShell = await openSshShell(node, {
     verifier,
