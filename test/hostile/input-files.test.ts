@@ -1,0 +1,187 @@
+import { INPUT_CAPS, type InputKind } from "@connect-ops/connection-core";
+import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
+import {
+  connectedAppliance,
+  CURRENT_SNAPSHOT,
+  spawnCli,
+  testdirSync,
+  type Appliance,
+  type CliRun,
+} from "@connect-ops/test-support";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// Issue 18: every file argument of every command is checked for kind and size
+// before it is read. For each reader, each hostile input is a named error
+// (INPUT_NOT_A_FILE / INPUT_TOO_LARGE), exit 2, no hang (the runner kills a
+// run that takes 20 s and the test fails), and nothing on disk changes.
+
+const scratch = testdirSync({ prefix: "e2e-input-files-" });
+let sim: GitHubSim;
+let appliance: Appliance;
+let socketServer: Server;
+let recipient: string;
+const hostile = join(scratch.path, "hostile");
+
+beforeAll(async () => {
+  sim = await startGitHubSim();
+  appliance = await connectedAppliance({ dir: join(scratch.path, "appliance"), cloud: sim, connectOps: spawnCli });
+  execFileSync("mkdir", ["-p", join(hostile, "a-directory")]);
+  execFileSync("mkfifo", [join(hostile, "fifo")]);
+  socketServer = createServer();
+  await new Promise<void>((resolve) => socketServer.listen(join(hostile, "sock"), resolve));
+  // What the readers that come after another file need: a backup key, an included snapshot, a report.
+  execFileSync("age-keygen", ["-o", join(scratch.path, "backup-identity.txt")], { stdio: "ignore" });
+  recipient = execFileSync("age-keygen", ["-y", join(scratch.path, "backup-identity.txt")])
+    .toString()
+    .trim();
+  const included = await spawnCli(
+    ["backup", "include", join(appliance.dataDir, CURRENT_SNAPSHOT), "--recipient", recipient],
+    appliance.env,
+  );
+  expect(included.code, included.stderr).toBe(0);
+  writeFileSync(join(scratch.path, "report.json"), "{}");
+  writeFileSync(join(scratch.path, "report.json.sig"), "not a signature");
+  writeFileSync(join(scratch.path, "empty-known-hosts"), "");
+  writeFileSync(
+    join(scratch.path, "ssh-inventory.json"),
+    JSON.stringify({ nodes: [{ name: "far", role: "replica", transport: "ssh", host: "127.0.0.1", port: 9 }] }),
+  );
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => socketServer.close(() => resolve()));
+  await sim.close();
+  scratch[Symbol.dispose]();
+});
+
+/** Each reader: the kind it reads, and the argv that makes the CLI read `path` as that file. */
+const readers: { readonly name: string; readonly kind: InputKind; argv(path: string): string[] }[] = [
+  {
+    name: "connect --license",
+    kind: "license",
+    argv: (path) => [
+      "connect",
+      "--cloud-url",
+      sim.url,
+      "--hostname",
+      "hostile.example.com",
+      "--ghes-version",
+      "3.14.2",
+      "--license",
+      path,
+      "--account",
+      "enterprise:acme",
+    ],
+  },
+  {
+    name: "--config (backup include)",
+    kind: "config",
+    argv: (path) => [
+      "--config",
+      path,
+      "backup",
+      "include",
+      join(appliance.dataDir, CURRENT_SNAPSHOT),
+      "--recipient",
+      recipient,
+    ],
+  },
+  { name: "replicate --inventory", kind: "inventory", argv: (path) => ["replicate", "--inventory", path] },
+  { name: "replicate --cluster-conf", kind: "cluster-conf", argv: (path) => ["replicate", "--cluster-conf", path] },
+  {
+    name: "replicate --known-hosts",
+    kind: "known-hosts",
+    argv: (path) => ["replicate", "--inventory", join(scratch.path, "ssh-inventory.json"), "--known-hosts", path],
+  },
+  {
+    name: "replicate --identity-file",
+    kind: "private-key",
+    argv: (path) => [
+      "replicate",
+      "--inventory",
+      join(scratch.path, "ssh-inventory.json"),
+      "--known-hosts",
+      join(scratch.path, "empty-known-hosts"),
+      "--identity-file",
+      path,
+    ],
+  },
+  {
+    name: "backup include --recipients-file",
+    kind: "recipients",
+    argv: (path) => ["backup", "include", join(appliance.dataDir, CURRENT_SNAPSHOT), "--recipients-file", path],
+  },
+  {
+    name: "backup scan --fingerprints",
+    kind: "fingerprints",
+    argv: (path) => ["backup", "scan", appliance.dataDir, "--fingerprints", path],
+  },
+  {
+    name: "backup restore --identity",
+    kind: "identity",
+    argv: (path) => ["backup", "restore", join(appliance.dataDir, CURRENT_SNAPSHOT), "--identity", path],
+  },
+  {
+    name: "verify-report REPORT",
+    kind: "report",
+    argv: (path) => ["verify-report", path, "--public-key", join(appliance.stateDir, "audit-signing.pub")],
+  },
+  {
+    name: "verify-report --public-key",
+    kind: "public-key",
+    argv: (path) => ["verify-report", join(scratch.path, "report.json"), "--public-key", path],
+  },
+];
+
+/** Every file under `dir` with its mode and content hash: what "nothing changed" compares. */
+function treeDigest(dir: string): Record<string, string> {
+  const digest: Record<string, string> = {};
+  for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    const path = join(dir, name);
+    const stats = lstatSync(path);
+    digest[name] = stats.isFile()
+      ? `${stats.mode.toString(8)} ${createHash("sha256").update(readFileSync(path)).digest("hex")}`
+      : `${stats.mode.toString(8)}`;
+  }
+  return digest;
+}
+
+async function runHostile(argv: string[]): Promise<CliRun> {
+  return await spawnCli(argv, appliance.env, { hangGuardMs: 20_000 });
+}
+
+describe.each(readers)("$name", ({ kind, argv }) => {
+  const notFiles = [
+    ["/dev/zero", "a character device"],
+    ["/dev/urandom", "a character device"],
+    ["fifo", "a FIFO (named pipe)"],
+    ["sock", "a socket"],
+    ["a-directory", "a directory"],
+  ] as const;
+
+  it.each(notFiles)("refuses %s as %s: exit 2, nothing changed", async (input, what) => {
+    const path = input.startsWith("/") ? input : join(hostile, input);
+    const before = treeDigest(appliance.dir);
+    const run = await runHostile(argv(path));
+    expect(run.stderr).toContain("error[INPUT_NOT_A_FILE]");
+    expect(run.stderr).toContain(`is ${what}, not a regular file`);
+    expect(run.code).toBe(2);
+    expect(treeDigest(appliance.dir)).toEqual(before);
+  });
+
+  it(`refuses a ${kind} file one byte over its cap: exit 2, nothing changed`, async () => {
+    const path = join(hostile, `${kind}-over-cap`);
+    writeFileSync(path, "");
+    truncateSync(path, INPUT_CAPS[kind] + 1); // sparse: the size is real, the disk use is not
+    const before = treeDigest(appliance.dir);
+    const run = await runHostile(argv(path));
+    expect(run.stderr).toContain("error[INPUT_TOO_LARGE]");
+    expect(run.code).toBe(2);
+    expect(treeDigest(appliance.dir)).toEqual(before);
+  });
+});
