@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { testdirSync } from "@connect-ops/test-support";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -188,6 +188,22 @@ describe("CredentialVault faults", () => {
     const removed = await vault.destroy();
     expect(removed.map((file) => file.path.split("/").pop())).toEqual(["credentials.age", "meta.json"]);
     expect(removed.every((file) => file.bytes > 0)).toBe(true);
+    expect(() => statSync(vault.dir)).toThrow();
+  });
+
+  it("destroy moves meta.json aside before it overwrites anything: a destroy stopped midway reads as no vault, and a second one finishes", async () => {
+    const { init, vault } = await initialised();
+    await commitBundle(vault, [init.recipient], tokenA, null);
+    // A directory sorts between credentials.age and meta.json and cannot be shredded: the destroy stops there,
+    // as a kill would. Overwriting meta.json in place first would leave random bytes readers take for damage.
+    mkdirSync(join(vault.dir, "lock-stuck"));
+    await expect(vault.destroy()).rejects.toThrow();
+    expect(readdirSync(vault.dir)).not.toContain("meta.json");
+    expect(await vault.readMeta()).toBeUndefined();
+    rmdirSync(join(vault.dir, "lock-stuck"));
+    writeFileSync(join(vault.dir, ".meta.json.destroying"), randomBytes(64)); // half overwritten when the kill came
+    const removed = await vault.destroy();
+    expect(removed.map((file) => file.path.split("/").pop())).toEqual([".meta.json.destroying"]);
     expect(() => statSync(vault.dir)).toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { ignoreMissing, isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
-import { mkdir, readdir, readFile, rename, rmdir, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
 import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
@@ -7,7 +7,7 @@ import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
 import { removeFileIfPresent } from "./remove-file.js";
-import { shredFile } from "./shred-file.js";
+import { destroyVaultDir, type RemovedFile } from "./destroy-vault.js";
 import { VAULT_FILES } from "./layout.js";
 import type { VaultMeta } from "./meta.js";
 import { looksLikeVaultMeta } from "./meta-shape.js";
@@ -37,10 +37,7 @@ export interface CommitInput {
   readonly metaFields: Omit<VaultMeta, "format" | "generation" | "sealedSha256" | "recipients" | "updatedAt">;
 }
 
-export interface RemovedFile {
-  readonly path: string;
-  readonly bytes: number;
-}
+export type { RemovedFile } from "./destroy-vault.js";
 
 /**
  * The sealed credential store of one state dir (`<state>/vault`).
@@ -169,27 +166,11 @@ export class CredentialVault {
 
   /**
    * Overwrites every file of the vault with random bytes, fsyncs, unlinks it,
-   * removes the directory and fsyncs its parent. Returns what it removed.
-   * Overwriting is best effort on SSDs and journaling filesystems; the real
-   * guarantee is that the identity that opens the sealed file is destroyed too.
+   * removes the directory and fsyncs its parent. Returns what it removed
+   * (see `destroyVaultDir`).
    */
   async destroy(): Promise<RemovedFile[]> {
-    const removed: RemovedFile[] = [];
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return removed;
-      throw error;
-    }
-    for (const name of names.sort()) {
-      const path = join(this.dir, name);
-      removed.push({ path, bytes: await shredFile(path) });
-    }
-    await syncDirectory(this.dir);
-    await rmdir(this.dir);
-    await syncDirectory(join(this.dir, ".."));
-    return removed;
+    return await destroyVaultDir(this.dir);
   }
 
   async #finishCommit(onCommit: (step: CommitStep) => void | Promise<void>): Promise<void> {
