@@ -21,12 +21,6 @@ function isSealedCopy(path: string): boolean {
   return basename(path) === "credentials.age" && basename(dirname(path)) === "github-connect";
 }
 
-/** gzip files first, largest first: their inflation is the long pole and runs beside the rest. */
-function scheduleOrder(files: FileEntry[]): FileEntry[] {
-  const compressed = (file: FileEntry): number => (/\.(gz|tgz)$/.test(file.path) ? 1 : 0);
-  return [...files].sort((a, b) => compressed(b) - compressed(a) || b.size - a.size);
-}
-
 /** Lets zlib callbacks (the gzip streams in flight) run between windows of synchronous work. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -89,16 +83,18 @@ async function scanFile(file: FileEntry, context: StreamContext): Promise<void> 
  * be read). Throws only when `path` itself cannot be listed.
  */
 export async function scanPath(path: string, options: ScanOptions): Promise<ScanResult> {
-  const listing = await walkTree(path);
+  const listing = await walkTree(path, { crossMounts: options.crossMounts === true });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const findings: Finding[] = [];
   const gaps: Gap[] = [...listing.gaps];
-  const totalBytes = listing.files.reduce((sum, file) => sum + file.size, 0);
+  const totalBytes = listing.files.totalBytes;
   let filesScanned = 0;
   let bytesScanned = 0;
-  const queue = scheduleOrder(listing.files);
+  // One iterator shared by the workers: entries are made as they are taken.
+  const queue = listing.files.scheduled();
   const worker = async (): Promise<void> => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    for (let next = queue.next(); next.done !== true; next = queue.next()) {
+      const file = next.value;
       const context: StreamContext = {
         matcher: options.matcher,
         limits,

@@ -74,6 +74,8 @@ export interface ScanProgress {
 
 export interface ScanOptions {
   readonly matcher: ResidueMatcher;
+  /** Walk into other filesystems mounted inside the tree; by default each mount point is a gap. */
+  readonly crossMounts?: boolean;
   /** Archive nesting depth: each tar or gzip layer counts one (`x.tar!y.tar.gz` is 3). */
   readonly maxDepth?: number;
   readonly limits?: Partial<ScanLimits>;

@@ -1,21 +1,22 @@
 import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { BackupError } from "./errors.js";
+import { FileList } from "./file-list.js";
 import { errnoOf } from "./fs-errors.js";
 import type { Gap } from "./scan-types.js";
 
-/** One regular file to read, with the other paths that are hard links to it. */
-export interface FileEntry {
-  readonly path: string;
-  readonly size: number;
-  readonly linkedPaths: string[];
-}
+export type { FileEntry } from "./file-list.js";
 
 export interface TreeListing {
   readonly root: string;
-  readonly files: FileEntry[];
+  readonly files: FileList;
   readonly gaps: Gap[];
+}
+
+export interface WalkOptions {
+  /** Walk into directories on other filesystems (mounts) too; by default each is a gap. */
+  readonly crossMounts?: boolean;
 }
 
 /** A symlink's target, or the gap saying why it could not be read (it is then neither followed nor vouched for). */
@@ -34,53 +35,60 @@ export function isInside(root: string, path: string): boolean {
 /**
  * Lists the regular files under `path` without following symlinks (a symlink
  * given as `path` itself is resolved once). Files sharing dev+inode are listed
- * once with their other paths. Unreadable directories and symlinks leaving the
- * tree are gaps; sockets, FIFOs and devices are skipped (opening a FIFO would block).
+ * once with their other paths. Unreadable directories, symlinks leaving the
+ * tree and (unless `crossMounts`) directories on another filesystem are gaps;
+ * sockets, FIFOs and devices are skipped (opening a FIFO would block). The
+ * listing is compact (`FileList`): a million files fit in tens of MB.
  */
-export async function walkTree(path: string): Promise<TreeListing> {
-  const root = await realpath(resolve(path)).catch((error: NodeJS.ErrnoException) => {
-    throw new BackupError("BACKUP_NOT_FOUND", `cannot scan ${path}: ${error.code ?? "not readable"}`, {
+export async function walkTree(path: string, options: WalkOptions = {}): Promise<TreeListing> {
+  const root = await realpath(resolve(path)).catch((error: unknown) => {
+    throw new BackupError("BACKUP_NOT_FOUND", `cannot scan ${path}: ${errnoOf(error) ?? "not readable"}`, {
       category: "input",
       hint: "pass an existing snapshot, data dir, file or archive",
       context: { path },
     });
   });
   const gaps: Gap[] = [];
-  const byInode = new Map<string, FileEntry>();
-  const files: FileEntry[] = [];
-  const add = (file: string, stats: { size: number; dev: number; ino: number; nlink: number }): void => {
-    const key = `${stats.dev}:${stats.ino}`;
-    const known = stats.nlink > 1 ? byInode.get(key) : undefined;
-    if (known) return void known.linkedPaths.push(file);
-    const entry: FileEntry = { path: file, size: stats.size, linkedPaths: [] };
-    if (stats.nlink > 1) byInode.set(key, entry);
-    files.push(entry);
-  };
+  const files = new FileList();
+  const linked = new Map<string, { path: string; size: number; linkedPaths: string[] }>();
   const top = await lstat(root);
+  const add = (
+    directory: string,
+    name: string,
+    stats: { size: number; dev: number; ino: number; nlink: number },
+  ): void => {
+    if (stats.nlink <= 1) return files.add(directory, name, stats.size);
+    const key = `${stats.dev}:${stats.ino}`;
+    const file = join(directory, name);
+    const known = linked.get(key);
+    if (known) return void known.linkedPaths.push(file);
+    const entry = { path: file, size: stats.size, linkedPaths: [] as string[] };
+    linked.set(key, entry);
+    files.addWhole(entry);
+  };
   if (top.isFile()) {
-    add(root, top);
+    add(dirname(root), basename(root), top);
     return { root, files, gaps };
   }
   const stack = [root];
-  while (stack.length > 0) {
-    const directory = stack.pop()!;
+  for (let directory = stack.pop(); directory !== undefined; directory = stack.pop()) {
     let entries;
     try {
       // Synchronous: a backup has thousands of small directories, and an async
       // readdir per directory costs a thread-pool round trip each.
       entries = readdirSync(directory, { withFileTypes: true });
     } catch (error) {
-      gaps.push({
-        path: directory,
-        reason: `unreadable-directory: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-      });
+      gaps.push({ path: directory, reason: `unreadable-directory: ${errnoOf(error) ?? "error"}` });
       continue;
     }
     const regular: string[] = [];
     for (const entry of entries) {
       const child = join(directory, entry.name);
-      if (entry.isDirectory()) stack.push(child);
-      else if (entry.isFile()) regular.push(child);
+      if (entry.isDirectory()) {
+        if (options.crossMounts !== true && lstatSync(child, { throwIfNoEntry: false })?.dev !== top.dev) {
+          gaps.push({ path: child, reason: "other-filesystem: a mount point, not walked (--cross-mounts walks it)" });
+        } else stack.push(child);
+      } else if (entry.isFile()) regular.push(entry.name);
       else if (entry.isSymbolicLink()) {
         const target = readLink(child);
         if (typeof target !== "string") gaps.push(target);
@@ -89,10 +97,10 @@ export async function walkTree(path: string): Promise<TreeListing> {
       }
     }
     // lstat is a metadata syscall: synchronous beats a thread-pool round trip per file.
-    for (const file of regular) {
-      const stat = lstatSync(file, { throwIfNoEntry: false });
-      if (stat === undefined) gaps.push({ path: file, reason: "unreadable-file: lstat failed" });
-      else add(file, stat);
+    for (const name of regular) {
+      const stat = lstatSync(join(directory, name), { throwIfNoEntry: false });
+      if (stat === undefined) gaps.push({ path: join(directory, name), reason: "unreadable-file: lstat failed" });
+      else add(directory, name, stat);
     }
   }
   return { root, files, gaps };
