@@ -185,3 +185,41 @@ describe.each(readers)("$name", ({ kind, argv }) => {
     expect(treeDigest(appliance.dir)).toEqual(before);
   });
 });
+
+describe("data dirs and scan roots that are the host itself (issue 18)", () => {
+  const systemTrees = ["/", "/proc", "/sys", "/dev"] as const;
+
+  it.each(systemTrees)("verify-cleanup --data-dir %s is refused before anything is walked", async (dir) => {
+    const run = await runHostile(["verify-cleanup", "--inventory", appliance.inventory, "--data-dir", dir]);
+    expect(run.stderr).toContain("error[BACKUP_NOT_A_DATA_DIR]");
+    expect(run.code).toBe(2);
+  });
+
+  it("verify-cleanup --data-dir of a symlink to / is refused, naming where it leads", async () => {
+    const link = join(hostile, "data-link");
+    execFileSync("ln", ["-sfn", "/", link]);
+    const run = await runHostile(["verify-cleanup", "--inventory", appliance.inventory, "--data-dir", link]);
+    expect(run.stderr).toContain("error[BACKUP_NOT_A_DATA_DIR]");
+    expect(run.stderr).toContain(`${link} resolves to /`);
+    expect(run.code).toBe(2);
+  });
+
+  it("verify-cleanup --data-dir of a directory with no snapshot is refused with what was found", async () => {
+    const run = await runHostile([
+      "verify-cleanup",
+      "--inventory",
+      appliance.inventory,
+      "--data-dir",
+      appliance.stateDir,
+    ]);
+    expect(run.stderr).toContain("error[BACKUP_NOT_A_DATA_DIR]");
+    expect(run.stderr).toContain("does not look like a backup data dir");
+    expect(run.code).toBe(2);
+  });
+
+  it.each(["/", "/proc/self"])("backup scan %s is refused before anything is walked", async (path) => {
+    const run = await runHostile(["backup", "scan", path]);
+    expect(run.stderr).toContain("error[BACKUP_NOT_A_DATA_DIR]");
+    expect(run.code).toBe(2);
+  });
+});

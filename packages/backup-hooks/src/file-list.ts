@@ -74,7 +74,7 @@ export class FileList {
    * the small ones as listed. Entries are made as they are taken, so a million
    * small files never exist as objects all at once.
    */
-  *scheduled(): Iterator<FileEntry> {
+  *scheduled(): Generator<FileEntry, void, undefined> {
     const whole = [...this.#whole].sort(
       (a, b) => Number(isCompressed(b.path)) - Number(isCompressed(a.path)) || b.size - a.size,
     );

@@ -20,3 +20,4 @@ export { includeCredentials, includedManifestSchema, readIncludedCredentials } f
 export type { IncludeInput, IncludeResult, IncludedManifest } from "./include-credentials.js";
 export { applyBackupPolicy } from "./backup-policy.js";
 export type { BackupPolicyInput, BackupPolicyResult } from "./backup-policy.js";
+export { systemTreeRefusal } from "./data-dir-guard.js";

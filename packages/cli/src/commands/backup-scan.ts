@@ -7,6 +7,7 @@ import { EXIT } from "../exit-codes.js";
 export interface BackupScanOptions {
   readonly maxDepth?: string;
   readonly fingerprints?: string;
+  readonly crossMounts?: boolean;
 }
 
 export function parseMaxDepth(value: string | undefined): number | undefined {
@@ -55,6 +56,7 @@ export async function runBackupScanCommand(
     path: context.resolvePath(path),
     typedPath: path,
     maxDepth,
+    crossMounts: options.crossMounts === true,
   });
   const exitCode = scanExitCode(result);
   const summary = `Scanned ${result.filesScanned} files, ${result.bytesScanned} bytes, for ${fingerprintIds.join(", ")}`;
@@ -96,6 +98,7 @@ export function registerBackupScan(group: Command, run: CommandRunner): void {
     )
     .argument("<path>", "a backup data dir, a snapshot, or one file or archive")
     .option("--max-depth <n>", "archive nesting depth to open (each tar or gzip layer counts one; default 6)")
+    .option("--cross-mounts", "also walk other filesystems mounted inside the path (by default each is a gap)")
     .option(
       "--fingerprints <file>",
       "fingerprints to look for when this state dir has none (copy of <state>/vault/meta.json or journal/disconnect.json)",

@@ -8,6 +8,7 @@ export interface VerifyCleanupOptions {
   readonly dataDir?: readonly string[];
   readonly report?: string;
   readonly format?: string;
+  readonly crossMounts?: boolean;
 }
 
 export async function runVerifyCleanupCommand(
@@ -30,7 +31,7 @@ export async function runVerifyCleanupCommand(
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
   });
-  const outcome = await auditCleanup(ports, request);
+  const outcome = await auditCleanup(ports, { ...request, crossMounts: options.crossMounts === true });
   const { renderAudit } = await import("../render/verify-cleanup.js");
   return renderAudit(outcome);
 }
@@ -49,6 +50,7 @@ export function registerVerifyCleanup(program: Command, run: CommandRunner): voi
     .option("--data-dir <dir>", "a backup data dir whose snapshots are scanned (repeatable)", collect)
     .option("--report <file>", "write the signed JSON report here and its raw Ed25519 signature to FILE.sig")
     .option("--format <format>", "json (default) or md (also writes FILE.md)")
+    .option("--cross-mounts", "also walk other filesystems mounted inside the data dirs (by default each is a gap)")
     .addHelpText(
       "after",
       "\nUses only the secret-free fingerprints kept by disconnect; set CONNECT_OPS_CLOUD_TOKEN to check the connection record.\nVerify a report: openssl pkeyutl -verify -pubin -inkey <state>/audit-signing.pub -rawin -in FILE -sigfile FILE.sig\n\nExample:\n  connect-ops verify-cleanup --inventory nodes.json --data-dir /data/backup-utils/data --report audit.json --format md",

@@ -37,6 +37,8 @@ export interface AuditRequest {
   /** Where to write the report (resolved); FILE.sig (and FILE.md with format md) beside it. */
   readonly reportFile?: string;
   readonly format: "json" | "md";
+  /** Walk into other filesystems mounted inside the data dirs (default: each mount point is a gap). */
+  readonly crossMounts?: boolean;
 }
 
 export interface AuditOutcome {
@@ -79,7 +81,7 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     await auditCloud({ cloud: ports.cloud, hasAdminToken: ports.hasAdminToken }, subject),
     await auditPrimary(ports.stateDir, ports.vault.dir, matcher),
     ...(await auditNodes(ports.nodes, ports.ssh, matcher, ports.fanOut)),
-    ...(await auditSnapshots(request.dataDirs, matcher)),
+    ...(await auditSnapshots(request.dataDirs, matcher, request.crossMounts === true)),
   ];
   const findings = audits.flatMap((audit) => audit.findings);
   const gaps = audits.flatMap((audit) => audit.gaps);

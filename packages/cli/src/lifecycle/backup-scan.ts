@@ -1,6 +1,6 @@
 import { scanPath, type ScanResult } from "@connect-ops/backup-hooks";
 import { createResidueMatcher } from "@connect-ops/connection-core";
-import { lstat } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
 import type { ScanProgress } from "@connect-ops/backup-hooks";
 import { usageError } from "../errors.js";
@@ -17,6 +17,8 @@ export interface ScanRequest {
   /** The path as the operator typed it (for messages). */
   readonly typedPath: string;
   readonly maxDepth?: number | undefined;
+  /** Walk into other filesystems mounted inside the path (default: each mount point is a gap). */
+  readonly crossMounts?: boolean;
 }
 
 export interface ScanOutcome {
@@ -35,11 +37,16 @@ export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Pr
       "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive",
     );
   }
+  // `/`, `/proc`, `/sys`, `/dev` (or a link to them) are never walked: they are no backup, and reading them reads the host.
+  const { systemTreeRefusal } = await import("@connect-ops/backup-hooks");
+  const refusal = systemTreeRefusal(await realpath(path), request.typedPath);
+  if (refusal !== undefined) throw refusal;
   const sets = await ports.loadFingerprints();
   try {
     const result = await scanPath(path, {
       matcher: createResidueMatcher(sets),
       ...(request.maxDepth === undefined ? {} : { maxDepth: request.maxDepth }),
+      crossMounts: request.crossMounts === true,
       ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
     });
     return { result, fingerprintIds: sets.map((set) => set.id) };

@@ -19,7 +19,11 @@ const inside = (root: string, path: string): boolean => path === root || path.st
  * each snapshot that holds the path (or one of its hard links). Sealed copies
  * left by `backup include` are findings with their recipients.
  */
-export async function auditSnapshots(dataDirs: readonly string[], matcher: ResidueMatcher): Promise<LocationAudit[]> {
+export async function auditSnapshots(
+  dataDirs: readonly string[],
+  matcher: ResidueMatcher,
+  crossMounts = false,
+): Promise<LocationAudit[]> {
   const { listSnapshots, scanPath } = await import("@connect-ops/backup-hooks");
   const audits: LocationAudit[] = [];
   for (const dataDir of dataDirs) {
@@ -45,7 +49,7 @@ export async function auditSnapshots(dataDirs: readonly string[], matcher: Resid
       });
       continue;
     }
-    const scan = await scanPath(info.dataDir, { matcher });
+    const scan = await scanPath(info.dataDir, { matcher, crossMounts });
     const roots = info.snapshots.map((snapshot) => snapshot.path);
     const owners = (paths: readonly string[]): string[] => {
       const found = roots.filter((root) => paths.some((path) => inside(root, path)));
