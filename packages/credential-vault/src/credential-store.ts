@@ -32,7 +32,7 @@ export async function sealAppKey(
   await using lock = await vault.lock(lockOptions);
   const current = await vault.readMeta();
   const bundle: CredentialsBundle = { format: "connect-ops/credentials@1", cloudUrl: input.cloudUrl, app: input.app };
-  return vault.commit(lock, {
+  return await vault.commit(lock, {
     bundle,
     recipients,
     expectedGeneration: current?.generation ?? null,
@@ -97,7 +97,7 @@ export async function commitToken(
   };
   const residue =
     opened.meta.residue === undefined ? undefined : withTokenFingerprint(opened.meta.residue, input.token);
-  return vault.commit(lock, {
+  return await vault.commit(lock, {
     bundle,
     recipients,
     expectedGeneration: opened.meta.generation,
