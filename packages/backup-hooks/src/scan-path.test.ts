@@ -99,3 +99,32 @@ describe("scanPath", () => {
     expect(result.findings.map((finding) => finding.offset)).toEqual([`[core]\n\tsecret = `.length]);
   });
 });
+
+describe("scanPath and a tree that changes under it", () => {
+  it("reports a file swapped for a FIFO after the listing as a gap instead of blocking on it", async () => {
+    const { createResidueMatcher } = await import("@connect-ops/connection-core");
+    const { execFileSync } = await import("node:child_process");
+    const { rmSync } = await import("node:fs");
+    using dir = tempDir();
+    write(join(dir.path, "a.txt"), "first");
+    write(join(dir.path, "b.txt"), "second");
+    let swapped = false;
+    const result = await scanPath(dir.path, {
+      matcher: createResidueMatcher([]),
+      concurrency: 1,
+      onProgress: () => {
+        if (swapped) return;
+        swapped = true;
+        // After the first file: whichever is left becomes a FIFO with no writer.
+        for (const name of ["a.txt", "b.txt"]) {
+          const path = join(dir.path, name);
+          rmSync(path);
+          execFileSync("mkfifo", [path]);
+        }
+      },
+    });
+    expect(swapped).toBe(true);
+    expect(result.gaps).toHaveLength(1);
+    expect(result.gaps[0]?.reason).toMatch(/^not-a-regular-file: /);
+  });
+});

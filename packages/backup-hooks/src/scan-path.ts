@@ -1,4 +1,4 @@
-import { closeSync, constants, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { ByteReader } from "./byte-reader.js";
 import { HEAD_BYTES, decoderFor, scanLayers } from "./layer-walk.js";
@@ -46,9 +46,14 @@ async function scanPlainFile(fd: number, scanner: WindowScanner, position: numbe
 async function scanFile(file: FileEntry, context: StreamContext): Promise<void> {
   let fd: number;
   try {
-    fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a file swapped for a FIFO after the listing must not block the open (regular files ignore it).
+    fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     return addGap(context, `unreadable-file: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return addGap(context, "not-a-regular-file: it changed since the listing (a FIFO, device or socket is never read)");
   }
   const scanner = new WindowScanner(context.matcher, (hit) => addHit(context, hit));
   let handedOver = false;
