@@ -59,14 +59,19 @@ export class FileList {
     this.#totalBytes += size;
   }
 
-  /** Every file, in listing order (whole entries first). */
-  *[Symbol.iterator](): Iterator<FileEntry> {
-    yield* this.#whole;
+  /** The small files, made as they are taken. */
+  *#small(): Generator<FileEntry, void, undefined> {
     for (const { dir, names, sizes } of this.#dirs) {
       for (let index = 0; index < names.length; index += 1) {
         yield { path: `${dir}/${names[index] ?? ""}`, size: sizes[index] ?? 0, linkedPaths: NO_LINKS };
       }
     }
+  }
+
+  /** Every file, in listing order (whole entries first). */
+  *[Symbol.iterator](): Iterator<FileEntry> {
+    yield* this.#whole;
+    yield* this.#small();
   }
 
   /**
@@ -79,10 +84,6 @@ export class FileList {
       (a, b) => Number(isCompressed(b.path)) - Number(isCompressed(a.path)) || b.size - a.size,
     );
     yield* whole;
-    for (const { dir, names, sizes } of this.#dirs) {
-      for (let index = 0; index < names.length; index += 1) {
-        yield { path: `${dir}/${names[index] ?? ""}`, size: sizes[index] ?? 0, linkedPaths: NO_LINKS };
-      }
-    }
+    yield* this.#small();
   }
 }
