@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- test only: the simulator is the cloud these tests talk to; production code never imports it
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CoreError } from "../errors.js";
