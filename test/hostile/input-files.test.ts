@@ -8,9 +8,9 @@ import {
   type Appliance,
   type CliRun,
 } from "@connect-ops/test-support";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -184,7 +184,37 @@ describe.each(readers)("$name", ({ kind, argv }) => {
     expect(run.code).toBe(2);
     expect(treeDigest(appliance.dir)).toEqual(before);
   });
+
+  it(`refuses a ${kind} file that grows while the command runs: exit 2, nothing changed`, async () => {
+    const path = join(hostile, `${kind}-growing`);
+    writeFileSync(path, "");
+    const before = treeDigest(appliance.dir);
+    // A writer appends real bytes until the file is twice the cap, while the command opens and reads it:
+    // whether the reader meets the cap at fstat or in the middle of reading, it must stop at the cap.
+    const writer = spawn(process.execPath, ["-e", GROW_SCRIPT, path, String(2 * INPUT_CAPS[kind])], {
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => writer.once("exit", resolve));
+    try {
+      const run = await runHostile(argv(path));
+      expect(run.stderr).toContain("error[INPUT_TOO_LARGE]");
+      expect(run.code).toBe(2);
+      expect(treeDigest(appliance.dir)).toEqual(before);
+    } finally {
+      writer.kill();
+      await exited;
+      rmSync(path, { force: true });
+    }
+  });
 });
+
+/** Appends 256 KiB blocks to argv[1] until it holds argv[2] bytes. */
+const GROW_SCRIPT = `
+const { appendFileSync, statSync } = require("node:fs");
+const [path, limit] = [process.argv[1], Number(process.argv[2])];
+const block = Buffer.alloc(256 * 1024, 0x41);
+while (statSync(path).size < limit) appendFileSync(path, block);
+`;
 
 describe("data dirs and scan roots that are the host itself (issue 18)", () => {
   const systemTrees = ["/", "/proc", "/sys", "/dev"] as const;
