@@ -1,6 +1,9 @@
 /** One regular file to read, with the other paths that are hard links to it. */
 export interface FileEntry {
+  /** The path as shown (a name that is not UTF-8 is shown with `\\xNN` escapes: see raw-names.ts). */
   readonly path: string;
+  /** The path's bytes, when a component is not UTF-8: what is opened. */
+  readonly raw?: Buffer;
   readonly size: number;
   readonly linkedPaths: readonly string[];
 }

@@ -47,7 +47,7 @@ async function scanFile(file: FileEntry, context: StreamContext): Promise<void> 
   let fd: number;
   try {
     // O_NONBLOCK: a file swapped for a FIFO after the listing must not block the open (regular files ignore it).
-    fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file.raw ?? file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     return addGap(context, `unreadable-file: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }

@@ -1,9 +1,10 @@
-import { lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, resolve, sep } from "node:path";
 import { BackupError } from "./errors.js";
 import { FileList } from "./file-list.js";
 import { errnoOf } from "./fs-errors.js";
+import { fsPath, joinRaw, readEntries, type RawPath } from "./raw-names.js";
 import type { Gap } from "./scan-types.js";
 
 export type { FileEntry } from "./file-list.js";
@@ -19,13 +20,26 @@ export interface WalkOptions {
   readonly crossMounts?: boolean;
 }
 
-/** A symlink's target, or the gap saying why it could not be read (it is then neither followed nor vouched for). */
-function readLink(path: string): string | Gap {
+/**
+ * Where a symlink leads, resolved by the kernel (the whole chain, never by
+ * string arithmetic: a chain of links that each look inside can still leave).
+ * A link to a path inside the tree needs nothing (its target is walked as
+ * itself); one that leaves the tree, loops or cannot be resolved is a gap; a
+ * dangling link leads nowhere and holds nothing.
+ */
+function symlinkGap(root: string, link: RawPath): Gap | undefined {
+  let target: string;
   try {
-    return readlinkSync(path);
+    // .native: libc realpath walks the chain in the kernel; the JS realpathSync normalises `..` in link targets as strings.
+    target = realpathSync.native(fsPath(link));
   } catch (error) {
-    return { path, reason: `unreadable-symlink: ${errnoOf(error) ?? "error"}` };
+    const code = errnoOf(error);
+    if (code === "ENOENT") return undefined;
+    return { path: link.path, reason: `unresolvable-symlink: ${code ?? "error"} (not followed)` };
   }
+  return isInside(root, target)
+    ? undefined
+    : { path: link.path, reason: `symlink-outside-tree: leads to ${target}, not followed` };
 }
 
 export function isInside(root: string, path: string): boolean {
@@ -50,58 +64,73 @@ export async function walkTree(path: string, options: WalkOptions = {}): Promise
   });
   const gaps: Gap[] = [];
   const files = new FileList();
-  const linked = new Map<string, { path: string; size: number; linkedPaths: string[] }>();
+  const linked = new Map<string, { path: string; raw?: Buffer; size: number; linkedPaths: string[] }>();
   const top = await lstat(root);
-  const add = (
-    directory: string,
-    name: string,
-    stats: { size: number; dev: number; ino: number; nlink: number },
-  ): void => {
-    if (stats.nlink <= 1) return files.add(directory, name, stats.size);
+  const add = (directory: RawPath, name: string, raw: Buffer | undefined, stats: FileStats): void => {
+    if (stats.nlink <= 1 && directory.raw === undefined && raw === undefined) {
+      files.add(directory.path, name, stats.size);
+      return;
+    }
+    const file = joinRaw(directory, { name, ...(raw === undefined ? {} : { raw }) });
+    if (stats.nlink <= 1) {
+      files.addWhole({ ...file, size: stats.size, linkedPaths: [] });
+      return;
+    }
     const key = `${stats.dev}:${stats.ino}`;
-    const file = join(directory, name);
     const known = linked.get(key);
-    if (known) return void known.linkedPaths.push(file);
-    const entry = { path: file, size: stats.size, linkedPaths: [] as string[] };
+    if (known) {
+      known.linkedPaths.push(file.path);
+      return;
+    }
+    const entry = { ...file, size: stats.size, linkedPaths: [] as string[] };
     linked.set(key, entry);
     files.addWhole(entry);
   };
   if (top.isFile()) {
-    add(dirname(root), basename(root), top);
+    add({ path: dirname(root) }, basename(root), undefined, top);
     return { root, files, gaps };
   }
-  const stack = [root];
+  const stack: RawPath[] = [{ path: root }];
   for (let directory = stack.pop(); directory !== undefined; directory = stack.pop()) {
     let entries;
     try {
       // Synchronous: a backup has thousands of small directories, and an async
       // readdir per directory costs a thread-pool round trip each.
-      entries = readdirSync(directory, { withFileTypes: true });
+      entries = readEntries(directory);
     } catch (error) {
-      gaps.push({ path: directory, reason: `unreadable-directory: ${errnoOf(error) ?? "error"}` });
+      gaps.push({ path: directory.path, reason: `unreadable-directory: ${errnoOf(error) ?? "error"}` });
       continue;
     }
-    const regular: string[] = [];
+    const regular: { name: string; raw?: Buffer }[] = [];
     for (const entry of entries) {
-      const child = join(directory, entry.name);
+      const child = joinRaw(directory, entry);
       if (entry.isDirectory()) {
-        if (options.crossMounts !== true && lstatSync(child, { throwIfNoEntry: false })?.dev !== top.dev) {
-          gaps.push({ path: child, reason: "other-filesystem: a mount point, not walked (--cross-mounts walks it)" });
+        if (options.crossMounts !== true && lstatSync(fsPath(child), { throwIfNoEntry: false })?.dev !== top.dev) {
+          gaps.push({
+            path: child.path,
+            reason: "other-filesystem: a mount point, not walked (--cross-mounts walks it)",
+          });
         } else stack.push(child);
-      } else if (entry.isFile()) regular.push(entry.name);
+      } else if (entry.isFile()) regular.push(entry);
       else if (entry.isSymbolicLink()) {
-        const target = readLink(child);
-        if (typeof target !== "string") gaps.push(target);
-        else if (!isInside(root, resolve(dirname(child), target)))
-          gaps.push({ path: child, reason: "symlink-outside-tree: not followed" });
+        const gap = symlinkGap(root, child);
+        if (gap !== undefined) gaps.push(gap);
       }
     }
     // lstat is a metadata syscall: synchronous beats a thread-pool round trip per file.
-    for (const name of regular) {
-      const stat = lstatSync(join(directory, name), { throwIfNoEntry: false });
-      if (stat === undefined) gaps.push({ path: join(directory, name), reason: "unreadable-file: lstat failed" });
-      else add(directory, name, stat);
+    for (const entry of regular) {
+      const child = joinRaw(directory, entry);
+      const stat = lstatSync(fsPath(child), { throwIfNoEntry: false });
+      if (stat === undefined) gaps.push({ path: child.path, reason: "unreadable-file: lstat failed" });
+      else add(directory, entry.name, entry.raw, stat);
     }
   }
   return { root, files, gaps };
+}
+
+interface FileStats {
+  readonly size: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly nlink: number;
 }
