@@ -94,6 +94,11 @@ const readers: { readonly name: string; readonly kind: InputKind; argv(path: str
   { name: "replicate --inventory", kind: "inventory", argv: (path) => ["replicate", "--inventory", path] },
   { name: "replicate --cluster-conf", kind: "cluster-conf", argv: (path) => ["replicate", "--cluster-conf", path] },
   {
+    name: "metrics --inventory",
+    kind: "inventory",
+    argv: (path) => ["metrics", "--out", join(scratch.path, "metrics.prom"), "--inventory", path],
+  },
+  {
     name: "replicate --known-hosts",
     kind: "known-hosts",
     argv: (path) => ["replicate", "--inventory", join(scratch.path, "ssh-inventory.json"), "--known-hosts", path],

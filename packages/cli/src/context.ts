@@ -20,6 +20,8 @@ export interface CommandResult {
   readonly exitCode: ExitCode;
   readonly json: unknown;
   readonly human: readonly string[];
+  /** A scheduled command whose exit 0 is recorded for `metrics` (connect_ops_last_success_timestamp_seconds). */
+  readonly success?: "token" | "replicate" | "failover-check" | "backup-hook" | "verify-cleanup";
 }
 
 export interface CommandContext {

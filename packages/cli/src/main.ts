@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { COMMANDS } from "./commands/registry.js";
 import { createContext, type CommandResult } from "./context.js";
-import { errorJson, exitCodeFor, formatError } from "./errors.js";
+import { errorJson, exitCodeFor, formatError, usageError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { processIO, type CliIO } from "./io.js";
 
@@ -60,6 +60,15 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       if (context.globals.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
       else for (const line of result.human) io.stdout.write(`${line}\n`);
       setExit(result.exitCode);
+      if (result.exitCode === EXIT.ok && result.success !== undefined) {
+        const { markSuccess } = await import("./flows/last-success.js");
+        try {
+          markSuccess(context.globals.stateDir, result.success, io.now());
+        } catch (error) {
+          // The command succeeded; only the monitoring mark is missing. Say so, do not fail the run.
+          io.stderr.write(`warning: could not record the success for metrics: ${formatError(error)}\n`);
+        }
+      }
     } catch (error) {
       if (context.globals.json) io.stdout.write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
       io.stderr.write(`${formatError(error)}\n`);
@@ -71,6 +80,20 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   };
   for (const register of COMMANDS) register(program, run);
   return program;
+}
+
+/** The plugin convention's UNKNOWN (see render/check.ts). */
+const PLUGIN_UNKNOWN = 3;
+
+/** The first word of argv that is not an option or a global option's value: the command typed. */
+function subcommandOf(argv: readonly string[]): string | undefined {
+  const takesValue = new Set(["--state-dir", "--config", "--log-level"]);
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index] ?? "";
+    if (takesValue.has(word)) index += 1;
+    else if (!word.startsWith("-")) return word;
+  }
+  return undefined;
 }
 
 /**
@@ -86,7 +109,19 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      const message = error.message.replace(/^error: /, "");
+      // `check` is a monitoring plugin: its bad usage is UNKNOWN (3) with a status line, never CRITICAL (2).
+      if (subcommandOf(argv) === "check") {
+        const { unknownLine } = await import("./render/check.js");
+        io.stdout.write(`${unknownLine(`bad usage: ${message}`)}\n`);
+        return PLUGIN_UNKNOWN;
+      }
+      if (argv.includes("--json")) {
+        const usage = usageError(message, "run the command with --help for its usage");
+        io.stdout.write(`${JSON.stringify(errorJson(usage), null, 2)}\n`);
+      }
+      return EXIT.usage;
     }
     io.stderr.write(`${formatError(error)}\n`);
     return EXIT.internal;

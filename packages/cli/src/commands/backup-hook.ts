@@ -40,6 +40,7 @@ export async function runBackupHookCommand(
     });
     return {
       exitCode: EXIT.ok,
+      success: "backup-hook",
       json: { policy, ...outcome },
       human: [
         `policy include: ${outcome.changed ? "included the sealed credentials in" : "already included in"} ${outcome.snapshot} (generation ${outcome.manifest.generation})`,
@@ -54,6 +55,7 @@ export async function runBackupHookCommand(
   });
   return {
     exitCode: redactionExitCode(report),
+    success: "backup-hook",
     json: { policy, redaction: report },
     human: [`policy redact:`, ...describeRedaction(report)],
   };

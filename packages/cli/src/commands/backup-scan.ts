@@ -59,6 +59,8 @@ export async function runBackupScanCommand(
     crossMounts: options.crossMounts === true,
   });
   const exitCode = scanExitCode(result);
+  const { recordResidue } = await import("../flows/residue-record.js");
+  await recordResidue(context.globals.stateDir, context.resolvePath(path), result.findings);
   const summary = `Scanned ${result.filesScanned} files, ${result.bytesScanned} bytes, for ${fingerprintIds.join(", ")}`;
   const human =
     exitCode === EXIT.ok

@@ -28,7 +28,7 @@ export async function runFailoverCheckCommand(
   });
   const report = await checkFailover(ports, { minTtlMs });
   const { renderFailover } = await import("../render/failover-check.js");
-  return renderFailover(report);
+  return { ...renderFailover(report), success: "failover-check" };
 }
 
 export function registerFailoverCheck(program: Command, run: CommandRunner): void {

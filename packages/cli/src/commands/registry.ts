@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
 import { registerBackup } from "./backup.js";
+import { registerCheck } from "./check.js";
 import { registerCompletion } from "./completion.js";
 import { registerConnect } from "./connect.js";
 import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
+import { registerMetrics } from "./metrics.js";
 import { registerReplicate } from "./replicate.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
@@ -25,6 +27,8 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerBackup,
   registerVerifyCleanup,
   registerVerifyReport,
+  registerCheck,
+  registerMetrics,
   registerDemo,
   registerCompletion,
 ];

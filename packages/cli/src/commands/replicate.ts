@@ -73,7 +73,7 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
     progress.finish();
   }
   const { renderReplicate } = await import("../render/replicate.js");
-  return renderReplicate(report);
+  return { ...renderReplicate(report), success: "replicate" };
 }
 
 export function registerReplicate(program: Command, run: CommandRunner): void {

@@ -20,7 +20,7 @@ export async function runTokenCommand(context: CommandContext, options: TokenOpt
     verify: options.verify === true,
   });
   const { renderToken } = await import("../render/token.js");
-  return renderToken(result);
+  return { ...renderToken(result), success: "token" };
 }
 
 export function registerToken(program: Command, run: CommandRunner): void {

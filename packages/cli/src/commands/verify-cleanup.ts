@@ -33,7 +33,7 @@ export async function runVerifyCleanupCommand(
   });
   const outcome = await auditCleanup(ports, { ...request, crossMounts: options.crossMounts === true });
   const { renderAudit } = await import("../render/verify-cleanup.js");
-  return renderAudit(outcome);
+  return { ...renderAudit(outcome), success: "verify-cleanup" };
 }
 
 function collect(value: string, previous: string[] = []): string[] {

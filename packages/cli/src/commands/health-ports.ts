@@ -1,0 +1,48 @@
+import type { CommandContext } from "../context.js";
+import type { TopologyFlags } from "../flows/inventory.js";
+import type { HealthPorts } from "../lifecycle/health.js";
+
+/** The node flags `check` and `metrics` share, as commander names them. */
+export interface HealthTopologyOptions {
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly nodes?: string;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
+}
+
+/**
+ * The ports of the health lifecycle: status (through the cloud unless
+ * offline) and, when the topology has replicas, failover readiness with the
+ * same margin the failover-check default uses. Bad flags and files throw here.
+ */
+export async function healthPorts(
+  context: CommandContext,
+  options: HealthTopologyOptions,
+  mode: { readonly offline: boolean; readonly failoverMinTtlMs?: number },
+): Promise<HealthPorts> {
+  const { statusPorts, failoverPorts } = await import("../wiring.js");
+  const { readStatus } = await import("../lifecycle/status.js");
+  const withTopology =
+    options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
+  const flags: TopologyFlags = {
+    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+    ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+  };
+  const status = await statusPorts(context, withTopology ? flags : undefined);
+  const replicas = status.topology?.nodes.nodes.filter((node) => node.role === "replica") ?? [];
+  let failover: HealthPorts["failover"];
+  if (replicas.length > 0) {
+    const { checkFailover } = await import("../lifecycle/failover-check.js");
+    const ports = await failoverPorts(context, flags);
+    failover = () => checkFailover(ports, { minTtlMs: mode.failoverMinTtlMs ?? 10 * 60_000 });
+  }
+  return {
+    status: () => readStatus(status, { offline: mode.offline }),
+    ...(failover === undefined ? {} : { failover }),
+    now: context.io.now,
+  };
+}
