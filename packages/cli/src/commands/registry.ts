@@ -9,6 +9,7 @@ import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
 import { registerMetrics } from "./metrics.js";
 import { registerReplicate } from "./replicate.js";
+import { registerSchedule } from "./schedule.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
 import { registerDisconnect } from "./disconnect.js";
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerVerifyReport,
   registerCheck,
   registerMetrics,
+  registerSchedule,
   registerDemo,
   registerCompletion,
 ];
