@@ -108,7 +108,7 @@ function jobOptions(command: Command): Command {
       "node_exporter's textfile directory for the metrics job",
       "/var/lib/prometheus/node-exporter",
     )
-    .option("--bin <path>", "the connect-ops executable the jobs run (default: this one)");
+    .option("--bin <path>", "the executable the jobs run (default: the one running now)");
 }
 
 export function registerSchedule(program: Command, run: CommandRunner): void {
@@ -116,6 +116,10 @@ export function registerSchedule(program: Command, run: CommandRunner): void {
     .command("schedule")
     .description(
       "generate the scheduled jobs (token refresh + replicate, failover-check, metrics, backup hook) for systemd or cron",
+    )
+    .addHelpText(
+      "after",
+      "\nExample:\n  connect-ops schedule systemd --out /etc/systemd/system --user admin --inventory inventory.json",
     );
   jobOptions(
     group
