@@ -20,7 +20,7 @@ export { vaultMetaSchema } from "./meta.js";
 export type { VaultMeta } from "./meta.js";
 export { ensureSafeDirectory } from "./safe-dir.js";
 export { sha256Hex } from "./sha256.js";
-export { initStateDir, loadStateDir, readIdentityFile } from "./state-dir.js";
+export { formatIdentityFile, initStateDir, loadStateDir, readIdentityFile } from "./state-dir.js";
 export type { InitResult, StateDir } from "./state-dir.js";
 export { enrolledNodeSchema, readEnrolledNodes, recordEnrolledNodes } from "./enrolled-nodes.js";
 export type { EnrolledNode } from "./enrolled-nodes.js";

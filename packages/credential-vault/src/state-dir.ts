@@ -26,7 +26,7 @@ export interface InitResult {
 }
 
 /** The age-keygen file format, so `age -d -i` and `age-keygen -y` accept it. */
-function formatIdentityFile(identity: string, recipient: string, now: Date): string {
+export function formatIdentityFile(identity: string, recipient: string, now: Date): string {
   return `# created: ${now.toISOString().replace(/\.\d{3}Z$/, "Z")}\n# public key: ${recipient}\n${identity}\n`;
 }
 

@@ -44,7 +44,7 @@ export type { Drift, ExpectedVault, NodeProbe, ProbeOptions } from "./probe-node
 export { assessFailoverReadiness } from "./failover.js";
 export { NODE_IDENTITY_FILE } from "./node-identity.js";
 export type { RehearsalFiles } from "./node-identity.js";
-export { readNodesForRehearsal, writeNodeIdentity } from "./node-identity-fan-out.js";
+export { readNodeIdentityDigest, readNodesForRehearsal, writeNodeIdentity } from "./node-identity-fan-out.js";
 export type { NodeRehearsalRead } from "./node-identity-fan-out.js";
 export type {
   FailoverCheck,

@@ -54,3 +54,13 @@ export async function readNodesForRehearsal(
     throw entry.reason;
   });
 }
+
+/**
+ * The SHA-256 of `node`'s identity file, computed on the node, or null when
+ * it has none. Retries transient failures; throws the last `ReplicationError`.
+ */
+export async function readNodeIdentityDigest(node: NodeSpec, options: IdentityRunOptions = {}): Promise<string | null> {
+  const run = resolveRunOptions(options);
+  const open = options.openTransport ?? (await createTransportOpener([node], options.ssh));
+  return await runOnNode(node, open, run, (transport, signal) => transport.identityDigest(signal));
+}

@@ -6,6 +6,7 @@ import { registerConnect } from "./connect.js";
 import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
+import { registerNode } from "./node.js";
 import { registerReplicate } from "./replicate.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
@@ -20,6 +21,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerToken,
   registerStatus,
   registerReplicate,
+  registerNode,
   registerFailoverCheck,
   registerDisconnect,
   registerBackup,
