@@ -75,9 +75,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await topology?.[Symbol.asyncDispose]();
-  await sim?.close();
-  snapshot?.[Symbol.dispose]();
+  await topology[Symbol.asyncDispose]();
+  await sim.close();
+  snapshot[Symbol.dispose]();
   scratch[Symbol.dispose]();
 }, 120_000);
 
@@ -210,6 +210,6 @@ describe("HA readiness and disaster recovery over real SSH (built CLI)", () => {
   });
 
   it("leaks no secret (App key, tokens, the node's identity) in any output or argument", () => {
-    expectNoLeak(runPlaces(cliTranscript()), secrets);
+    expectNoLeak(runPlaces(cliTranscript), secrets);
   });
 });

@@ -2,7 +2,6 @@ import type { CloudClient } from "@connect-ops/connection-core";
 import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import type { CommandContext } from "./context.js";
-import { usageError } from "./errors.js";
 import { checkDataDirs } from "./flows/data-dirs.js";
 import { loadTopology, type TopologyFlags } from "./flows/inventory.js";
 import type { RecipientFlags } from "./flows/backup-recipients.js";
