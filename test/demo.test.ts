@@ -18,6 +18,7 @@ const STEPS = [
   "init",
   "connect",
   "token",
+  "node enroll",
   "replicate",
   "failover-check",
   "backup include",

@@ -149,6 +149,9 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
     serialRunMs = Date.now() - started;
     expect(again.code).toBe(0);
     expect(statuses(again.stdout)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
+    expect((await cli("node", "enroll", "--inventory", inventory, "--node", "ghes-replica")).code).toBe(0);
+    expect((await cli("replicate", "--inventory", inventory)).code).toBe(0);
+    rememberSecrets();
     expect((await cli("failover-check", "--inventory", inventory)).code).toBe(0);
     expect((await cli("status", "--offline", "--inventory", inventory)).code).toBe(0);
   });

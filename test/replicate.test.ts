@@ -137,7 +137,10 @@ describe("replicate to local nodes (built CLI)", () => {
     expect(again.stdout).toContain(`Converged: all 3 nodes hold generation ${report.generation} (3 unchanged).`);
   });
 
-  it("failover-check: the replica is ready (exit 0)", async () => {
+  it("failover-check: the replica is ready (exit 0) once enrolled and replicated", async () => {
+    expect((await cli("node", "enroll", ...inventoryArgs, "--node", "ghes-replica")).code).toBe(0);
+    expect((await cli("replicate", ...inventoryArgs)).code).toBe(0);
+    rememberSecrets();
     const run = await cli("--json", "failover-check", ...inventoryArgs);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -150,7 +153,9 @@ describe("replicate to local nodes (built CLI)", () => {
       "generation:true",
       "key-fingerprint:true",
       "token-ttl:true",
+      "enrolled:true",
       "recipients:true",
+      "identity:true",
     ]);
   });
 

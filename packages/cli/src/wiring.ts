@@ -2,7 +2,6 @@ import type { CloudClient } from "@connect-ops/connection-core";
 import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import type { CommandContext } from "./context.js";
-import { usageError } from "./errors.js";
 import { checkDataDirs } from "./flows/data-dirs.js";
 import { loadTopology, type TopologyFlags } from "./flows/inventory.js";
 import type { RecipientFlags } from "./flows/backup-recipients.js";
@@ -12,7 +11,6 @@ import type { RedactPorts } from "./lifecycle/backup-redact.js";
 import type { ScanPorts } from "./lifecycle/backup-scan.js";
 import type { ApplianceConnectPorts } from "./lifecycle/connect.js";
 import type { DisconnectPorts, DisconnectRequest } from "./lifecycle/disconnect.js";
-import type { FailoverPorts } from "./lifecycle/failover-check.js";
 import type { ReplicatePorts } from "./lifecycle/replicate.js";
 import type { RestorePorts } from "./lifecycle/restore.js";
 import type { StatusPorts } from "./lifecycle/status.js";
@@ -30,7 +28,7 @@ import { noCrash, type CloudClientFactory, type CrashHook, type OpenedAppliance 
 export interface Appliance {
   readonly state: StateDir;
   readonly vault: CredentialVault;
-  /** The appliance's own recipient first, then recovery recipients from config. */
+  /** The appliance's own recipient first, then recovery recipients from config, then each enrolled node's: what every seal is to. */
   readonly recipients: readonly string[];
   readonly journalDir: string;
 }
@@ -41,9 +39,20 @@ export async function openAppliance(context: CommandContext): Promise<Appliance>
   return {
     state,
     vault: new CredentialVault(join(state.stateDir, STATE_FILES.vault), { now: context.io.now }),
-    recipients: [...new Set([state.recipient, ...state.config.recoveryRecipients])],
+    recipients: sealRecipients(state),
     journalDir: join(state.stateDir, STATE_FILES.journal),
   };
+}
+
+/** What every seal of this state dir is to: its own recipient, the recovery recipients, each enrolled node's. */
+export function sealRecipients(state: Pick<StateDir, "recipient" | "config" | "enrolledNodes">): string[] {
+  return [
+    ...new Set([
+      state.recipient,
+      ...state.config.recoveryRecipients,
+      ...state.enrolledNodes.map((node) => node.recipient),
+    ]),
+  ];
 }
 
 /** The cloud admin token (for connection records) comes from the environment, never from argv. */
@@ -143,60 +152,26 @@ export async function auditPorts(
 }
 
 /**
- * failover-check's production ports: the replicas the flags select, validated
- * first (exit 2 for a bad or unknown `--replica`, or an inventory without replicas).
+ * backup restore's production ports: this state dir's vault and recipients, the OS hostname, and
+ * (with topology flags) the nodes whose generations the restored vault must be above.
  */
-export async function failoverPorts(
-  context: CommandContext,
-  flags: TopologyFlags & { replica?: string },
-): Promise<FailoverPorts> {
-  if (flags.replica !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.replica)) {
-    throw usageError(
-      "--replica expects one node name (letters, digits, . _ -)",
-      "pass the replica's name from the inventory",
-    );
-  }
-  const topology = await loadTopology(context, flags);
-  let replicas = topology.nodes.filter((node) => node.role === "replica");
-  if (flags.replica !== undefined) {
-    const named = topology.all.find((node) => node.name === flags.replica);
-    if (named === undefined || named.role !== "replica") {
-      const listed = topology.all.filter((node) => node.role === "replica").map((node) => node.name);
-      throw usageError(
-        named === undefined
-          ? `--replica ${flags.replica}: ${topology.source} lists no such node`
-          : `--replica ${flags.replica} has role ${named.role}, not replica`,
-        listed.length > 0
-          ? `replicas in ${topology.source}: ${listed.join(", ")}`
-          : `${topology.source} lists no replica`,
-      );
-    }
-    replicas = [named];
-  }
-  if (replicas.length === 0) {
-    throw usageError(
-      `${topology.source} lists no node with role "replica": there is nothing that could take over`,
-      'add the HA replica with "role": "replica" and run again',
-    );
-  }
-  return {
-    stateDir: context.globals.stateDir,
-    replicas,
-    source: topology.source,
-    ssh: topology.ssh,
-    knownHostsFile: topology.knownHostsFile,
-    logger: await context.logger(),
-    now: context.io.now,
-  };
-}
-
-/** backup restore's production ports: this state dir's vault and recipients, the OS hostname. */
-export async function restorePorts(context: CommandContext): Promise<RestorePorts> {
+export async function restorePorts(context: CommandContext, topologyFlags?: TopologyFlags): Promise<RestorePorts> {
+  const topology = topologyFlags === undefined ? undefined : await loadTopology(context, topologyFlags);
   const appliance = await openAppliance(context);
   const { hostname } = await import("node:os");
+  const logger = topology === undefined ? undefined : await context.logger();
   return {
     vault: appliance.vault,
+    stateDir: appliance.state.stateDir,
     recipients: appliance.recipients,
+    ...(topology === undefined || logger === undefined
+      ? {}
+      : {
+          nodeGenerations: async () => {
+            const { probeNodes } = await import("@connect-ops/replication");
+            return await probeNodes(topology.nodes, { ssh: topology.ssh, logger });
+          },
+        }),
     cloud: cloudFactory(context),
     crash: await crashHook(context),
     hostname,
@@ -253,6 +228,14 @@ export async function replicatePorts(
     topology,
     logger: await context.logger(),
     now: context.io.now,
+    sealToEnrolled: async () => {
+      const { readEnrolledNodes, resealToRecipients } = await import("@connect-ops/credential-vault");
+      if ((await readEnrolledNodes(context.globals.stateDir)).length === 0) return;
+      const appliance = await openAppliance(context);
+      const meta = await appliance.vault.readMeta();
+      if (meta === undefined || appliance.recipients.every((recipient) => meta.recipients.includes(recipient))) return;
+      await resealToRecipients(appliance.vault, appliance.state.identities, appliance.recipients);
+    },
     ...progress,
   };
 }
@@ -273,7 +256,11 @@ export async function includePorts(context: CommandContext, flags: RecipientFlag
       recipients: appliance.recipients,
       journalDir: appliance.journalDir,
     },
-    backupRecipients,
+    // Enrolled nodes can open the snapshot's copy too: a surviving replica restores without the lost primary's key.
+    backupRecipients: [
+      ...new Set([...backupRecipients, ...appliance.state.enrolledNodes.map((node) => node.recipient)]),
+    ],
+    enrolledNodes: appliance.state.enrolledNodes,
     now: context.io.now,
   };
 }

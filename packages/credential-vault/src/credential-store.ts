@@ -109,3 +109,29 @@ export async function commitToken(
     },
   });
 }
+
+/**
+ * Seals the vault's bundle again, to `recipients`, as a new generation (a node
+ * was enrolled, so the copies must open with its identity too). Takes the lock,
+ * opens with `identities`; returns the meta unchanged when the vault already
+ * lists exactly these recipients. Throws the vault's errors (`VAULT_EMPTY`, …).
+ */
+export async function resealToRecipients(
+  vault: CredentialVault,
+  identities: readonly string[],
+  recipients: readonly string[],
+): Promise<{ meta: VaultMeta; resealed: boolean }> {
+  await using lock = await vault.lock();
+  const opened = await vault.open(identities);
+  const current = opened.meta.recipients;
+  if (current.length === recipients.length && recipients.every((recipient) => current.includes(recipient))) {
+    return { meta: opened.meta, resealed: false };
+  }
+  const meta = await vault.commit(lock, {
+    bundle: opened.bundle,
+    recipients,
+    expectedGeneration: opened.meta.generation,
+    metaFields: carriedMeta(opened.meta),
+  });
+  return { meta, resealed: true };
+}

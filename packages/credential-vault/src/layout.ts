@@ -12,4 +12,6 @@ export const STATE_FILES = {
   config: "config.json",
   vault: "vault",
   journal: "journal",
+  /** Nodes enrolled with their own age identity: recipients and identity-file hashes, no secret. */
+  enrolledNodes: "enrolled-nodes.json",
 } as const;

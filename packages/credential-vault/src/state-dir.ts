@@ -12,6 +12,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { generateAgeIdentity, recipientOf } from "./age-seal.js";
 import { atomicWriteFile } from "./atomic-write.js";
+import { readEnrolledNodes, type EnrolledNode } from "./enrolled-nodes.js";
 import { VaultError } from "./errors.js";
 import { STATE_FILES } from "./layout.js";
 import { ensureSafeDirectory } from "./safe-dir.js";
@@ -25,7 +26,7 @@ export interface InitResult {
 }
 
 /** The age-keygen file format, so `age -d -i` and `age-keygen -y` accept it. */
-function formatIdentityFile(identity: string, recipient: string, now: Date): string {
+export function formatIdentityFile(identity: string, recipient: string, now: Date): string {
   return `# created: ${now.toISOString().replace(/\.\d{3}Z$/, "Z")}\n# public key: ${recipient}\n${identity}\n`;
 }
 
@@ -107,6 +108,8 @@ export interface StateDir {
   readonly identities: readonly string[];
   readonly recipient: string;
   readonly config: Config;
+  /** Nodes enrolled with their own identity (`node enroll`): every seal includes their recipients. */
+  readonly enrolledNodes: readonly EnrolledNode[];
 }
 
 /** Opens an initialised state dir after checking it is safe; throws `VAULT_NOT_INITIALISED` otherwise. */
@@ -140,5 +143,11 @@ export async function loadStateDir(stateDir: string, configPath?: string): Promi
     );
   });
   const config = parseInput(configSchema, parseJsonText(text, file), file);
-  return { stateDir, identities, recipient: await recipientOf(identities[0] as string), config };
+  return {
+    stateDir,
+    identities,
+    recipient: await recipientOf(identities[0] as string),
+    config,
+    enrolledNodes: await readEnrolledNodes(stateDir),
+  };
 }

@@ -33,6 +33,11 @@ export interface CommitInput {
   readonly recipients: readonly string[];
   /** Compare-and-swap: the generation the caller read; `null` when creating the first one. */
   readonly expectedGeneration: number | null;
+  /**
+   * The new generation is above this one too (a restore continues the line
+   * the nodes and the snapshot hold, so `replicate` converges at once).
+   */
+  readonly generationAbove?: number;
   /** Secret-free fields to record in meta.json besides the ones the vault derives. */
   readonly metaFields: Omit<VaultMeta, "format" | "generation" | "sealedSha256" | "recipients" | "updatedAt">;
 }
@@ -149,7 +154,7 @@ export class CredentialVault {
     const meta: VaultMeta = {
       ...input.metaFields,
       format: "connect-ops/vault-meta@1",
-      generation: (currentGeneration ?? 0) + 1,
+      generation: Math.max(currentGeneration ?? 0, input.generationAbove ?? 0) + 1,
       sealedSha256: sha256Hex(sealed),
       recipients: [...input.recipients],
       updatedAt: new Date(this.#deps.now()).toISOString(),

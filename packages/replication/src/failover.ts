@@ -1,8 +1,19 @@
-import type { VaultMeta } from "@connect-ops/credential-vault";
+import type { EnrolledNode, VaultMeta } from "@connect-ops/credential-vault";
 import type { NodeProbe } from "./probe-nodes.js";
 
+export type FailoverCheckName =
+  | "reachable"
+  | "intact"
+  | "generation"
+  | "key-fingerprint"
+  | "token-ttl"
+  | "enrolled"
+  | "recipients"
+  | "identity"
+  | "rehearsal";
+
 export interface FailoverCheck {
-  readonly name: "reachable" | "intact" | "generation" | "key-fingerprint" | "token-ttl" | "recipients";
+  readonly name: FailoverCheckName;
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -22,18 +33,21 @@ export interface FailoverOptions {
   /** The token must stay valid at least this long after `now` (the margin). */
   readonly minTtlMs: number;
   readonly now: Date;
+  /** The nodes the primary's state dir enrolled (`node enroll`): their recipients and identity-file hashes. */
+  readonly enrolled: readonly EnrolledNode[];
 }
 
 /**
  * Whether each HA replica (probes with role `replica`) could take over
  * GitHub Connect now. Checks: reachable; holds a complete pair (meta describes
  * credentials.age); same generation and key fingerprint as the primary; token
- * valid beyond `minTtlMs`; sealed to a recipient the replica can open.
+ * valid beyond `minTtlMs`; enrolled with its own identity; its copy sealed to
+ * that identity's recipient; the identity file present on the node with the
+ * recorded SHA-256 (probes taken `withIdentity`).
  *
- * Recipient rule: when the inventory gives the replica's own `recipient`, the
- * node's meta must list it. Without one we cannot know the replica's key, so
- * we require the node's recipients to equal the primary's (the replica was
- * set up to share the primary's identity) and say so in the detail.
+ * A replica that is not enrolled is not ready: nothing proves it could open
+ * its copy (the primary's identity never leaves the primary). An inventory
+ * `recipient` that differs from the enrolled one fails the recipients check.
  * `ready` is true only when there is at least one replica and all are ready.
  */
 export function assessFailoverReadiness(
@@ -86,27 +100,47 @@ function checksFor(primary: VaultMeta, probe: NodeProbe, options: FailoverOption
       ? `token valid for ${Math.max(0, Math.floor(remainingMs / 1000))} s, margin ${Math.floor(options.minTtlMs / 1000)} s`
       : "no token expiry recorded on the node",
   });
-  checks.push(recipientCheck(primary, probe));
+  checks.push(...identityChecks(probe, options.enrolled));
   return checks;
 }
 
-function recipientCheck(primary: VaultMeta, probe: NodeProbe): FailoverCheck {
-  if (probe.recipient !== undefined) {
-    const ok = probe.recipients.includes(probe.recipient);
-    return {
-      name: "recipients",
-      ok,
-      detail: ok ? "sealed to the replica's recipient" : "not sealed to the replica's recipient from the inventory",
-    };
+/** Enrolled, sealed to the node's recipient, identity file present with the recorded hash. */
+export function identityChecks(probe: NodeProbe, enrolled: readonly EnrolledNode[]): FailoverCheck[] {
+  const enrollment = enrolled.find((node) => node.name === probe.name);
+  if (enrollment === undefined) {
+    return [
+      {
+        name: "enrolled",
+        ok: false,
+        detail:
+          "the node has no identity of its own, so nothing proves it can open its copy (the primary's identity never leaves the primary)",
+      },
+    ];
   }
-  const same =
-    probe.recipients.length === primary.recipients.length &&
-    primary.recipients.every((recipient) => probe.recipients.includes(recipient));
-  return {
+  const checks: FailoverCheck[] = [{ name: "enrolled", ok: true, detail: `recipient ${enrollment.recipient}` }];
+  const inventoryDiffers = probe.recipient !== undefined && probe.recipient !== enrollment.recipient;
+  const sealedToNode = probe.recipients.includes(enrollment.recipient);
+  checks.push({
     name: "recipients",
-    ok: same,
-    detail: same
-      ? "inventory names no recipient for this replica; sealed to the primary's recipients"
-      : "inventory names no recipient for this replica and its recipients differ from the primary's",
-  };
+    ok: sealedToNode && !inventoryDiffers,
+    detail: inventoryDiffers
+      ? `the inventory names recipient ${probe.recipient ?? ""}, the node was enrolled with ${enrollment.recipient}`
+      : sealedToNode
+        ? "sealed to the node's own recipient"
+        : "the node's copy is not sealed to its recipient (replicate after the enrollment)",
+  });
+  const digest = probe.identitySha256;
+  checks.push({
+    name: "identity",
+    ok: digest === enrollment.identitySha256,
+    detail:
+      digest === undefined
+        ? "the node's identity file was not checked"
+        : digest === null
+          ? "the node's identity file is missing"
+          : digest === enrollment.identitySha256
+            ? "identity file present with the recorded SHA-256"
+            : "the node's identity file differs from the one enrolled (replaced or damaged)",
+  });
+  return checks;
 }

@@ -42,4 +42,14 @@ export type { DeleteOptions, DeleteStatus, NodeDeleteResult } from "./delete-nod
 export { driftOf, probeNodes } from "./probe-nodes.js";
 export type { Drift, ExpectedVault, NodeProbe, ProbeOptions } from "./probe-nodes.js";
 export { assessFailoverReadiness } from "./failover.js";
-export type { FailoverCheck, FailoverOptions, FailoverReadiness, ReplicaReadiness } from "./failover.js";
+export { NODE_IDENTITY_FILE } from "./node-identity.js";
+export type { RehearsalFiles } from "./node-identity.js";
+export { readNodeIdentityDigest, readNodesForRehearsal, writeNodeIdentity } from "./node-identity-fan-out.js";
+export type { NodeRehearsalRead } from "./node-identity-fan-out.js";
+export type {
+  FailoverCheck,
+  FailoverCheckName,
+  FailoverOptions,
+  FailoverReadiness,
+  ReplicaReadiness,
+} from "./failover.js";

@@ -2,7 +2,15 @@ import { renameSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
-import { VAULT_FILES, isTempName, newTempId, syncDirectory, tempNameFor } from "@connect-ops/credential-vault";
+import {
+  VAULT_FILES,
+  atomicWriteFile,
+  isTempName,
+  newTempId,
+  syncDirectory,
+  tempNameFor,
+} from "@connect-ops/credential-vault";
+import { NODE_IDENTITY_FILE, type RehearsalFiles } from "./node-identity.js";
 import { nodeDirIsSymlink, ReplicationError } from "./errors.js";
 import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
 import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
@@ -190,7 +198,46 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     return { removed, remaining };
   }
 
+  const identityPath = join(dir, NODE_IDENTITY_FILE);
+
+  async function writeIdentity(identityFile: Uint8Array): Promise<string> {
+    await refuseSymlink();
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw writeFailed("create the directory", error);
+    }
+    await refuseSymlink();
+    try {
+      await atomicWriteFile(identityPath, identityFile, { mode: 0o600 });
+    } catch (error) {
+      throw writeFailed("write the node identity", error);
+    }
+    const written = await readOptional(identityPath);
+    if (written === null) throw writeFailed("read back the node identity", new Error("ENOENT"));
+    const digest = sha256Hex(written);
+    written.fill(0);
+    return digest;
+  }
+
+  async function identityDigest(): Promise<string | null> {
+    await refuseSymlink();
+    const bytes = await readOptional(identityPath);
+    if (bytes === null) return null;
+    const digest = sha256Hex(bytes);
+    bytes.fill(0);
+    return digest;
+  }
+
+  async function readForRehearsal(): Promise<RehearsalFiles> {
+    await refuseSymlink();
+    return { identity: await readOptional(identityPath), sealed: await readOptional(sealedPath) };
+  }
+
   return {
+    writeIdentity: (identityFile) => writeIdentity(identityFile),
+    identityDigest: () => identityDigest(),
+    readForRehearsal: () => readForRehearsal(),
     probe: () => probe(),
     commit: (payload, expected) => commit(payload, expected),
     sweepTemps: () => sweepTemps(),

@@ -38,6 +38,8 @@ export interface NodeProbe {
   readonly tempFiles: number;
   readonly drift: Drift;
   readonly durationMs: number;
+  /** SHA-256 of the node's identity file (`withIdentity`); null when it has none. */
+  readonly identitySha256?: string | null;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -46,6 +48,8 @@ export interface ProbeOptions extends FanOutOptions {
   /** When given, each probe carries its drift against it. */
   readonly expected?: ExpectedVault;
   readonly openTransport?: TransportOpener;
+  /** Also hash the node's identity file on the node, in the same connection (failover-check). */
+  readonly withIdentity?: boolean;
 }
 
 export function driftOf(state: NodeState, expected: ExpectedVault | undefined): Drift {
@@ -74,7 +78,10 @@ export async function probeNodes(nodes: readonly NodeSpec[], options: ProbeOptio
         ...(node.recipient === undefined ? {} : { recipient: node.recipient }),
       };
       try {
-        const state = await runOnNode(node, open, run, (transport, signal) => transport.probe(signal));
+        const { state, identitySha256 } = await runOnNode(node, open, run, async (transport, signal) => ({
+          state: await transport.probe(signal),
+          identitySha256: options.withIdentity === true ? await transport.identityDigest(signal) : undefined,
+        }));
         const meta = state.meta;
         return {
           ...base,
@@ -89,6 +96,7 @@ export async function probeNodes(nodes: readonly NodeSpec[], options: ProbeOptio
           tempFiles: state.tempFiles,
           drift: driftOf(state, options.expected),
           durationMs: run.clock.now() - started,
+          ...(identitySha256 === undefined ? {} : { identitySha256 }),
         } satisfies NodeProbe;
       } catch (error) {
         return {

@@ -25,7 +25,7 @@ sweep_temps() { n=0; for f in ${TEMPS}; do if [ -h "$f" ] || { [ -e "$f" ] && [ 
 
 /** The first (and only) line every script prints when the target dir is a symbolic link. */
 export const REFUSED_SYMLINK = "refused symlink\n";
-const REFUSE_LINK = `if [ -L "$d" ]; then printf 'refused symlink\\n'; exit 0; fi`;
+export const REFUSE_LINK = `if [ -L "$d" ]; then printf 'refused symlink\\n'; exit 0; fi`;
 
 /** Target dir without a trailing slash (`[ -L "dir/" ]` would follow the link). */
 export function normalizeNodeDir(dir: string): string {
@@ -33,7 +33,7 @@ export function normalizeNodeDir(dir: string): string {
 }
 
 /** Variables, helpers, and the refusal of a target dir that is a symbolic link (the script then prints only `refused symlink`). */
-function header(dir: string): string {
+export function header(dir: string): string {
   return `d=${shellQuote(normalizeNodeDir(dir))}\ns="$d/${VAULT_FILES.sealed}"\nm="$d/${VAULT_FILES.meta}"\n${PRELUDE}\n${REFUSE_LINK}\n`;
 }
 

@@ -45,6 +45,9 @@ function flakyOpener(down: Set<string>, commits: Map<string, number>): Transport
       },
       sweepTemps: (signal) => local.sweepTemps(signal),
       remove: (signal) => local.remove(signal),
+      writeIdentity: (identityFile, signal) => local.writeIdentity(identityFile, signal),
+      identityDigest: (signal) => local.identityDigest(signal),
+      readForRehearsal: (signal) => local.readForRehearsal(signal),
       [Symbol.asyncDispose]: () => local[Symbol.asyncDispose](),
     };
     return counted;

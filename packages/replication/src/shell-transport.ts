@@ -9,6 +9,15 @@ import {
   removeScript,
   sweepScript,
 } from "./remote-scripts.js";
+import {
+  identityDigestScript,
+  identityWriteScript,
+  parseIdentityDigestOutput,
+  parseIdentityWriteOutput,
+  parseRehearsalOutput,
+  rehearsalReadScript,
+} from "./node-identity.js";
+import { sha256Hex } from "./payload.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
 import type { NodeTransport } from "./transport.js";
 
@@ -58,6 +67,23 @@ export function createShellTransport(nodeName: string, dir: string, shell: Remot
     async remove(signal) {
       const result = checkExit(await shell.run(removeScript(dir), [], signal), "delete");
       return parseRemoveOutput(result.stdout, result.stderr, nodeName, dir);
+    },
+    async writeIdentity(identityFile, signal) {
+      const script = identityWriteScript(dir, newTempId(), sha256Hex(identityFile));
+      const result = checkExit(await shell.run(script, [identityFile], signal), "identity write");
+      return parseIdentityWriteOutput(result.stdout, result.stderr, nodeName, dir);
+    },
+    async identityDigest(signal) {
+      const result = checkExit(await shell.run(identityDigestScript(dir), [], signal), "identity digest");
+      return parseIdentityDigestOutput(result.stdout, nodeName);
+    },
+    async readForRehearsal(signal) {
+      const result = checkExit(await shell.run(rehearsalReadScript(dir), [], signal), "rehearsal read");
+      try {
+        return parseRehearsalOutput(result.stdout, nodeName);
+      } finally {
+        result.stdout.fill(0); // the identity crossed in this buffer; the parsed copy is the caller's to zero
+      }
     },
     [Symbol.asyncDispose]: () => shell[Symbol.asyncDispose](),
   };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import { shellQuote } from "./shell-quote.js";
 import { createTransportOpener } from "./transport-opener.js";
 import { NodeContainer, SshFixture } from "@connect-ops/test-support";
+import { describeIdentityContract } from "./test-support/identity-contract.js";
 import { describeTransportContract, type ContractNode } from "./test-support/transport-contract.js";
 
 // The same contract as the local driver, over real OpenSSH in a container.
@@ -58,3 +59,4 @@ async function createSshNode(dirName: string): Promise<ContractNode> {
 }
 
 describeTransportContract("ssh", createSshNode);
+describeIdentityContract("ssh", createSshNode);

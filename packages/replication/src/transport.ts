@@ -1,4 +1,5 @@
 import type { VaultMeta } from "@connect-ops/credential-vault";
+import type { RehearsalFiles } from "./node-identity.js";
 import type { ReplicationPayload } from "./payload.js";
 
 /** What a node holds right now, read without writing. Hashes are hex SHA-256 computed on the node. */
@@ -58,4 +59,19 @@ export interface NodeTransport extends AsyncDisposable {
   sweepTemps(signal?: AbortSignal): Promise<number>;
   /** Removes credentials.age, meta.json and temp files; reports what is left. */
   remove(signal?: AbortSignal): Promise<RemoveResult>;
+  /**
+   * Writes the node's own age identity file (`node-identity.txt`, 0600; dir
+   * created 0700) over the same atomic path as the vault copy: temp, SHA-256
+   * verified on the node, fsync, rename, fsync of the dir. Returns the
+   * SHA-256 the node reads back. Throws `REPL_REMOTE_WRITE_FAILED` (no temp
+   * left behind). The caller zeroes `identityFile` afterwards.
+   */
+  writeIdentity(identityFile: Uint8Array, signal?: AbortSignal): Promise<string>;
+  /** The SHA-256 of the node's identity file, computed on the node (`sha256sum`), or null when it is absent. */
+  identityDigest(signal?: AbortSignal): Promise<string | null>;
+  /**
+   * Reads the identity file and credentials.age into memory, for a failover
+   * rehearsal; writes nothing anywhere. The caller zeroes the buffers.
+   */
+  readForRehearsal(signal?: AbortSignal): Promise<RehearsalFiles>;
 }

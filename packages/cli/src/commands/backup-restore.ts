@@ -7,6 +7,11 @@ export interface BackupRestoreOptions {
   readonly hostname?: string;
   readonly keepConnect?: boolean;
   readonly force?: boolean;
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly nodes?: string;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
 }
 
 export async function runBackupRestoreCommand(
@@ -16,7 +21,17 @@ export async function runBackupRestoreCommand(
 ): Promise<CommandResult> {
   const { restorePorts } = await import("../wiring.js");
   const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
-  const outcome = await restoreFromSnapshot(await restorePorts(context), {
+  const topology =
+    options.inventory === undefined && options.clusterConf === undefined
+      ? undefined
+      : {
+          ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+          ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+          ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+          ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+          ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+        };
+  const outcome = await restoreFromSnapshot(await restorePorts(context, topology), {
     snapshot: context.resolvePath(snapshot),
     identityFile: context.resolvePath(options.identity),
     hostname: options.hostname,
@@ -26,13 +41,14 @@ export async function runBackupRestoreCommand(
   const from = `${outcome.appSlug} (app ${outcome.appId}) from ${outcome.snapshot}`;
   switch (outcome.outcome) {
     case "reset":
+      // Exit 1, never 0: a DR script that checks $? must not carry on as if the credentials were back.
       return {
-        exitCode: EXIT.ok,
+        exitCode: EXIT.problemFound,
         json: outcome,
         human: [
-          `Connect reset: this appliance (${outcome.targetHostname}) is not the one in the snapshot (${outcome.snapshotHostname}); the credentials were not restored`,
+          `credentials not restored: this appliance (${outcome.targetHostname}) is not the one in the snapshot (${outcome.snapshotHostname ?? "?"}), so Connect was reset, reconnect or pass --hostname ${outcome.snapshotHostname ?? "HOST"} (this appliance takes over that name) or --keep-connect`,
           "  as ghe-restore does, a restore onto another appliance does not take over the old one's Connect identity",
-          "  next: connect-ops connect (a new connection for this appliance), or --keep-connect if this appliance replaces the old one",
+          "  next: connect-ops connect (a new connection for this appliance), or run the restore again with --hostname/--keep-connect if this appliance replaces the old one",
         ],
       };
     case "refused":
@@ -47,7 +63,10 @@ export async function runBackupRestoreCommand(
         exitCode: EXIT.ok,
         json: outcome,
         human: [
-          `Restored ${from} into the vault (generation ${outcome.generation})`,
+          `Restored ${from} into the vault (generation ${outcome.generation}, above ${outcome.generationAbove}: the snapshot's${topology === undefined ? "" : " and the nodes'"})`,
+          ...(outcome.enrolledNodes.length > 0
+            ? [`  still enrolled with their own identities: ${outcome.enrolledNodes.join(", ")}`]
+            : []),
           `  the cloud still holds the app, record ${outcome.recordId ?? "?"} and installation ${outcome.installationId}; a new token was minted (expires ${outcome.tokenExpiresAt})`,
           "  next: connect-ops status, then connect-ops replicate --inventory FILE",
         ],
@@ -72,9 +91,20 @@ export function registerBackupRestore(group: Command, run: CommandRunner): void 
       "take over the snapshot's Connect identity even on a different appliance (ghe-restore -c)",
     )
     .option("--force", "replace a vault holding another app; restore from an incomplete snapshot")
+    .option(
+      "--inventory <file>",
+      "the nodes that survive: the restored generation goes above every one they hold, so replicate converges at once",
+    )
+    .option("--cluster-conf <file>", "the same from a GHES cluster.conf")
+    .option("--nodes <names>", "only these nodes, comma separated")
+    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
+    .option(
+      "--known-hosts <file>",
+      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
+    )
     .addHelpText(
       "after",
-      "\nRefuses (exit 1) when the app, record or installation no longer exists on the cloud.\nOn a different appliance Connect is reset (nothing restored) unless --keep-connect.\n\nExample (replacement appliance taking over ghes.example.com):\n  connect-ops --state-dir /data/user/connect-ops init\n  connect-ops backup restore /data/ghe-backup/current --identity /root/backup-identity.txt --hostname ghes.example.com",
+      "\nExit: 0 restored · 1 refused (the app, record or installation no longer exists on the cloud) or Connect reset:\n      on a different appliance nothing is restored unless --hostname names the snapshot's appliance or --keep-connect\n      · 2 bad input · 3 a node named by --inventory could not be probed (nothing restored; re-run)\nThe restored generation is above the snapshot's and every probed node's, so `replicate` converges at once.\n\nExample (replacement appliance taking over ghes.example.com):\n  connect-ops --state-dir /data/user/connect-ops init\n  connect-ops backup restore /data/ghe-backup/current --identity /root/backup-identity.txt --hostname ghes.example.com --inventory /data/user/common/connect-ops/inventory.json\n  connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json",
     )
     .action((snapshot: string, options: BackupRestoreOptions) =>
       run((context) => runBackupRestoreCommand(context, snapshot, options)),

@@ -275,7 +275,7 @@ describe("connect-ops backup (in-process)", () => {
     expectNoSecret(first.stdout, second.stdout, bad.stderr, own.stderr);
   });
 
-  it("restore onto another hostname resets Connect (exit 0, vault untouched) and refuses a vault holding another app", async () => {
+  it("restore onto another hostname resets Connect (exit 1: credentials not restored, vault untouched) and refuses a vault holding another app", async () => {
     const source = await connectedStateDir();
     const backup = await generateAgeIdentity();
     const { snapshot } = dataDir();
@@ -301,7 +301,7 @@ describe("connect-ops backup (in-process)", () => {
       "--hostname",
       "other.example.com",
     ]);
-    expect(reset.code).toBe(0);
+    expect(reset.code).toBe(1);
     expect(JSON.parse(reset.stdout)).toMatchObject({
       outcome: "reset",
       snapshotHostname: "ghes.example.com",

@@ -32,7 +32,23 @@ describe("connect-ops failover-check", () => {
     expect(failed(report)).toContain("replica-1:intact");
   });
 
-  it("is ready (exit 0) once replicated, for every replica and for --replica", async () => {
+  it("a replica not enrolled is NOT READY even with a current copy, and the hint is the exact enroll command", async () => {
+    expect((await topology.cli(["replicate", "--inventory", "inventory.json"])).code).toBe(0);
+    const run = await topology.cli(["--json", "failover-check", "--inventory", "inventory.json"]);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as Report & { replicas: { hint?: string }[] };
+    expect(failed(report)).toEqual(["replica-1:enrolled", "replica-2:enrolled"]);
+    expect(report.replicas[0]?.hint).toContain("connect-ops node enroll --inventory inventory.json --node replica-1");
+    const human = await topology.cli(["failover-check", "--inventory", "inventory.json", "--replica", "replica-1"]);
+    expect(human.stdout).toMatch(/^replica-1: NOT READY$/m);
+    expect(human.stdout).toContain("→ run `connect-ops node enroll --inventory inventory.json --node replica-1`");
+  });
+
+  it("is ready (exit 0) once enrolled and replicated, for every replica and for --replica", async () => {
+    for (const node of ["replica-1", "replica-2"]) {
+      const enrolled = await topology.cli(["node", "enroll", "--inventory", "inventory.json", "--node", node]);
+      expect(enrolled.code).toBe(0);
+    }
     expect((await topology.cli(["replicate", "--inventory", "inventory.json"])).code).toBe(0);
     const all = await topology.cli(["--json", "failover-check", "--inventory", "inventory.json"]);
     expect(all.code).toBe(0);

@@ -9,6 +9,7 @@ export interface FailoverCheckOptions {
   readonly minTtl: string;
   readonly identityFile?: string;
   readonly knownHosts?: string;
+  readonly rehearse?: boolean;
 }
 
 export async function runFailoverCheckCommand(
@@ -17,7 +18,7 @@ export async function runFailoverCheckCommand(
 ): Promise<CommandResult> {
   const { parseDuration } = await import("@connect-ops/connection-core");
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const { failoverPorts } = await import("../wiring.js");
+  const { failoverPorts } = await import("../wiring-nodes.js");
   const { checkFailover } = await import("../lifecycle/failover-check.js");
   const ports = await failoverPorts(context, {
     ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
@@ -26,7 +27,7 @@ export async function runFailoverCheckCommand(
     ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
     ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
   });
-  const report = await checkFailover(ports, { minTtlMs });
+  const report = await checkFailover(ports, { minTtlMs, rehearse: options.rehearse === true });
   const { renderFailover } = await import("../render/failover-check.js");
   return { ...renderFailover(report), success: "failover-check" };
 }
@@ -35,12 +36,16 @@ export function registerFailoverCheck(program: Command, run: CommandRunner): voi
   program
     .command("failover-check")
     .description(
-      "tell whether each HA replica could take over GitHub Connect now (reachable, same generation and key, fresh token, openable)",
+      "tell whether each HA replica could take over GitHub Connect now (reachable, same generation and key, fresh token, enrolled and able to open its copy)",
     )
     .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
     .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
     .option("--replica <name>", "check only this replica")
     .option("--min-ttl <duration>", "the replica's token must stay valid at least this long", "10m")
+    .option(
+      "--rehearse",
+      "also read each replica's identity and copy into memory, open the copy and authenticate its key against the cloud (writes nothing)",
+    )
     .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
     .option(
       "--known-hosts <file>",
@@ -54,8 +59,12 @@ export function registerFailoverCheck(program: Command, run: CommandRunner): voi
         "      · 2 bad input (no replica in the inventory, unknown --replica, not connected) or a replica's host key",
         "        or login was refused, so it could not be evaluated. The check never exits 3: it always answers.",
         "",
+        "A replica is READY only once enrolled (`connect-ops node enroll`): its copy is sealed to its own identity",
+        "and the node holds that identity file with the recorded SHA-256 (hashed on the node, no secret crosses).",
+        "",
         "Example (before a planned failover, with a 30 minute margin):",
         "  connect-ops failover-check --inventory /data/user/common/connect-ops/inventory.json --replica ghes-replica --min-ttl 30m",
+        "  connect-ops failover-check --inventory /data/user/common/connect-ops/inventory.json --rehearse",
       ].join("\n"),
     )
     .action((options: FailoverCheckOptions) => run((context) => runFailoverCheckCommand(context, options)));

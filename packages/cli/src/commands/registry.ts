@@ -8,6 +8,7 @@ import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
 import { registerInit } from "./init.js";
 import { registerMetrics } from "./metrics.js";
+import { registerNode } from "./node.js";
 import { registerReplicate } from "./replicate.js";
 import { registerSchedule } from "./schedule.js";
 import { registerStatus } from "./status.js";
@@ -23,6 +24,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerToken,
   registerStatus,
   registerReplicate,
+  registerNode,
   registerFailoverCheck,
   registerDisconnect,
   registerBackup,

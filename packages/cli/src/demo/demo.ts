@@ -95,6 +95,21 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       },
     },
     {
+      name: "node enroll",
+      narration:
+        "Give the HA replica its own age identity, written only to the node; the vault is sealed again to include it.",
+      command: `connect-ops node enroll --inventory ${sandbox.inventory} --node replica-1`,
+      expectExit: 0,
+      run: async (context) => {
+        const { enrollNode } = await import("../lifecycle/node-enroll.js");
+        const { runNodeEnrollOutput } = await import("../render/node-enroll.js");
+        const { ports, request, source } = await (
+          await wiringNodes()
+        ).enrollPorts(context, { inventory: sandbox.inventory, node: "replica-1" });
+        return runNodeEnrollOutput(await enrollNode(ports, request), "--inventory", source);
+      },
+    },
+    {
       name: "replicate",
       narration:
         "Push the sealed credentials to the HA replica and both cluster nodes, atomically, and prove they converged.",
@@ -111,15 +126,18 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
     },
     {
       name: "failover-check",
-      narration: "Check that the replica could take over: same generation and key, token valid beyond the margin.",
+      narration:
+        "Check that the replica could take over: same generation and key, token valid beyond the margin, sealed to its own identity, which it holds.",
       command: `connect-ops failover-check --inventory ${sandbox.inventory}`,
       expectExit: 0,
       run: async (context) => {
         const { parseDuration } = await import("@connect-ops/connection-core");
         const { checkFailover } = await import("../lifecycle/failover-check.js");
         const { renderFailover } = await import("../render/failover-check.js");
-        const ports = await (await wiring()).failoverPorts(context, { inventory: sandbox.inventory });
-        return renderFailover(await checkFailover(ports, { minTtlMs: parseDuration("10m", "--min-ttl") }));
+        const ports = await (await wiringNodes()).failoverPorts(context, { inventory: sandbox.inventory });
+        return renderFailover(
+          await checkFailover(ports, { minTtlMs: parseDuration("10m", "--min-ttl"), rehearse: false }),
+        );
       },
     },
     {
@@ -191,6 +209,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
 
 /** The composition root, loaded when the first step runs. */
 const wiring = () => import("../wiring.js");
+const wiringNodes = () => import("../wiring-nodes.js");
 
 /**
  * Runs the whole lifecycle on the built-in default: the GitHub API simulator

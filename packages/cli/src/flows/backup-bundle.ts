@@ -4,7 +4,7 @@ import {
   parseJsonText,
   residueFingerprintsSchema,
 } from "@connect-ops/connection-core";
-import { credentialsBundleSchema } from "@connect-ops/credential-vault";
+import { credentialsBundleSchema, enrolledNodeSchema } from "@connect-ops/credential-vault";
 import * as z from "zod";
 
 /**
@@ -20,6 +20,8 @@ export const backupCredentialsSchema = z.object({
   recordId: z.number().int().positive().optional(),
   record: connectionRecordSchema.optional(),
   residue: residueFingerprintsSchema.optional(),
+  /** The nodes enrolled with their own identity (recipients and identity hashes, no secret): a restore keeps them enrolled. */
+  enrolledNodes: z.array(enrolledNodeSchema).optional(),
 });
 export type BackupCredentials = z.infer<typeof backupCredentialsSchema>;
 

@@ -4,7 +4,7 @@ import {
   readIncludedCredentials,
   type IncludedManifest,
 } from "@connect-ops/backup-hooks";
-import { sealBytes } from "@connect-ops/credential-vault";
+import { sealBytes, type EnrolledNode } from "@connect-ops/credential-vault";
 import { usageError } from "../errors.js";
 import type { BackupCredentials } from "../flows/backup-bundle.js";
 import type { OpenedAppliance } from "./ports.js";
@@ -13,6 +13,8 @@ import type { OpenedAppliance } from "./ports.js";
 export interface IncludePorts {
   readonly appliance: OpenedAppliance;
   readonly backupRecipients: string[];
+  /** Recorded in the sealed document, so a restore keeps the nodes enrolled. */
+  readonly enrolledNodes?: readonly EnrolledNode[];
   readonly now: () => number;
 }
 
@@ -73,6 +75,9 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
     ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
     ...(meta.record === undefined ? {} : { record: meta.record }),
     ...(meta.residue === undefined ? {} : { residue: meta.residue }),
+    ...(ports.enrolledNodes === undefined || ports.enrolledNodes.length === 0
+      ? {}
+      : { enrolledNodes: [...ports.enrolledNodes] }),
   };
   const plaintext = Buffer.from(JSON.stringify(document), "utf8");
   let sealed: Uint8Array;

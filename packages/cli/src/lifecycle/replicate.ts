@@ -33,6 +33,13 @@ export interface ReplicatePorts {
   readonly topology: Topology;
   readonly logger: ReplicationLogger;
   readonly now: () => number;
+  /**
+   * Seals the vault again when it misses an enrolled node's recipient (a node
+   * enrolled while the vault was being written, or a state dir restored with
+   * enrollments), so every copy pushed opens with its node's identity. Not
+   * called for `--dry-run`.
+   */
+  readonly sealToEnrolled?: () => Promise<void>;
   /** Called before the fan-out with the node names, in order. */
   readonly onStart?: (names: readonly string[]) => void;
   /** Called as each node finishes; must not throw. */
@@ -72,6 +79,7 @@ export async function readPrimaryPayload(stateDir: string, now: () => number): P
  */
 export async function replicateFromPrimary(ports: ReplicatePorts, request: ReplicateRequest): Promise<ReplicateReport> {
   const { topology, logger } = ports;
+  if (!request.dryRun) await ports.sealToEnrolled?.();
   const payload = await readPrimaryPayload(ports.stateDir, ports.now);
   const { probeNodes, replicateToNodes } = await import("@connect-ops/replication");
   const byName = new Map(topology.nodes.map((node) => [node.name, node]));

@@ -2,10 +2,13 @@ import { openSnapshot, readIncludedCredentials } from "@connect-ops/backup-hooks
 import { deriveResidueFingerprints, keyFingerprint, withTokenFingerprint } from "@connect-ops/connection-core";
 import {
   openSealedBytes,
+  readEnrolledNodes,
   readIdentityFile,
+  recordEnrolledNodes,
   tokenCacheKey,
   type CredentialsBundle,
 } from "@connect-ops/credential-vault";
+import { ReplicationError, type NodeProbe } from "@connect-ops/replication";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { CredentialVault } from "@connect-ops/credential-vault";
@@ -17,12 +20,18 @@ import { checkConnectionOnCloud, type CloudCheck } from "./restore-cloud-check.j
 /** What a restore touches: this appliance's vault and recipients, the cloud the snapshot names. */
 export interface RestorePorts {
   readonly vault: CredentialVault;
+  readonly stateDir: string;
   /** The appliance's own recipient first, then recovery recipients: the restored key is sealed to them. */
   readonly recipients: readonly string[];
   readonly cloud: CloudClientFactory;
   readonly crash: CrashHook;
   /** This machine's hostname (the default target when neither the flag nor the vault names one). */
   readonly hostname: () => string;
+  /**
+   * Probes the nodes the operator named (`--inventory`): the restored
+   * generation goes above every one they hold, so `replicate` converges at once.
+   */
+  readonly nodeGenerations?: () => Promise<NodeProbe[]>;
 }
 
 export interface RestoreRequest {
@@ -53,7 +62,11 @@ export type RestoreOutcome =
       readonly installationId: number;
       readonly tokenExpiresAt: string;
       readonly generation: number;
+      /** The highest generation the snapshot and the probed nodes held: the restored one is above it. */
+      readonly generationAbove: number;
       readonly keptConnect: boolean;
+      /** Nodes the snapshot had enrolled that this state dir now records too. */
+      readonly enrolledNodes: readonly string[];
     })
   | (RestoreBase & { readonly outcome: "reset" })
   | (RestoreBase & {
@@ -64,7 +77,7 @@ export type RestoreOutcome =
 
 async function openBackupDocument(
   request: RestoreRequest,
-): Promise<{ snapshotPath: string; document: BackupCredentials }> {
+): Promise<{ snapshotPath: string; document: BackupCredentials; snapshotGeneration: number }> {
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const included = await readIncludedCredentials(snapshot.path);
   if (included === undefined) {
@@ -88,7 +101,29 @@ async function openBackupDocument(
       "the snapshot's github-connect/ files were mixed up; include the credentials again from the appliance",
     );
   }
-  return { snapshotPath: snapshot.path, document };
+  return { snapshotPath: snapshot.path, document, snapshotGeneration: included.manifest.generation };
+}
+
+/**
+ * The generation the restore must go above: the snapshot's and every probed
+ * node's. A node that cannot be probed stops the restore before anything is
+ * written (exit 3: its generation is unknown, so convergence could not be promised).
+ */
+async function generationFloor(ports: RestorePorts, snapshotGeneration: number): Promise<number> {
+  if (ports.nodeGenerations === undefined) return snapshotGeneration;
+  const probes = await ports.nodeGenerations();
+  const unknown = probes.filter((probe) => probe.status === "unreachable" || probe.status === "failed");
+  if (unknown.length > 0) {
+    throw new ReplicationError(
+      "REPL_NOT_CONVERGED",
+      `could not read the generation held by ${unknown.map((probe) => `${probe.name} (${probe.error?.code ?? "error"})`).join(", ")}; nothing was restored`,
+      {
+        category: "incomplete",
+        hint: "make the nodes reachable and run the restore again, or leave them out with --nodes",
+      },
+    );
+  }
+  return Math.max(snapshotGeneration, ...probes.map((probe) => probe.generation ?? 0));
 }
 
 async function refuseAnotherApp(vault: CredentialVault, document: BackupCredentials, force: boolean): Promise<void> {
@@ -115,7 +150,7 @@ async function refuseAnotherApp(vault: CredentialVault, document: BackupCredenti
  */
 export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreRequest): Promise<RestoreOutcome> {
   const { vault } = ports;
-  const { snapshotPath, document } = await openBackupDocument(request);
+  const { snapshotPath, document, snapshotGeneration } = await openBackupDocument(request);
   const bundle = document.credentials;
   const local = await vault.readMeta();
   const targetHostname = request.hostname ?? local?.record?.hostname ?? ports.hostname();
@@ -131,6 +166,7 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
   if (!base.sameAppliance && !request.keepConnect) return { ...base, outcome: "reset" };
   await refuseAnotherApp(vault, document, request.force);
 
+  const generationAbove = await generationFloor(ports, snapshotGeneration);
   const check = await checkConnectionOnCloud(ports.cloud, document);
   if (!check.ok) return { ...base, outcome: "refused", reason: check.reason, message: check.message };
   ports.crash("restore-token-minted");
@@ -161,10 +197,18 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
         }),
       check.token.token,
     );
+    // The snapshot's enrolled nodes stay enrolled: their identities are still on the nodes, their recipients join the seal.
+    const known = new Set((await readEnrolledNodes(ports.stateDir)).map((node) => node.name));
+    const carried = (document.enrolledNodes ?? []).filter((node) => !known.has(node.name));
+    const enrolled =
+      carried.length === 0
+        ? await readEnrolledNodes(ports.stateDir)
+        : await recordEnrolledNodes(ports.stateDir, carried);
     const meta = await vault.commit(lock, {
       bundle: restored,
-      recipients: ports.recipients,
+      recipients: [...new Set([...ports.recipients, ...enrolled.map((node) => node.recipient)])],
       expectedGeneration: current?.generation ?? null,
+      generationAbove,
       metaFields: {
         cloudUrl: bundle.cloudUrl,
         appId: bundle.app.appId,
@@ -184,7 +228,9 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
       installationId: check.installationId,
       tokenExpiresAt: check.token.expiresAt,
       generation: meta.generation,
+      generationAbove,
       keptConnect: !base.sameAppliance,
+      enrolledNodes: carried.map((node) => node.name),
     };
   } finally {
     await lock.release();

@@ -18,11 +18,12 @@ function humanReport(report: FailoverReport): string[] {
       ),
     );
     if (replica.error?.hint !== undefined) lines.push(`    → ${replica.error.hint}`);
+    else if (replica.hint !== undefined) lines.push(`    → ${replica.hint}`);
   }
   const failing = report.replicas.filter((replica) => !replica.ready).map((replica) => replica.name);
   lines.push(
     report.ready
-      ? `Ready: ${report.replicas.length === 1 ? "the replica holds" : `all ${report.replicas.length} replicas hold`} generation ${report.primaryGeneration} of the primary with a token valid beyond the margin.`
+      ? `Ready: ${report.replicas.length === 1 ? "the replica holds" : `all ${report.replicas.length} replicas hold`} generation ${report.primaryGeneration} of the primary with a token valid beyond the margin, sealed to ${report.replicas.length === 1 ? "its own identity" : "their own identities"}${report.rehearsed ? " (rehearsed: opened and authenticated)" : ""}.`
       : `Not ready: ${failing.join(", ")} could not take over GitHub Connect now (see the failed checks). After fixing, run \`connect-ops replicate\` and check again.`,
   );
   return lines;

@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+
+/** The flags of `node enroll` as commander names them. */
+export interface NodeEnrollOptions {
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly node: string;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
+  readonly acceptNewHostKeys?: boolean;
+}
+
+export async function runNodeEnrollCommand(
+  context: CommandContext,
+  options: NodeEnrollOptions,
+): Promise<CommandResult> {
+  const { enrollPorts } = await import("../wiring-nodes.js");
+  const { enrollNode } = await import("../lifecycle/node-enroll.js");
+  const { ports, request, source } = await enrollPorts(context, {
+    node: options.node,
+    acceptNewHostKeys: options.acceptNewHostKeys === true,
+    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+  });
+  const outcome = await enrollNode(ports, request);
+  const { runNodeEnrollOutput } = await import("../render/node-enroll.js");
+  return runNodeEnrollOutput(outcome, options.inventory === undefined ? "--cluster-conf" : "--inventory", source);
+}
+
+/** `connect-ops node …`: the nodes' own identities (docs/replication.md). */
+export function registerNode(program: Command, run: CommandRunner): void {
+  const group = program.command("node").description("give HA replicas and cluster nodes their own age identity");
+  group
+    .command("enroll")
+    .description(
+      "make an age identity for a node on the primary, write it to the node (0600), and seal every copy to its recipient",
+    )
+    .requiredOption("--node <name>", "the node to enroll, by its name in the inventory")
+    .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
+    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
+    .option(
+      "--accept-new-host-keys",
+      "record the host key of a node not yet in known_hosts (never replaces a changed key)",
+    )
+    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
+    .option(
+      "--known-hosts <file>",
+      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
+    )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The identity is made in memory and written only to the node; the state dir keeps its recipient and the",
+        "SHA-256 of the node's identity file. A re-run after a crash finishes the job; a node that already holds",
+        "its enrolled identity is not written again.",
+        "",
+        "Exit: 0 enrolled · 2 bad input, the primary named, or a host key/login refused · 3 the node could not be reached (re-run)",
+        "",
+        "Example (then push the copy sealed to it and check):",
+        "  connect-ops node enroll --inventory /data/user/common/connect-ops/inventory.json --node ghes-replica",
+        "  connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json",
+      ].join("\n"),
+    )
+    .action((options: NodeEnrollOptions) => run((context) => runNodeEnrollCommand(context, options)));
+}
