@@ -29,9 +29,19 @@ const scratch = testdirSync({ prefix: "e2e-monitoring-" });
 let sim: GitHubSim;
 let appliance: Appliance;
 
+/** A connected appliance whose replica is enrolled (its own identity), so failover readiness can be READY. */
+async function enrolledAppliance(dir: string, cloud: GitHubSim): Promise<Appliance> {
+  const built = await connectedAppliance({ dir, cloud, connectOps: spawnCli });
+  const enroll = await spawnCli(["node", "enroll", "--inventory", built.inventory, "--node", "replica-1"], built.env);
+  expect(enroll.code, enroll.stderr).toBe(0);
+  const replicate = await spawnCli(["replicate", "--inventory", built.inventory], built.env);
+  expect(replicate.code, replicate.stderr).toBe(0);
+  return built;
+}
+
 beforeAll(async () => {
   sim = await startGitHubSim();
-  appliance = await connectedAppliance({ dir: join(scratch.path, "appliance"), cloud: sim, connectOps: spawnCli });
+  appliance = await enrolledAppliance(join(scratch.path, "appliance"), sim);
 });
 
 afterAll(async () => {
@@ -66,7 +76,7 @@ describe("connect-ops check", () => {
   it("is CRITICAL when a replica could not take over, naming it", async () => {
     const copy = testdirSync({ prefix: "e2e-monitoring-replica-" });
     try {
-      const broken = await connectedAppliance({ dir: join(copy.path, "a"), cloud: sim, connectOps: spawnCli });
+      const broken = await enrolledAppliance(join(copy.path, "a"), sim);
       rmSync(join(broken.nodeDirs["replica-1"] ?? "", "credentials.age"), { force: true, recursive: true });
       const run = await spawnCli(["check", "--inventory", broken.inventory, "--offline"], broken.env);
       expect(parseStatus(run.stdout).state).toBe("CRITICAL");

@@ -21,7 +21,8 @@ export async function healthPorts(
   options: HealthTopologyOptions,
   mode: { readonly offline: boolean; readonly failoverMinTtlMs?: number },
 ): Promise<HealthPorts> {
-  const { statusPorts, failoverPorts } = await import("../wiring.js");
+  const { statusPorts } = await import("../wiring.js");
+  const { failoverPorts } = await import("../wiring-nodes.js");
   const { readStatus } = await import("../lifecycle/status.js");
   const withTopology =
     options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
@@ -38,7 +39,7 @@ export async function healthPorts(
   if (replicas.length > 0) {
     const { checkFailover } = await import("../lifecycle/failover-check.js");
     const ports = await failoverPorts(context, flags);
-    failover = () => checkFailover(ports, { minTtlMs: mode.failoverMinTtlMs ?? 10 * 60_000 });
+    failover = () => checkFailover(ports, { minTtlMs: mode.failoverMinTtlMs ?? 10 * 60_000, rehearse: false });
   }
   return {
     status: () => readStatus(status, { offline: mode.offline }),
