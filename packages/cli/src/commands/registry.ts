@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
+import { registerAdopt } from "./adopt.js";
 import { registerBackup } from "./backup.js";
 import { registerCompletion } from "./completion.js";
 import { registerConnect } from "./connect.js";
@@ -17,6 +18,7 @@ import { registerVerifyReport } from "./verify-report.js";
 export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
   registerInit,
   registerConnect,
+  registerAdopt,
   registerToken,
   registerStatus,
   registerReplicate,
