@@ -121,12 +121,11 @@ describe("the lifecycle against github-sim --profile ghes-connect", () => {
     const audit = await steps.verify();
     expect(audit.code, audit.stdout).toBe(0);
     const checks = cloudChecks(audit.stdout);
-    expect(checks["app key"]).toMatchObject({ result: "ok", detail: expect.stringMatching(/GET \/app .*401 at /) });
+    expect(checks["app key"]?.result).toBe("ok");
+    expect(checks["app key"]?.detail).toMatch(/GET \/app .*401 at /);
     expect(checks["installation token"]?.result).toBe("ok");
-    expect(checks["connection record"]).toMatchObject({
-      result: "ok",
-      detail: expect.stringMatching(/404; disconnect saw it/),
-    });
+    expect(checks["connection record"]?.result).toBe("ok");
+    expect(checks["connection record"]?.detail).toMatch(/404; disconnect saw it/);
   });
 });
 
@@ -202,10 +201,8 @@ describe("the lifecycle against github-sim --profile github.com", () => {
     expect(audit.code, audit.stdout).toBe(0);
     const checks = cloudChecks(audit.stdout);
     expect(checks["app key"]?.result).toBe("ok");
-    expect(checks["connection record"]).toMatchObject({
-      result: "ok",
-      detail: expect.stringMatching(/github\.com has no connection records/),
-    });
+    expect(checks["connection record"]?.result).toBe("ok");
+    expect(checks["connection record"]?.detail).toMatch(/github\.com has no connection records/);
   });
 });
 
