@@ -104,6 +104,21 @@ const readers: { readonly name: string; readonly kind: InputKind; argv(path: str
     argv: (path) => ["replicate", "--inventory", join(scratch.path, "ssh-inventory.json"), "--known-hosts", path],
   },
   {
+    name: "adopt --private-key",
+    kind: "private-key",
+    argv: (path) => [
+      "adopt",
+      "--cloud-url",
+      "http://127.0.0.1:9",
+      "--app-id",
+      "1",
+      "--installation-id",
+      "1",
+      "--private-key",
+      path,
+    ],
+  },
+  {
     name: "replicate --identity-file",
     kind: "private-key",
     argv: (path) => [

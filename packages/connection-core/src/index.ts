@@ -37,6 +37,7 @@ export { backoffDelayMs, withRetries } from "./retry.js";
 export type { RetryDeps, RetryPolicy, RetryVerdict } from "./retry.js";
 export type {
   AppAuth,
+  AppKeyProbe,
   CloudApp,
   CloudClient,
   CloudClientDeps,

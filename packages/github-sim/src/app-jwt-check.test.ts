@@ -13,7 +13,7 @@ const app: SimApp = {
   clientId: "Iv23liABC",
   nodeId: "x",
   owner: { type: "organization", login: "octo", id: 1 },
-  publicKey,
+  keys: new Map([[1, { id: 1, publicKey, fingerprint: "SHA256:x" }]]),
   createdAt: "2026-01-01T00:00:00Z",
   recordId: undefined,
   keyRevoked: false,

@@ -34,7 +34,11 @@ export function checkAppJwt(
   if (typeof issuer !== "string" && typeof issuer !== "number") return { ok: false, message: JWT_MESSAGES.undecodable };
   const app = findApp(String(issuer));
   // GitHub answers a JWT for an unknown app, or signed by another key, with the same "could not be decoded".
-  if (app === undefined || app.keyRevoked || !hasValidRs256Signature(jwt, app.publicKey)) {
+  if (
+    app === undefined ||
+    app.keyRevoked ||
+    ![...app.keys.values()].some((key) => hasValidRs256Signature(jwt, key.publicKey))
+  ) {
     return { ok: false, message: JWT_MESSAGES.undecodable };
   }
   const { iat, exp } = jwt.payload;

@@ -20,3 +20,22 @@ describe("github-sim bin", () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe("github-sim bin --profile", () => {
+  it.skipIf(!built)(
+    "serves github.com without the Connect surface and refuses an unknown profile (exit 2)",
+    async () => {
+      const child = spawn(process.execPath, [bin, "--profile", "github.com"], { stdio: ["ignore", "pipe", "pipe"] });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const first = await new Promise<string>((resolve) =>
+        createInterface({ input: child.stdout }).once("line", resolve),
+      );
+      const records = await fetch(`${first}/connect/records`, { method: "POST", body: "{}" });
+      expect(records.status).toBe(404);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      const bad = spawn(process.execPath, [bin, "--profile", "gitlab"], { stdio: "ignore" });
+      expect(await new Promise<number | null>((resolve) => bad.once("exit", (code) => resolve(code)))).toBe(2);
+    },
+  );
+});

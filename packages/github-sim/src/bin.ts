@@ -1,16 +1,22 @@
 import { parseArgs } from "node:util";
 import { startGitHubSim } from "./start-github-sim.js";
 
-// `github-sim [--port N] [--token-format stateless|classic] [--admin-token T]`
+// `github-sim [--port N] [--profile ghes-connect|github.com] [--token-format stateless|classic] [--admin-token T]`
 // The first stdout line is the base URL, so a parent process can read it and go.
-const USAGE = "usage: github-sim [--port N] [--token-format stateless|classic] [--admin-token TOKEN]";
+const USAGE =
+  "usage: github-sim [--port N] [--profile ghes-connect|github.com] [--token-format stateless|classic] [--admin-token TOKEN]";
 
 async function main(argv: string[]): Promise<number> {
-  let values: { port?: string; "token-format"?: string; "admin-token"?: string };
+  let values: { port?: string; profile?: string; "token-format"?: string; "admin-token"?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: "string" }, "token-format": { type: "string" }, "admin-token": { type: "string" } },
+      options: {
+        port: { type: "string" },
+        profile: { type: "string" },
+        "token-format": { type: "string" },
+        "admin-token": { type: "string" },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -19,13 +25,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const port = Number(values.port ?? "0");
   const format = values["token-format"] ?? "stateless";
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || (format !== "stateless" && format !== "classic")) {
+  const profile = values.profile ?? "ghes-connect";
+  if (
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65535 ||
+    (format !== "stateless" && format !== "classic") ||
+    (profile !== "ghes-connect" && profile !== "github.com")
+  ) {
     console.error(USAGE);
     return 2;
   }
   const sim = await startGitHubSim({
     port,
     tokenFormat: format,
+    profile,
     ...(values["admin-token"] === undefined ? {} : { adminToken: values["admin-token"] }),
   });
   process.stdout.write(`${sim.url}\n`);

@@ -24,6 +24,16 @@ export function authenticateApp(context: SimContext, request: SimRequest): SimAp
   return errorResponse(401, check.message, APPS_DOCS);
 }
 
+/** True when the request carries a JWT that authenticates as `app` (counted as no rejection otherwise). */
+function isAuthenticatedAs(context: SimContext, request: SimRequest, app: SimApp): boolean {
+  const credential = credentialOf(request.headers);
+  if (credential?.scheme !== "bearer") return false;
+  const check = checkAppJwt(credential.value, Math.floor(context.nowMs() / 1000), (issuer) =>
+    context.state.findAppByIssuer(issuer),
+  );
+  return check.ok && check.app.id === app.id;
+}
+
 function requestedFormat(context: SimContext, request: SimRequest): TokenFormat {
   const header = String(request.headers["x-github-stateless-s2s-token"] ?? "").toLowerCase();
   if (header === "disabled") return "classic";
@@ -83,16 +93,19 @@ export async function routeApps(context: SimContext, request: SimRequest): Promi
   }
   if (method === "GET" && first === "apps" && second && segments.length === 2) {
     const app = context.state.findAppBySlug(second);
-    return app === undefined
-      ? notFound(`${APPS_DOCS}#get-an-app`)
-      : { status: 200, body: appJson(app, context.state.installationsOf(app.id).length) };
+    // On github.com a private App is visible only to its own credentials: 404 otherwise, whether or not it exists.
+    const visible =
+      app !== undefined && (context.profile === "ghes-connect" || isAuthenticatedAs(context, request, app));
+    return visible
+      ? { status: 200, body: appJson(app, context.state.installationsOf(app.id).length) }
+      : notFound(`${APPS_DOCS}#get-an-app`);
   }
   if (first !== "app") return undefined;
   const app = authenticateApp(context, request);
   if (!("id" in app)) return app;
   if (segments.length === 1) {
     if (method === "GET") return { status: 200, body: appJson(app, context.state.installationsOf(app.id).length) };
-    if (method === "DELETE") {
+    if (method === "DELETE" && context.profile === "ghes-connect") {
       // Not in GitHub's public REST API: part of the invented Connect surface (docs/github-sim.md).
       context.state.deleteApp(app.id);
       context.counters.appsDeleted += 1;

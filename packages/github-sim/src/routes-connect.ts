@@ -87,7 +87,8 @@ function manifestCodeJson(context: SimContext, record: SimRecord, nowMs: number)
 /** `/connect/records[/{id}[/manifest-codes]]`; undefined when the path is not one of them. */
 export function routeConnect(context: SimContext, request: SimRequest): SimResponse | undefined {
   const { method, segments } = request;
-  if (segments[0] !== "connect" || segments[1] !== "records") return undefined;
+  // github.com has no Connect-record API: the route does not exist there (404 like any unknown path).
+  if (context.profile !== "ghes-connect" || segments[0] !== "connect" || segments[1] !== "records") return undefined;
   const caller = authenticateCaller(context, request);
   if ("status" in caller) return caller;
   if (segments.length === 2) {

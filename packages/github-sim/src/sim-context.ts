@@ -33,9 +33,18 @@ export function emptyCounters(): SimCounters {
   };
 }
 
+/**
+ * Which cloud the sim stands for. `ghes-connect` (default): GitHub's public REST plus the Connect surface
+ * (`/connect/records*`, `DELETE /app`) and public App pages. `github.com`: only public REST; Apps are private
+ * (`GET /apps/{slug}` is 404 without the App's own credentials); deleting an App is a person's step
+ * (`DELETE /_sim/apps/{id}` stands for the settings page).
+ */
+export type SimProfile = "ghes-connect" | "github.com";
+
 /** Shared by the route modules: state, the (possibly skewed) clock, and the knobs. */
 export interface SimContext {
   readonly state: SimState;
+  readonly profile: SimProfile;
   readonly counters: SimCounters;
   readonly faults: FaultPlan;
   /** The sim's clock in ms: the injected `now()` plus the skew knob. */

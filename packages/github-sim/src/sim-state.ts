@@ -1,9 +1,7 @@
-import { createPublicKey, generateKeyPair, randomBytes, type KeyObject } from "node:crypto";
-import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
+import { generateAppKey, MAX_APP_KEYS, type SimAppKey } from "./app-keys.js";
 import { isoSeconds } from "./sim-context.js";
 import { randomAlphanumeric } from "./tokens.js";
-
-const generateRsaKeyPair = promisify(generateKeyPair);
 
 export type AccountType = "organization" | "enterprise";
 
@@ -20,7 +18,8 @@ export interface SimApp {
   readonly clientId: string;
   readonly nodeId: string;
   readonly owner: SimAccount;
-  readonly publicKey: KeyObject;
+  /** The App's private keys (public halves), by key id; a JWT signed by any of them authenticates. */
+  readonly keys: Map<number, SimAppKey>;
   readonly createdAt: string;
   readonly recordId: number | undefined;
   /** Set by the `revokeApp` knob: the key is refused and its tokens stop working. */
@@ -62,11 +61,16 @@ interface ManifestCode {
 /** GitHub gives the manifest flow's code one hour before it must be converted. */
 export const MANIFEST_CODE_TTL_MS = 60 * 60 * 1000;
 
-/** The 201 body of a manifest conversion: the only time GitHub returns the key and secrets. */
-export interface ConvertedApp {
+/** A new App with its first key and its one installation. */
+export interface CreatedApp {
   readonly app: SimApp;
   readonly installation: SimInstallation;
+  readonly keyId: number;
   readonly pem: string;
+}
+
+/** The 201 body of a manifest conversion: the only time GitHub returns the key and secrets. */
+export interface ConvertedApp extends CreatedApp {
   readonly clientSecret: string;
   readonly webhookSecret: string;
 }
@@ -84,6 +88,7 @@ export class SimState {
   #nextAppId = 100_001;
   #nextInstallationId = 50_000_001;
   #nextRecordId = 1;
+  #nextKeyId = 1;
 
   accountFor(type: AccountType, login: string): SimAccount {
     const key = `${type}:${login.toLowerCase()}`;
@@ -108,39 +113,57 @@ export class SimState {
     this.#codes.delete(code);
     const record = entry.recordId === undefined ? undefined : this.records.get(entry.recordId);
     if (entry.recordId !== undefined && (record === undefined || record.appId !== undefined)) return undefined;
-    const { privateKey } = await generateRsaKeyPair("rsa", { modulusLength: 2048 });
-    const id = this.#nextAppId++;
-    const createdAt = isoSeconds(nowMs);
-    const app: SimApp = {
-      id,
-      slug: `ghes-connect-${entry.account.login.toLowerCase()}-${id}`,
-      name: `GHES Connect ${entry.account.login} ${id}`,
-      clientId: `Iv23li${randomAlphanumeric(14)}`,
-      nodeId: Buffer.from(`App${id}`).toString("base64"),
-      owner: entry.account,
-      publicKey: createPublicKey(privateKey),
-      createdAt,
-      recordId: entry.recordId,
-      keyRevoked: false,
-    };
-    this.apps.set(id, app);
-    if (record !== undefined) record.appId = id;
-    const installation: SimInstallation = {
-      id: this.#nextInstallationId++,
-      appId: id,
-      account: entry.account,
-      createdAt,
-    };
-    this.installations.set(installation.id, installation);
-    // GitHub hands out PKCS#1 ("BEGIN RSA PRIVATE KEY"), not PKCS#8.
-    const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    const created = await this.createApp(entry.account, entry.recordId, nowMs);
+    if (record !== undefined) record.appId = created.app.id;
     return {
-      app,
-      installation,
-      pem,
+      ...created,
       clientSecret: randomBytes(20).toString("hex"),
       webhookSecret: randomBytes(20).toString("hex"),
     };
+  }
+
+  /** Creates an App owned by `account` with one fresh key and one installation on that account. */
+  async createApp(account: SimAccount, recordId: number | undefined, nowMs: number): Promise<CreatedApp> {
+    const key = await generateAppKey();
+    const id = this.#nextAppId++;
+    const createdAt = isoSeconds(nowMs);
+    const keyId = this.#nextKeyId++;
+    const app: SimApp = {
+      id,
+      slug: `ghes-connect-${account.login.toLowerCase()}-${id}`,
+      name: `GHES Connect ${account.login} ${id}`,
+      clientId: `Iv23li${randomAlphanumeric(14)}`,
+      nodeId: Buffer.from(`App${id}`).toString("base64"),
+      owner: account,
+      keys: new Map([[keyId, { id: keyId, publicKey: key.publicKey, fingerprint: key.fingerprint }]]),
+      createdAt,
+      recordId,
+      keyRevoked: false,
+    };
+    this.apps.set(id, app);
+    const installation: SimInstallation = { id: this.#nextInstallationId++, appId: id, account, createdAt };
+    this.installations.set(installation.id, installation);
+    return { app, installation, keyId, pem: key.pem };
+  }
+
+  /** Generates another key for the App ("Generate a private key"); throws a RangeError at the 25-key limit. */
+  async addKey(app: SimApp): Promise<{ keyId: number; pem: string; fingerprint: string }> {
+    if (app.keys.size >= MAX_APP_KEYS) {
+      throw new RangeError(`an App has at most ${MAX_APP_KEYS} private keys: delete one before generating another`);
+    }
+    const key = await generateAppKey();
+    const keyId = this.#nextKeyId++;
+    app.keys.set(keyId, { id: keyId, publicKey: key.publicKey, fingerprint: key.fingerprint });
+    return { keyId, pem: key.pem, fingerprint: key.fingerprint };
+  }
+
+  /** Deletes one key ("Delete" under Private keys). False when the App has no such key; throws for the last one. */
+  deleteKey(app: SimApp, keyId: number): boolean {
+    if (!app.keys.has(keyId)) return false;
+    if (app.keys.size === 1) {
+      throw new RangeError("this is the App's only private key: generate a new one before deleting it");
+    }
+    return app.keys.delete(keyId);
   }
 
   findAppByIssuer(issuer: string): SimApp | undefined {

@@ -8,7 +8,7 @@ import { routeApps } from "./routes-apps.js";
 import { routeConnect } from "./routes-connect.js";
 import { routeControl } from "./routes-control.js";
 import { routeInstallation } from "./routes-installation.js";
-import { emptyCounters, type SimContext, type SimCounters } from "./sim-context.js";
+import { emptyCounters, type SimContext, type SimCounters, type SimProfile } from "./sim-context.js";
 import { SimState, type AccountType } from "./sim-state.js";
 import { looksLikeAdminToken, newAdminToken, type TokenFormat } from "./tokens.js";
 
@@ -23,6 +23,17 @@ export interface GitHubSimOptions {
   readonly adminToken?: string;
   /** How the latency knob waits (default a timer). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Which cloud to stand for (default `ghes-connect`; docs/github-sim.md). */
+  readonly profile?: SimProfile;
+}
+
+/** An App made as a person makes one in the settings page: the PEM is what the page downloads. */
+export interface SimCreatedApp {
+  readonly id: number;
+  readonly slug: string;
+  readonly installationId: number;
+  readonly keyId: number;
+  readonly pem: string;
 }
 
 /** One API request as the sim saw it. The Authorization value is never kept, only its kind. */
@@ -50,8 +61,17 @@ export interface GitHubSim extends AsyncDisposable {
   setLatency(ms: number): void;
   /** Sets the sim's clock to the injected clock plus `seconds` (negative: behind). */
   skewClock(seconds: number): void;
+  readonly profile: SimProfile;
   /** Revokes an app's key: its JWTs and installation tokens are refused. False when no such app. */
   revokeApp(appId: number): boolean;
+  /** Creates a private App with one key and one installation on the account (the settings page's "New GitHub App"). */
+  createApp(account: { type: AccountType; login: string }): Promise<SimCreatedApp>;
+  /** "Generate a private key": undefined when no such App; throws a RangeError at 25 keys. */
+  addAppKey(appId: number): Promise<{ keyId: number; pem: string; fingerprint: string } | undefined>;
+  /** Deletes one key: false when no such App or key; throws a RangeError for the App's last key. */
+  deleteAppKey(appId: number, keyId: number): boolean;
+  /** "Delete GitHub App" (settings page, Advanced): the App, its installations and tokens. False when no such App. */
+  deleteApp(appId: number): boolean;
   resetFaults(): void;
   /** An admin token this sim accepts for `/connect/records`. */
   createAdminToken(): string;
@@ -91,6 +111,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
   const rateLimit = new RateLimitWindow();
   const context: SimContext = {
     state,
+    profile: options.profile ?? "ghes-connect",
     counters,
     faults,
     nowMs: () => clock() + faults.skewSeconds * 1000,
@@ -133,7 +154,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     const isControl = request.segments[0] === "_sim";
     let response: SimResponse;
     try {
-      response = isControl ? routeControl(sim, request) : await answerApi(request);
+      response = isControl ? await routeControl(sim, request) : await answerApi(request);
     } catch {
       // Like GitHub: a failing handler answers 500 and the server stays up; the request log records the 500.
       response = errorResponse(500, "Server Error");
@@ -178,6 +199,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
   const sim: GitHubSim = {
     url: `http://127.0.0.1:${port}`,
     port,
+    profile: context.profile,
     close,
     [Symbol.asyncDispose]: close,
     failNext: (fault) => faults.failNext(fault),
@@ -192,6 +214,25 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       const app = state.apps.get(appId);
       if (app === undefined) return false;
       app.keyRevoked = true;
+      return true;
+    },
+    createApp: async (account) => {
+      const created = await state.createApp(state.accountFor(account.type, account.login), undefined, context.nowMs());
+      counters.appsCreated += 1;
+      const { app, installation, keyId, pem } = created;
+      return { id: app.id, slug: app.slug, installationId: installation.id, keyId, pem };
+    },
+    addAppKey: async (appId) => {
+      const app = state.apps.get(appId);
+      return app === undefined ? undefined : state.addKey(app);
+    },
+    deleteAppKey: (appId, keyId) => {
+      const app = state.apps.get(appId);
+      return app !== undefined && state.deleteKey(app, keyId);
+    },
+    deleteApp: (appId) => {
+      if (!state.deleteApp(appId)) return false;
+      counters.appsDeleted += 1;
       return true;
     },
     resetFaults: () => faults.reset(),

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
+import { registerAdopt } from "./adopt.js";
 import { registerBackup } from "./backup.js";
 import { registerCheck } from "./check.js";
 import { registerCompletion } from "./completion.js";
@@ -21,6 +22,7 @@ import { registerVerifyReport } from "./verify-report.js";
 export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
   registerInit,
   registerConnect,
+  registerAdopt,
   registerToken,
   registerStatus,
   registerReplicate,

@@ -78,7 +78,11 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
         });
 
   const audits: LocationAudit[] = [
-    await auditCloud({ cloud: ports.cloud, hasAdminToken: ports.hasAdminToken }, subject),
+    await auditCloud(
+      { cloud: ports.cloud, hasAdminToken: ports.hasAdminToken },
+      subject,
+      journal?.subject === undefined ? undefined : journal.cloud,
+    ),
     await auditPrimary(ports.stateDir, ports.vault.dir, matcher),
     ...(await auditNodes(ports.nodes, ports.ssh, matcher, ports.fanOut)),
     ...(await auditSnapshots(request.dataDirs, matcher, request.crossMounts === true)),

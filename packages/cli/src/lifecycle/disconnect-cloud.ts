@@ -1,5 +1,6 @@
 import { CoreError, type AppAuth, type CloudClient } from "@connect-ops/connection-core";
-import type { CloudSteps, DisconnectSubject } from "./disconnect-journal.js";
+import { proveAppGone, proveTokenRefused } from "./disconnect-cloud-proofs.js";
+import type { CloudStepResult, CloudSteps, DisconnectSubject } from "./disconnect-journal.js";
 
 /** What the cloud step needs from the opened vault. Secret; lives in memory only. */
 export interface CloudSecrets {
@@ -9,7 +10,7 @@ export interface CloudSecrets {
 
 export interface CloudStepPorts {
   readonly client: CloudClient;
-  /** True when CONNECT_OPS_CLOUD_TOKEN is set: the record can be deleted as the admin too. */
+  /** True when CONNECT_OPS_CLOUD_TOKEN is set: the record is looked at and deleted as the admin. */
   readonly hasAdminToken: boolean;
   readonly now: () => number;
   /** Saves the steps so far (one journal write per effect). */
@@ -17,41 +18,107 @@ export interface CloudStepPorts {
   readonly crash: (point: string) => void;
 }
 
+/** The steps; without `completedAt` (and with `appDeletion`) a person must still delete the App (exit 3, re-run). */
+export type CloudStepOutcome = CloudSteps;
+
+type Recorder = (changes: Partial<CloudSteps>) => Promise<void>;
+
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof CoreError && error.code === "CLOUD_UNAUTHORIZED";
+}
+
 /**
- * Deletes the record as the app; when the app's JWT is refused (the app went
- * with an earlier record delete whose result was not recorded), asks again as
- * the admin, or, without an admin token, takes the app's public absence as
- * proof (the cloud deletes a record's app with it, and this flow deletes the
- * record before the app).
+ * The installation: looked at first (so that a later 404 is "gone" only for what this disconnect saw), then
+ * deleted. Its real proof is the App's: GitHub deletes an App's installations with it.
  */
-async function deleteRecord(ports: CloudStepPorts, recordId: number, app: CloudSecrets["app"]): Promise<string> {
+async function deleteInstallation(
+  ports: CloudStepPorts,
+  app: AppAuth,
+  installationId: number,
+  steps: CloudSteps,
+  record: Recorder,
+  at: () => string,
+): Promise<CloudStepResult> {
+  if (steps.installationSeen === undefined) {
+    const look = await ports.client.lookInstallation(app, installationId);
+    if (look === "not-found") {
+      return {
+        result: "unsupported",
+        at: at(),
+        detail: "GET /app/installations/{id} answered 404 and never showed it",
+      };
+    }
+    if (look === "refused") return { result: "unsupported", at: at(), detail: "the App's JWT was refused (401)" };
+    await record({ installationSeen: { at: at() } });
+  }
+  const result = await ports.client.deleteInstallation(app, installationId);
+  if (result === "deleted") return { result, at: at(), detail: "DELETE /app/installations/{id} answered 204" };
+  if (result === "not-found")
+    return { result: "already-gone", at: at(), detail: "404 for the installation this disconnect saw before" };
+  return { result: "unsupported", at: at(), detail: "the App's JWT was refused (401); the App proof decides" };
+}
+
+/**
+ * The connection record (the Connect surface, which github.com does not offer): looked at first with the
+ * credential that then deletes it (the admin token when set, else the App's JWT). A 404 for a record this
+ * disconnect never saw is `unsupported`, never gone.
+ */
+async function deleteRecord(
+  ports: CloudStepPorts,
+  app: AppAuth,
+  recordId: number,
+  steps: CloudSteps,
+  record: Recorder,
+  at: () => string,
+): Promise<CloudStepResult> {
+  const as = steps.recordSeen?.as ?? (ports.hasAdminToken ? "admin" : "app");
+  const credential = as === "admin" ? undefined : app;
   try {
-    return await ports.client.deleteConnectionRecord(recordId, app);
+    if (steps.recordSeen === undefined) {
+      if ((await ports.client.getConnectionRecord(recordId, credential)) === undefined) {
+        return {
+          result: "unsupported",
+          at: at(),
+          detail: `GET /connect/records/${recordId} answered 404 and this disconnect never saw the record: the cloud does not offer connection records (github.com has none) or hides it; not provable`,
+        };
+      }
+      await record({ recordSeen: { at: at(), as } });
+    }
+    if ((await ports.client.deleteConnectionRecord(recordId, credential)) === "deleted") {
+      return { result: "deleted", at: at(), detail: `DELETE /connect/records/${recordId} answered 204` };
+    }
+    if ((await ports.client.getConnectionRecord(recordId, credential)) !== undefined) {
+      return { result: "unsupported", at: at(), detail: "the record still answers 200 but DELETE answered 404" };
+    }
+    return { result: "already-gone", at: at(), detail: `404 for the record this disconnect saw (as ${as})` };
   } catch (error) {
-    if (!(error instanceof CoreError && error.code === "CLOUD_UNAUTHORIZED")) throw error;
-    if (ports.hasAdminToken) return ports.client.deleteConnectionRecord(recordId);
-    if (!(await ports.client.appExists(app.slug))) return "already-gone";
-    throw error;
+    // The App's JWT refused: the record cannot be looked at as the App any more (set CONNECT_OPS_CLOUD_TOKEN).
+    if (credential === undefined || !isUnauthorized(error)) throw error;
+    return {
+      result: "unsupported",
+      at: at(),
+      detail:
+        "the App's JWT was refused (401) and no admin token is set: set CONNECT_OPS_CLOUD_TOKEN to check the record",
+    };
   }
 }
 
 /**
- * Step 2 of disconnect: revoke the token, delete installation, record and
- * app ("already gone" counts as done), then prove the old token is refused.
- * Each effect is saved before the next one starts; a re-run skips what is
- * saved and repeats at most the one unsaved effect, which the cloud then
- * answers as already gone. Throws the cloud client's errors
- * (`CLOUD_UNREACHABLE` → exit 3) and `DISCONNECT_TOKEN_STILL_VALID`.
+ * Step 2 of disconnect: revoke the token, delete installation and record, delete the App (or, where the cloud
+ * has no API for it, ask a person to: `appDeletion` set, no `completedAt`), then prove from the credentials
+ * themselves that they are dead: the App's JWT and the old token are refused (401). Each effect is saved
+ * before the next one starts; a re-run skips what is saved. Throws the cloud client's errors
+ * (`CLOUD_UNREACHABLE` → exit 3) and `CLOUD_REJECTED` (incomplete) when a credential still works after a delete.
  */
 export async function runCloudStep(
   subject: DisconnectSubject,
   secrets: CloudSecrets,
   initial: CloudSteps,
   ports: CloudStepPorts,
-): Promise<CloudSteps> {
+): Promise<CloudStepOutcome> {
   let steps = initial;
   const at = (): string => new Date(ports.now()).toISOString();
-  const record = async (changes: Partial<CloudSteps>): Promise<void> => {
+  const record: Recorder = async (changes) => {
     steps = { ...steps, ...changes };
     await ports.save(steps);
   };
@@ -63,49 +130,24 @@ export async function runCloudStep(
   if (steps.installation === undefined) {
     const result =
       subject.installationId === undefined
-        ? "none"
-        : await ports.client.deleteInstallation(secrets.app, subject.installationId);
+        ? { result: "none", at: at() }
+        : await deleteInstallation(ports, secrets.app, subject.installationId, steps, record, at);
     ports.crash("disconnect:installation-deleted");
-    await record({ installation: { result, at: at() } });
+    await record({ installation: result });
   }
   if (steps.record === undefined) {
-    const result = subject.recordId === undefined ? "none" : await deleteRecord(ports, subject.recordId, secrets.app);
+    const result =
+      subject.recordId === undefined
+        ? { result: "none", at: at(), detail: "no connection record was registered (github.com has none)" }
+        : await deleteRecord(ports, secrets.app, subject.recordId, steps, record, at);
     ports.crash("disconnect:record-deleted");
-    await record({ record: { result, at: at() } });
+    await record({ record: result });
   }
-  if (steps.app === undefined) {
-    const result = await ports.client.deleteApp(secrets.app);
-    ports.crash("disconnect:app-deleted");
-    await record({ app: { result, at: at() } });
+  if (steps.proofs?.appKey === undefined) {
+    const gone = await proveAppGone(ports, secrets.app, () => steps, record, at);
+    if (!gone) return steps;
   }
-  if (steps.revocationProof === undefined) {
-    // The proof the issue asks for: present the old token once more; GitHub answers 401.
-    const refused =
-      secrets.token === undefined
-        ? !(await ports.client.appExists(secrets.app.slug))
-        : (await ports.client.checkToken(secrets.token)) === "refused";
-    if (!refused) {
-      throw new CoreError(
-        "CLOUD_REJECTED",
-        "the cloud still accepts the old installation token after the app was deleted",
-        {
-          category: "incomplete",
-          hint: "the cloud may lag behind; wait a minute and run `connect-ops disconnect` again",
-        },
-      );
-    }
-    ports.crash("disconnect:revocation-proved");
-    await record({
-      revocationProof: {
-        checkedAt: at(),
-        tokenRefused: true,
-        method:
-          secrets.token === undefined
-            ? "GET /apps/{slug} → 404 (no token was sealed)"
-            : "GET /installation/repositories with the old token → 401",
-      },
-    });
-  }
+  if (steps.revocationProof === undefined) await proveTokenRefused(ports, secrets.token, () => steps, record, at);
   await record({ completedAt: at() });
   return steps;
 }

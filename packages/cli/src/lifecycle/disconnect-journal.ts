@@ -14,16 +14,46 @@ export interface DisconnectSubject {
 }
 
 export interface CloudStepResult {
+  /**
+   * `deleted` (the cloud answered 2xx), `already-gone` (a 404 for what this disconnect saw before at the same URL
+   * with the same credentials, or the App's key refused), `unsupported` (the cloud does not offer the endpoint
+   * family, or never showed the resource: not provable), `pending-person` (a person must act in the settings page),
+   * `none` (nothing of the kind was registered), and the token's `revoked`/`already-invalid`/`no-token`.
+   */
   readonly result: string;
   readonly at: string;
+  /** Why, in words, for the report: what the cloud answered. */
+  readonly detail?: string;
+}
+
+/** A credential presented after the deletes, and the cloud's answer (401 = refused). */
+export interface CloudProof {
+  readonly credential: "app-jwt" | "installation-token";
+  readonly request: string;
+  readonly status: number;
+  readonly at: string;
+}
+
+/** The settings-page step a person takes where the cloud has no API to delete the App (github.com). */
+export interface PersonStep {
+  readonly url: string;
+  readonly instructions: string;
+  readonly since: string;
 }
 
 /** What the cloud step did, one field per effect, written as soon as each effect is seen. */
 export interface CloudSteps {
   readonly tokenRevoke?: CloudStepResult;
+  /** When this disconnect saw the installation / record exist (before deleting): what makes a later 404 "gone". */
+  readonly installationSeen?: { readonly at: string };
   readonly installation?: CloudStepResult;
+  readonly recordSeen?: { readonly at: string; readonly as: "admin" | "app" };
   readonly record?: CloudStepResult;
   readonly app?: CloudStepResult;
+  /** Set while the App still answers its JWT and only a person can delete it; cleared by the proof. */
+  readonly appDeletion?: PersonStep;
+  /** The proofs from the credentials themselves, taken before the key is destroyed. */
+  readonly proofs?: { readonly appKey?: CloudProof; readonly token?: CloudProof };
   /** The old token was presented after the deletes and the cloud refused it (401). */
   readonly revocationProof?: { readonly checkedAt: string; readonly tokenRefused: boolean; readonly method: string };
   readonly completedAt?: string;

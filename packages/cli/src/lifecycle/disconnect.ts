@@ -145,12 +145,17 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
     // The lock is taken before anything is deleted: if another command holds the vault, the
     // disconnect stops here (VAULT_LOCKED names the holder) with the cloud and the vault untouched.
     const lock = await vault.lock(ports.lockOptions);
+    const cloudDone = (): boolean => journal.cloud.completedAt !== undefined;
     const removed = await holdingLock(lock, async () => {
-      if (journal.cloud.completedAt === undefined) await runCloud(ports, journal, save);
-      return destroyLocalCredentials(vault, ports.stateDir, journalDir);
+      if (!cloudDone()) await runCloud(ports, journal, save);
+      // The App still answers its JWT (a person must delete it in the settings page): the key stays
+      // until a re-run has proved it refused, so nodes and snapshots go first and the run ends at exit 3.
+      return cloudDone() ? destroyLocalCredentials(vault, ports.stateDir, journalDir) : undefined;
     });
-    crash("disconnect:vault-destroyed");
-    await save({ local: { removed, completedAt: now() } });
+    if (removed !== undefined) {
+      crash("disconnect:vault-destroyed");
+      await save({ local: { removed, completedAt: now() } });
+    }
   }
 
   const nodes = await deleteOnPendingNodes(journal.nodes, {
@@ -173,7 +178,7 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
   await save({ snapshots: { mode: request.purgeBackups ? "purged" : "listed", at: now(), entries: review.entries } });
 
   const pendingNodes = journal.nodes.filter((node) => node.status === "pending").map((node) => node.name);
-  const completed = pendingNodes.length === 0 && review.unfinished === 0;
+  const completed = pendingNodes.length === 0 && review.unfinished === 0 && journal.local !== undefined;
   if (completed && journal.completedAt === undefined) await save({ completedAt: now() });
   crash("disconnect:completed");
   return {

@@ -15,7 +15,7 @@ const GONE =
 
 /**
  * Asks the cloud whether the snapshot's connection still exists — the app
- * (public lookup, needs no key), its connection record and its installation
+ * (`GET /app` with the snapshot's key: 401 means deleted or revoked), its connection record and its installation
  * (as the app) — and mints a token to prove the key still works. Restoring a
  * dead connection would seal a key nothing accepts. Network failures throw
  * (`CLOUD_UNREACHABLE`: exit 3, safe to re-run).
@@ -27,11 +27,12 @@ export async function checkConnectionOnCloud(
   const bundle = document.credentials;
   const client = await cloud(bundle.cloudUrl);
   const app: AppAuth = { appId: bundle.app.appId, privateKeyPem: bundle.app.privateKeyPem, slug: bundle.app.slug };
-  if (!(await client.appExists(bundle.app.slug))) {
+  // The App's own JWT, not its public page: github.com answers 404 for a private App whether or not it exists.
+  if (!(await client.probeAppKey(app)).accepted) {
     return {
       ok: false,
       reason: "app-deleted",
-      message: `the GitHub App ${bundle.app.slug} (id ${bundle.app.appId}) no longer exists at ${client.baseUrl}: ${GONE}`,
+      message: `the GitHub App ${bundle.app.slug} (id ${bundle.app.appId}) no longer exists at ${client.baseUrl} (GET /app refused the snapshot's key: 401): ${GONE}`,
     };
   }
   try {

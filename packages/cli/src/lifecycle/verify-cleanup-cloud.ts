@@ -1,4 +1,5 @@
 import type { CloudClientFactory } from "./ports.js";
+import type { CloudSteps } from "./disconnect-journal.js";
 import {
   digestLines,
   locationResult,
@@ -20,15 +21,59 @@ function errorText(error: unknown): string {
 }
 
 /**
- * The cloud side, asked afresh: the app's public page (`GET /apps/{slug}`,
- * no credentials needed) must be gone, and the connection record too (needs
- * CONNECT_OPS_CLOUD_TOKEN; without it the record is a gap). The installation
- * and its tokens cannot outlive the app on GitHub, so they follow from it.
- * An unreachable cloud is a gap, never clean.
+ * The proofs from the credentials themselves, taken by disconnect before it destroyed them (afterwards nobody can
+ * present them again, which is the point): the App's JWT refused by `GET /app`, the old token refused. Each is
+ * reported with its HTTP status and time; a missing one is a gap. Never inferred from a 404: a private App's page
+ * answers 404 on github.com whether or not it exists.
+ */
+function credentialProofs(
+  steps: CloudSteps | undefined,
+  check: (entry: AuditCheck) => void,
+  gap: (check: string, reason: string) => void,
+): void {
+  const appKey = steps?.proofs?.appKey;
+  if (appKey?.status === 401) {
+    check({
+      check: "app key",
+      result: "ok",
+      detail: `${appKey.request} with the App's JWT answered 401 at ${appKey.at} (before the key was destroyed)`,
+    });
+    check({
+      check: "installation",
+      result: "ok",
+      detail: "deleted with the App (GitHub uninstalls a deleted App everywhere)",
+    });
+  } else if (steps?.appDeletion !== undefined) {
+    gap(
+      "app key",
+      `the App still answered its JWT: a person must delete it at ${steps.appDeletion.url}, then run disconnect again`,
+    );
+  } else {
+    gap("app key", "no disconnect proved the App's JWT refused: run `connect-ops disconnect` to finish");
+  }
+  const token = steps?.proofs?.token;
+  if (token?.status === 401) {
+    check({
+      check: "installation token",
+      result: "ok",
+      detail: `${token.request} with the old token answered 401 at ${token.at}`,
+    });
+  } else if (steps?.revocationProof?.method === "no installation token was sealed") {
+    check({ check: "installation token", result: "ok", detail: "no installation token was sealed" });
+  } else {
+    gap("installation token", "no disconnect proved the old token refused: run `connect-ops disconnect` to finish");
+  }
+}
+
+/**
+ * The cloud side: the credential proofs of the disconnect (above), and the connection record asked afresh with the
+ * admin token (CONNECT_OPS_CLOUD_TOKEN; without it the record is a gap). A record's 404 counts as gone only when the
+ * disconnect saw that record, as the admin, at this URL; an unreachable cloud is a gap, never clean.
  */
 export async function auditCloud(
   ports: { readonly cloud: CloudClientFactory; readonly hasAdminToken: boolean },
   subject: AuditSubject,
+  steps: CloudSteps | undefined,
 ): Promise<LocationAudit> {
   const name = subject.cloudUrl ?? "cloud";
   const checks: AuditCheck[] = [];
@@ -41,41 +86,21 @@ export async function auditCloud(
   if (subject.cloudUrl === undefined || subject.appSlug === undefined) {
     gap("app", "no connection is recorded in the disconnect journal or the vault, so the app to look for is unknown");
   } else {
-    const client = await ports.cloud(subject.cloudUrl);
-    try {
-      if (await client.appExists(subject.appSlug)) {
-        checks.push({ check: "app", result: "residue", detail: `GET /apps/${subject.appSlug} answers 200` });
-        findings.push({
-          location: name,
-          path: `apps/${subject.appSlug}`,
-          form: "cloud-app",
-          fingerprintId: String(subject.appId ?? "unknown"),
-        });
-      } else {
-        checks.push({ check: "app", result: "ok", detail: `GET /apps/${subject.appSlug} answers 404` });
-        checks.push({
-          check: "installation and tokens",
-          result: "ok",
-          detail: "deleted with the app (GitHub deletes an app's installations and revokes their tokens)",
-        });
-      }
-    } catch (error) {
-      gap("app", `the cloud could not be asked (${errorText(error)})`);
-    }
+    credentialProofs(steps, (entry) => checks.push(entry), gap);
     if (subject.recordId === undefined) {
-      checks.push({ check: "connection record", result: "ok", detail: "no record was registered" });
+      checks.push({
+        check: "connection record",
+        result: "ok",
+        detail: "none was registered (github.com has no connection records)",
+      });
     } else if (!ports.hasAdminToken) {
       gap("connection record", "set CONNECT_OPS_CLOUD_TOKEN (an owner's token) to check that the record is gone");
     } else {
       try {
+        const client = await ports.cloud(subject.cloudUrl);
         const record = await client.getConnectionRecord(subject.recordId);
-        if (record === undefined)
-          checks.push({
-            check: "connection record",
-            result: "ok",
-            detail: `GET /connect/records/${subject.recordId} answers 404`,
-          });
-        else {
+        const seen = steps?.recordSeen;
+        if (record !== undefined) {
           checks.push({
             check: "connection record",
             result: "residue",
@@ -87,6 +112,17 @@ export async function auditCloud(
             form: "cloud-record",
             fingerprintId: String(subject.appId ?? "unknown"),
           });
+        } else if (seen?.as === "admin") {
+          checks.push({
+            check: "connection record",
+            result: "ok",
+            detail: `GET /connect/records/${subject.recordId} answers 404; disconnect saw it (as the admin) at ${seen.at}`,
+          });
+        } else {
+          gap(
+            "connection record",
+            `GET /connect/records/${subject.recordId} answers 404, but no disconnect saw this record as the admin at this URL: a cloud without the Connect-record API answers 404 too, so it is not provable`,
+          );
         }
       } catch (error) {
         gap("connection record", `the cloud could not be asked (${errorText(error)})`);
@@ -97,7 +133,8 @@ export async function auditCloud(
     location: {
       kind: "cloud",
       name,
-      method: "cloud API: public app page, connection record (admin token)",
+      method:
+        "cloud API: the App's JWT and the old token refused (disconnect's proofs), connection record (admin token)",
       result: locationResult(findings, gaps),
       checks,
       filesScanned: 0,

@@ -1,6 +1,29 @@
 import type { CommandResult } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import type { DisconnectOutcome } from "../lifecycle/disconnect.js";
+import type { CloudSteps } from "../lifecycle/disconnect-journal.js";
+
+/** The proofs (status and time), the record's absence on github.com, and the settings-page step while it is pending. */
+function cloudProofLines(cloud: CloudSteps): string[] {
+  const lines: string[] = [];
+  const { appKey, token } = cloud.proofs ?? {};
+  if (appKey !== undefined)
+    lines.push(`  proof      ${appKey.request} with the App's JWT → ${appKey.status} at ${appKey.at}`);
+  if (token !== undefined)
+    lines.push(`  proof      ${token.request} with the old token → ${token.status} at ${token.at}`);
+  if (cloud.record?.result === "none")
+    lines.push("  record     none: no connection record was registered (github.com has none)");
+  else if (cloud.record?.result === "unsupported")
+    lines.push(`  record     not provable: ${cloud.record.detail ?? ""}`);
+  if (cloud.appDeletion !== undefined) {
+    lines.push(
+      "  app        still exists, and this cloud has no API to delete it: a person must delete it",
+      `             ${cloud.appDeletion.url}`,
+      `             ${cloud.appDeletion.instructions}`,
+    );
+  }
+  return lines;
+}
 
 /** The `disconnect` command's output: exit code, `--json` document and human lines (shared with the demo). */
 export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
@@ -12,8 +35,11 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
     outcome.completed
       ? "Disconnected."
       : "Disconnect is incomplete: re-run the same command to finish it (only what is pending is retried).",
-    `  cloud      token ${cloud.tokenRevoke?.result ?? "-"}, installation ${cloud.installation?.result ?? "-"}, record ${cloud.record?.result ?? "-"}, app ${cloud.app?.result ?? "-"}${cloud.revocationProof ? "; old token refused (401)" : ""}`,
-    `  primary    vault destroyed (${journal.local?.removed.length ?? 0} file(s) shredded)`,
+    `  cloud      token ${cloud.tokenRevoke?.result ?? "-"}, installation ${cloud.installation?.result ?? "-"}, record ${cloud.record?.result ?? "-"}, app ${cloud.app?.result ?? "-"}`,
+    ...cloudProofLines(cloud),
+    journal.local === undefined
+      ? "  primary    vault kept: the App's key is needed to prove the App deleted"
+      : `  primary    vault destroyed (${journal.local.removed.length} file(s) shredded)`,
     ...journal.nodes.map(
       (node) =>
         `  node       ${node.name.padEnd(16)} ${node.status}${node.status === "pending" && node.lastError ? ` — ${node.lastError.code}: ${node.lastError.message}` : ""}`,
@@ -35,6 +61,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       resumed: outcome.resumed,
       journalFile: outcome.journalFile,
       pendingNodes: outcome.pendingNodes,
+      appDeletion: journal.cloud.appDeletion ?? null,
       subject: journal.subject ?? null,
       cloud,
       removed: journal.local?.removed ?? [],

@@ -2,14 +2,14 @@ import * as z from "zod";
 import { CoreError } from "../errors.js";
 import { statusOf, type CloudOperation } from "./cloud-errors.js";
 import type { CloudTransport } from "./cloud-transport.js";
-import type { AppAuth, CloudClient, ConvertedApp } from "./cloud-types.js";
+import type { AppAuth, CloudApp, CloudClient, ConvertedApp } from "./cloud-types.js";
 
 const appSchema = z.object({
   id: z.number().int().positive(),
   slug: z.string().min(1),
   name: z.string(),
   client_id: z.string().min(1),
-  owner: z.object({ login: z.string() }).nullable(),
+  owner: z.object({ login: z.string(), type: z.string().optional() }).nullable(),
   installations_count: z.number().int().nonnegative().optional(),
   created_at: z.string().optional(),
 });
@@ -27,8 +27,39 @@ const APP_HINT =
 
 type AppMethods = Pick<
   CloudClient,
-  "convertManifest" | "getApp" | "appExists" | "findInstallation" | "deleteInstallation" | "deleteApp"
+  | "convertManifest"
+  | "getApp"
+  | "probeAppKey"
+  | "findInstallation"
+  | "lookInstallation"
+  | "deleteInstallation"
+  | "deleteApp"
 >;
+
+function ownerTypeOf(type: string | undefined): CloudApp["ownerType"] {
+  if (type === "Enterprise") return "enterprise";
+  if (type === "User") return "user";
+  return "organization";
+}
+
+function toCloudApp(data: z.infer<typeof appSchema>): CloudApp {
+  return {
+    appId: data.id,
+    slug: data.slug,
+    name: data.name,
+    clientId: data.client_id,
+    ownerLogin: data.owner?.login ?? "",
+    ownerType: ownerTypeOf(data.owner?.type),
+    installationsCount: data.installations_count ?? 0,
+  };
+}
+
+/** The status of a cloud error, when it is one of `statuses`; otherwise the error is thrown on. */
+function expectedStatus<Status extends number>(error: unknown, statuses: readonly Status[]): Status {
+  const status = error instanceof CoreError ? error.context["status"] : undefined;
+  if (typeof status === "number" && (statuses as readonly number[]).includes(status)) return status as Status;
+  throw error;
+}
 
 export function appMethods(transport: CloudTransport): AppMethods {
   const operation = (action: string, route: string): CloudOperation => ({
@@ -38,43 +69,22 @@ export function appMethods(transport: CloudTransport): AppMethods {
     unauthorizedHint: APP_HINT,
   });
 
-  async function appExists(slug: string): Promise<boolean> {
-    const op = operation("look up the app", "GET /apps/{app_slug}");
-    try {
-      await transport.run(op, () => transport.request("GET /apps/{app_slug}", { app_slug: slug }));
-      return true;
-    } catch (error) {
-      if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") return false;
-      throw error;
-    }
-  }
-
-  /** Deletes idempotently: 404, or a 401 for an app whose public page is gone, means it was already deleted. */
-  async function deleteAsApp(
+  /** Runs a call as the app; the statuses listed come back as results, anything else is thrown. */
+  async function asAppExpecting<Status extends number>(
     app: AppAuth,
     op: CloudOperation,
+    statuses: readonly Status[],
     call: (jwt: string) => Promise<unknown>,
-  ): Promise<"deleted" | "already-gone"> {
+  ): Promise<"ok" | Status> {
     try {
       await transport.runAsApp(app, op, call);
-      return "deleted";
+      return "ok";
     } catch (error) {
-      if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") return "already-gone";
-      if (
-        error instanceof CoreError &&
-        error.code === "CLOUD_UNAUTHORIZED" &&
-        app.slug !== undefined &&
-        !(await appExists(app.slug))
-      ) {
-        return "already-gone";
-      }
-      throw error;
+      return expectedStatus(error, statuses);
     }
   }
 
   return {
-    appExists,
-
     async convertManifest(code): Promise<ConvertedApp> {
       const op: CloudOperation = {
         ...operation("create the app from its manifest code", "POST /app-manifests/{code}/conversions"),
@@ -116,15 +126,31 @@ export function appMethods(transport: CloudTransport): AppMethods {
       const response = await transport.runAsApp(app, op, (jwt) =>
         transport.request("GET /app", { headers: { authorization: `Bearer ${jwt}` } }),
       );
-      const data = transport.parse(appSchema, response.data, op);
-      return {
-        appId: data.id,
-        slug: data.slug,
-        name: data.name,
-        clientId: data.client_id,
-        ownerLogin: data.owner?.login ?? "",
-        installationsCount: data.installations_count ?? 0,
-      };
+      return toCloudApp(transport.parse(appSchema, response.data, op));
+    },
+
+    async probeAppKey(app) {
+      const op = operation("check the app's key", "GET /app");
+      try {
+        const response = await transport.runAsApp(app, op, (jwt) =>
+          transport.request("GET /app", { headers: { authorization: `Bearer ${jwt}` } }),
+        );
+        return { accepted: true, status: 200, app: toCloudApp(transport.parse(appSchema, response.data, op)) };
+      } catch (error) {
+        // runAsApp already retried a clock-skew 401 on the server's clock, so a 401 here is the key refused.
+        return { accepted: false, status: expectedStatus(error, [401] as const) };
+      }
+    },
+
+    async lookInstallation(app, installationId) {
+      const op = operation("read the app's installation", "GET /app/installations/{installation_id}");
+      const result = await asAppExpecting(app, op, [401, 404] as const, (jwt) =>
+        transport.request("GET /app/installations/{installation_id}", {
+          installation_id: installationId,
+          headers: { authorization: `Bearer ${jwt}` },
+        }),
+      );
+      return result === "ok" ? "exists" : result === 404 ? "not-found" : "refused";
     },
 
     async findInstallation(app, accountLogin) {
@@ -137,22 +163,25 @@ export function appMethods(transport: CloudTransport): AppMethods {
       return installations.find((installation) => installation.account?.login.toLowerCase() === wanted)?.id;
     },
 
-    deleteInstallation(app, installationId) {
+    async deleteInstallation(app, installationId) {
       const op = operation("delete the app's installation", "DELETE /app/installations/{installation_id}");
-      return deleteAsApp(app, op, (jwt) =>
+      const result = await asAppExpecting(app, op, [401, 404] as const, (jwt) =>
         transport.request("DELETE /app/installations/{installation_id}", {
           installation_id: installationId,
           headers: { authorization: `Bearer ${jwt}` },
         }),
       );
+      return result === "ok" ? "deleted" : result === 404 ? "not-found" : "refused";
     },
 
-    deleteApp(app) {
-      // Not a public GitHub endpoint: part of the Connect surface (docs/github-sim.md).
+    async deleteApp(app) {
+      // Not a public GitHub endpoint: part of the Connect surface (docs/github-sim.md). github.com answers
+      // 404 (no such route), which says nothing about the App: "not-offered", never "gone".
       const op = operation("delete the app", "DELETE /app");
-      return deleteAsApp(app, op, (jwt) =>
+      const result = await asAppExpecting(app, op, [401, 404, 405] as const, (jwt) =>
         transport.request("DELETE /app", { headers: { authorization: `Bearer ${jwt}` } }),
       );
+      return result === "ok" ? "deleted" : result === 401 ? "refused" : "not-offered";
     },
   };
 }

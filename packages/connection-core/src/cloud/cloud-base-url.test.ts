@@ -32,7 +32,9 @@ describe("createCloudClient base URL", () => {
         },
       },
     });
-    expect(await client.appExists("connect")).toBe(false);
-    expect(seen).toEqual(["https://ghes.example.com/api/v3/apps/connect"]);
+    expect(await client.convertManifest("connect").catch((error: unknown) => error)).toMatchObject({
+      code: "CLOUD_NOT_FOUND",
+    });
+    expect(seen).toEqual(["https://ghes.example.com/api/v3/app-manifests/connect/conversions"]);
   });
 });

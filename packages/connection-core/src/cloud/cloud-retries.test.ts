@@ -47,26 +47,26 @@ afterEach(async () => {
   await sim.close();
 });
 
-const appRequests = () => sim.requests().filter((entry) => entry.path.startsWith("/apps/"));
+const recordRequests = () => sim.requests().filter((entry) => entry.path.startsWith("/connect/records/"));
 
 describe("cloud client retries", () => {
   it("retries 5xx with jittered exponential backoff, then succeeds", async () => {
     sim.failNext({ count: 3, status: 502 });
-    expect(await client.appExists("nope")).toBe(false);
+    expect(await client.getConnectionRecord(424242)).toBeUndefined();
     // random() = 0.5: three quarters of 500, 1000, 2000 ms.
     expect(waits).toEqual([375, 750, 1500]);
-    expect(appRequests().map((entry) => entry.status)).toEqual([502, 502, 502, 404]);
+    expect(recordRequests().map((entry) => entry.status)).toEqual([502, 502, 502, 404]);
   });
 
   it("honours Retry-After on a 5xx", async () => {
     sim.failNext({ count: 1, status: 503, retryAfterSeconds: 7 });
-    await client.appExists("nope");
+    await client.getConnectionRecord(424242);
     expect(waits).toEqual([7000]);
   });
 
   it("gives up after maxRetries with CLOUD_UNREACHABLE (incomplete) naming the attempts", async () => {
     sim.failNext({ count: 10, status: 500 });
-    const error = await caught(clientFor(sim.url, 2).appExists("nope"));
+    const error = await caught(clientFor(sim.url, 2).getConnectionRecord(424242));
     expect(error.code).toBe("CLOUD_UNREACHABLE");
     expect(error.category).toBe("incomplete");
     expect(error.message).toMatch(/HTTP 500 after 3 attempt\(s\)/);
@@ -105,19 +105,19 @@ describe("cloud client retries", () => {
 
   it("waits out a primary rate limit until x-ratelimit-reset, then retries", async () => {
     sim.rateLimitNext({ count: 1, status: 403, resetInSeconds: 90 });
-    expect(await client.appExists("nope")).toBe(false);
+    expect(await client.getConnectionRecord(424242)).toBeUndefined();
     expect(waits).toEqual([90_000]);
   });
 
   it("prefers Retry-After on a 429 secondary rate limit", async () => {
     sim.rateLimitNext({ count: 2, status: 429, resetInSeconds: 600, retryAfterSeconds: 30 });
-    await client.appExists("nope");
+    await client.getConnectionRecord(424242);
     expect(waits).toEqual([30_000, 30_000]);
   });
 
   it("does not wait out a rate limit that resets too far ahead: CLOUD_RATE_LIMITED, safe to re-run", async () => {
     sim.rateLimitNext({ count: 1, status: 403, resetInSeconds: 3600 });
-    const error = await caught(client.appExists("nope"));
+    const error = await caught(client.getConnectionRecord(424242));
     expect(error.code).toBe("CLOUD_RATE_LIMITED");
     expect(error.category).toBe("incomplete");
     expect(error.message).toContain("2026-05-01T13:00:00.000Z");
@@ -127,7 +127,7 @@ describe("cloud client retries", () => {
   it("retries network errors and then reports the cloud unreachable", async () => {
     const gone = sim.url;
     await sim.close();
-    const error = await caught(clientFor(gone).appExists("nope"));
+    const error = await caught(clientFor(gone).getConnectionRecord(424242));
     expect(error.code).toBe("CLOUD_UNREACHABLE");
     expect(error.message).toContain(gone);
     expect(error.hint).toMatch(/safe to re-run/);

@@ -46,8 +46,14 @@ export interface CloudApp {
   readonly name: string;
   readonly clientId: string;
   readonly ownerLogin: string;
+  readonly ownerType: "organization" | "enterprise" | "user";
   readonly installationsCount: number;
 }
+
+/** `GET /app` with the app's own JWT: the proof that a key still works, or that it no longer does (401). */
+export type AppKeyProbe =
+  | { readonly accepted: true; readonly status: 200; readonly app: CloudApp }
+  | { readonly accepted: false; readonly status: 401 };
 
 /** `stateless` = `ghs_<APPID>_<JWT>`, `classic` = 40 characters; unset lets the cloud choose. */
 export type TokenFormat = "stateless" | "classic";
@@ -82,7 +88,7 @@ export interface CloudClientOptions {
  * (`CLOUD_UNREACHABLE`/`CLOUD_RATE_LIMITED`: incomplete, safe to re-run;
  * `CLOUD_UNAUTHORIZED`, `CLOUD_NOT_FOUND`, `CLOUD_REJECTED`: input) whose
  * message holds no token, JWT, key or Authorization value. "Already gone" is a
- * result, never an error.
+ * result, never an error; a 404 alone is never "gone".
  */
 export interface CloudClient {
   readonly baseUrl: string;
@@ -92,22 +98,29 @@ export interface CloudClient {
   registerConnection(record: ConnectionRecordInput): Promise<RegisteredConnection>;
   /** A fresh manifest code for a record whose app does not exist (lost key, expired code). */
   renewManifestCode(recordId: number): Promise<{ manifestCode: string; expiresAt: string }>;
-  /** The record, or undefined when it does not exist. Auth: the admin token, or `app`'s JWT. */
+  /**
+   * The record, or undefined on 404. Auth: the admin token, or `app`'s JWT. A 404 is no proof of deletion: a cloud
+   * without the Connect-record API (github.com) answers 404 too; only a record seen before may be taken as gone.
+   */
   getConnectionRecord(recordId: number, app?: AppAuth): Promise<CloudConnectionRecord | undefined>;
-  /** Deletes the record and, on the cloud side, its app, installation and tokens. */
-  deleteConnectionRecord(recordId: number, app?: AppAuth): Promise<"deleted" | "already-gone">;
+  /** Deletes the record and, on the cloud side, its app, installation and tokens. `not-found`: 404 (see above). */
+  deleteConnectionRecord(recordId: number, app?: AppAuth): Promise<"deleted" | "not-found">;
   /** Converts a manifest code into the app. Returns the PEM: seal it before anything else. */
   convertManifest(code: string): Promise<ConvertedApp>;
   getApp(app: AppAuth): Promise<CloudApp>;
-  /** Public `GET /apps/{slug}`: false once the app is deleted. */
-  appExists(slug: string): Promise<boolean>;
+  /** `GET /app` with the app's JWT: accepted (200) or refused (401: key deleted or revoked, or the App deleted). */
+  probeAppKey(app: AppAuth): Promise<AppKeyProbe>;
   /** The app's installation on `accountLogin`, or undefined. */
   findInstallation(app: AppAuth, accountLogin: string): Promise<number | undefined>;
+  /** `GET /app/installations/{id}` as the app: `refused` when the app's JWT gets 401. */
+  lookInstallation(app: AppAuth, installationId: number): Promise<"exists" | "not-found" | "refused">;
   /** Always a new token (never @octokit/auth-app's cache). */
   mintInstallationToken(app: AppAuth, installationId: number, options?: { format?: TokenFormat }): Promise<MintedToken>;
   /** "refused" when the cloud answers 401 (expired, revoked, app gone). */
   checkToken(token: string): Promise<"valid" | "refused">;
   revokeToken(token: string): Promise<"revoked" | "already-invalid">;
-  deleteInstallation(app: AppAuth, installationId: number): Promise<"deleted" | "already-gone">;
-  deleteApp(app: AppAuth): Promise<"deleted" | "already-gone">;
+  /** `not-found`: 404; `refused`: the app's JWT got 401. Neither is a proof by itself. */
+  deleteInstallation(app: AppAuth, installationId: number): Promise<"deleted" | "not-found" | "refused">;
+  /** `DELETE /app` (Connect surface). `not-offered`: 404/405, the cloud has no such API (github.com); `refused`: 401. */
+  deleteApp(app: AppAuth): Promise<"deleted" | "not-offered" | "refused">;
 }

@@ -1,7 +1,6 @@
 import * as z from "zod";
 import { CoreError } from "../errors.js";
 import type { CloudOperation } from "./cloud-errors.js";
-import { statusOf } from "./cloud-errors.js";
 import type { CloudTransport } from "./cloud-transport.js";
 import type {
   AppAuth,
@@ -136,8 +135,7 @@ export function connectionRecordMethods(transport: CloudTransport, adminToken: s
         );
         return "deleted";
       } catch (error) {
-        if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") return "already-gone";
-        if (statusOf(error) === 404) return "already-gone";
+        if (error instanceof CoreError && error.code === "CLOUD_NOT_FOUND") return "not-found";
         throw error;
       }
     },

@@ -89,7 +89,11 @@ describe("createCloudClient against github-sim", () => {
     const record = await client.getConnectionRecord(registered.recordId);
     expect(record).toMatchObject({ hostname: "ghes.example.com", licenseHash: "b".repeat(64), appId: converted.appId });
     expect(await client.getConnectionRecord(registered.recordId, app)).toMatchObject({ recordId: registered.recordId });
-    expect(await client.appExists(converted.slug)).toBe(true);
+    expect(await client.probeAppKey(app)).toMatchObject({
+      accepted: true,
+      status: 200,
+      app: { ownerType: "organization" },
+    });
   });
 
   it("mints a fresh token through @octokit/auth-app on every call, in both formats", async () => {
@@ -116,17 +120,18 @@ describe("createCloudClient against github-sim", () => {
     expect(await client.checkToken(second.token)).toBe("refused");
   });
 
-  it("deletes installation, app and record idempotently", async () => {
+  it("deletes installation, app and record; a repeat answers not-found or refused, never 'already gone'", async () => {
     const { registered, app, installationId } = await connect();
+    expect(await client.lookInstallation(app, installationId)).toBe("exists");
     expect(await client.deleteInstallation(app, installationId)).toBe("deleted");
-    expect(await client.deleteInstallation(app, installationId)).toBe("already-gone");
+    expect(await client.deleteInstallation(app, installationId)).toBe("not-found");
+    expect(await client.lookInstallation(app, installationId)).toBe("not-found");
     expect(await client.deleteApp(app)).toBe("deleted");
-    expect(await client.deleteApp(app)).toBe("already-gone");
-    expect(await client.appExists(app.slug as string)).toBe(false);
-    const withoutSlug = await caught(client.deleteApp({ appId: app.appId, privateKeyPem: app.privateKeyPem }));
-    expect(withoutSlug.code).toBe("CLOUD_UNAUTHORIZED");
+    expect(await client.deleteApp(app)).toBe("refused");
+    expect(await client.probeAppKey(app)).toEqual({ accepted: false, status: 401 });
+    expect(await client.lookInstallation(app, installationId)).toBe("refused");
     expect(await client.deleteConnectionRecord(registered.recordId)).toBe("deleted");
-    expect(await client.deleteConnectionRecord(registered.recordId)).toBe("already-gone");
+    expect(await client.deleteConnectionRecord(registered.recordId)).toBe("not-found");
     expect(await client.getConnectionRecord(registered.recordId)).toBeUndefined();
   });
 
@@ -225,5 +230,20 @@ describe("createCloudClient errors never expose secrets", () => {
     const error = await caught(client.getApp({ appId: 1, privateKeyPem: pem }));
     expect(error.code).toBe("CORE_KEY_INVALID");
     expect(exposedText(error)).not.toContain("Tm90QUtleUF0QWxsQnV0TG9uZ0Vub3VnaFRvU2Nhbg");
+  });
+});
+
+describe("createCloudClient against github.com (github-sim --profile github.com)", () => {
+  it("answers not-offered for DELETE /app and undefined for a record: a 404 is never 'deleted'", async () => {
+    await using cloud = await startGitHubSim({ profile: "github.com" });
+    const created = await cloud.createApp({ type: "organization", login: "octo-org" });
+    const github = createCloudClient({ baseUrl: cloud.url, adminToken: cloud.createAdminToken() });
+    const app = { appId: created.id, privateKeyPem: created.pem };
+    expect(await github.deleteApp(app)).toBe("not-offered");
+    expect(await github.getConnectionRecord(1)).toBeUndefined();
+    expect(await github.deleteConnectionRecord(1)).toBe("not-found");
+    expect(await github.probeAppKey(app)).toMatchObject({ accepted: true, app: { appId: created.id } });
+    expect(cloud.deleteApp(created.id)).toBe(true);
+    expect(await github.probeAppKey(app)).toEqual({ accepted: false, status: 401 });
   });
 });

@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { open, unlink } from "node:fs/promises";
+import { usageError } from "../errors.js";
+import { readArgumentFile } from "../flows/argument-file.js";
+import { writeJournal } from "../flows/journal-file.js";
+import type { ApplianceConnectPorts } from "./connect.js";
+
+export interface AdoptRequest {
+  readonly cloudUrl: string;
+  readonly appId: string;
+  readonly installationId: string;
+  /** The PEM file as typed (for messages) and resolved. */
+  readonly privateKeyFile: string;
+  readonly privateKeyPath: string;
+  readonly removeSource: boolean;
+}
+
+export interface AdoptOutcome {
+  readonly cloudUrl: string;
+  readonly appId: number;
+  readonly appSlug: string;
+  readonly owner: string;
+  readonly installationId: number;
+  readonly tokenExpiresAt: string;
+  /** False unless --remove-source overwrote and unlinked the PEM file. */
+  readonly sourceRemoved: boolean;
+  readonly sourceFile: string;
+}
+
+/** The adopt journal (`<state>/journal/adopt.json`): ids only, nothing secret. */
+interface AdoptJournal {
+  readonly format: "connect-ops/adopt-journal@1";
+  readonly cloudUrl: string;
+  readonly appId: number;
+  readonly appSlug: string;
+  readonly installationId: number;
+  readonly completedAt: string;
+}
+
+function positiveId(value: string, flag: string): number {
+  const id = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
+    throw usageError(`${flag} "${value}" is not a positive integer`, `pass the numeric id, e.g. ${flag} 123456`);
+  }
+  return id;
+}
+
+/** Overwrites the PEM file with zeros, syncs it, then unlinks it. */
+async function removeSource(path: string, size: number): Promise<void> {
+  const handle = await open(path, "r+");
+  try {
+    await handle.write(Buffer.alloc(size), 0, size, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await unlink(path);
+}
+
+/**
+ * Takes over an App made elsewhere (the settings page, GHES, another tool): checks every input and the key against
+ * the cloud (the App's JWT → `GET /app` answers this app id; the installation is the App's) before anything is
+ * written, then mints the first token and seals key and token in the vault. A wrong key, app id or installation,
+ * a revoked key or a file that is not a PEM RSA key: exit 2, nothing written.
+ */
+export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptRequest): Promise<AdoptOutcome> {
+  const appId = positiveId(request.appId, "--app-id");
+  const installationId = positiveId(request.installationId, "--installation-id");
+  const bytes = await readArgumentFile({
+    path: request.privateKeyPath,
+    given: request.privateKeyFile,
+    kind: "private-key",
+    what: "the App's private key",
+    hint: "pass the PEM file GitHub downloaded when the key was generated (Private keys → Generate a private key)",
+  });
+  const privateKeyPem = bytes.toString("utf8");
+  if (!/^-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKeyPem.trimStart())) {
+    throw usageError(
+      `${request.privateKeyFile} is not a PEM private key (it must start with -----BEGIN RSA PRIVATE KEY-----)`,
+      "pass the .pem file GitHub downloaded for this App",
+    );
+  }
+  const client = await ports.cloud(request.cloudUrl);
+  const auth = { appId, privateKeyPem };
+  const probe = await client.probeAppKey(auth);
+  if (!probe.accepted || probe.app.appId !== appId) {
+    throw usageError(
+      `the cloud at ${client.baseUrl} refused this key for app ${appId} (GET /app with its JWT answered 401): the key belongs to another App, the app id is wrong, or the key was deleted`,
+      "check --app-id (the App's settings page, About → App ID) and pass a current private key of that App",
+    );
+  }
+  if ((await client.lookInstallation(auth, installationId)) !== "exists") {
+    throw usageError(
+      `installation ${installationId} is not an installation of app ${probe.app.slug} at ${client.baseUrl}`,
+      "pass the id from the App's settings page (Install App → the gear's URL ends in /installations/ID)",
+    );
+  }
+  const appliance = await ports.openAppliance();
+  if ((await appliance.vault.readMeta()) !== undefined) {
+    throw usageError(
+      `this state dir (${appliance.stateDir}) already holds a connection`,
+      "run `connect-ops disconnect` first, or use another --state-dir",
+    );
+  }
+  const vaultLib = await import("@connect-ops/credential-vault");
+  const token = await client.mintInstallationToken({ ...auth, slug: probe.app.slug }, installationId);
+  await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
+    cloudUrl: client.baseUrl,
+    app: { appId, slug: probe.app.slug, clientId: probe.app.clientId, privateKeyPem },
+    saltBytes: randomBytes(16),
+  });
+  ports.crash("adopt:key-sealed");
+  const lock = await appliance.vault.lock();
+  try {
+    const opened = await appliance.vault.open(appliance.identities);
+    await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
+      installationId,
+      token: token.token,
+      expiresAt: token.expiresAt,
+    });
+  } finally {
+    await lock.release();
+  }
+  const journal: AdoptJournal = {
+    format: "connect-ops/adopt-journal@1",
+    cloudUrl: client.baseUrl,
+    appId,
+    appSlug: probe.app.slug,
+    installationId,
+    completedAt: new Date(ports.now()).toISOString(),
+  };
+  await writeJournal(appliance.journalDir, "adopt", journal);
+  if (request.removeSource) await removeSource(request.privateKeyPath, bytes.length);
+  return {
+    cloudUrl: client.baseUrl,
+    appId,
+    appSlug: probe.app.slug,
+    owner: `${probe.app.ownerType}:${probe.app.ownerLogin}`,
+    installationId,
+    tokenExpiresAt: token.expiresAt,
+    sourceRemoved: request.removeSource,
+    sourceFile: request.privateKeyFile,
+  };
+}
