@@ -57,7 +57,10 @@ export async function walkTree(path: string, options: WalkOptions = {}): Promise
     name: string,
     stats: { size: number; dev: number; ino: number; nlink: number },
   ): void => {
-    if (stats.nlink <= 1) return files.add(directory, name, stats.size);
+    if (stats.nlink <= 1) {
+      files.add(directory, name, stats.size);
+      return;
+    }
     const key = `${stats.dev}:${stats.ino}`;
     const file = join(directory, name);
     const known = linked.get(key);
