@@ -23,9 +23,15 @@ const BACKSLASH = 0x5c;
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** The byte at `index` is a base64 character (false past the end of `buf`). */
+function isBase64At(buf: Buffer, index: number): boolean {
+  const byte = buf[index];
+  return byte !== undefined && BASE64[byte] === 1;
+}
+
 function runEnd(buf: Buffer, start: number, end: number): number {
   let stop = start;
-  while (stop < end && BASE64[buf[stop]!] === 1) stop += 1;
+  while (stop < end && isBase64At(buf, stop)) stop += 1;
   return stop;
 }
 
@@ -73,19 +79,19 @@ export function detectBase64(scope: DetectScope): void {
   let start = from;
   while (start < to && start + MIN_RUN <= end) {
     const probe = start + MIN_RUN - 1;
-    if (BASE64[buf[probe]!] !== 1) {
+    if (!isBase64At(buf, probe)) {
       start = probe + 1;
       continue;
     }
     let back = probe - 1;
-    while (back >= start && BASE64[buf[back]!] === 1) back -= 1;
+    while (back >= start && isBase64At(buf, back)) back -= 1;
     if (back >= start) {
       start = back + 1;
       continue;
     }
     // [start, probe] is base64; only at `from` can the run reach further left (then it was seen before).
     let runStart = start;
-    while (runStart > 0 && BASE64[buf[runStart - 1]!] === 1) runStart -= 1;
+    while (runStart > 0 && isBase64At(buf, runStart - 1)) runStart -= 1;
     // `\n` / `\r\n` escapes leave an `n` or `r` glued to the next base64 line.
     if (runStart > 0 && buf[runStart - 1] === BACKSLASH && (buf[runStart] === 0x6e || buf[runStart] === 0x72))
       runStart += 1;
@@ -101,28 +107,33 @@ export function detectBase64(scope: DetectScope): void {
     // each unclaimed stretch as a run of its own. Skipping the whole run hid a
     // PEM line right after a token until the token had been overwritten.
     for (const group of uncoveredGroups(segments, covered)) {
-      const groupStart = group[0]![0];
-      const groupStop = group[group.length - 1]![1];
-      if (groupStart >= to || groupStop - groupStart < MIN_RUN) continue; // past `to`: the next window sees it as its own run
-      inspectRun(scope, groupStart, groupStop, group);
+      if (group.start >= to || group.stop - group.start < MIN_RUN) continue; // past `to`: the next window sees it as its own run
+      inspectRun(scope, group.start, group.stop, group.segments);
     }
   }
 }
 
+/** Consecutive segments, [start, stop) from the first segment's start to the last one's end. */
+interface SegmentGroup {
+  readonly start: number;
+  stop: number;
+  readonly segments: Array<[number, number]>;
+}
+
 /** Consecutive segments that no earlier hit overlaps. */
-function uncoveredGroups(
-  segments: ReadonlyArray<[number, number]>,
-  covered: CoveredRanges,
-): Array<Array<[number, number]>> {
-  const groups: Array<Array<[number, number]>> = [];
-  let current: Array<[number, number]> = [];
+function uncoveredGroups(segments: ReadonlyArray<[number, number]>, covered: CoveredRanges): SegmentGroup[] {
+  const groups: SegmentGroup[] = [];
+  let current: SegmentGroup | undefined;
   for (const segment of segments) {
-    if (covered.overlaps(segment[0], segment[1])) {
-      if (current.length > 0) groups.push(current);
-      current = [];
-    } else current.push(segment);
+    if (covered.overlaps(segment[0], segment[1])) current = undefined;
+    else if (current === undefined) {
+      current = { start: segment[0], stop: segment[1], segments: [segment] };
+      groups.push(current);
+    } else {
+      current.segments.push(segment);
+      current.stop = segment[1];
+    }
   }
-  if (current.length > 0) groups.push(current);
   return groups;
 }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stringMatching } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { Encrypter, generateIdentity, identityToRecipient } from "age-encryption";
 import { applyBackupPolicy } from "./backup-policy.js";
@@ -49,7 +50,7 @@ describe("includeCredentials", () => {
       { encoding: "utf8" },
     );
     expect(opened).toBe("bundle-json");
-    const manifest = JSON.parse(readFileSync(join(connectDir, "manifest.json"), "utf8"));
+    const manifest: unknown = JSON.parse(readFileSync(join(connectDir, "manifest.json"), "utf8"));
     expect(manifest).toEqual({ ...manifestFor(recipient), created: "2026-03-04T05:06:07.000Z" });
     expect(await readIncludedCredentials(fixture.newSnapshot)).toEqual({ sealed: new Uint8Array(sealed), manifest });
   });
@@ -113,15 +114,13 @@ describe("includeCredentials", () => {
     expect(unreadable.gaps).toEqual([
       {
         path: join(connect, "manifest.json"),
-        reason: expect.stringMatching(/^unreadable-manifest: EISDIR; recipients/),
+        reason: stringMatching(/^unreadable-manifest: EISDIR; recipients/),
       },
     ]);
     write(join(dir.path, "other/github-connect/credentials.age"), "age-encryption.org/v1\n...");
     write(join(dir.path, "other/github-connect/manifest.json"), '{"recipients": [');
     const damaged = await scanPath(join(dir.path, "other"), { matcher: credentials.matcher });
-    expect(damaged.gaps).toEqual([
-      expect.objectContaining({ reason: expect.stringMatching(/^invalid-manifest: not JSON/) }),
-    ]);
+    expect(damaged.gaps).toEqual([expect.objectContaining({ reason: stringMatching(/^invalid-manifest: not JSON/) })]);
   });
 });
 

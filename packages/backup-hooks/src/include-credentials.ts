@@ -13,9 +13,9 @@ export const includedManifestSchema = z.object({
   generation: z.number().int().nonnegative(),
   appId: z.number().int().positive(),
   keyFingerprint: z.string().startsWith("SHA256:"),
-  tokenExpiresAt: z.string().datetime(),
+  tokenExpiresAt: z.iso.datetime(),
   recipients: z.array(ageRecipientSchema).min(1),
-  created: z.string().datetime(),
+  created: z.iso.datetime(),
 });
 export type IncludedManifest = z.infer<typeof includedManifestSchema>;
 

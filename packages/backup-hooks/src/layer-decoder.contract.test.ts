@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { stringMatching } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { ByteReader } from "./byte-reader.js";
 import { HEAD_BYTES, LAYER_DECODERS, rewriteLayers, scanLayers } from "./layer-walk.js";
 import type { StreamContext } from "./scan-context.js";
 import { DEFAULT_LIMITS, type Finding, type Gap } from "./scan-types.js";
-import { parseTarHeader } from "./tar-header.js";
 import { testCredentials } from "./test-support/credentials.js";
-import { rawTar, tarEntry } from "./test-support/raw-tar.js";
+import { chunkStream, memorySink } from "./test-support/byte-streams.js";
+import { firstHeader, rawTar, tarEntry } from "./test-support/raw-tar.js";
 import { tempDir } from "./test-support/snapshot-fixture.js";
 
 /**
@@ -15,20 +16,27 @@ import { tempDir } from "./test-support/snapshot-fixture.js";
  * decoder added to LAYER_DECODERS without an entry here fails the suite: add
  * one (issue 13: zlib, xz, zstd, bzip2, zip, base64, hex, …).
  */
-const FORMATS: Record<string, { encode(content: Buffer): Buffer; decode(encoded: Buffer): Buffer; member?: string }> = {
+interface Format {
+  encode(content: Buffer): Buffer;
+  decode(encoded: Buffer): Buffer;
+  member?: string;
+}
+const FORMATS: Record<string, Format> = {
   gzip: { encode: (content) => gzipSync(content), decode: (encoded) => gunzipSync(encoded) },
   tar: {
     encode: (content) => rawTar([tarEntry({ path: "etc/app.conf" }, content)]),
-    decode: (encoded) => encoded.subarray(512, 512 + parseTarHeader(encoded.subarray(0, 512))!.size),
+    decode: (encoded) => encoded.subarray(512, 512 + firstHeader(encoded).size),
     member: "etc/app.conf",
   },
 };
 
-const credentials = testCredentials();
-
-async function* chunksOf(bytes: Buffer): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += 999) yield bytes.subarray(offset, offset + 999);
+function formatFor(kind: string): Format {
+  const format = FORMATS[kind];
+  if (format === undefined) throw new Error(`add FORMATS["${kind}"] to layer-decoder.contract.test.ts`);
+  return format;
 }
+
+const credentials = testCredentials();
 
 async function scanBytes(bytes: Buffer): Promise<{ findings: Finding[]; gaps: Gap[] }> {
   const findings: Finding[] = [];
@@ -44,12 +52,12 @@ async function scanBytes(bytes: Buffer): Promise<{ findings: Finding[]; gaps: Ga
     findings,
     gaps,
   };
-  await scanLayers(new ByteReader(chunksOf(bytes)), context);
+  await scanLayers(new ByteReader(chunkStream(bytes, 999)), context);
   return { findings, gaps };
 }
 
 async function rewriteBytes(bytes: Buffer, dirty: string[], scratchDir: string): Promise<Buffer> {
-  const out: Buffer[] = [];
+  const sink = memorySink();
   const context = {
     matcher: credentials.matcher,
     limits: DEFAULT_LIMITS,
@@ -59,16 +67,13 @@ async function rewriteBytes(bytes: Buffer, dirty: string[], scratchDir: string):
     dirty: new Set(["", ...dirty]),
     scratchDir,
   };
-  await rewriteLayers(new ByteReader(chunksOf(bytes)), context, {
-    write: async (chunk) => void out.push(Buffer.from(chunk)),
-  });
-  return Buffer.concat(out);
+  await rewriteLayers(new ByteReader(chunkStream(bytes, 999)), context, sink);
+  return sink.bytes();
 }
 
 describe.each(LAYER_DECODERS.map((decoder) => [decoder.kind, decoder] as const))(
   "layer decoder contract: %s",
   (kind, decoder) => {
-    const format = FORMATS[kind];
     const content = Buffer.concat([
       randomBytes(3000).map((byte) => 0x20 + (byte % 90)),
       Buffer.from(`\n${credentials.classicToken}\n`),
@@ -77,44 +82,47 @@ describe.each(LAYER_DECODERS.map((decoder) => [decoder.kind, decoder] as const))
     const secretAt = 3001;
 
     it("has a format fixture in this suite", () => {
-      expect(format, `add FORMATS["${kind}"] to layer-decoder.contract.test.ts`).toBeDefined();
+      expect(() => formatFor(kind)).not.toThrow();
     });
 
     it("detects its own format by content and not random bytes", () => {
-      expect(decoder.detect(format!.encode(content).subarray(0, HEAD_BYTES))).toBe(true);
+      expect(decoder.detect(formatFor(kind).encode(content).subarray(0, HEAD_BYTES))).toBe(true);
       for (let round = 0; round < 200; round += 1) expect(decoder.detect(randomBytes(HEAD_BYTES))).toBe(false);
     });
 
     it("hands the decoded content on: the secret is found at its offset inside the layer, no gap", async () => {
-      const result = await scanBytes(format!.encode(content));
+      const format = formatFor(kind);
+      const result = await scanBytes(format.encode(content));
       expect(result.gaps).toEqual([]);
       expect(result.findings).toEqual([
         expect.objectContaining({
           form: "token",
           offset: secretAt,
-          ...(format!.member ? { member: format!.member } : {}),
+          ...(format.member ? { member: format.member } : {}),
         }),
       ]);
     });
 
     it("rewrites the layer: same format, decodes to the content with only the secret overwritten", async () => {
       using dir = tempDir();
-      const output = await rewriteBytes(format!.encode(content), format!.member ? [format!.member] : [], dir.path);
+      const format = formatFor(kind);
+      const output = await rewriteBytes(format.encode(content), format.member ? [format.member] : [], dir.path);
       expect(decoder.detect(output.subarray(0, HEAD_BYTES))).toBe(true);
       const expected = Buffer.from(content);
       expected.fill(0x58, secretAt, secretAt + credentials.classicToken.length);
-      expect(format!.decode(output).equals(expected)).toBe(true);
+      expect(format.decode(output).equals(expected)).toBe(true);
       expect((await scanBytes(output)).findings).toEqual([]);
     });
 
     it("reports a truncated layer as a gap when scanning and refuses to rewrite it", async () => {
       using dir = tempDir();
-      const encoded = format!.encode(content);
+      const format = formatFor(kind);
+      const encoded = format.encode(content);
       const truncated = encoded.subarray(0, Math.floor(encoded.length / 2));
       expect((await scanBytes(truncated)).gaps).toEqual([
-        expect.objectContaining({ path: "blob", reason: expect.stringMatching(/^corrupt-/) }),
+        expect.objectContaining({ path: "blob", reason: stringMatching(/^corrupt-/) }),
       ]);
-      await expect(rewriteBytes(truncated, format!.member ? [format!.member] : [], dir.path)).rejects.toMatchObject({
+      await expect(rewriteBytes(truncated, format.member ? [format.member] : [], dir.path)).rejects.toMatchObject({
         code: "BACKUP_UNSUPPORTED_ARCHIVE",
       });
     });

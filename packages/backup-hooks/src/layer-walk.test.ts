@@ -9,18 +9,15 @@ import { rewriteLayers } from "./layer-walk.js";
 import { redactSnapshot } from "./redact-snapshot.js";
 import { scanPath } from "./scan-path.js";
 import { testCredentials } from "./test-support/credentials.js";
+import { chunkStream, memorySink } from "./test-support/byte-streams.js";
 import { paxEntry, rawTar, tarEntry } from "./test-support/raw-tar.js";
 import { run, tempDir, write } from "./test-support/snapshot-fixture.js";
 
 const credentials = testCredentials();
 
-async function* chunksOf(bytes: Buffer, size = 700): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
-}
-
 /** Rewrites `bytes` through the walk into memory, with `dirty` member chains. */
 async function rewritten(bytes: Buffer, dirty: string[], scratchDir: string): Promise<Buffer> {
-  const out: Buffer[] = [];
+  const sink = memorySink();
   const context = {
     matcher: credentials.matcher,
     limits: DEFAULT_LIMITS,
@@ -30,10 +27,8 @@ async function rewritten(bytes: Buffer, dirty: string[], scratchDir: string): Pr
     dirty: new Set(["", ...dirty]),
     scratchDir,
   };
-  await rewriteLayers(new ByteReader(chunksOf(bytes)), context, {
-    write: async (chunk) => void out.push(Buffer.from(chunk)),
-  });
-  return Buffer.concat(out);
+  await rewriteLayers(new ByteReader(chunkStream(bytes, 700)), context, sink);
+  return sink.bytes();
 }
 
 describe("the layer walk", () => {
@@ -147,9 +142,9 @@ describe("the layer walk", () => {
     };
     const full = Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
     const sink = { write: async () => Promise.reject(full) };
-    await expect(rewriteLayers(new ByteReader(chunksOf(gzipSync(content, { level: 1 }))), context, sink)).rejects.toBe(
-      full,
-    );
+    await expect(
+      rewriteLayers(new ByteReader(chunkStream(gzipSync(content, { level: 1 }), 700)), context, sink),
+    ).rejects.toBe(full);
   });
 
   it("fails a damaged tar with BACKUP_UNSUPPORTED_ARCHIVE instead of writing a shorter copy", async () => {

@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { itemAt, stringContaining } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { redactSnapshot } from "./redact-snapshot.js";
 import { scanPath } from "./scan-path.js";
@@ -43,19 +44,19 @@ describe("redactSnapshot regressions (reliability suite)", () => {
 
   /** A token and, right after it, a full PEM body line: raw LF, escaped `\n` (SQL text) and CRLF. */
   function neighbours(): string {
-    const line = credentials.pemLines[0]!;
-    const other = credentials.pemLines[7]!;
+    const line = itemAt(credentials.pemLines, 0);
+    const other = itemAt(credentials.pemLines, 7);
     return [
       `token=${credentials.classicToken}`,
       line,
       `INSERT INTO t VALUES ('${credentials.classicToken}\\n${other}');`,
-      `INSERT INTO t VALUES ('${credentials.jwtToken}\\n${credentials.pemLines[9]!}');`,
-      `${longTailToken}`,
-      credentials.pemLines[11]!,
-      `INSERT INTO t VALUES ('${longTailToken}\\n${credentials.pemLines[15]!}');`,
+      `INSERT INTO t VALUES ('${credentials.jwtToken}\\n${itemAt(credentials.pemLines, 9)}');`,
+      longTailToken,
+      itemAt(credentials.pemLines, 11),
+      `INSERT INTO t VALUES ('${longTailToken}\\n${itemAt(credentials.pemLines, 15)}');`,
       `INSERT INTO t VALUES ('token=${longTailToken}`,
-      `${credentials.pemLines[17]!}');`,
-      `${credentials.classicToken}\r\n${credentials.pemLines[13]!}\r\n`,
+      `${itemAt(credentials.pemLines, 17)}');`,
+      `${credentials.classicToken}\r\n${itemAt(credentials.pemLines, 13)}\r\n`,
       "",
     ].join("\n");
   }
@@ -75,20 +76,20 @@ describe("redactSnapshot regressions (reliability suite)", () => {
     const after = await scanPath(snapshot, { matcher: matcher });
     expect(after.findings).toEqual([]);
     for (const line of [0, 7, 9, 11, 13, 15, 17])
-      expect(readFileSync(join(snapshot, "plain.txt"), "latin1")).not.toContain(credentials.pemLines[line]!);
+      expect(readFileSync(join(snapshot, "plain.txt"), "latin1")).not.toContain(itemAt(credentials.pemLines, line));
   });
 
   /** What a SIGKILLed redact leaves: its work dir with an unredacted scratch copy, and staged links. */
-  function plantKilledRun(snapshot: string): { workDir: string; staged: string[] } {
+  function plantKilledRun(snapshot: string): { workDir: string; staged: readonly string[] } {
     const workDir = join(snapshot, ".connect-ops-redact-0123456789ab");
     mkdirSync(workDir, { mode: 0o700 });
     write(join(workDir, "a1b2c3d4e5f60718"), `inflated scratch\n${credentials.classicToken}\n`);
     const staged = [
       join(snapshot, "connect-app-private-key.00112233aabb.new"),
       join(snapshot, "repositories/a/b/config.ffeeddccbbaa.new"),
-    ];
-    writeFileSync(staged[0]!, "half-replaced\n");
-    linkSync(join(snapshot, "repositories/a/b/config"), staged[1]!);
+    ] as const;
+    writeFileSync(staged[0], "half-replaced\n");
+    linkSync(join(snapshot, "repositories/a/b/config"), staged[1]);
     return { workDir, staged };
   }
 
@@ -145,15 +146,15 @@ describe("redactSnapshot regressions (reliability suite)", () => {
     const staging = join(dir.path, "staging-gz");
     write(join(staging, "conf/token"), `${credentials.classicToken}\n`);
     gnuTar(join(staging, "conf.tar"), staging, ["conf"]);
-    const archives = [gzipFile(join(staging, "conf.tar")), join(fixture.newSnapshot, "mysql.sql.gz")];
-    const damaged = [join(fixture.newSnapshot, "conf.tar.gz"), archives[1]!];
-    writeFileSync(damaged[0]!, readFileSync(archives[0]!));
+    const archives = [gzipFile(join(staging, "conf.tar")), join(fixture.newSnapshot, "mysql.sql.gz")] as const;
+    const damaged = [join(fixture.newSnapshot, "conf.tar.gz"), archives[1]] as const;
+    writeFileSync(damaged[0], readFileSync(archives[0]));
     // The trailer is CRC32 + ISIZE, the last 8 bytes of real `gzip` output: one truncated, one corrupted.
-    truncateSync(damaged[0]!, statSync(damaged[0]!).size - 8);
-    const bytes = readFileSync(damaged[1]!);
-    for (let index = bytes.length - 8; index < bytes.length; index += 1) bytes[index] = bytes[index]! ^ 0xff;
-    writeFileSync(damaged[1]!, bytes);
-    expect(() => run("gzip", ["-t", damaged[1]!])).toThrow();
+    truncateSync(damaged[0], statSync(damaged[0]).size - 8);
+    const bytes = readFileSync(damaged[1]);
+    for (let index = bytes.length - 8; index < bytes.length; index += 1) bytes[index] = bytes.readUInt8(index) ^ 0xff;
+    writeFileSync(damaged[1], bytes);
+    expect(() => run("gzip", ["-t", damaged[1]])).toThrow();
 
     const report = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock });
     const failed = new Map(report.failed.map((entry) => [entry.path, entry.reason]));
@@ -178,7 +179,7 @@ describe("redactSnapshot and its record", () => {
     const error = await redactSnapshot(fixture.newSnapshot, { matcher: credentials.matcher, now: fixedClock }).catch(
       (failure: unknown) => failure,
     );
-    expect(error).toMatchObject({ code: "BACKUP_MANIFEST_INVALID", message: expect.stringContaining("not JSON") });
+    expect(error).toMatchObject({ code: "BACKUP_MANIFEST_INVALID", message: stringContaining("not JSON") });
     expect(JSON.stringify(error) + String(error)).not.toContain(credentials.classicToken);
     expect(readFileSync(join(fixture.newSnapshot, "connect-app-private-key"), "utf8")).toBe(credentials.pem);
     // A dry run writes no record, so it does not need the old one.

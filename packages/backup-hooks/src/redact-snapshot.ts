@@ -93,8 +93,7 @@ const STAGED_LINK = /^(.+)\.[0-9a-f]{12}\.new$/;
 function leftovers(root: string): string[] {
   const found: string[] = [];
   const stack = [root];
-  while (stack.length > 0) {
-    const directory = stack.pop()!;
+  for (let directory = stack.pop(); directory !== undefined; directory = stack.pop()) {
     let entries;
     try {
       entries = readdirSync(directory, { withFileTypes: true }); // names only, as walkTree: no lstat per file
@@ -110,8 +109,8 @@ function leftovers(root: string): string[] {
         if (directory === root && WORK_DIR.test(entry.name)) found.push(child);
         else stack.push(child);
       } else if (entry.isFile()) {
-        const staged = STAGED_LINK.exec(entry.name);
-        if (staged && names.has(staged[1]!)) found.push(child);
+        const target = STAGED_LINK.exec(entry.name)?.[1];
+        if (target !== undefined && names.has(target)) found.push(child);
       }
     }
   }
@@ -172,7 +171,8 @@ async function previousRuns(root: string): Promise<unknown[]> {
     const text = await unlessMissing(readFile(path, "utf8"));
     if (text === undefined) return [];
     const parsed = JSON.parse(text) as { runs?: unknown } | null;
-    return Array.isArray(parsed?.runs) ? parsed.runs : [];
+    const runs = parsed?.runs;
+    return Array.isArray(runs) ? (runs as unknown[]) : [];
   } catch (error) {
     // Never the parser's message: V8 quotes the text, and the file is snapshot content.
     const reason = error instanceof SyntaxError ? "not JSON" : (errnoOf(error) ?? "error");
@@ -245,7 +245,7 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
           members: [],
         };
         try {
-          filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]!.linkedPaths ?? [], findings, context)));
+          filesRewritten.push(...(await rewriteInPlace(root, path, findings[0]?.linkedPaths ?? [], findings, context)));
         } catch (error) {
           // One archive we cannot rebuild must not stop the others; the caller sees it in `failed`.
           if (!(error instanceof BackupError) || error.code === "BACKUP_PATH_ESCAPE") throw error;

@@ -12,7 +12,8 @@ import { isMissing } from "./fs-errors.js";
  */
 export async function replaceWith(temp: string, targets: readonly string[]): Promise<void> {
   const directories = new Set<string>();
-  let failure: unknown;
+  // Boxed: what was thrown is unknown (a bare `undefined` thrown is still a failure).
+  let failure: { error: unknown } | undefined;
   try {
     for (const target of targets) {
       const staged = `${target}.${randomBytes(6).toString("hex")}.new`;
@@ -21,15 +22,15 @@ export async function replaceWith(temp: string, targets: readonly string[]): Pro
       directories.add(dirname(target));
     }
   } catch (error) {
-    failure = error;
+    failure = { error };
   }
   try {
     await unlink(temp);
   } catch (error) {
     // Already gone is fine; otherwise it is reported, after the failure that came first (the temp sits in redact's scratch dir, removed with it).
-    if (!isMissing(error)) failure ??= error;
+    if (!isMissing(error)) failure ??= { error };
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure.error;
   directories.add(dirname(temp));
   for (const directory of directories) await syncDirectory(directory);
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import { join, relative } from "node:path";
+import { itemAt } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { scanPath } from "./scan-path.js";
 import { secretStrings, testCredentials } from "./test-support/credentials.js";
@@ -37,7 +38,7 @@ describe("scanPath", () => {
     const result = await scanPath(fixture.dataDir, { matcher: credentials.matcher });
     const config = result.findings.filter((finding) => finding.path.endsWith("repositories/a/b/config"));
     expect(config).toHaveLength(1);
-    expect(config[0]!.linkedPaths).toHaveLength(1);
+    expect(itemAt(config, 0).linkedPaths).toHaveLength(1);
   });
 
   it("never puts a secret in findings or gaps", async () => {

@@ -49,11 +49,13 @@ async function scanFile(file: FileEntry, context: StreamContext): Promise<void> 
     // O_NONBLOCK: a file swapped for a FIFO after the listing must not block the open (regular files ignore it).
     fd = openSync(file.raw ?? file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    return addGap(context, `unreadable-file: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+    addGap(context, `unreadable-file: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+    return;
   }
   if (!fstatSync(fd).isFile()) {
     closeSync(fd);
-    return addGap(context, "not-a-regular-file: it changed since the listing (a FIFO, device or socket is never read)");
+    addGap(context, "not-a-regular-file: it changed since the listing (a FIFO, device or socket is never read)");
+    return;
   }
   const scanner = new WindowScanner(context.matcher, (hit) => addHit(context, hit));
   let handedOver = false;
@@ -63,7 +65,8 @@ async function scanFile(file: FileEntry, context: StreamContext): Promise<void> 
     if (decoderFor(scanner.buffer.subarray(0, Math.min(bytesRead, HEAD_BYTES))) !== undefined) {
       scanner.release();
       if (file.size > context.limits.maxArchiveBytes) {
-        return addGap(context, `archive-size-limit: ${file.size} bytes over ${context.limits.maxArchiveBytes}`);
+        addGap(context, `archive-size-limit: ${file.size} bytes over ${context.limits.maxArchiveBytes}`);
+        return;
       }
       handedOver = true;
       const stream = createReadStream("", { fd, start: 0, highWaterMark: READ_STREAM_CHUNK, autoClose: true });

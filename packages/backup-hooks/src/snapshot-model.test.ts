@@ -1,5 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { itemAt, stringContaining } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { listSnapshots, openSnapshot, sharedHardLinks } from "./snapshot-model.js";
 import { testCredentials } from "./test-support/credentials.js";
@@ -24,7 +25,7 @@ describe("snapshot model", () => {
     using dir = tempDir();
     write(join(dir.path, "data", NEW_ID, "github-secrets.tar"), "x");
     const info = await listSnapshots(join(dir.path, "data"));
-    expect(info.snapshots[0]!.layout).toBe("backup-service");
+    expect(itemAt(info.snapshots, 0).layout).toBe("backup-service");
   });
 
   it("refuses an incomplete snapshot unless forced", async () => {
@@ -63,7 +64,7 @@ describe("snapshot model", () => {
     mkdirSync(join(fixture.dataDir, "current"));
     await expect(listSnapshots(fixture.dataDir)).rejects.toMatchObject({
       code: "BACKUP_PATH_ESCAPE",
-      message: expect.stringContaining("EINVAL"),
+      message: stringContaining("EINVAL"),
     });
   });
 

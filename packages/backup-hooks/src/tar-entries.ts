@@ -45,7 +45,7 @@ export type TarItem = TarEntry | TarEnd | TarDamage;
  * next header. Extended headers (pax, GNU long names, global pax) are folded into the entry after them.
  * Yields one `end` or `damage` last.
  */
-export async function* tarEntries(reader: ByteReader): AsyncGenerator<TarItem> {
+export async function* tarEntries(reader: ByteReader): AsyncGenerator<TarItem, void, undefined> {
   let overrides: TarOverrides = {};
   let extended: Buffer[] = [];
   for (;;) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BLOCK, looksLikeTar, parseTarHeader, withExtendedHeader, withSize } from "./tar-header.js";
-import { paxEntry, tarEntry } from "./test-support/raw-tar.js";
+import { firstHeader, paxEntry, tarEntry } from "./test-support/raw-tar.js";
 import { run, tempDir, write } from "./test-support/snapshot-fixture.js";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ describe("tar headers (node-tar Header and Pax)", () => {
     expect(looksLikeTar(block)).toBe(true);
     expect(parseTarHeader(block)).toMatchObject({ name: "etc/conf", size: 6, type: "file", typeFlag: "0" });
     const damaged = Buffer.from(block);
-    damaged[0] = damaged[0]! ^ 1;
+    damaged[0] = damaged.readUInt8(0) ^ 1;
     expect(parseTarHeader(damaged)).toBeUndefined();
     expect(looksLikeTar(damaged)).toBe(false);
   });
@@ -51,11 +51,7 @@ describe("tar headers (node-tar Header and Pax)", () => {
 
   it("applies pax records and GNU long names to the entry after them, never to an extended header", () => {
     const pax = paxEntry({ path: "from/pax", size: 40 });
-    const overrides = withExtendedHeader(
-      {},
-      "pax",
-      pax.subarray(BLOCK, BLOCK + parseTarHeader(pax.subarray(0, BLOCK))!.size),
-    );
+    const overrides = withExtendedHeader({}, "pax", pax.subarray(BLOCK, BLOCK + firstHeader(pax).size));
     expect(overrides).toEqual({ path: "from/pax", size: 40 });
     const longName = tarEntry({ path: "././@LongLink", type: "NextFileHasLongPath" }, Buffer.from("gnu/long/name\0"));
     expect(parseTarHeader(longName.subarray(0, BLOCK), overrides)).toMatchObject({

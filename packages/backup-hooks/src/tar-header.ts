@@ -81,7 +81,7 @@ export function parseTarHeader(block: Buffer, overrides: TarOverrides = {}): Tar
     linkName: applied.linkpath ?? header.linkpath ?? "",
     size: applied.size ?? header.size,
     type,
-    typeFlag: String.fromCharCode(block[156]!),
+    typeFlag: block.toString("latin1", 156, 157),
   };
 }
 
@@ -99,7 +99,12 @@ export function withExtendedHeader(
   return type === "gnu-longname" ? { ...overrides, path: text } : { ...overrides, linkpath: text };
 }
 
-function definedOnly(fields: TarOverrides): TarOverrides {
+/** A pax header carries any subset of the fields: the ones it leaves out are undefined here. */
+function definedOnly(fields: {
+  readonly path: string | undefined;
+  readonly linkpath: string | undefined;
+  readonly size: number | undefined;
+}): TarOverrides {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
@@ -118,7 +123,7 @@ export function withSize(block: Buffer, size: number): Buffer {
   sized.copy(copy, 124, 124, 136);
   copy.fill(0x20, 148, 156);
   let sum = 0;
-  for (let index = 0; index < BLOCK; index += 1) sum += copy[index]!;
+  for (const byte of copy.subarray(0, BLOCK)) sum += byte;
   copy.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
   return copy;
 }

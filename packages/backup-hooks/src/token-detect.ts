@@ -11,6 +11,12 @@ const TOKEN_CHAR = new Uint8Array(256);
 for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
   TOKEN_CHAR[char.charCodeAt(0)] = 1;
 
+/** The byte at `index` may be part of a token (false past the end of `buf`). */
+function isTokenCharAt(buf: Buffer, index: number): boolean {
+  const byte = buf[index];
+  return byte !== undefined && TOKEN_CHAR[byte] === 1;
+}
+
 const CLASSIC = /^ghs_[A-Za-z0-9]{36}/;
 const APP_JWT = /^ghs_\d+_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
 
@@ -48,7 +54,7 @@ export function detectTokens(scope: DetectScope, encoding: Hit["encoding"] = "ra
   while (index !== -1 && index < to) {
     let stop = index + 4;
     const limit = Math.min(end, index + MAX_TOKEN_LENGTH);
-    while (stop < limit && TOKEN_CHAR[buf[stop]!] === 1) stop += 1;
+    while (stop < limit && isTokenCharAt(buf, stop)) stop += 1;
     let next = index + 4;
     if (stop - index >= 40 && !covered.overlaps(index, stop)) {
       const found = matchCandidate(buf.toString("latin1", index, stop), matcher);

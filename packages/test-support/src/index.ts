@@ -4,6 +4,8 @@ export { testdir, testdirSync, writeTree } from "./testdir.js";
 export type { FileEntry, TestDir, TestDirOptions, TreeEntry, TreeSpec } from "./testdir.js";
 export { CLI_BIN, CLI_DIR, cliTranscript, spawnCli } from "./cli-runner.js";
 export type { CliEnv, CliRun, SpawnCliOptions } from "./cli-runner.js";
+export { itemAt } from "./item-at.js";
+export { anyNumber, anyString, stringContaining, stringMatching, stringNotContaining } from "./matchers.js";
 export { snapshotCli } from "./cli-snapshot.js";
 export type { CliSnapshot, SnapshotCliOptions } from "./cli-snapshot.js";
 export { NODE_IMAGE_TAG } from "./node-image.js";

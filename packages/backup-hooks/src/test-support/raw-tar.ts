@@ -1,5 +1,6 @@
 import { Header, type HeaderData } from "tar/header";
 import { Pax } from "tar/pax";
+import { parseTarHeader, type TarHeader } from "../tar-header.js";
 
 /**
  * One tar entry built with node-tar's `Header`, for hostile cases GNU tar
@@ -15,6 +16,13 @@ export function tarEntry(header: HeaderData, content: Buffer = Buffer.alloc(0)):
 /** A pax extended header (`x`, or `g` when global) with node-tar's `Pax`: header block and padded body. */
 export function paxEntry(records: HeaderData, global = false): Buffer {
   return new Pax(records, global).encode();
+}
+
+/** The header the walker parses from the first block of `tar`; throws when it does not parse (corrupt). */
+export function firstHeader(tar: Buffer): TarHeader {
+  const header = parseTarHeader(tar.subarray(0, 512));
+  if (header === undefined) throw new Error("the first tar header block does not parse (bad checksum or field)");
+  return header;
 }
 
 export function rawTar(entries: Buffer[]): Buffer {
