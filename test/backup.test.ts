@@ -246,12 +246,13 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     expect((await spawnCli(["--json", "status"], target)).code).toBe(0); // the cloud accepts the restored key
   });
 
-  it("on another appliance resets Connect, or with --keep-connect warns that two appliances share one identity", async () => {
+  it("on another appliance resets Connect (exit 1: credentials not restored), or with --keep-connect warns that two appliances share one identity", async () => {
     const reset = await spawnCli(
       ["--json", "backup", "restore", data(NEW), "--identity", backupIdentity(), "--hostname", "ghes-dr.example.com"],
       await initState("other"),
     );
-    expect(reset.code, reset.stderr).toBe(0);
+    // A DR script that checks $? must not carry on as if the credentials were back (issue 15).
+    expect(reset.code, reset.stderr).toBe(1);
     expect(JSON.parse(reset.stdout)).toMatchObject({
       outcome: "reset",
       snapshotHostname: HOSTNAME,

@@ -93,6 +93,7 @@ const readers: { readonly name: string; readonly kind: InputKind; argv(path: str
   },
   { name: "replicate --inventory", kind: "inventory", argv: (path) => ["replicate", "--inventory", path] },
   { name: "replicate --cluster-conf", kind: "cluster-conf", argv: (path) => ["replicate", "--cluster-conf", path] },
+  { name: "backup hook --backup-config", kind: "config", argv: (path) => ["backup", "hook", "--backup-config", path] },
   {
     name: "metrics --inventory",
     kind: "inventory",

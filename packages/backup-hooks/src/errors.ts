@@ -9,7 +9,8 @@ export type BackupErrorCode =
   | "BACKUP_NOT_FOUND"
   | "BACKUP_NOT_A_DATA_DIR"
   | "BACKUP_UNSUPPORTED_ARCHIVE"
-  | "BACKUP_MANIFEST_INVALID";
+  | "BACKUP_MANIFEST_INVALID"
+  | "BACKUP_CONFIG_INVALID";
 
 /**
  * Errors of backup-hooks. Bad paths and snapshot state are category `input`

@@ -21,3 +21,5 @@ export type { IncludeInput, IncludeResult, IncludedManifest } from "./include-cr
 export { applyBackupPolicy } from "./backup-policy.js";
 export type { BackupPolicyInput, BackupPolicyResult } from "./backup-policy.js";
 export { systemTreeRefusal } from "./data-dir-guard.js";
+export { backupConfigCandidates, backupSettings, parseBackupConfig } from "./backup-config.js";
+export type { BackupConfig, BackupSettings } from "./backup-config.js";

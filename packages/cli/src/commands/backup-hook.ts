@@ -7,7 +7,8 @@ import { collect } from "./backup-include.js";
 import { describeRedaction, redactionExitCode } from "./backup-redact.js";
 
 export interface BackupHookOptions {
-  readonly dataDir: string;
+  readonly dataDir?: string;
+  readonly backupConfig?: string;
   readonly policy?: "include" | "redact";
   readonly force?: boolean;
   readonly recipient: readonly string[];
@@ -28,14 +29,16 @@ export async function runBackupHookCommand(
   const policy = options.policy ?? "redact";
   const force = options.force === true;
   const { listSnapshots } = await import("@connect-ops/backup-hooks");
+  const { resolveBackupSettings } = await import("../flows/backup-config.js");
+  const { dataDir } = await resolveBackupSettings(options, context.io.env, context.resolvePath);
   // Fails with BACKUP_NOT_FOUND (exit 2) before anything else when the data dir is wrong.
-  await listSnapshots(context.resolvePath(options.dataDir));
+  await listSnapshots(dataDir);
   if (policy === "include") {
     const { includePorts } = await import("../wiring.js");
     const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
     const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
     const outcome = await includeIntoSnapshot(ports, {
-      snapshot: join(context.resolvePath(options.dataDir), "current"),
+      snapshot: join(dataDir, "current"),
       force,
     });
     return {
@@ -50,7 +53,7 @@ export async function runBackupHookCommand(
   const { redactPorts } = await import("../wiring.js");
   const { redactCurrent } = await import("../lifecycle/backup-redact.js");
   const report = await redactCurrent(redactPorts(context, options.fingerprints), {
-    dataDir: context.resolvePath(options.dataDir),
+    dataDir,
     force,
   });
   return {
@@ -65,7 +68,11 @@ export function registerBackupHook(group: Command, run: CommandRunner): void {
   group
     .command("hook")
     .description("post-backup step for cron: apply the include or redact policy to the data dir's current snapshot")
-    .requiredOption("--data-dir <dir>", "GHE_DATA_DIR of backup-utils, or /data/backup/data for the backup service")
+    .option("--data-dir <dir>", "GHE_DATA_DIR of backup-utils, or /data/backup/data for the backup service")
+    .option(
+      "--backup-config <file>",
+      "read GHE_DATA_DIR from backup-utils' backup.config (default without --data-dir: where backup-utils looks)",
+    )
     .addOption(
       new Option(
         "--policy <policy>",
