@@ -76,6 +76,7 @@ describe("docs: README", () => {
       "init",
       "connect",
       "token",
+      "node enroll",
       "replicate",
       "failover-check",
       "backup include",

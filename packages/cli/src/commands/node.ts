@@ -32,7 +32,10 @@ export async function runNodeEnrollCommand(
 
 /** `connect-ops node …`: the nodes' own identities (docs/replication.md). */
 export function registerNode(program: Command, run: CommandRunner): void {
-  const group = program.command("node").description("give HA replicas and cluster nodes their own age identity");
+  const group = program
+    .command("node")
+    .description("give HA replicas and cluster nodes their own age identity")
+    .addHelpText("after", "\nExample:\n  connect-ops node enroll --inventory inventory.json --node ghes-replica");
   group
     .command("enroll")
     .description(
