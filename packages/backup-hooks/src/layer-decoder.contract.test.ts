@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ByteReader } from "./byte-reader.js";
 import { HEAD_BYTES, LAYER_DECODERS, rewriteLayers, scanLayers } from "./layer-walk.js";
@@ -17,12 +18,25 @@ import { tempDir } from "./test-support/snapshot-fixture.js";
  */
 const FORMATS: Record<string, { encode(content: Buffer): Buffer; decode(encoded: Buffer): Buffer; member?: string }> = {
   gzip: { encode: (content) => gzipSync(content), decode: (encoded) => gunzipSync(encoded) },
+  zlib: { encode: (content) => deflateSync(content), decode: (encoded) => inflateSync(encoded) },
+  xz: { encode: (content) => tool("xz", ["-c"], content), decode: (encoded) => tool("xz", ["-dc"], encoded) },
+  lzma: {
+    encode: (content) => tool("xz", ["--format=lzma", "-c"], content),
+    decode: (encoded) => tool("xz", ["--format=lzma", "-dc"], encoded),
+  },
+  zstd: { encode: (content) => tool("zstd", ["-qc"], content), decode: (encoded) => tool("zstd", ["-qdc"], encoded) },
+  bzip2: { encode: (content) => tool("bzip2", ["-c"], content), decode: (encoded) => tool("bzip2", ["-dc"], encoded) },
   tar: {
     encode: (content) => rawTar([tarEntry({ path: "etc/app.conf" }, content)]),
     decode: (encoded) => encoded.subarray(512, 512 + parseTarHeader(encoded.subarray(0, 512))!.size),
     member: "etc/app.conf",
   },
 };
+
+/** The real CLI of a format, bytes through stdin and stdout. */
+function tool(program: string, args: string[], input: Buffer): Buffer {
+  return execFileSync(program, args, { input, maxBuffer: 64 * 1024 * 1024 });
+}
 
 const credentials = testCredentials();
 

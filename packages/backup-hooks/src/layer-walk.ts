@@ -1,10 +1,14 @@
 import { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
+import { bzip2Layer } from "./bzip2-layer.js";
 import { gzipLayer } from "./gzip-layer.js";
 import { HEAD_BYTES, type ByteSink, type LayerDecoder, type RewriteContext } from "./layer-decoder.js";
 import { RawLayerScan } from "./raw-scan.js";
 import { addGap, addHit, nested, type StreamContext } from "./scan-context.js";
 import { tarLayer } from "./tar-layer.js";
+import { lzmaLayer, xzLayer } from "./xz-layer.js";
+import { zlibLayer } from "./zlib-layer.js";
+import { zstdLayer } from "./zstd-layer.js";
 import { WindowScanner } from "./window-scanner.js";
 
 /**
@@ -12,7 +16,16 @@ import { WindowScanner } from "./window-scanner.js";
  * stream (a file, a member, a decoded stream). A new decoder goes here and
  * nowhere else: scan and redact both walk this list (see LayerDecoder).
  */
-export const LAYER_DECODERS: readonly LayerDecoder[] = [gzipLayer, tarLayer];
+export const LAYER_DECODERS: readonly LayerDecoder[] = [
+  gzipLayer,
+  zlibLayer,
+  xzLayer,
+  zstdLayer,
+  bzip2Layer,
+  tarLayer,
+  // No magic: its header fields are checked last, after every format that has one.
+  lzmaLayer,
+];
 
 export { HEAD_BYTES };
 
