@@ -11,6 +11,9 @@ import { testCredentials } from "./test-support/credentials.js";
 import { rawTar, tarEntry } from "./test-support/raw-tar.js";
 import { tempDir } from "./test-support/snapshot-fixture.js";
 
+/** A self-extracting installer's head: the payload follows its last line. */
+const SCRIPT = Buffer.from('#!/bin/sh\nset -e\ntail -n +4 "$0" | tar -xz\nexit 0\n');
+
 /**
  * How each decoder's format is made and read back in the contract below. A
  * decoder added to LAYER_DECODERS without an entry here fails the suite: add
@@ -26,6 +29,11 @@ const FORMATS: Record<string, { encode(content: Buffer): Buffer; decode(encoded:
   },
   zstd: { encode: (content) => tool("zstd", ["-qc"], content), decode: (encoded) => tool("zstd", ["-qdc"], encoded) },
   bzip2: { encode: (content) => tool("bzip2", ["-c"], content), decode: (encoded) => tool("bzip2", ["-dc"], encoded) },
+  "script-payload": {
+    encode: (content) => Buffer.concat([SCRIPT, gzipSync(content)]),
+    decode: (encoded) => gunzipSync(encoded.subarray(SCRIPT.length)),
+    member: `(payload at byte ${SCRIPT.length})`,
+  },
   tar: {
     encode: (content) => rawTar([tarEntry({ path: "etc/app.conf" }, content)]),
     decode: (encoded) => encoded.subarray(512, 512 + parseTarHeader(encoded.subarray(0, 512))!.size),

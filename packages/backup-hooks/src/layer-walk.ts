@@ -5,6 +5,7 @@ import { gzipLayer } from "./gzip-layer.js";
 import { HEAD_BYTES, type ByteSink, type LayerDecoder, type RewriteContext } from "./layer-decoder.js";
 import { RawLayerScan } from "./raw-scan.js";
 import { addGap, addHit, nested, type StreamContext } from "./scan-context.js";
+import { scriptPayloadLayer } from "./script-payload-layer.js";
 import { tarLayer } from "./tar-layer.js";
 import { lzmaLayer, xzLayer } from "./xz-layer.js";
 import { zlibLayer } from "./zlib-layer.js";
@@ -16,15 +17,15 @@ import { WindowScanner } from "./window-scanner.js";
  * stream (a file, a member, a decoded stream). A new decoder goes here and
  * nowhere else: scan and redact both walk this list (see LayerDecoder).
  */
+const COMPRESSIONS: readonly LayerDecoder[] = [gzipLayer, zlibLayer, xzLayer, zstdLayer, bzip2Layer];
+
 export const LAYER_DECODERS: readonly LayerDecoder[] = [
-  gzipLayer,
-  zlibLayer,
-  xzLayer,
-  zstdLayer,
-  bzip2Layer,
+  ...COMPRESSIONS,
   tarLayer,
-  // No magic: its header fields are checked last, after every format that has one.
+  // No magic: its header fields are checked after every format that has one.
   lzmaLayer,
+  // Text with a compressed payload after it (a self-extracting installer).
+  scriptPayloadLayer(COMPRESSIONS),
 ];
 
 export { HEAD_BYTES };
