@@ -8,6 +8,7 @@ import { addGap, addHit, nested, type StreamContext } from "./scan-context.js";
 import { scriptPayloadLayer } from "./script-payload-layer.js";
 import { tarLayer } from "./tar-layer.js";
 import { lzmaLayer, xzLayer } from "./xz-layer.js";
+import { zipLayer } from "./zip-layer.js";
 import { zlibLayer } from "./zlib-layer.js";
 import { zstdLayer } from "./zstd-layer.js";
 import { WindowScanner } from "./window-scanner.js";
@@ -22,6 +23,7 @@ const COMPRESSIONS: readonly LayerDecoder[] = [gzipLayer, zlibLayer, xzLayer, zs
 export const LAYER_DECODERS: readonly LayerDecoder[] = [
   ...COMPRESSIONS,
   tarLayer,
+  zipLayer,
   // No magic: its header fields are checked after every format that has one.
   lzmaLayer,
   // Text with a compressed payload after it (a self-extracting installer).
