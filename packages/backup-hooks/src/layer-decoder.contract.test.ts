@@ -51,6 +51,18 @@ const FORMATS: Record<string, { encode(content: Buffer): Buffer; decode(encoded:
     },
     member: "etc/app.conf",
   },
+  "git-pack": {
+    encode: (content) => {
+      using dir = tempDir();
+      execFileSync("git", ["init", "-q", "--bare", dir.path]);
+      const id = execFileSync("git", ["-C", dir.path, "hash-object", "-w", "--stdin"], { input: content });
+      return execFileSync("git", ["-C", dir.path, "pack-objects", "-q", "--stdout"], { input: id });
+    },
+    decode: () => {
+      throw new Error("git-pack has no rewriter");
+    },
+    member: "object 0 (blob)",
+  },
   tar: {
     encode: (content) => rawTar([tarEntry({ path: "etc/app.conf" }, content)]),
     decode: (encoded) => encoded.subarray(512, 512 + parseTarHeader(encoded.subarray(0, 512))!.size),

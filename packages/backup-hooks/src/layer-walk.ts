@@ -1,6 +1,7 @@
 import { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
 import { bzip2Layer } from "./bzip2-layer.js";
+import { gitPackLayer } from "./git-pack-layer.js";
 import { gzipLayer } from "./gzip-layer.js";
 import { HEAD_BYTES, type ByteSink, type LayerDecoder, type RewriteContext } from "./layer-decoder.js";
 import { RawLayerScan } from "./raw-scan.js";
@@ -24,6 +25,7 @@ export const LAYER_DECODERS: readonly LayerDecoder[] = [
   ...COMPRESSIONS,
   tarLayer,
   zipLayer,
+  gitPackLayer,
   // No magic: its header fields are checked after every format that has one.
   lzmaLayer,
   // Text with a compressed payload after it (a self-extracting installer).
