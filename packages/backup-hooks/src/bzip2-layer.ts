@@ -11,7 +11,8 @@ const END_MAGIC = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
 
 function looksLikeBzip2(head: Uint8Array): boolean {
   if (head.length < 10 || head[0] !== 0x42 || head[1] !== 0x5a || head[2] !== 0x68) return false;
-  if (head[3]! < 0x31 || head[3]! > 0x39) return false;
+  const blockSize = head[3] ?? 0;
+  if (blockSize < 0x31 || blockSize > 0x39) return false;
   const magic = head.subarray(4, 10);
   return [BLOCK_MAGIC, END_MAGIC].some((expected) => expected.every((byte, index) => magic[index] === byte));
 }

@@ -20,7 +20,6 @@ import { testCredentials } from "./test-support/credentials.js";
 const PENDING = new Set([
   "der-pkcs1",
   "der-pkcs8",
-  "pem-pkcs8",
   "openssh-format",
   "openssl-rsa-text",
   "xxd-hexdump-der",
@@ -89,7 +88,7 @@ const CASES: readonly CorpusCase[] = [
   {
     name: "git-pack",
     script:
-      "git init -q --bare r.git && git -C r.git hash-object -w --stdin < key.pem > ids && git -C r.git pack-objects -q \"$PWD/out/pack\" < ids >/dev/null",
+      'git init -q --bare r.git && git -C r.git hash-object -w --stdin < key.pem > ids && git -C r.git pack-objects -q "$PWD/out/pack" < ids >/dev/null',
     expect: FOUND,
   },
   { name: "xz", script: "xz -c key.pem > out/key.pem.xz", expect: FOUND },
@@ -224,9 +223,11 @@ describe("decoder corpus: every way real tools write a credential is found or a 
       if ("found" in corpusCase.expect) expect(verdict, JSON.stringify(result.gaps)).toBe("found");
       else {
         expect(result.findings).toEqual([]);
-        expect(result.gaps).toContainEqual(
-          expect.objectContaining({ reason: expect.stringMatching(corpusCase.expect.gap) }),
-        );
+        const { gap } = corpusCase.expect;
+        expect(
+          result.gaps.some((found) => gap.test(found.reason)),
+          JSON.stringify(result.gaps),
+        ).toBe(true);
       }
     });
 });

@@ -77,7 +77,7 @@ export async function inflateMember(
     inflater.destroy(error instanceof Error ? error : undefined);
   }
   const settled = await consumed;
-  const error = feedError ?? (settled.status === "rejected" ? settled.reason : undefined);
+  const error: unknown = feedError ?? (settled.status === "rejected" ? (settled.reason as unknown) : undefined);
   if (limit !== undefined) return { compressed: fed, inflated, limit };
   return error === undefined ? { compressed: fed, inflated } : { compressed: fed, inflated, error };
 }

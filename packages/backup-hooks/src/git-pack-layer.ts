@@ -56,21 +56,34 @@ async function walkPack(reader: ByteReader, context: StreamContext, walk: ScanWa
   let deltas = 0;
   for (let index = 0; index < count; index += 1) {
     const type = await objectType(reader);
-    if (type === undefined || TYPES[type] === "" || TYPES[type] === undefined)
-      return addGap(context, `corrupt-git-pack: bad object header (object ${index} of ${count})`);
-    if (type === 6 && !(await skipOffset(reader)))
-      return addGap(context, `corrupt-git-pack: truncated (object ${index})`);
-    if (type === 7 && (await reader.skip(20)) < 20)
-      return addGap(context, `corrupt-git-pack: truncated (object ${index})`);
+    if (type === undefined || TYPES[type] === "" || TYPES[type] === undefined) {
+      addGap(context, `corrupt-git-pack: bad object header (object ${index} of ${count})`);
+      return;
+    }
+    if (type === 6 && !(await skipOffset(reader))) {
+      addGap(context, `corrupt-git-pack: truncated (object ${index})`);
+      return;
+    }
+    if (type === 7 && (await reader.skip(20)) < 20) {
+      addGap(context, `corrupt-git-pack: truncated (object ${index})`);
+      return;
+    }
     if (type >= 6) deltas += 1;
     const name = `object ${index} (${TYPES[type]})`;
     // zlib: a 2-byte header, the raw deflate stream, a 4-byte Adler-32.
-    if ((await reader.skip(2)) < 2) return addGap(context, `corrupt-git-pack: truncated (object ${index})`);
+    if ((await reader.skip(2)) < 2) {
+      addGap(context, `corrupt-git-pack: truncated (object ${index})`);
+      return;
+    }
     const outcome = await inflateMember(reader, context.limits, (inflated) => walk.child({ name, reader: inflated }));
-    if (outcome.limit !== undefined)
-      return addGap(nested(context, name), `git-pack-inflate-limit: ${outcome.limit}; the rest is raw bytes only`);
-    if (outcome.error !== undefined)
-      return addGap(context, `corrupt-git-pack: object ${index} does not inflate; the rest is raw bytes only`);
+    if (outcome.limit !== undefined) {
+      addGap(nested(context, name), `git-pack-inflate-limit: ${outcome.limit}; the rest is raw bytes only`);
+      return;
+    }
+    if (outcome.error !== undefined) {
+      addGap(context, `corrupt-git-pack: object ${index} does not inflate; the rest is raw bytes only`);
+      return;
+    }
     await reader.skip(4);
   }
   if (deltas > 0)

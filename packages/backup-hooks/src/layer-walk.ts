@@ -83,7 +83,8 @@ export async function scanLayers(reader: ByteReader, context: StreamContext): Pr
         context,
         `nesting-depth-limit: ${decoder.kind} at depth ${context.depth + 1} exceeds maxDepth ${context.maxDepth}`,
       );
-      return void (await reader.drain());
+      await reader.drain();
+      return;
     }
     await decoder.open(reader, context, {
       child: (child) => scanLayers(child.reader, nested(context, child.name)),

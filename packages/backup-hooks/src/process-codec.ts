@@ -83,5 +83,5 @@ export function codecProcess(command: CodecCommand): Duplex {
 }
 
 function firstLine(text: string): string {
-  return text.split("\n", 1)[0]!.slice(0, STDERR_KEPT).trim();
+  return (text.split("\n", 1)[0] ?? "").slice(0, STDERR_KEPT).trim();
 }

@@ -37,8 +37,11 @@ export class RawLayerScan {
     let from = 0;
     while (from < chunk.length) {
       const at = offset + from;
-      while (this.#skips.length > 0 && this.#skips[0]![1] <= at) this.#skips.shift();
-      const skip = this.#skips[0];
+      let skip = this.#skips[0];
+      while (skip !== undefined && skip[1] <= at) {
+        this.#skips.shift();
+        skip = this.#skips[0];
+      }
       if (skip !== undefined && skip[0] <= at) {
         from = Math.min(chunk.length, skip[1] - offset);
         continue;

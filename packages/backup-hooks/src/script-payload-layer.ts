@@ -20,7 +20,7 @@ const MAGIC_REACH = 64;
  */
 function payloadOffset(head: Uint8Array, payloads: readonly LayerDecoder[]): number | undefined {
   let binary = 0;
-  while (binary < head.length && isTextByte(head[binary]!)) binary += 1;
+  while (binary < head.length && isTextByte(head[binary] ?? 0)) binary += 1;
   if (binary === head.length) return undefined;
   for (let start = Math.max(1, binary - MAGIC_REACH); start <= binary; start += 1) {
     if (head[start - 1] !== 0x0a) continue;

@@ -2,7 +2,7 @@ import { constants, createReadStream } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { randomBytes } from "node:crypto";
-import { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
 import {
   HEAD_BYTES,

@@ -23,7 +23,7 @@ function looksLikeXz(head: Uint8Array): boolean {
  */
 function looksLikeLzma(head: Uint8Array): boolean {
   if (head.length < 13) return false;
-  const properties = head[0]!;
+  const properties = head[0] ?? 0xff;
   if (properties >= 9 * 5 * 5) return false;
   const lc = properties % 9;
   const lp = Math.floor(properties / 9) % 5;

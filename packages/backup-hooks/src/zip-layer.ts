@@ -1,4 +1,4 @@
-import { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "./byte-reader.js";
 import { inflateMember } from "./deflate-member.js";
 import type { LayerDecoder, ScanWalk } from "./layer-decoder.js";
 import { addGap, nested, type StreamContext } from "./scan-context.js";
@@ -154,14 +154,20 @@ export const zipLayer: LayerDecoder = {
       const kind = signature.length === 4 ? signature.readUInt32LE(0) : undefined;
       if (kind === LOCAL) {
         const header = await readLocal(reader);
-        if (header === "truncated") return addGap(context, `corrupt-zip: truncated header at byte ${offset}`);
-        if (header === "zip64")
-          return addGap(context, `zip64-unsupported: a zip64 header at byte ${offset} without its sizes; not read`);
+        if (header === "truncated") {
+          addGap(context, `corrupt-zip: truncated header at byte ${offset}`);
+          return;
+        }
+        if (header === "zip64") {
+          addGap(context, `zip64-unsupported: a zip64 header at byte ${offset} without its sizes; not read`);
+          return;
+        }
         seen.add(header.name);
         const stopped = await scanMember(reader, header, context, walk);
         if (stopped === undefined) continue;
         addGap(context, stopped);
-        return void (await reader.drain());
+        await reader.drain();
+        return;
       }
       if (kind === CENTRAL) {
         const names = await centralNames(reader);
@@ -174,7 +180,8 @@ export const zipLayer: LayerDecoder = {
         addGap(context, `corrupt-zip: unexpected bytes at byte ${offset}; the rest is read as raw bytes`);
       }
       // The end records and a trailing comment: read by the raw scan.
-      return void (await reader.drain());
+      await reader.drain();
+      return;
     }
   },
 };

@@ -13,7 +13,7 @@ const TRIAL_OUTPUT = 64 * 1024;
  */
 function looksLikeZlib(head: Uint8Array): boolean {
   if (head.length < 3 || head[0] !== 0x78) return false;
-  const level = head[1]!;
+  const level = head[1];
   if (level !== 0x01 && level !== 0x5e && level !== 0x9c && level !== 0xda) return false;
   try {
     inflateSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: TRIAL_OUTPUT });
