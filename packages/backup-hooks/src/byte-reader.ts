@@ -1,3 +1,6 @@
+/** Sees each consumed range once, with the stream offset of its first byte. */
+export type ConsumeObserver = (chunk: Buffer, offset: number) => Promise<void>;
+
 /**
  * Pull-based reader over a chunk stream: exact reads for tar headers, bounded
  * sub-streams for member data, and a peek for sniffing the format. Holds at
@@ -8,9 +11,29 @@ export class ByteReader {
   #pending: Buffer = Buffer.alloc(0);
   #done = false;
   #consumed = 0;
+  #observer: ConsumeObserver | undefined;
+  /** Bytes put back by `unread`: already observed once. */
+  #unobserved = 0;
+  /** A source failure met by `peek` after some bytes: thrown by the read that reaches it. */
+  #failure: { readonly error: unknown } | undefined;
 
   constructor(source: AsyncIterable<Uint8Array>) {
     this.#source = source[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Calls `observer` with every byte range handed out from now on (read, take,
+   * skip), in order, with its offset: the walk scans a layer's raw bytes this way.
+   */
+  observe(observer: ConsumeObserver | undefined): void {
+    this.#observer = observer;
+  }
+
+  async #notify(chunk: Buffer): Promise<void> {
+    const seen = Math.min(this.#unobserved, chunk.length);
+    this.#unobserved -= seen;
+    if (this.#observer !== undefined && seen < chunk.length)
+      await this.#observer(chunk.subarray(seen), this.#consumed + seen);
   }
 
   /** Bytes handed out so far. */
@@ -19,6 +42,11 @@ export class ByteReader {
   }
 
   async #fill(): Promise<boolean> {
+    if (this.#failure !== undefined) {
+      const { error } = this.#failure;
+      this.#failure = undefined;
+      throw error;
+    }
     if (this.#done) return false;
     const next = await this.#source.next();
     if (next.done) {
@@ -30,9 +58,15 @@ export class ByteReader {
     return true;
   }
 
-  /** Up to `length` bytes without consuming them (fewer only at the end of the stream). */
+  /** Up to `length` bytes without consuming them (fewer only at the end of the stream, or before a failure of the source). */
   async peek(length: number): Promise<Buffer> {
-    while (this.#pending.length < length && (await this.#fill()));
+    try {
+      while (this.#pending.length < length && (await this.#fill()));
+    } catch (error) {
+      // The bytes before a failure (a damaged gzip's last good ones) are still read; the next read throws it.
+      if (this.#pending.length === 0) throw error;
+      this.#failure = { error };
+    }
     return this.#pending.subarray(0, Math.min(length, this.#pending.length));
   }
 
@@ -40,6 +74,7 @@ export class ByteReader {
   async read(length: number): Promise<Buffer> {
     const head = Buffer.from(await this.peek(length));
     this.#pending = this.#pending.subarray(head.length);
+    await this.#notify(head);
     this.#consumed += head.length;
     return head;
   }
@@ -51,10 +86,22 @@ export class ByteReader {
       if (this.#pending.length === 0 && !(await this.#fill())) return;
       const chunk = this.#pending.subarray(0, Math.min(left, this.#pending.length));
       this.#pending = this.#pending.subarray(chunk.length);
+      await this.#notify(chunk);
       this.#consumed += chunk.length;
       left -= chunk.length;
       yield chunk;
     }
+  }
+
+  /**
+   * Puts back the last `bytes` handed out (a decoder that read past the end of
+   * its part, such as a deflate stream of unknown length), to be read again.
+   * They are not observed a second time.
+   */
+  unread(bytes: Buffer): void {
+    this.#pending = this.#pending.length === 0 ? Buffer.from(bytes) : Buffer.concat([bytes, this.#pending]);
+    this.#consumed -= bytes.length;
+    this.#unobserved += bytes.length;
   }
 
   /** Discards `length` bytes; returns how many were actually there. */

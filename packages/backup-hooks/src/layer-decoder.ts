@@ -3,6 +3,12 @@ import type { ByteReader } from "./byte-reader.js";
 import type { StreamContext } from "./scan-context.js";
 import type { ScanLimits } from "./scan-types.js";
 
+/**
+ * How many bytes of a stream the decoders' `detect` sees: a tar header block,
+ * and the first KiB of a script whose payload (an archive) follows it.
+ */
+export const HEAD_BYTES = 16 * 1024;
+
 /** Where one stream sits in a rewrite (file, then members), and what the rewrite may touch. */
 export interface RewriteContext {
   readonly matcher: ResidueMatcher;
@@ -28,8 +34,19 @@ export interface LayerChild {
   readonly reader: ByteReader;
 }
 
+/** What the walk offers every decoder: children made of the layer's own bytes. */
+interface LayerWalk {
+  /**
+   * A reader over the next `length` bytes of the layer's stream (a stored tar
+   * or zip member, a script's payload), to hand on as a child: the layer's raw
+   * scan skips them, the child's walk scans them. Decoded streams (inflated,
+   * decompressed) are not slices: the raw scan sees their source bytes.
+   */
+  slice(length: number): ByteReader;
+}
+
 /** What the walk offers a decoder that scans: hand a child on, and ask whether a head would be opened. */
-export interface ScanWalk {
+export interface ScanWalk extends LayerWalk {
   /** Walks one child one layer deeper (decoders, then the detectors at the leaves). Consume it before the next. */
   child(child: LayerChild): Promise<void>;
   /** True when a decoder claims a stream starting with `head` (a member too big to open is a gap only then). */
@@ -37,7 +54,7 @@ export interface ScanWalk {
 }
 
 /** What the walk offers a decoder that rewrites: the same, with the sink the child's redacted bytes go to. */
-export interface RewriteWalk {
+export interface RewriteWalk extends LayerWalk {
   child(child: LayerChild, out: ByteSink): Promise<void>;
   opens(head: Uint8Array): boolean;
 }
@@ -54,6 +71,13 @@ export interface LayerDecoder {
   readonly kind: string;
   /** True when `head` (the first bytes of a stream, at most HEAD_BYTES, fewer at its end) is this format. By content, never by name. */
   detect(head: Uint8Array): boolean;
+  /**
+   * True when `rewrite` writes every raw byte of the layer anew (a
+   * compression): a secret the raw scan found in it (a gzip comment) does not
+   * survive. Otherwise raw bytes outside children (tar headers) are copied, and
+   * a secret among them makes the rewrite fail.
+   */
+  readonly reencodes?: boolean;
   /**
    * Walks the children of the layer in order through `walk.child`, reading
    * `reader` as a stream (bounded memory). Damage and limits are gaps of

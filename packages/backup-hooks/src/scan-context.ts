@@ -9,7 +9,7 @@ export interface StreamContext {
   readonly maxDepth: number;
   readonly path: string;
   readonly members: readonly string[];
-  /** Layers opened above this stream: 0 for the file, +1 per tar or gzip layer. */
+  /** Layers opened above this stream: 0 for the file, +1 per layer (tar, gzip, zip, …). */
   readonly depth: number;
   readonly linkedPaths: readonly string[] | undefined;
   readonly findings: Finding[];

@@ -48,7 +48,7 @@ export interface ScanResult {
 }
 
 export interface ScanLimits {
-  /** An archive (tar or gzip file/member) larger than this is not opened: a gap. */
+  /** An archive (a file or member in any layer format) larger than this is not opened: a gap. */
   readonly maxArchiveBytes: number;
   /** Inflated bytes allowed per gzip stream. */
   readonly maxInflatedBytes: number;
@@ -76,7 +76,7 @@ export interface ScanOptions {
   readonly matcher: ResidueMatcher;
   /** Walk into other filesystems mounted inside the tree; by default each mount point is a gap. */
   readonly crossMounts?: boolean;
-  /** Archive nesting depth: each tar or gzip layer counts one (`x.tar!y.tar.gz` is 3). */
+  /** Archive nesting depth: each layer (tar, gzip, xz, zip, …) counts one (`x.tar!y.tar.gz` is 3). */
   readonly maxDepth?: number;
   readonly limits?: Partial<ScanLimits>;
   readonly onProgress?: (progress: ScanProgress) => void;

@@ -58,11 +58,35 @@ export function isZeroBlock(block: Buffer): boolean {
   return true;
 }
 
-/** True when `head` (at least 512 bytes) starts with a tar header: the ustar magic and a valid checksum. */
+/** An octal number field as tar writes it: octal digits, padded with spaces or NULs, at least one digit. */
+function isOctalField(block: Buffer, start: number, length: number): boolean {
+  const text = block
+    .toString("latin1", start, start + length)
+    .replace(/[\0 ]+$/, "")
+    .replace(/^ +/, "");
+  return /^[0-7]+$/.test(text);
+}
+
+/**
+ * A v7 header (before ustar): no magic, zeros where ustar has it, a name, a
+ * link flag of NUL or '0'–'7', and octal mode, size, mtime and checksum fields
+ * whose checksum holds. Random bytes fail the octal fields long before the sum.
+ */
+function looksLikeV7(block: Buffer): boolean {
+  for (let index = 257; index < BLOCK; index += 1) if (block[index] !== 0) return false;
+  const flag = block[156]!;
+  if (block[0] === 0 || (flag !== 0 && (flag < 0x30 || flag > 0x37))) return false;
+  if (![100, 124, 136, 148].every((start) => isOctalField(block, start, start === 124 || start === 136 ? 12 : 8)))
+    return false;
+  return decodeHeader(block)?.cksumValid === true;
+}
+
+/** True when `head` (at least 512 bytes) starts with a tar header: the ustar magic (or v7's zeros) and a valid checksum. */
 export function looksLikeTar(head: Uint8Array): boolean {
   if (head.length < BLOCK) return false;
   const block = Buffer.from(head.buffer, head.byteOffset, BLOCK);
-  return block.toString("latin1", 257, 262) === "ustar" && decodeHeader(block)?.cksumValid === true;
+  if (block.toString("latin1", 257, 262) === "ustar") return decodeHeader(block)?.cksumValid === true;
+  return looksLikeV7(block);
 }
 
 /**

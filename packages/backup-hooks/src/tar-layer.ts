@@ -2,12 +2,19 @@ import { constants, createReadStream } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { randomBytes } from "node:crypto";
-import { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
-import type { ByteSink, LayerDecoder, RewriteContext, RewriteWalk, ScanWalk } from "./layer-decoder.js";
+import {
+  HEAD_BYTES,
+  type ByteSink,
+  type LayerDecoder,
+  type RewriteContext,
+  type RewriteWalk,
+  type ScanWalk,
+} from "./layer-decoder.js";
 import { addGap, nested, type StreamContext } from "./scan-context.js";
 import { tarEntries, type TarEntry } from "./tar-entries.js";
-import { BLOCK, isUnsafeArchivePath, looksLikeTar, paddedSize, withSize } from "./tar-header.js";
+import { BLOCK, isUnsafeArchivePath, isZeroBlock, looksLikeTar, paddedSize, withSize } from "./tar-header.js";
 
 function linkEscapes(name: string, target: string, symbolic: boolean): boolean {
   if (isUnsafeArchivePath(target) && !symbolic) return true;
@@ -16,23 +23,47 @@ function linkEscapes(name: string, target: string, symbolic: boolean): boolean {
   return resolved === ".." || resolved.startsWith("../");
 }
 
-/** Scans one entry: links are checked, regular members walked as streams of their own, other data is a gap. */
+/** The data of an entry as a stream of its own: regular files, and what non-file entries (sparse, unknown types) carry. */
+function hasData(entry: TarEntry): boolean {
+  const { size, type } = entry.header;
+  return size > 0 && type !== "symlink" && type !== "hardlink";
+}
+
+/** Scans one entry: links are checked, every entry's data (a file's, or a sparse or unknown entry's) walked as a stream. */
 async function scanEntry(reader: ByteReader, entry: TarEntry, context: StreamContext, walk: ScanWalk): Promise<void> {
-  const { name, linkName, size, type, typeFlag } = entry.header;
+  const { name, linkName, size, type } = entry.header;
   const member = nested(context, name);
   if (type === "symlink" || type === "hardlink") {
     if (linkEscapes(name, linkName, type === "symlink"))
       addGap(member, `unsafe-link-target: ${type} points outside the archive root`);
-  } else if (type === "file") {
-    if (isUnsafeArchivePath(name))
-      addGap(member, "unsafe-member-path: absolute or `..` member name (content still scanned)");
-    const data = new ByteReader(reader.take(size));
-    if (size > context.limits.maxArchiveBytes && walk.opens(await data.peek(BLOCK))) {
-      addGap(member, `archive-size-limit: member of ${size} bytes over ${context.limits.maxArchiveBytes}`);
-    } else await walk.child({ name, reader: data });
-  } else if (type === "other" && size > 0) {
-    // Sparse files, multi-volume parts and unknown types carry data we do not decode.
-    addGap(member, `unsupported-member-type: tar type '${typeFlag}' not scanned`);
+  }
+  if (!hasData(entry)) return;
+  if (isUnsafeArchivePath(name))
+    addGap(member, "unsafe-member-path: absolute or `..` member name (content still scanned)");
+  const data = walk.slice(size);
+  if (size > context.limits.maxArchiveBytes && walk.opens(await data.peek(HEAD_BYTES))) {
+    addGap(member, `archive-size-limit: member of ${size} bytes over ${context.limits.maxArchiveBytes}`);
+  } else await walk.child({ name, reader: data });
+}
+
+/** The member name of what follows a tar's end-of-archive blocks (another archive appended, or any data). */
+export function afterEndName(offset: number): string {
+  return `(after end of archive, byte ${offset})`;
+}
+
+/**
+ * Skips the zero blocks of the end of archive (GNU tar pads to a 10 KiB
+ * record) and returns the offset of the first byte after them, or undefined
+ * at the end of the stream. `cat a.tar b.tar` puts a second archive there,
+ * which tar itself never reads without `-i`.
+ */
+async function skipEndBlocks(reader: ByteReader, out?: ByteSink): Promise<number | undefined> {
+  for (;;) {
+    const head = await reader.peek(BLOCK);
+    if (head.length === 0) return undefined;
+    if (head.length < BLOCK || !isZeroBlock(head)) return reader.consumed;
+    const block = await reader.read(BLOCK);
+    if (out !== undefined) await out.write(block);
   }
 }
 
@@ -92,14 +123,16 @@ async function rewriteEntry(
   out: ByteSink,
   walk: RewriteWalk,
 ): Promise<void> {
-  const { name, size, type } = entry.header;
+  const { name, size } = entry.header;
   const padded = paddedSize(size);
-  if (type !== "file" || !context.dirty.has([...context.members, name].join("!"))) {
+  if (!hasData(entry) || !context.dirty.has([...context.members, name].join("!"))) {
     await writeAll(out, [...entry.extended, entry.block]);
-    return copyExact(reader, padded, out);
+    // The data as a slice: a clean member is the scan's verdict, not the raw check's (which is for the headers).
+    if (hasData(entry)) await copyExact(walk.slice(size), size, out);
+    return copyExact(reader, padded - (hasData(entry) ? size : 0), out);
   }
-  const data = new ByteReader(reader.take(size));
-  if (!walk.opens(await data.peek(BLOCK))) {
+  const data = walk.slice(size);
+  if (!walk.opens(await data.peek(HEAD_BYTES))) {
     // Plain bytes: the detectors overwrite secrets with the same length, so the header stands.
     await writeAll(out, [...entry.extended, entry.block]);
     await walk.child({ name, reader: data }, out);
@@ -119,7 +152,11 @@ async function rewriteEntry(
   }
 }
 
-/** tar (ustar, GNU, pax) by its ustar magic and header checksum. Nothing is extracted; members are streams. */
+/**
+ * tar (ustar, GNU, pax, v7) by its header checksum (and the ustar magic, or
+ * v7's zeros there). Nothing is extracted; members are streams, and what
+ * follows the end-of-archive blocks is a stream too (scanned, not ignored).
+ */
 export const tarLayer: LayerDecoder = {
   kind: "tar",
   detect: looksLikeTar,
@@ -129,8 +166,13 @@ export const tarLayer: LayerDecoder = {
       if (item.kind === "entry") await scanEntry(reader, item, context, walk);
       else if (item.kind === "damage")
         addGap(item.member === undefined ? context : nested(context, item.member), item.reason);
+      else {
+        const after = await skipEndBlocks(reader);
+        if (after !== undefined)
+          await walk.child({ name: afterEndName(after), reader: walk.slice(Number.MAX_SAFE_INTEGER) });
+      }
     }
-    // After the end-of-archive blocks (or the damage): read, not yet scanned (issue 13 scans it).
+    // After damage: not parsed, but the raw scan of this layer reads it.
     await reader.drain();
   },
 
@@ -141,9 +183,14 @@ export const tarLayer: LayerDecoder = {
         await rewriteEntry(reader, item, context, out, walk);
         continue;
       }
-      // The end blocks and whatever follows them are kept verbatim.
+      // The end blocks are kept verbatim; what follows them is rewritten as the scan walked it.
       await writeAll(out, [...item.extended, item.block]);
-      for await (const chunk of reader.take(Number.MAX_SAFE_INTEGER)) await out.write(chunk);
+      const after = await skipEndBlocks(reader, out);
+      if (after === undefined) continue;
+      const rest = walk.slice(Number.MAX_SAFE_INTEGER);
+      if (context.dirty.has([...context.members, afterEndName(after)].join("!")))
+        await walk.child({ name: afterEndName(after), reader: rest }, out);
+      else for await (const chunk of rest.take(Number.MAX_SAFE_INTEGER)) await out.write(chunk);
     }
   },
 };
