@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey } from "node:crypto";
+import { createHmac, createPrivateKey, type KeyObject } from "node:crypto";
 import * as z from "zod";
 import { PIECE_BYTES, PIECE_CHARS, TEXT_STRIDE, hashAt, pieceOffsets } from "./content-tag.js";
 
@@ -61,8 +61,8 @@ export const contentPiecesSchema = z.object({
 });
 export type ContentPieces = z.infer<typeof contentPiecesSchema>;
 
-/** The salted digest of one piece (8 bytes). */
-export function pieceDigest(salt: string, window: Uint8Array): Buffer {
+/** The salted digest of one piece (8 bytes); `salt` as a string or as the secret key made of its UTF-8 bytes. */
+export function pieceDigest(salt: string | KeyObject, window: Uint8Array): Buffer {
   return createHmac("sha256", salt).update(`${CONTENT_SCHEME}\0`).update(window).digest().subarray(0, DIGEST_BYTES);
 }
 

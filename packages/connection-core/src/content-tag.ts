@@ -15,11 +15,12 @@ export const PIECE_BYTES = 12;
 /** Offset between consecutive pieces of a secret. */
 export const PIECE_STRIDE = 3;
 /**
- * Bits of the piece hash the scanner's bitmap is indexed by: 2^19 bits, 64 KB,
- * stays in cache. Each stored tag has at least this many bits (content-pieces.ts
- * SECRET_TAG_BITS), so the bitmap holds every piece.
+ * Bits of the piece hash the scanner's bitmap is indexed by: 2^20 bits, 128 KB,
+ * stays in the L2 cache. A piece whose stored tag is shorter (a classic
+ * token's 19 bits, content-pieces.ts SECRET_TAG_BITS) sets every bit its tag
+ * allows.
  */
-export const PREFILTER_BITS = 19;
+export const PREFILTER_BITS = 20;
 /**
  * The byte scanner hashes the window at every GRID-th byte (absolute buffer
  * address). GRID and PIECE_STRIDE are coprime, so every run of
