@@ -59,21 +59,25 @@ function scanGrid(scope: DetectScope, index: ContentIndex, first: number): void 
   const { hashEnd, blockEnd } = bounds(scope);
   // The grid is 8-aligned in memory, so the words of a window are aligned Int32 reads.
   const words = new Int32Array(buf.buffer, buf.byteOffset + first, (end - first) >>> 2);
+  const hashWords = hashEnd - first;
   let textDone = first;
-  let position = first;
-  while (position < blockEnd) {
-    const word = (position - first) >>> 2;
+  let word = 0;
+  // Word indexes step by GRID / 4 = 2; a window's bytes are words word, word + 1, word + 2.
+  while (word << 2 < hashWords) {
     const word0 = words[word] ?? 0;
     const word1 = words[word + 1] ?? 0;
-    if (((word0 | word1) & HIGH_BITS) === 0 && position >= textDone) textDone = scanTextBlock(scope, index, position);
-    if (position >= hashEnd) {
-      position += GRID;
-      continue;
-    }
     const hash = pieceHash(word0, word1, words[word + 2] ?? 0);
+    if (((word0 | word1) & HIGH_BITS) === 0 && first + (word << 2) >= textDone)
+      textDone = scanTextBlock(scope, index, first + (word << 2));
     const prefix = hash >>> PREFIX_SHIFT;
-    if (((prefilter[prefix >>> 3] ?? 0) & (1 << (prefix & 7))) === 0) position += GRID;
-    else position = byteCandidate(scope, index, position, hash);
+    if (((prefilter[prefix >>> 3] ?? 0) & (1 << (prefix & 7))) === 0) word += 2;
+    else word = (byteCandidate(scope, index, first + (word << 2), hash) - first) >>> 2;
+  }
+  // Text blocks past the last byte window, up to `to + GRID`.
+  for (let position = first + (word << 2); position < blockEnd; position += GRID) {
+    const word0 = words[(position - first) >>> 2] ?? 0;
+    const word1 = words[((position - first) >>> 2) + 1] ?? 0;
+    if (((word0 | word1) & HIGH_BITS) === 0 && position >= textDone) textDone = scanTextBlock(scope, index, position);
   }
 }
 
