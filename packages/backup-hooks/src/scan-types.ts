@@ -1,7 +1,12 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 
-/** What was found. `pem-key`: a whole private key whose fingerprint matches; `pem-line`: one body line of it. */
-export type FindingForm = "pem-key" | "pem-line" | "token" | "sealed-copy";
+/**
+ * What was found. `pem-key`: a whole private key whose fingerprint matches; `pem-line`: one body line of it;
+ * `key-content`: a run of the key's private numbers (bytes, or base64 text of them) in any surroundings;
+ * `token-content`: a run of a token's secret part (its 36 random characters, or its JWT signature as
+ * text or bytes), with or without `ghs_`.
+ */
+export type FindingForm = "pem-key" | "pem-line" | "token" | "key-content" | "token-content" | "sealed-copy";
 
 /**
  * How the secret was written where it was found: `raw` (LF PEM or a bare token),

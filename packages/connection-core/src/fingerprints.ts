@@ -1,5 +1,7 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import * as z from "zod";
+import { createContentIndex, type ContentIndex } from "./content-index.js";
+import { contentPiecesSchema, deriveContentPieces, withTokenPieces } from "./content-pieces.js";
 import { CoreError } from "./errors.js";
 
 /**
@@ -14,6 +16,10 @@ import { CoreError } from "./errors.js";
  *   Each line carries ~48 random bytes, so the digests cannot be inverted.
  * - `tokenHashes` are salted digests of every installation token minted, in
  *   both formats. Tokens are high-entropy; their digests rebuild nothing.
+ * - `content` (v2, optional: sets written before it load and match as they
+ *   did) holds pieces of the secret content itself: the key's private numbers
+ *   and each token's unpredictable part, so a scan finds them in any encoding
+ *   (content-pieces.ts; the construction is in docs/security-model.md).
  */
 export const residueFingerprintsSchema = z.object({
   id: z.string().regex(/^fp-[0-9a-f]{12}$/),
@@ -22,6 +28,7 @@ export const residueFingerprintsSchema = z.object({
   keyFingerprint: z.string().startsWith("SHA256:"),
   pemLineHashes: z.array(z.string().regex(/^[0-9a-f]{32}$/)),
   tokenHashes: z.array(z.string().regex(/^[0-9a-f]{32}$/)),
+  content: contentPiecesSchema.optional(),
 });
 export type ResidueFingerprints = z.infer<typeof residueFingerprintsSchema>;
 
@@ -91,14 +98,24 @@ export function deriveResidueFingerprints(input: DeriveFingerprintsInput): Resid
     keyFingerprint: fingerprint,
     pemLineHashes: [...new Set(lines.map((line) => residueDigest(salt, line)))],
     tokenHashes: [...new Set(input.tokens.map((token) => residueDigest(salt, token)))],
+    content: deriveContentPieces(input.privateKeyPem, input.tokens, salt),
   };
 }
 
-/** Returns a copy of `fingerprints` that also recognises `token` (newest first, bounded). */
+/**
+ * Returns a copy of `fingerprints` that also recognises `token` (newest first,
+ * bounded). A v1 set (no `content`) stays v1: its pieces would need the key.
+ */
 export function withTokenFingerprint(fingerprints: ResidueFingerprints, token: string): ResidueFingerprints {
   const digest = residueDigest(fingerprints.salt, token);
   const rest = fingerprints.tokenHashes.filter((existing) => existing !== digest);
-  return { ...fingerprints, tokenHashes: [digest, ...rest].slice(0, MAX_TOKEN_HASHES) };
+  return {
+    ...fingerprints,
+    tokenHashes: [digest, ...rest].slice(0, MAX_TOKEN_HASHES),
+    ...(fingerprints.content === undefined
+      ? {}
+      : { content: withTokenPieces(fingerprints.content, token, fingerprints.salt) }),
+  };
 }
 
 /**
@@ -114,6 +131,8 @@ export interface ResidueMatcher {
   matchToken(candidate: string): string | undefined;
   /** A key fingerprint in GitHub's `SHA256:…` form. */
   matchKeyFingerprint(fingerprint: string): string | undefined;
+  /** The content pieces of every v2 set (private numbers, token secrets), or undefined when no set has them. */
+  readonly content: ContentIndex | undefined;
 }
 
 export function createResidueMatcher(sets: readonly ResidueFingerprints[]): ResidueMatcher {
@@ -134,5 +153,6 @@ export function createResidueMatcher(sets: readonly ResidueFingerprints[]): Resi
     matchKeyFingerprint(fingerprint) {
       return prepared.find((entry) => entry.set.keyFingerprint === fingerprint)?.set.id;
     },
+    content: createContentIndex(sets),
   };
 }

@@ -27,6 +27,33 @@ export {
   withTokenFingerprint,
 } from "./fingerprints.js";
 export type { DeriveFingerprintsInput, ResidueFingerprints, ResidueMatcher } from "./fingerprints.js";
+export type { ContentIndex, ContentMatch } from "./content-index.js";
+export {
+  CONTENT_SCHEME,
+  SECRET_TAG_BITS,
+  TOKEN_PIECE_BUDGET,
+  contentPiecesSchema,
+  pieceDigest,
+  privateNumbers,
+  tokenSecretPart,
+} from "./content-pieces.js";
+export type { ContentPieces, ContentSecret, ContentSecretKind } from "./content-pieces.js";
+export {
+  GRID,
+  GUARANTEED_BYTE_RUN,
+  GUARANTEED_TEXT_RUN,
+  NOT_BASE64,
+  PIECE_BYTES,
+  PIECE_CHARS,
+  PIECE_STRIDE,
+  PREFILTER_BITS,
+  SEXTET,
+  TEXT_STRIDE,
+  decodePieceText,
+  hashAt,
+  pieceHash,
+  pieceOffsets,
+} from "./content-tag.js";
 export { INPUT_CAPS, INPUT_READ_TIMEOUT_MS, boundedInTime, readInputFile, readInputText } from "./input-file.js";
 export type { InputKind, ReadInputOptions } from "./input-file.js";
 export { parseLicense } from "./license.js";

@@ -32,7 +32,7 @@ export interface AuditFinding {
   readonly member?: string;
   readonly offset?: number;
   readonly length?: number;
-  /** Scanner forms (`pem-key`, `pem-line`, `token`, `sealed-copy`) or the audit's own (`credential-file`, `vault`, `temp-file`, `cloud-app`, `cloud-record`). */
+  /** Scanner forms (`pem-key`, `pem-line`, `token`, `key-content`, `token-content`, `sealed-copy`) or the audit's own (`credential-file`, `vault`, `temp-file`, `cloud-app`, `cloud-record`). */
   readonly form: string;
   readonly encoding?: string;
   readonly fingerprintId: string;
