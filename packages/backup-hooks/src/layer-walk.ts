@@ -2,7 +2,7 @@ import type { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
 import { gzipLayer } from "./gzip-layer.js";
 import type { ByteSink, LayerDecoder, RewriteContext } from "./layer-decoder.js";
-import { addGap, addHit, nested, type StreamContext } from "./scan-context.js";
+import { addGap, addHit, countLayer, nested, type StreamContext } from "./scan-context.js";
 import { tarLayer } from "./tar-layer.js";
 import { BLOCK } from "./tar-header.js";
 import { WindowScanner } from "./window-scanner.js";
@@ -47,6 +47,7 @@ export async function scanLayers(reader: ByteReader, context: StreamContext): Pr
     );
     return void (await reader.drain());
   }
+  countLayer(context, decoder.kind);
   await decoder.open(reader, context, {
     child: (child) => scanLayers(child.reader, nested(context, child.name)),
     opens: (head) => decoderFor(head) !== undefined,

@@ -5,6 +5,7 @@ import { registerCompletion } from "./completion.js";
 import { registerConnect } from "./connect.js";
 import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
+import { registerFingerprints } from "./fingerprints.js";
 import { registerInit } from "./init.js";
 import { registerReplicate } from "./replicate.js";
 import { registerStatus } from "./status.js";
@@ -25,6 +26,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerBackup,
   registerVerifyCleanup,
   registerVerifyReport,
+  registerFingerprints,
   registerDemo,
   registerCompletion,
 ];

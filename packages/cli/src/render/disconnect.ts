@@ -14,6 +14,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       : "Disconnect is incomplete: re-run the same command to finish it (only what is pending is retried).",
     `  cloud      token ${cloud.tokenRevoke?.result ?? "-"}, installation ${cloud.installation?.result ?? "-"}, record ${cloud.record?.result ?? "-"}, app ${cloud.app?.result ?? "-"}${cloud.revocationProof ? "; old token refused (401)" : ""}`,
     `  primary    vault destroyed (${journal.local?.removed.length ?? 0} file(s) shredded)`,
+    ...(journal.nodes.length === 0 ? ["  nodes      no nodes: standalone"] : []),
     ...journal.nodes.map(
       (node) =>
         `  node       ${node.name.padEnd(16)} ${node.status}${node.status === "pending" && node.lastError ? ` — ${node.lastError.code}: ${node.lastError.message}` : ""}`,
@@ -26,7 +27,9 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       ? ["  snapshots still hold the credentials: re-run with --purge-backups to redact them"]
       : []),
     `  journal    ${outcome.journalFile} (keeps the secret-free fingerprints for verify-cleanup)`,
-    "  next: connect-ops verify-cleanup --inventory FILE --data-dir DIR --report audit.json",
+    journal.nodes.length === 0
+      ? "  next: connect-ops verify-cleanup --data-dir DIR --report audit.json"
+      : "  next: connect-ops verify-cleanup --inventory FILE --data-dir DIR --report audit.json",
   ];
   return {
     exitCode: outcome.completed ? EXIT.ok : EXIT.incomplete,
@@ -39,6 +42,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       cloud,
       removed: journal.local?.removed ?? [],
       nodes: journal.nodes,
+      topology: journal.nodes.length === 0 ? "no nodes: standalone" : `${String(journal.nodes.length)} node(s)`,
       snapshots: journal.snapshots ?? null,
       fingerprintSets: journal.fingerprints.map((set) => set.id),
     },
