@@ -37,7 +37,11 @@ export async function runFingerprintsExportCommand(
 export function registerFingerprints(program: Command, run: CommandRunner): void {
   const group = program
     .command("fingerprints")
-    .description("the secret-free fingerprints of the credentials, for audits off the appliance");
+    .description("the secret-free fingerprints of the credentials, for audits off the appliance")
+    .addHelpText(
+      "after",
+      "\nRunbook: docs/runbooks/disconnect-and-audit.md\n\nExample (on the appliance):\n  connect-ops fingerprints export --out /tmp/connect-fingerprints.json",
+    );
   group
     .command("export")
     .description("write this state dir's fingerprint sets (vault and disconnect journal) to a file; exit 0 written")
