@@ -55,7 +55,10 @@ describe("fingerprints export → verify-cleanup --fingerprints off the applianc
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("already exists");
     expect((await connectOps(["fingerprints", "export", "--out", exported, "--force"], app.env)).code).toBe(0);
-    expectNoLeak({ exported: readFileSync(exported, "latin1"), stdout: run.stdout }, app.secrets);
+    expectNoLeak(
+      { exported: readFileSync(exported, "latin1"), stdout: run.stdout },
+      { pem: app.secrets.pem, token: app.secrets.token },
+    );
 
     // The auditor's machine: the export and a copy of the backups; its own state dir (own signing key), no vault, no journal.
     const auditor = join(scratch.path, `auditor-${counter++}`);

@@ -11,13 +11,14 @@ import { pemLine } from "./disconnect-fixture.js";
 // scanned in memory: no scratch copy appears in /dev/shm or the temp dir.
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
-let topology: Awaited<ReturnType<typeof startSshNodes>>;
+let topology: Awaited<ReturnType<typeof startSshNodes>> | undefined;
 const scratch = testdirSync({ prefix: "e2e-verify-ssh-" });
 const stateDir = join(scratch.path, "state");
 const inventory = join(scratch.path, "inventory.json");
 let env: Record<string, string>;
 let pem = "";
 
+const nodes: NonNullable<typeof topology>["nodes"][number][] = [];
 const run = (...argv: string[]) => cli.run(argv, env);
 const scratchCopies = (): string[] =>
   [...(existsSync("/dev/shm") ? readdirSync("/dev/shm") : []), ...readdirSync(tmpdir())].filter((name) =>
@@ -30,6 +31,7 @@ beforeAll(async () => {
   env = { CONNECT_OPS_STATE_DIR: stateDir, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
   topology = await startSshNodes([{ name: "ghes-replica", role: "replica" }]);
   topology.writeInventory(inventory);
+  nodes.push(...topology.nodes);
   expect((await run("init")).code).toBe(0);
   const connected = await run(
     "connect",
@@ -59,8 +61,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await topology?.[Symbol.asyncDispose]();
-  await sim?.close();
-  cli?.[Symbol.dispose]();
+  await sim.close();
+  cli[Symbol.dispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -73,7 +75,7 @@ describe("verify-cleanup over SSH: listings that fail are gaps, reads stay in me
   });
 
   it("names a directory the SSH user cannot list (chmod 000 by root) as a gap with its path: exit 3", async () => {
-    const node = topology.nodes[0];
+    const node = nodes[0];
     if (node === undefined) throw new Error("no node");
     await node.exec(
       `mkdir -p ${NODE_TARGET}/locked && printf '%s\\n' '${pemLine(pem)}' > ${NODE_TARGET}/locked/hidden.txt && chmod 000 ${NODE_TARGET}/locked`,
@@ -98,7 +100,7 @@ describe("verify-cleanup over SSH: listings that fail are gaps, reads stay in me
   });
 
   it("finds the key inside a gzip'd tar on the node, decoded in memory (layers counted), and writes no copy", async () => {
-    const node = topology.nodes[0];
+    const node = nodes[0];
     if (node === undefined) throw new Error("no node");
     await node.exec(
       `mkdir -p /tmp/stage && printf '%s\\n' '${pemLine(pem)}' > /tmp/stage/key.txt && tar -czf ${NODE_TARGET}/old.tar.gz -C /tmp/stage key.txt && rm -rf /tmp/stage`,
