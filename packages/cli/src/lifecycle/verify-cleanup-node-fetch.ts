@@ -4,6 +4,8 @@ import { join } from "node:path";
 
 /** Files larger than this are not read from a node: a gap, never silently skipped. */
 export const MAX_FETCH_BYTES = 1024 * 1024;
+/** What one node's files may hold in memory at once; a file past it is a gap (memory stays bounded). */
+export const MAX_NODE_BYTES = 64 * 1024 * 1024;
 
 /** A node's credential directory as read over SSH: the small files' bytes in memory, and what could not be read. */
 export interface NodeTree {
@@ -63,6 +65,7 @@ export async function readNodeTree(node: NodeSpec, ssh: SshOptions, connectTimeo
   const files: InMemoryFile[] = [];
   const unfetched: { path: string; reason: string }[] = [];
   const lines: string[] = [];
+  let held = 0;
   const listing = await shell.run(listScript(node.path, shellQuote), []);
   if (listing.code !== 0) throw new Error(`listing ${node.path} failed with status ${String(listing.code)}`);
   const entries = listing.stdout
@@ -80,7 +83,13 @@ export async function readNodeTree(node: NodeSpec, ssh: SshOptions, connectTimeo
     if (read.code !== 0) unfetched.push({ path, reason: "unreadable-file" });
     else if (read.stdout.length > MAX_FETCH_BYTES)
       unfetched.push({ path, reason: `over-fetch-limit: more than ${String(MAX_FETCH_BYTES)} bytes` });
+    else if (held + read.stdout.length > MAX_NODE_BYTES)
+      unfetched.push({
+        path,
+        reason: `over-fetch-limit: the node's files exceed ${String(MAX_NODE_BYTES)} bytes in all`,
+      });
     else {
+      held += read.stdout.length;
       files.push({ path, bytes: read.stdout });
       lines.push(`${path}\t${String(read.stdout.length)}`);
     }
