@@ -29,6 +29,7 @@ function derivedSpec(step: NodeStep): NodeSpec | undefined {
   const role = step.role === "primary" || step.role === "replica" || step.role === "cluster" ? step.role : undefined;
   if (role === undefined) return undefined;
   if (step.transport === "local") {
+    // A local node is a directory: port and user are never used to reach it.
     return {
       name: step.name,
       host: step.host,

@@ -1,5 +1,6 @@
 import type { CommandResult } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { STANDALONE } from "../lifecycle/audit-scope.js";
 import type { DisconnectOutcome } from "../lifecycle/disconnect.js";
 
 /** The `disconnect` command's output: exit code, `--json` document and human lines (shared with the demo). */
@@ -14,7 +15,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       : "Disconnect is incomplete: re-run the same command to finish it (only what is pending is retried).",
     `  cloud      token ${cloud.tokenRevoke?.result ?? "-"}, installation ${cloud.installation?.result ?? "-"}, record ${cloud.record?.result ?? "-"}, app ${cloud.app?.result ?? "-"}${cloud.revocationProof ? "; old token refused (401)" : ""}`,
     `  primary    vault destroyed (${journal.local?.removed.length ?? 0} file(s) shredded)`,
-    ...(journal.nodes.length === 0 ? ["  nodes      no nodes: standalone"] : []),
+    ...(journal.nodes.length === 0 ? [`  nodes      ${STANDALONE}`] : []),
     ...journal.nodes.map(
       (node) =>
         `  node       ${node.name.padEnd(16)} ${node.status}${node.status === "pending" && node.lastError ? ` — ${node.lastError.code}: ${node.lastError.message}` : ""}`,
@@ -42,7 +43,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       cloud,
       removed: journal.local?.removed ?? [],
       nodes: journal.nodes,
-      topology: journal.nodes.length === 0 ? "no nodes: standalone" : `${String(journal.nodes.length)} node(s)`,
+      topology: journal.nodes.length === 0 ? STANDALONE : `${String(journal.nodes.length)} node(s)`,
       snapshots: journal.snapshots ?? null,
       fingerprintSets: journal.fingerprints.map((set) => set.id),
     },
