@@ -105,7 +105,7 @@ export default tseslint.config(
               message: "src/lifecycle never imports src/commands: a lifecycle returns data, the command renders it.",
             },
             {
-              group: ["**/wiring.js", "**/context.js"],
+              group: ["**/wiring.js", "**/wiring-*.js", "**/context.js"],
               message:
                 "a lifecycle takes typed ports, never the CommandContext or the composition root (src/wiring.ts).",
             },
@@ -119,7 +119,7 @@ export default tseslint.config(
           message: "src/lifecycle never imports src/commands (not even lazily).",
         },
         {
-          selector: "ImportExpression[source.value=/(^|\\/)(wiring|context)\\.js$/]",
+          selector: "ImportExpression[source.value=/(^|\\/)(wiring(-[a-z]+)?|context)\\.js$/]",
           message: "a lifecycle takes typed ports, never the CommandContext or src/wiring.ts.",
         },
       ],

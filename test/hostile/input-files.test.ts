@@ -143,6 +143,11 @@ const readers: { readonly name: string; readonly kind: InputKind; argv(path: str
     argv: (path) => ["backup", "scan", appliance.dataDir, "--fingerprints", path],
   },
   {
+    name: "verify-cleanup --fingerprints",
+    kind: "fingerprints",
+    argv: (path) => ["verify-cleanup", "--fingerprints", path],
+  },
+  {
     name: "backup restore --identity",
     kind: "identity",
     argv: (path) => ["backup", "restore", join(appliance.dataDir, CURRENT_SNAPSHOT), "--identity", path],
@@ -236,6 +241,44 @@ const [path, limit] = [process.argv[1], Number(process.argv[2])];
 const block = Buffer.alloc(256 * 1024, 0x41);
 while (statSync(path).size < limit) appendFileSync(path, block);
 `;
+
+describe("fingerprints export --out: only a new or (with --force) an existing regular file is written", () => {
+  const targets = [
+    ["/dev/null", "a character device"],
+    ["fifo", "a FIFO"],
+    ["sock", "a socket"],
+    ["a-directory", "a directory"],
+  ] as const;
+
+  it.each(targets)("refuses --out %s (%s), also with --force: exit 2, nothing changed, no hang", async (input) => {
+    const path = input.startsWith("/") ? input : join(hostile, input);
+    const before = treeDigest(appliance.dir);
+    const run = await runHostile(["fingerprints", "export", "--out", path, "--force"]);
+    expect(run.stderr).toContain("error[CLI_USAGE]");
+    expect(run.stderr).toContain("is not a regular file");
+    expect(run.code).toBe(2);
+    expect(treeDigest(appliance.dir)).toEqual(before);
+  });
+
+  it("refuses a symlink as --out (it would be replaced, not followed): exit 2, its target unchanged", async () => {
+    const target = join(hostile, "link-target.txt");
+    writeFileSync(target, "unchanged");
+    const link = join(hostile, "out-link");
+    execFileSync("ln", ["-sfn", target, link]);
+    const run = await runHostile(["fingerprints", "export", "--out", link, "--force"]);
+    expect(run.code).toBe(2);
+    expect(readFileSync(target, "utf8")).toBe("unchanged");
+  });
+
+  it("refuses an existing file without --force: exit 2, the file unchanged", async () => {
+    const existing = join(hostile, "existing.json");
+    writeFileSync(existing, "keep");
+    const run = await runHostile(["fingerprints", "export", "--out", existing]);
+    expect(run.stderr).toContain("already exists");
+    expect(run.code).toBe(2);
+    expect(readFileSync(existing, "utf8")).toBe("keep");
+  });
+});
 
 describe("data dirs and scan roots that are the host itself (issue 18)", () => {
   const systemTrees = ["/", "/proc", "/sys", "/dev"] as const;

@@ -6,12 +6,14 @@ export type {
   FindingEncoding,
   FindingForm,
   Gap,
+  LayeredFile,
   ScanLimits,
   ScanOptions,
   ScanProgress,
   ScanResult,
 } from "./scan-types.js";
-export { scanPath } from "./scan-path.js";
+export { scanBuffers, scanPath } from "./scan-path.js";
+export type { InMemoryFile } from "./scan-path.js";
 export { CONNECT_DIR, REDACTION_FILE, redactSnapshot } from "./redact-snapshot.js";
 export type { RedactOptions, RedactionChange, RedactionReport } from "./redact-snapshot.js";
 export { SNAPSHOT_ID, listSnapshots, openSnapshot, sharedHardLinks } from "./snapshot-model.js";
@@ -23,3 +25,4 @@ export type { BackupPolicyInput, BackupPolicyResult } from "./backup-policy.js";
 export { systemTreeRefusal } from "./data-dir-guard.js";
 export { backupConfigCandidates, backupSettings, parseBackupConfig } from "./backup-config.js";
 export type { BackupConfig, BackupSettings } from "./backup-config.js";
+export { DETECTION_METHOD, KNOWN_LIMITS } from "./detection-method.js";

@@ -5,7 +5,7 @@ import { gitPackLayer } from "./git-pack-layer.js";
 import { gzipLayer } from "./gzip-layer.js";
 import { HEAD_BYTES, type ByteSink, type LayerDecoder, type RewriteContext } from "./layer-decoder.js";
 import { RawLayerScan } from "./raw-scan.js";
-import { addGap, addHit, nested, type StreamContext } from "./scan-context.js";
+import { addGap, addHit, countLayer, nested, type StreamContext } from "./scan-context.js";
 import { scriptPayloadLayer } from "./script-payload-layer.js";
 import { tarLayer } from "./tar-layer.js";
 import { lzmaLayer, xzLayer } from "./xz-layer.js";
@@ -86,6 +86,7 @@ export async function scanLayers(reader: ByteReader, context: StreamContext): Pr
       await reader.drain();
       return;
     }
+    countLayer(context, decoder.kind);
     await decoder.open(reader, context, {
       child: (child) => scanLayers(child.reader, nested(context, child.name)),
       slice: (length) => sliceOf(reader, raw, length),

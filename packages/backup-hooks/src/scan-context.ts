@@ -14,6 +14,13 @@ export interface StreamContext {
   readonly linkedPaths: readonly string[] | undefined;
   readonly findings: Finding[];
   readonly gaps: Gap[];
+  /** Layers opened so far, by decoder kind (`gzip`, `tar`): what the report says was decoded. Shared by all streams of a scan. */
+  readonly layers?: Map<string, number>;
+}
+
+/** Counts one opened layer of `kind`. */
+export function countLayer(context: StreamContext, kind: string): void {
+  context.layers?.set(kind, (context.layers.get(kind) ?? 0) + 1);
 }
 
 export function memberOf(context: StreamContext): string | undefined {

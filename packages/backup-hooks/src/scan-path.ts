@@ -1,5 +1,6 @@
 import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import { basename, dirname } from "node:path";
+import { Readable } from "node:stream";
 import { ByteReader } from "./byte-reader.js";
 import { HEAD_BYTES, decoderFor, scanLayers } from "./layer-walk.js";
 import { addGap, addHit, type StreamContext } from "./scan-context.js";
@@ -8,6 +9,7 @@ import {
   DEFAULT_MAX_DEPTH,
   type Finding,
   type Gap,
+  type LayeredFile,
   type ScanOptions,
   type ScanResult,
 } from "./scan-types.js";
@@ -96,6 +98,7 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
   const findings: Finding[] = [];
   const gaps: Gap[] = [...listing.gaps];
   const totalBytes = listing.files.totalBytes;
+  const layered: LayeredFile[] = [];
   let filesScanned = 0;
   let bytesScanned = 0;
   // One iterator shared by the workers: entries are made as they are taken.
@@ -113,20 +116,76 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
         linkedPaths: file.linkedPaths,
         findings,
         gaps,
+        layers: new Map(),
       };
       if (isSealedCopy(file.path)) {
         const sealed = await readSealedCopy(file, options.matcher);
         findings.push(sealed.finding);
         if (sealed.gap) gaps.push(sealed.gap);
       } else await scanFile(file, context);
+      if (context.layers !== undefined && context.layers.size > 0)
+        layered.push({ path: file.path, linkedPaths: file.linkedPaths, layers: Object.fromEntries(context.layers) });
       filesScanned += 1 + file.linkedPaths.length;
       bytesScanned += file.size;
       options.onProgress?.({ filesScanned, bytesScanned, totalBytes });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 3) }, worker));
+  sortFindings(findings);
+  return { findings, gaps, filesScanned, bytesScanned, ...layerTotals(layered) };
+}
+
+function layerTotals(layered: LayeredFile[]): Pick<ScanResult, "layersDecoded" | "layeredFiles"> {
+  const total = new Map<string, number>();
+  for (const file of layered)
+    for (const [kind, count] of Object.entries(file.layers)) total.set(kind, (total.get(kind) ?? 0) + count);
+  return {
+    layersDecoded: Object.fromEntries(total),
+    layeredFiles: layered.sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}
+
+function sortFindings(findings: Finding[]): void {
   findings.sort(
     (a, b) => a.path.localeCompare(b.path) || (a.member ?? "").localeCompare(b.member ?? "") || a.offset - b.offset,
   );
-  return { findings, gaps, filesScanned, bytesScanned };
+}
+
+/** One file's bytes already in memory, named by where they came from (a node's `host:path`). */
+export interface InMemoryFile {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Scans files held in memory (read from a node over SSH) through the same
+ * layer walk as `scanPath`: nothing is written anywhere. Findings and gaps
+ * carry each file's `path` as given. Never throws for bad input.
+ */
+export async function scanBuffers(files: readonly InMemoryFile[], options: ScanOptions): Promise<ScanResult> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const findings: Finding[] = [];
+  const gaps: Gap[] = [];
+  const layered: LayeredFile[] = [];
+  let bytesScanned = 0;
+  for (const file of files) {
+    const context: StreamContext = {
+      matcher: options.matcher,
+      limits,
+      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+      path: file.path,
+      members: [],
+      depth: 0,
+      linkedPaths: undefined,
+      findings,
+      gaps,
+      layers: new Map(),
+    };
+    await scanLayers(new ByteReader(Readable.from([file.bytes])), context);
+    bytesScanned += file.bytes.byteLength;
+    if (context.layers !== undefined && context.layers.size > 0)
+      layered.push({ path: file.path, linkedPaths: [], layers: Object.fromEntries(context.layers) });
+  }
+  sortFindings(findings);
+  return { findings, gaps, filesScanned: files.length, bytesScanned, ...layerTotals(layered) };
 }

@@ -50,6 +50,16 @@ export interface ScanResult {
   readonly gaps: Gap[];
   readonly filesScanned: number;
   readonly bytesScanned: number;
+  /** Layers decoded, by decoder kind (`{ gzip: 2, tar: 1 }`); a plain file is no layer. */
+  readonly layersDecoded: Readonly<Record<string, number>>;
+  /** The files in which a layer was decoded, with their counts (to attribute them to snapshots). */
+  readonly layeredFiles: readonly LayeredFile[];
+}
+
+export interface LayeredFile {
+  readonly path: string;
+  readonly linkedPaths: readonly string[];
+  readonly layers: Readonly<Record<string, number>>;
 }
 
 export interface ScanLimits {

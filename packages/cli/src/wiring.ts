@@ -2,20 +2,16 @@ import type { CloudClient } from "@connect-ops/connection-core";
 import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import type { CommandContext } from "./context.js";
-import { checkDataDirs } from "./flows/data-dirs.js";
 import { loadTopology, type TopologyFlags } from "./flows/inventory.js";
 import type { RecipientFlags } from "./flows/backup-recipients.js";
-import type { AuditPorts, AuditRequest } from "./lifecycle/audit-cleanup.js";
 import type { IncludePorts } from "./lifecycle/backup-include.js";
 import type { RedactPorts } from "./lifecycle/backup-redact.js";
 import type { ScanPorts } from "./lifecycle/backup-scan.js";
 import type { ApplianceConnectPorts } from "./lifecycle/connect.js";
-import type { DisconnectPorts, DisconnectRequest } from "./lifecycle/disconnect.js";
 import type { ReplicatePorts } from "./lifecycle/replicate.js";
 import type { RestorePorts } from "./lifecycle/restore.js";
 import type { StatusPorts } from "./lifecycle/status.js";
 import type { TokenPorts } from "./lifecycle/token.js";
-import type { DisconnectJournal } from "./lifecycle/disconnect-journal.js";
 import { noCrash, type CloudClientFactory, type CrashHook, type OpenedAppliance } from "./lifecycle/ports.js";
 
 /**
@@ -90,65 +86,6 @@ export async function crashHook(context: CommandContext): Promise<CrashHook> {
   if (typeof __CONNECT_OPS_TEST_HOOKS__ === "undefined" || !__CONNECT_OPS_TEST_HOOKS__) return noCrash;
   const { envCrashHook } = await import("./fault-crash.js");
   return envCrashHook(context.io.env);
-}
-
-/** The disconnect's production ports: the state dir's vault, the inventory's nodes, the cloud named by the vault. */
-export async function disconnectPorts(
-  context: CommandContext,
-  flags: { inventory: string; dataDirs: readonly string[]; purgeBackups: boolean },
-  confirm: (journal: DisconnectJournal) => Promise<void>,
-): Promise<{ ports: DisconnectPorts; request: DisconnectRequest }> {
-  const appliance = await openAppliance(context);
-  const topology = await loadTopology(context, { inventory: flags.inventory });
-  const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
-  return {
-    ports: {
-      vault: appliance.vault,
-      stateDir: appliance.state.stateDir,
-      identities: appliance.state.identities,
-      journalDir: appliance.journalDir,
-      cloud: cloudFactory(context),
-      hasAdminToken: cloudAdminToken(context) !== undefined,
-      nodes: topology.all,
-      ssh: topology.ssh,
-      now: context.io.now,
-      crash: await crashHook(context),
-      confirm,
-    },
-    request: { inventory: context.resolvePath(flags.inventory), dataDirs, purgeBackups: flags.purgeBackups },
-  };
-}
-
-/** verify-cleanup's production ports: the same state, nodes and cloud, read-only. */
-export async function auditPorts(
-  context: CommandContext,
-  flags: { inventory: string; dataDirs: readonly string[]; reportFile?: string; format: "json" | "md" },
-): Promise<{ ports: AuditPorts; request: AuditRequest }> {
-  const appliance = await openAppliance(context);
-  const { readAuditSigningKey } = await import("./lifecycle/audit-signing-key.js");
-  const signingKey = await readAuditSigningKey(appliance.state.stateDir);
-  const topology = await loadTopology(context, { inventory: flags.inventory });
-  const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
-  const { toolVersion } = await import("./tool-version.js");
-  return {
-    ports: {
-      vault: appliance.vault,
-      stateDir: appliance.state.stateDir,
-      journalDir: appliance.journalDir,
-      signingKey,
-      cloud: cloudFactory(context),
-      hasAdminToken: cloudAdminToken(context) !== undefined,
-      nodes: topology.all,
-      ssh: topology.ssh,
-      now: context.io.now,
-      toolVersion: await toolVersion(),
-    },
-    request: {
-      dataDirs,
-      format: flags.format,
-      ...(flags.reportFile === undefined ? {} : { reportFile: context.resolvePath(flags.reportFile) }),
-    },
-  };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { CommandContext, CommandResult, CommandRunner } from "../context.js
 
 /** The flags as commander names them. */
 export interface DisconnectOptions {
-  readonly inventory: string;
+  readonly inventory?: string;
   readonly dataDir?: readonly string[];
   readonly purgeBackups?: boolean;
   readonly yes?: boolean;
@@ -13,7 +13,7 @@ export async function runDisconnectCommand(
   context: CommandContext,
   options: DisconnectOptions,
 ): Promise<CommandResult> {
-  const { disconnectPorts } = await import("../wiring.js");
+  const { disconnectPorts } = await import("../wiring-audit.js");
   const { runDisconnect } = await import("../lifecycle/disconnect.js");
   const { confirmDisconnect } = await import("./disconnect-confirm.js");
   const purgeBackups = options.purgeBackups === true;
@@ -38,7 +38,10 @@ export function registerDisconnect(program: Command, run: CommandRunner): void {
     .description(
       "delete the GitHub App on the cloud and every copy of its credentials: primary, nodes and (with --purge-backups) snapshots",
     )
-    .requiredOption("--inventory <file>", "the nodes that hold replicated credentials (docs/replication.md)")
+    .option(
+      "--inventory <file>",
+      "the nodes that hold replicated credentials (docs/replication.md); without it, a standalone appliance",
+    )
     .option("--data-dir <dir>", "a backup data dir whose snapshots may hold the credentials (repeatable)", collect)
     .option("--purge-backups", "redact every snapshot under the data dirs (default: only list what they still hold)")
     .option("--yes", "do not ask for confirmation (required without a terminal)")

@@ -7,6 +7,7 @@ import { registerCompletion } from "./completion.js";
 import { registerConnect } from "./connect.js";
 import { registerDemo } from "./demo.js";
 import { registerFailoverCheck } from "./failover-check.js";
+import { registerFingerprints } from "./fingerprints.js";
 import { registerInit } from "./init.js";
 import { registerMetrics } from "./metrics.js";
 import { registerNode } from "./node.js";
@@ -35,6 +36,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerCheck,
   registerMetrics,
   registerSchedule,
+  registerFingerprints,
   registerDemo,
   registerCompletion,
 ];

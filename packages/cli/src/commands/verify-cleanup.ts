@@ -4,7 +4,8 @@ import { usageError } from "../errors.js";
 
 /** The flags as commander names them. */
 export interface VerifyCleanupOptions {
-  readonly inventory: string;
+  readonly inventory?: string;
+  readonly fingerprints?: string;
   readonly dataDir?: readonly string[];
   readonly report?: string;
   readonly format?: string;
@@ -23,11 +24,12 @@ export async function runVerifyCleanupCommand(
     );
   if (format === "md" && options.report === undefined)
     throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
-  const { auditPorts } = await import("../wiring.js");
+  const { auditPorts } = await import("../wiring-audit.js");
   const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
   const { ports, request } = await auditPorts(context, {
     inventory: options.inventory,
     dataDirs: options.dataDir ?? [],
+    fingerprintsFile: options.fingerprints,
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
   });
@@ -46,14 +48,21 @@ export function registerVerifyCleanup(program: Command, run: CommandRunner): voi
     .description(
       "audit that the credentials are gone everywhere (cloud, primary, nodes, snapshots); exit 0 clean, 1 residue, 3 inconclusive",
     )
-    .requiredOption("--inventory <file>", "the nodes to check (docs/replication.md)")
+    .option(
+      "--inventory <file>",
+      "the nodes to check (docs/replication.md); without it, a standalone appliance (nodes the disconnect recorded are still audited)",
+    )
     .option("--data-dir <dir>", "a backup data dir whose snapshots are scanned (repeatable)", collect)
     .option("--report <file>", "write the signed JSON report here and its raw Ed25519 signature to FILE.sig")
     .option("--format <format>", "json (default) or md (also writes FILE.md)")
     .option("--cross-mounts", "also walk other filesystems mounted inside the data dirs (by default each is a gap)")
+    .option(
+      "--fingerprints <file>",
+      "fingerprints to look for, from `connect-ops fingerprints export` (an audit off the appliance: the primary is then a gap)",
+    )
     .addHelpText(
       "after",
-      "\nUses only the secret-free fingerprints kept by disconnect; set CONNECT_OPS_CLOUD_TOKEN to check the connection record.\nVerify a report: openssl pkeyutl -verify -pubin -inkey <state>/audit-signing.pub -rawin -in FILE -sigfile FILE.sig\n\nExample:\n  connect-ops verify-cleanup --inventory nodes.json --data-dir /data/backup-utils/data --report audit.json --format md",
+      "\nUses only the secret-free fingerprints kept by disconnect; set CONNECT_OPS_CLOUD_TOKEN to check the connection record.\nAudits the data dirs, nodes and snapshots given and every one the disconnect journal recorded.\nVerify a report: openssl pkeyutl -verify -pubin -inkey <state>/audit-signing.pub -rawin -in FILE -sigfile FILE.sig\n\nExample:\n  connect-ops verify-cleanup --inventory nodes.json --data-dir /data/backup-utils/data --report audit.json --format md",
     )
     .action((options: VerifyCleanupOptions) => run((context) => runVerifyCleanupCommand(context, options)));
 }

@@ -163,7 +163,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { renderDisconnect } = await import("../render/disconnect.js");
         // --yes: the plan needs no confirmation.
         const { ports, request } = await (
-          await wiring()
+          await wiringAudit()
         ).disconnectPorts(
           context,
           { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true },
@@ -181,7 +181,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
         const { renderAudit } = await import("../render/verify-cleanup.js");
         const { ports, request } = await (
-          await wiring()
+          await wiringAudit()
         ).auditPorts(context, {
           inventory: sandbox.inventory,
           dataDirs: [sandbox.dataDir],
@@ -210,6 +210,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
 /** The composition root, loaded when the first step runs. */
 const wiring = () => import("../wiring.js");
 const wiringNodes = () => import("../wiring-nodes.js");
+const wiringAudit = () => import("../wiring-audit.js");
 
 /**
  * Runs the whole lifecycle on the built-in default: the GitHub API simulator

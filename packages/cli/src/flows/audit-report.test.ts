@@ -1,7 +1,11 @@
+import { testdirSync } from "@connect-ops/test-support";
 import { generateKeyPairSync } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { digestLines, verdictOf } from "./audit-report.js";
+import { addLayers, digestLines, verdictOf } from "./audit-report.js";
 import { signReportBytes, verifyReportBytes } from "./audit-report-sign.js";
+import { checkSignedReport } from "./audit-report-verify.js";
 
 const keys = () => {
   const pair = generateKeyPairSync("ed25519");
@@ -49,5 +53,41 @@ describe("report signatures", () => {
       .publicKey.export({ type: "spki", format: "pem" })
       .toString();
     expect(verifyReportBytes(Buffer.from("x"), Buffer.alloc(64), rsa)).toBe("invalid");
+  });
+});
+
+describe("addLayers", () => {
+  it("sums counts by kind", () => expect(addLayers({ gzip: 1 }, { gzip: 2, tar: 1 }, {})).toEqual({ gzip: 3, tar: 1 }));
+});
+
+describe("checkSignedReport and older report formats", () => {
+  it("still verifies a connect-ops/cleanup-report@1 report (no layers, notChecked or detectionMethod), and refuses it changed", async () => {
+    using dir = testdirSync({ prefix: "cli-report-v1-" });
+    const { privatePem, publicPem } = keys();
+    const v1 = {
+      format: "connect-ops/cleanup-report@1",
+      tool: { name: "connect-ops", version: "0.9.0" },
+      startedAt: "2025-06-01T00:00:00.000Z",
+      finishedAt: "2025-06-01T00:00:01.000Z",
+      verdict: "clean",
+      fingerprintSets: ["fp-0123456789ab"],
+      subject: {},
+      totals: { locations: 0, filesScanned: 0, bytesScanned: 0, scannedDigest: digestLines([]) },
+      locations: [],
+      findings: [],
+      gaps: [],
+    };
+    const report = join(dir.path, "old.json");
+    const bytes = Buffer.from(`${JSON.stringify(v1, null, 2)}\n`);
+    writeFileSync(report, bytes);
+    writeFileSync(`${report}.sig`, signReportBytes(bytes, privatePem));
+    writeFileSync(join(dir.path, "audit-signing.pub"), publicPem);
+    expect(await checkSignedReport(report, join(dir.path, "audit-signing.pub"))).toMatchObject({
+      result: "valid",
+      verdict: "clean",
+      finishedAt: "2025-06-01T00:00:01.000Z",
+    });
+    writeFileSync(report, bytes.toString().replace('"clean"', '"CLEAN"'));
+    expect((await checkSignedReport(report, join(dir.path, "audit-signing.pub"))).result).toBe("invalid");
   });
 });

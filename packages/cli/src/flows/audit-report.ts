@@ -23,7 +23,12 @@ export interface AuditLocation {
   readonly bytesScanned: number;
   /** SHA-256 over the sorted `relative-path<TAB>size` lines of what was scanned. */
   readonly scannedDigest: string;
+  /** Layers decoded while scanning it, by kind (`{ "gzip": 2, "tar": 1 }`); the report fills `{}` where nothing was scanned. */
+  readonly layersDecoded?: Readonly<Record<string, number>>;
 }
+
+/** A location as the report lists it: the layer counts are always there. */
+export type ReportedLocation = AuditLocation & { readonly layersDecoded: Readonly<Record<string, number>> };
 
 /** A trace of the credentials. Locations and fingerprint ids only, never secret bytes. */
 export interface AuditFinding {
@@ -47,6 +52,29 @@ export interface AuditGap {
   readonly reason: string;
 }
 
+/**
+ * Something the audit did not check: a `gap` (a place it could not read, also
+ * in `gaps`, which makes the verdict inconclusive) or a `limit` (what the
+ * detection method cannot see anywhere, said so that CLEAN is read for what it is).
+ */
+export interface NotChecked {
+  readonly kind: "gap" | "limit";
+  readonly location?: string;
+  readonly path?: string;
+  readonly member?: string;
+  readonly reason: string;
+}
+
+/** Where the node list came from; `note` is "no nodes: standalone" for an appliance without replicas. */
+export interface AuditTopology {
+  readonly source: string;
+  readonly nodes: number;
+  readonly recordedNodes: number;
+  readonly note?: string;
+}
+
+export const REPORT_FORMAT = "connect-ops/cleanup-report@2";
+
 export interface AuditSubject {
   readonly cloudUrl?: string;
   readonly appId?: number;
@@ -56,22 +84,37 @@ export interface AuditSubject {
 }
 
 export interface AuditReport {
-  readonly format: "connect-ops/cleanup-report@1";
+  /** `@1` reports (no layers, notChecked, detectionMethod) still verify: the signature covers bytes, not a schema. */
+  readonly format: typeof REPORT_FORMAT;
   readonly tool: { readonly name: "connect-ops"; readonly version: string };
+  /** The version of the scanner's method: which layers it decodes and which forms it matches. */
+  readonly detectionMethod: string;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly verdict: Verdict;
   readonly fingerprintSets: readonly string[];
+  /** Where the fingerprints came from: the state dir, or `--fingerprints FILE` (an audit off the appliance). */
+  readonly fingerprintSource: string;
   readonly subject: AuditSubject;
+  readonly topology: AuditTopology;
   readonly totals: {
     readonly locations: number;
     readonly filesScanned: number;
     readonly bytesScanned: number;
     readonly scannedDigest: string;
   };
-  readonly locations: readonly AuditLocation[];
+  readonly locations: readonly ReportedLocation[];
   readonly findings: readonly AuditFinding[];
   readonly gaps: readonly AuditGap[];
+  /** Every gap, then every known limit of the method. */
+  readonly notChecked: readonly NotChecked[];
+}
+
+/** Sums layer counts (`{gzip: 1}` + `{gzip: 2, tar: 1}`). */
+export function addLayers(...counts: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const count of counts) for (const [kind, n] of Object.entries(count)) total[kind] = (total[kind] ?? 0) + n;
+  return total;
 }
 
 /** Residue wins over gaps (exit 1); any gap without residue is inconclusive, never clean. */

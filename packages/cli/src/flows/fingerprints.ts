@@ -14,28 +14,62 @@ import { readJournal } from "./journal-file.js";
 
 const fingerprintList = z.array(residueFingerprintsSchema).min(1);
 
+/** The format `connect-ops fingerprints export` writes. */
+export const FINGERPRINT_EXPORT_FORMAT = "connect-ops/fingerprints@1";
+
+/** Ids and names of the connection the sets belong to: nothing secret (the audit asks the cloud about it). */
+const subjectSchema = z.object({
+  cloudUrl: z.url(),
+  appId: z.number().int().positive(),
+  appSlug: z.string().min(1).max(200),
+  installationId: z.number().int().positive().optional(),
+  recordId: z.number().int().positive().optional(),
+});
+export type ExportedSubject = z.infer<typeof subjectSchema>;
+
+export interface FingerprintFileContent {
+  readonly sets: ResidueFingerprints[];
+  readonly subject?: ExportedSubject;
+}
+
+const exportSchema = z.object({
+  format: z.literal(FINGERPRINT_EXPORT_FORMAT),
+  exportedAt: z.string(),
+  subject: subjectSchema.optional(),
+  fingerprints: fingerprintList,
+});
+
 /**
- * What `--fingerprints FILE` may hold: an array of fingerprint sets, one set,
+ * What `--fingerprints FILE` may hold: the file `fingerprints export` writes
+ * (which also names the connection), an array of fingerprint sets, one set,
  * a copied `vault/meta.json` (its `residue`), or a copied
  * `journal/disconnect.json` (its `fingerprints`). Accepting the last two lets
  * an operator copy a file from the appliance to the backup host as it is.
  */
 const fingerprintsFileSchema = z.union([
-  fingerprintList,
-  residueFingerprintsSchema.transform((set) => [set]),
-  z.object({ residue: residueFingerprintsSchema }).transform((meta) => [meta.residue]),
-  z.object({ fingerprints: fingerprintList }).transform((journal) => journal.fingerprints),
+  exportSchema.transform((file): FingerprintFileContent => ({
+    sets: file.fingerprints,
+    ...(file.subject === undefined ? {} : { subject: file.subject }),
+  })),
+  fingerprintList.transform((sets): FingerprintFileContent => ({ sets })),
+  residueFingerprintsSchema.transform((set): FingerprintFileContent => ({ sets: [set] })),
+  z
+    .object({ residue: residueFingerprintsSchema })
+    .transform((meta): FingerprintFileContent => ({ sets: [meta.residue] })),
+  z
+    .object({ fingerprints: fingerprintList })
+    .transform((journal): FingerprintFileContent => ({ sets: journal.fingerprints })),
 ]);
 
 const disconnectJournalSchema = z.object({ fingerprints: z.array(residueFingerprintsSchema).optional() });
 
 const HOW_TO_GET =
-  "run this on the appliance's state dir (--state-dir) while connected or after `connect-ops disconnect`, or pass --fingerprints FILE (a copy of <state>/vault/meta.json or <state>/journal/disconnect.json from the appliance)";
+  "run this on the appliance's state dir (--state-dir) while connected or after `connect-ops disconnect`, or pass --fingerprints FILE (written on the appliance by `connect-ops fingerprints export --out FILE`, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json)";
 
 const FILE_HINT =
-  "--fingerprints expects a JSON array of fingerprint sets, one set, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json";
+  "--fingerprints expects the file `connect-ops fingerprints export --out FILE` writes, a JSON array of fingerprint sets, one set, or a copy of <state>/vault/meta.json or <state>/journal/disconnect.json";
 
-async function readFingerprintsFile(cwd: string, file: string): Promise<ResidueFingerprints[]> {
+async function readFingerprintsFile(cwd: string, file: string): Promise<FingerprintFileContent> {
   const path = resolve(cwd, file);
   const text = (
     await readArgumentFile({ path, given: file, kind: "fingerprints", what: "fingerprints file", hint: HOW_TO_GET })
@@ -80,9 +114,28 @@ export interface FingerprintSources {
  * saying how to get fingerprints when there are none.
  */
 export async function loadResidueFingerprints(source: FingerprintSources): Promise<ResidueFingerprints[]> {
+  return (await loadFingerprintSources(source)).sets;
+}
+
+export interface LoadedFingerprints {
+  /** Every set, one per id (the state dir's first). */
+  readonly sets: ResidueFingerprints[];
+  /** How many sets the state dir itself holds: 0 means the audit runs off the appliance. */
+  readonly fromStateDir: number;
+  /** The connection named by `--fingerprints FILE` (an export), when it names one. */
+  readonly fileSubject?: ExportedSubject;
+}
+
+/** As `loadResidueFingerprints`, saying also where the sets came from. Same errors. */
+export async function loadFingerprintSources(source: FingerprintSources): Promise<LoadedFingerprints> {
   const sets = await readStateFingerprints(source.stateDir);
-  if (source.fingerprintsFile !== undefined)
-    sets.push(...(await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile)));
+  const fromStateDir = sets.length;
+  let fileSubject: ExportedSubject | undefined;
+  if (source.fingerprintsFile !== undefined) {
+    const file = await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile);
+    sets.push(...file.sets);
+    fileSubject = file.subject;
+  }
   const unique = new Map(sets.map((set) => [set.id, set]));
   if (unique.size === 0) {
     throw usageError(
@@ -90,5 +143,5 @@ export async function loadResidueFingerprints(source: FingerprintSources): Promi
       HOW_TO_GET,
     );
   }
-  return [...unique.values()];
+  return { sets: [...unique.values()], fromStateDir, ...(fileSubject === undefined ? {} : { fileSubject }) };
 }

@@ -1,15 +1,25 @@
 import type { CredentialVault } from "@connect-ops/credential-vault";
 import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
-import { digestLines, reportBytes, verdictOf, type AuditReport, type AuditSubject } from "../flows/audit-report.js";
+import { createHash } from "node:crypto";
+import {
+  digestLines,
+  REPORT_FORMAT,
+  reportBytes,
+  verdictOf,
+  type AuditReport,
+  type AuditSubject,
+  type NotChecked,
+} from "../flows/audit-report.js";
 import { renderReportMarkdown } from "../flows/audit-report-markdown.js";
 import { signReportBytes } from "../flows/audit-report-sign.js";
-import { loadResidueFingerprints } from "../flows/fingerprints.js";
+import { loadFingerprintSources } from "../flows/fingerprints.js";
 import type { AuditSigningKey } from "./audit-signing-key.js";
+import { auditScope } from "./audit-scope.js";
 import { readDisconnectJournal } from "./disconnect-journal.js";
 import type { CloudClientFactory } from "./ports.js";
 import { auditCloud, type LocationAudit } from "./verify-cleanup-cloud.js";
 import { auditNodes } from "./verify-cleanup-nodes.js";
-import { auditPrimary } from "./verify-cleanup-primary.js";
+import { auditPrimary, primaryNotAudited } from "./verify-cleanup-primary.js";
 import { auditSnapshots } from "./verify-cleanup-snapshots.js";
 
 /** What the audit reads (it changes nothing but the report files it is asked to write). */
@@ -22,7 +32,10 @@ export interface AuditPorts {
   readonly cloud: CloudClientFactory;
   /** Whether the cloud client carries an admin token (without it the connection record is a gap). */
   readonly hasAdminToken: boolean;
+  /** The nodes given (`--inventory`); none for a standalone appliance. Recorded nodes are added from the journal. */
   readonly nodes: readonly NodeSpec[];
+  /** Where `nodes` came from, as typed (`--inventory FILE`); undefined when none was given. */
+  readonly nodeSource?: string;
   readonly ssh: SshOptions;
   /** Retries, timeouts and the clock of the node probes (default: one retry, replication defaults). */
   readonly fanOut?: FanOutOptions;
@@ -39,6 +52,9 @@ export interface AuditRequest {
   readonly format: "json" | "md";
   /** Walk into other filesystems mounted inside the data dirs (default: each mount point is a gap). */
   readonly crossMounts?: boolean;
+  /** `--fingerprints FILE` as typed (resolved against `cwd`): an audit off the appliance. */
+  readonly fingerprintsFile?: string;
+  readonly cwd?: string;
 }
 
 export interface AuditOutcome {
@@ -49,26 +65,35 @@ export interface AuditOutcome {
   readonly reportFile?: string;
   readonly signatureFile?: string;
   readonly markdownFile?: string;
+  /** `sha256:<hex>` of the exact signed JSON bytes (the Markdown rendering names it). */
+  readonly reportSha256: string;
 }
 
 /**
  * The independent audit (issue 6): asks the cloud, the primary, every node
- * and every snapshot afresh. From the journal it takes only the fingerprints
- * and the ids of the app to look for; it never takes its word that a step
- * was done. Writes the report (and `FILE.sig`) when asked.
+ * and every snapshot afresh. It covers the union of what the command line
+ * gave and what the disconnect journal recorded (issue 13.6); from the
+ * journal it takes the fingerprints, the app to look for and the locations,
+ * never its word that a step was done. Writes the report (and `FILE.sig`) when asked.
  */
 export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Promise<AuditOutcome> {
   const startedAt = new Date(ports.now()).toISOString();
   const { atomicWriteFile } = await import("@connect-ops/credential-vault");
   const { createResidueMatcher } = await import("@connect-ops/connection-core");
-  const fingerprints = await loadResidueFingerprints({ stateDir: ports.stateDir });
+  const { DETECTION_METHOD, KNOWN_LIMITS } = await import("@connect-ops/backup-hooks");
+  const loaded = await loadFingerprintSources({
+    stateDir: ports.stateDir,
+    fingerprintsFile: request.fingerprintsFile,
+    ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
+  });
+  const fingerprints = loaded.sets;
   const matcher = createResidueMatcher(fingerprints);
   const journal = await readDisconnectJournal(ports.journalDir);
   const meta = await ports.vault.readMeta().catch(() => undefined);
   const subject: AuditSubject =
     journal?.subject ??
     (meta?.appSlug === undefined
-      ? {}
+      ? (loaded.fileSubject ?? {})
       : {
           cloudUrl: meta.cloudUrl,
           appId: meta.appId,
@@ -76,6 +101,12 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
           installationId: meta.installationId,
           recordId: meta.recordId,
         });
+  const scope = auditScope(journal, {
+    ...(ports.nodeSource === undefined ? {} : { source: ports.nodeSource }),
+    nodes: ports.nodes,
+    dataDirs: request.dataDirs,
+  });
+  const offAppliance = loaded.fromStateDir === 0 && request.fingerprintsFile !== undefined;
 
   const audits: LocationAudit[] = [
     await auditCloud(
@@ -83,22 +114,34 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
       subject,
       journal?.subject === undefined ? undefined : journal.cloud,
     ),
-    await auditPrimary(ports.stateDir, ports.vault.dir, matcher),
-    ...(await auditNodes(ports.nodes, ports.ssh, matcher, ports.fanOut)),
-    ...(await auditSnapshots(request.dataDirs, matcher, request.crossMounts === true)),
+    offAppliance
+      ? primaryNotAudited(ports.stateDir, request.fingerprintsFile ?? "")
+      : await auditPrimary(ports.stateDir, ports.vault.dir, matcher),
+    ...(await auditNodes(scope.nodes, ports.ssh, matcher, ports.fanOut)),
+    ...(await auditSnapshots(scope.dataDirs, matcher, request.crossMounts === true, scope.recordedSnapshots)),
   ];
   const findings = audits.flatMap((audit) => audit.findings);
-  const gaps = audits.flatMap((audit) => audit.gaps);
+  const gaps = [...scope.gaps, ...audits.flatMap((audit) => audit.gaps)];
   // Snapshots are parts of their data dir's scan: count the data dir once.
   const counted = audits.filter((audit) => audit.location.kind !== "snapshot");
+  const notChecked: NotChecked[] = [
+    ...gaps.map((gap): NotChecked => ({ kind: "gap", ...gap })),
+    ...KNOWN_LIMITS.map((reason): NotChecked => ({ kind: "limit", reason })),
+  ];
   const report: AuditReport = {
-    format: "connect-ops/cleanup-report@1",
+    format: REPORT_FORMAT,
     tool: { name: "connect-ops", version: ports.toolVersion },
+    detectionMethod: DETECTION_METHOD,
     startedAt,
     finishedAt: new Date(ports.now()).toISOString(),
     verdict: verdictOf(findings, gaps),
     fingerprintSets: fingerprints.map((set) => set.id),
+    fingerprintSource:
+      request.fingerprintsFile === undefined
+        ? `state dir ${ports.stateDir}`
+        : `${loaded.fromStateDir > 0 ? `state dir ${ports.stateDir} and ` : ""}file ${request.fingerprintsFile}`,
     subject,
+    topology: scope.topology,
     totals: {
       locations: audits.length,
       filesScanned: counted.reduce((sum, audit) => sum + audit.location.filesScanned, 0),
@@ -107,16 +150,19 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
         audits.map((audit) => `${audit.location.kind}\t${audit.location.name}\t${audit.location.scannedDigest}`),
       ),
     },
-    locations: audits.map((audit) => audit.location),
+    locations: audits.map((audit) => ({ ...audit.location, layersDecoded: audit.location.layersDecoded ?? {} })),
     findings,
     gaps,
+    notChecked,
   };
   const bytes = reportBytes(report);
+  const reportSha256 = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   const signature = signReportBytes(bytes, ports.signingKey.privateKeyPem);
   const outcome: AuditOutcome = {
     report,
     signature: signature.toString("base64"),
     publicKey: ports.signingKey.publicKey,
+    reportSha256,
   };
   if (request.reportFile === undefined) return outcome;
   const reportFile = request.reportFile;
@@ -125,7 +171,8 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   let markdownFile: string | undefined;
   if (request.format === "md") {
     markdownFile = `${reportFile}.md`;
-    await atomicWriteFile(markdownFile, Buffer.from(renderReportMarkdown(report, reportFile)), { mode: 0o644 });
+    const markdown = renderReportMarkdown(report, { jsonFile: reportFile, sha256: reportSha256 });
+    await atomicWriteFile(markdownFile, Buffer.from(markdown), { mode: 0o644 });
   }
   return {
     ...outcome,

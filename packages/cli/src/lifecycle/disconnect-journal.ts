@@ -64,6 +64,9 @@ export interface NodeStep {
   readonly role: string;
   readonly transport: string;
   readonly host: string;
+  /** How to reach an ssh node again (journals before these fields lack them: such a node must be given to audit it). */
+  readonly port?: number;
+  readonly user?: string;
   readonly path: string;
   /** `pending` until the node confirmed the files are gone (`deleted`/`absent`). */
   readonly status: "pending" | "deleted" | "absent";

@@ -8,6 +8,8 @@ export function pendingNode(node: NodeSpec): NodeStep {
     role: node.role,
     transport: node.transport,
     host: node.host,
+    port: node.port,
+    user: node.user,
     path: node.path,
     status: "pending",
     attempts: 0,
@@ -17,7 +19,13 @@ export function pendingNode(node: NodeSpec): NodeStep {
 /** Adds inventory nodes the journal does not know yet; keeps every recorded node (never forgets one). */
 export function mergeNodes(recorded: readonly NodeStep[], inventory: readonly NodeSpec[]): NodeStep[] {
   const known = new Set(recorded.map((node) => node.name));
-  return [...recorded, ...inventory.filter((node) => !known.has(node.name)).map(pendingNode)];
+  const specs = new Map(inventory.map((node) => [node.name, node]));
+  // A node recorded before the journal kept port and user gets them from the inventory that lists it.
+  const completed = recorded.map((node) => {
+    const spec = specs.get(node.name);
+    return spec === undefined || node.port !== undefined ? node : { ...node, port: spec.port, user: spec.user };
+  });
+  return [...completed, ...inventory.filter((node) => !known.has(node.name)).map(pendingNode)];
 }
 
 export interface NodeDeletePorts {

@@ -39,8 +39,8 @@ export interface DisconnectPorts {
 }
 
 export interface DisconnectRequest {
-  /** The inventory file, resolved (recorded in the journal). */
-  readonly inventory: string;
+  /** The inventory file, resolved (recorded in the journal); none for a standalone appliance. */
+  readonly inventory?: string;
   /** Backup data dirs, resolved and checked. */
   readonly dataDirs: readonly string[];
   readonly purgeBackups: boolean;
@@ -128,7 +128,7 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
     fingerprints: mergeFingerprints(started.journal.fingerprints, meta?.residue === undefined ? [] : [meta.residue]),
     locations: {
       ...started.journal.locations,
-      inventory: request.inventory,
+      inventory: request.inventory ?? started.journal.locations.inventory,
       dataDirs: [...new Set([...started.journal.locations.dataDirs, ...request.dataDirs])],
     },
     nodes: mergeNodes(started.journal.nodes, ports.nodes),

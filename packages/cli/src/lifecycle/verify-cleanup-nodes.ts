@@ -11,7 +11,7 @@ import {
   type AuditGap,
 } from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
-import { fetchNodeTree } from "./verify-cleanup-node-fetch.js";
+import { readNodeTree } from "./verify-cleanup-node-fetch.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
 
 function errorText(error: unknown): string {
@@ -57,9 +57,9 @@ function probeChecks(
 
 /**
  * Every node: the replication probe (credential files, temps), then a residue
- * scan of its credential directory — read in place for a `local` node,
- * fetched over SSH into memory-backed scratch for an `ssh` node. A node that
- * cannot be reached or read is a gap.
+ * scan of its credential directory — read in place for a `local` node, read
+ * over SSH into memory (never onto a disk) for an `ssh` node. A node that
+ * cannot be reached or read, or a directory in it that cannot be listed, is a gap.
  */
 export async function auditNodes(
   nodes: readonly NodeSpec[],
@@ -69,7 +69,7 @@ export async function auditNodes(
 ): Promise<LocationAudit[]> {
   if (nodes.length === 0) return [];
   const { probeNodes } = await import("@connect-ops/replication");
-  const { scanPath } = await import("@connect-ops/backup-hooks");
+  const { scanBuffers, scanPath } = await import("@connect-ops/backup-hooks");
   const probes = new Map((await probeNodes(nodes, { retries: 1, ...fanOut, ssh })).map((probe) => [probe.name, probe]));
   const audits: LocationAudit[] = [];
   for (const node of nodes) {
@@ -79,6 +79,7 @@ export async function auditNodes(
     const checks: AuditCheck[] = [probeChecks(node, probe, findings, gaps)];
     let files = 0;
     let bytes = 0;
+    let layersDecoded: Readonly<Record<string, number>> = {};
     let lines: readonly string[] = [];
     const reachable = probe !== undefined && probe.status !== "failed" && probe.status !== "unreachable";
     if (reachable && node.transport === "local") {
@@ -102,30 +103,29 @@ export async function auditNodes(
         });
         files = scan.filesScanned;
         bytes = scan.bytesScanned;
+        layersDecoded = scan.layersDecoded;
         lines = listing.lines;
       }
     } else if (reachable) {
       try {
-        const tree = await fetchNodeTree(node, ssh);
-        try {
-          const mapPath = (path: string): string => tree.originals.get(path.slice(tree.scratch.length + 1)) ?? path;
-          for (const item of tree.unfetched) gaps.push({ location: node.name, path: item.path, reason: item.reason });
-          if (!tree.absent && tree.originals.size > 0) {
-            const scan = await scanPath(tree.scratch, { matcher });
-            findings.push(...scan.findings.map((finding) => toAuditFinding(node.name, finding, mapPath)));
-            gaps.push(...scan.gaps.map((gap) => toAuditGap(node.name, gap, mapPath)));
-            files = scan.filesScanned;
-            bytes = scan.bytesScanned;
-          }
-          lines = tree.lines;
-          checks.push({
-            check: "residue scan",
-            result: findings.length > 0 ? "residue" : gaps.length > 0 ? "gap" : "ok",
-            detail: tree.absent ? "the directory does not exist" : `${files} files, ${bytes} bytes fetched over SSH`,
-          });
-        } finally {
-          await tree.dispose();
+        const tree = await readNodeTree(node, ssh);
+        for (const item of tree.unfetched) gaps.push({ location: node.name, path: item.path, reason: item.reason });
+        if (!tree.absent && tree.files.length > 0) {
+          const scan = await scanBuffers(tree.files, { matcher });
+          findings.push(...scan.findings.map((finding) => toAuditFinding(node.name, finding)));
+          gaps.push(...scan.gaps.map((gap) => toAuditGap(node.name, gap)));
+          files = scan.filesScanned;
+          bytes = scan.bytesScanned;
+          layersDecoded = scan.layersDecoded;
         }
+        lines = tree.lines;
+        checks.push({
+          check: "residue scan",
+          result: findings.length > 0 ? "residue" : gaps.length > 0 ? "gap" : "ok",
+          detail: tree.absent
+            ? "the directory does not exist"
+            : `${String(files)} files, ${String(bytes)} bytes read over SSH into memory`,
+        });
       } catch (error) {
         const reason = `residue scan not done: ${errorText(error)}`;
         gaps.push({ location: node.name, path: node.path, reason });
@@ -139,12 +139,13 @@ export async function auditNodes(
         path: node.transport === "ssh" ? `${node.user}@${node.host}:${node.port}:${node.path}` : node.path,
         method:
           node.transport === "ssh"
-            ? "probe over SSH + files fetched (≤ 1 MiB each) and scanned in memory"
+            ? "probe over SSH + files read (≤ 1 MiB each) over the channel and scanned in memory"
             : "probe + residue scan of the directory",
         result: locationResult(findings, gaps),
         checks,
         filesScanned: files,
         bytesScanned: bytes,
+        layersDecoded,
         scannedDigest: digestLines(lines),
       },
       findings,

@@ -68,8 +68,34 @@ export async function auditPrimary(
       filesScanned: scan.filesScanned,
       bytesScanned: scan.bytesScanned,
       scannedDigest: digestLines(listing.lines),
+      layersDecoded: scan.layersDecoded,
     },
     findings,
     gaps,
+  };
+}
+
+/**
+ * The primary when the audit runs off the appliance (fingerprints from a
+ * file, a state dir that holds no vault and no disconnect journal): not
+ * audited, and said so as a gap — this state dir is the auditor's, not the appliance's.
+ */
+export function primaryNotAudited(stateDir: string, fingerprintsFile: string): LocationAudit {
+  const reason = `primary not audited: the fingerprints came from ${fingerprintsFile} and ${stateDir} holds no vault and no disconnect journal, so this is not the appliance (run verify-cleanup on the appliance to audit it)`;
+  return {
+    location: {
+      kind: "primary",
+      name: "primary",
+      path: stateDir,
+      method: "not audited (off the appliance)",
+      result: "gap",
+      checks: [{ check: "state dir", result: "gap", detail: reason }],
+      filesScanned: 0,
+      bytesScanned: 0,
+      scannedDigest: digestLines([]),
+      layersDecoded: {},
+    },
+    findings: [],
+    gaps: [{ location: "primary", path: stateDir, reason }],
   };
 }

@@ -1,17 +1,64 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { join, sep } from "node:path";
 import {
+  addLayers,
   digestLines,
   listRegularFiles,
   locationResult,
   type AuditFinding,
   type AuditGap,
+  type AuditLocation,
 } from "../flows/audit-report.js";
 import type { LocationAudit } from "./verify-cleanup-cloud.js";
 import { toAuditFinding, toAuditGap } from "./verify-cleanup-scan.js";
 
 const inside = (root: string, path: string): boolean => path === root || path.startsWith(`${root}${sep}`);
 
+/** A data dir that could not be audited as a whole: one gap, nothing scanned. */
+function dataDirGap(dataDir: string, check: string, reason: string): LocationAudit {
+  return {
+    location: {
+      kind: "data-dir",
+      name: dataDir,
+      path: dataDir,
+      method: "residue scan",
+      result: "gap",
+      checks: [{ check, result: "gap", detail: reason }],
+      filesScanned: 0,
+      bytesScanned: 0,
+      scannedDigest: digestLines([]),
+      layersDecoded: {},
+    },
+    findings: [],
+    gaps: [{ location: dataDir, path: dataDir, reason }],
+  };
+}
+
+/** A snapshot the disconnect reviewed that is no longer in its data dir: shown gone (lstat), or a gap. */
+async function recordedSnapshotAudit(path: string): Promise<LocationAudit> {
+  const { lstat } = await import("node:fs/promises");
+  const error = await lstat(path).then(
+    () => undefined,
+    (failure: unknown) => failure as NodeJS.ErrnoException,
+  );
+  const gone = error?.code === "ENOENT";
+  const reason = gone
+    ? `recorded by disconnect; ${path} no longer exists (the snapshot was pruned or moved)`
+    : `recorded by disconnect but not audited: ${path} is not a snapshot of its data dir any more (${error?.code ?? "still there, not listed"})`;
+  const location: AuditLocation = {
+    kind: "snapshot",
+    name: `${path} (recorded)`,
+    path,
+    method: "existence check of a snapshot the disconnect journal recorded",
+    result: gone ? "clean" : "gap",
+    checks: [{ check: "recorded snapshot", result: gone ? "ok" : "gap", detail: reason }],
+    filesScanned: 0,
+    bytesScanned: 0,
+    scannedDigest: digestLines([]),
+    layersDecoded: {},
+  };
+  return { location, findings: [], gaps: gone ? [] : [{ location: path, path, reason }] };
+}
 /**
  * Every snapshot of every data dir. The data dir is scanned as one tree, so
  * a file hard-linked into several snapshots is read once and a stray file
@@ -23,6 +70,7 @@ export async function auditSnapshots(
   dataDirs: readonly string[],
   matcher: ResidueMatcher,
   crossMounts = false,
+  recordedSnapshots: readonly { readonly dataDir: string; readonly path: string }[] = [],
 ): Promise<LocationAudit[]> {
   const { listSnapshots, scanPath } = await import("@connect-ops/backup-hooks");
   const audits: LocationAudit[] = [];
@@ -31,22 +79,12 @@ export async function auditSnapshots(
     try {
       info = await listSnapshots(dataDir);
     } catch (error) {
-      const reason = `data dir not readable: ${(error as Error).message}`;
-      audits.push({
-        location: {
-          kind: "data-dir",
-          name: dataDir,
-          path: dataDir,
-          method: "residue scan",
-          result: "gap",
-          checks: [{ check: "list snapshots", result: "gap", detail: reason }],
-          filesScanned: 0,
-          bytesScanned: 0,
-          scannedDigest: digestLines([]),
-        },
-        findings: [],
-        gaps: [{ location: dataDir, path: dataDir, reason }],
-      });
+      audits.push(dataDirGap(dataDir, "list snapshots", `data dir not readable: ${(error as Error).message}`));
+      continue;
+    }
+    if (info.snapshots.length === 0) {
+      // An empty data dir proves nothing about where the backups went: never clean.
+      audits.push(dataDirGap(info.dataDir, "list snapshots", `no snapshot found in ${info.dataDir}`));
       continue;
     }
     const scan = await scanPath(info.dataDir, { matcher, crossMounts });
@@ -58,6 +96,12 @@ export async function auditSnapshots(
     const findingsBy = new Map<string, AuditFinding[]>();
     const gapsBy = new Map<string, AuditGap[]>();
     const nameOf = (root: string): string => (root === info.dataDir ? `${info.dataDir} (outside snapshots)` : root);
+    const layersOf = (root: string): Record<string, number> =>
+      addLayers(
+        ...scan.layeredFiles
+          .filter((file) => owners([file.path, ...file.linkedPaths]).includes(root))
+          .map((file) => file.layers),
+      );
     for (const finding of scan.findings) {
       for (const root of owners([finding.path, ...(finding.linkedPaths ?? [])]))
         findingsBy.set(root, [...(findingsBy.get(root) ?? []), toAuditFinding(nameOf(root), finding)]);
@@ -90,6 +134,7 @@ export async function auditSnapshots(
           filesScanned: listing.files,
           bytesScanned: listing.bytes,
           scannedDigest: digestLines(listing.lines),
+          layersDecoded: layersOf(snapshot.path),
         },
         findings,
         gaps,
@@ -115,10 +160,14 @@ export async function auditSnapshots(
         filesScanned: scan.filesScanned,
         bytesScanned: scan.bytesScanned,
         scannedDigest: digestLines(all.lines.map((line) => join(".", line))),
+        layersDecoded: scan.layersDecoded,
       },
       findings: strayFindings,
       gaps: strayGaps,
     });
   }
+  const audited = new Set(audits.map((audit) => audit.location.path));
+  for (const recorded of recordedSnapshots)
+    if (!audited.has(recorded.path)) audits.push(await recordedSnapshotAudit(recorded.path));
   return audits;
 }

@@ -1,5 +1,6 @@
 import type { CommandResult } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { STANDALONE } from "../lifecycle/audit-scope.js";
 import type { DisconnectOutcome } from "../lifecycle/disconnect.js";
 import type { CloudSteps } from "../lifecycle/disconnect-journal.js";
 
@@ -40,6 +41,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
     journal.local === undefined
       ? "  primary    vault kept: the App's key is needed to prove the App deleted"
       : `  primary    vault destroyed (${journal.local.removed.length} file(s) shredded)`,
+    ...(journal.nodes.length === 0 ? [`  nodes      ${STANDALONE}`] : []),
     ...journal.nodes.map(
       (node) =>
         `  node       ${node.name.padEnd(16)} ${node.status}${node.status === "pending" && node.lastError ? ` — ${node.lastError.code}: ${node.lastError.message}` : ""}`,
@@ -52,7 +54,9 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       ? ["  snapshots still hold the credentials: re-run with --purge-backups to redact them"]
       : []),
     `  journal    ${outcome.journalFile} (keeps the secret-free fingerprints for verify-cleanup)`,
-    "  next: connect-ops verify-cleanup --inventory FILE --data-dir DIR --report audit.json",
+    journal.nodes.length === 0
+      ? "  next: connect-ops verify-cleanup --data-dir DIR --report audit.json"
+      : "  next: connect-ops verify-cleanup --inventory FILE --data-dir DIR --report audit.json",
   ];
   return {
     exitCode: outcome.completed ? EXIT.ok : EXIT.incomplete,
@@ -66,6 +70,7 @@ export function renderDisconnect(outcome: DisconnectOutcome): CommandResult {
       cloud,
       removed: journal.local?.removed ?? [],
       nodes: journal.nodes,
+      topology: journal.nodes.length === 0 ? STANDALONE : `${String(journal.nodes.length)} node(s)`,
       snapshots: journal.snapshots ?? null,
       fingerprintSets: journal.fingerprints.map((set) => set.id),
     },

@@ -9,6 +9,7 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
   const { report } = outcome;
   const human = [
     `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,
+    ...(report.topology.note === undefined ? [] : [`  nodes    ${report.topology.note}`]),
     ...report.locations.map((location) => `  ${location.result.padEnd(8)} ${location.kind.padEnd(9)} ${location.name}`),
     ...report.findings.map(
       (finding) =>
@@ -19,7 +20,8 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
     ),
     ...(outcome.reportFile === undefined
       ? ["  (no --report FILE: nothing written)"]
-      : [`  report   ${outcome.reportFile} (signature ${outcome.signatureFile})`]),
+      : [`  report   ${outcome.reportFile} (${outcome.reportSha256}; signature ${outcome.signatureFile ?? ""})`]),
+    `  not checked: ${String(report.notChecked.filter((item) => item.kind === "limit").length)} known limit(s) of ${report.detectionMethod.split(" ")[0] ?? ""} (listed in the report's notChecked)`,
     ...(outcome.markdownFile === undefined ? [] : [`  markdown ${outcome.markdownFile}`]),
   ];
   return {
@@ -32,6 +34,7 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
       findings: report.findings,
       gaps: report.gaps,
       reportFile: outcome.reportFile ?? null,
+      reportSha256: outcome.reportSha256,
       signatureFile: outcome.signatureFile ?? null,
       markdownFile: outcome.markdownFile ?? null,
     },
