@@ -1,3 +1,5 @@
+import { abortReason } from "./abort-reason.js";
+
 /**
  * The one `Clock` (issue 12): time as an injected dependency (STYLE.md §10).
  * Timeouts, retries, backoff, lock waits and token ages read it, so tests
@@ -16,18 +18,22 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
+      if (signal === undefined) {
+        setTimeout(resolve, ms);
+        return;
+      }
+      if (signal.aborted) {
+        reject(abortReason(signal));
         return;
       }
       const onAbort = (): void => {
         clearTimeout(timer);
-        reject(signal?.reason);
+        reject(abortReason(signal));
       };
       const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
+        signal.removeEventListener("abort", onAbort);
         resolve();
       }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      signal.addEventListener("abort", onAbort, { once: true });
     }),
 };

@@ -9,7 +9,7 @@ describe("ignoreMissing", () => {
   });
 
   it("turns ENOENT into undefined", async () => {
-    expect(await ignoreMissing(Promise.reject(failure("ENOENT")))).toBeUndefined();
+    expect(await ignoreMissing(Promise.reject<string>(failure("ENOENT")))).toBeUndefined();
   });
 
   it("rethrows every other failure unchanged", async () => {

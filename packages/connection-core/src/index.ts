@@ -1,3 +1,4 @@
+export { abortReason } from "./abort-reason.js";
 export { systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { errnoCode, ignoreMissing } from "./errno.js";

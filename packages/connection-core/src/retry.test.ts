@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelayMs, withRetries, type RetryPolicy } from "./retry.js";
+import { abortReason } from "./abort-reason.js";
 
 /** A fake clock's sleep: records each wait and moves time, never really sleeps. */
 function fakeClock(): {
@@ -12,10 +13,11 @@ function fakeClock(): {
   return {
     now: () => now,
     waits,
-    sleep: async (ms, signal) => {
-      signal?.throwIfAborted();
+    sleep: (ms, signal) => {
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
       waits.push(ms);
       now += ms;
+      return Promise.resolve();
     },
   };
 }
@@ -30,15 +32,14 @@ const policy: RetryPolicy = {
 };
 
 /** An operation failing with `errors` in turn, then answering "ok". */
-function failing(...errors: unknown[]): { calls: number[]; run: (attempt: number) => Promise<string> } {
+function failing(...errors: Error[]): { calls: number[]; run: (attempt: number) => Promise<string> } {
   const calls: number[] = [];
   return {
     calls,
-    run: async (attempt) => {
+    run: (attempt) => {
       calls.push(attempt);
       const error = errors[attempt];
-      if (error !== undefined) throw error;
-      return "ok";
+      return error === undefined ? Promise.resolve("ok") : Promise.reject(error);
     },
   };
 }

@@ -15,7 +15,7 @@ export interface LockDeps {
 }
 
 export const defaultLockDeps: LockDeps = {
-  now: systemClock.now,
+  now: () => systemClock.now(),
   sleep: (ms) => systemClock.sleep(ms),
   isProcessAlive: (pid) => {
     try {

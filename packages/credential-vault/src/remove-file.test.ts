@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringContaining } from "@connect-ops/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { removeAfterFailure, removeFileIfPresent } from "./remove-file.js";
 
@@ -29,7 +30,7 @@ describe("removeFileIfPresent", () => {
     mkdirSync(path);
     await expect(removeFileIfPresent(path, "the vault lock")).rejects.toMatchObject({
       code: "VAULT_WRITE_FAILED",
-      message: expect.stringContaining("could not remove the vault lock"),
+      message: stringContaining("could not remove the vault lock"),
       context: { path, errno: "EISDIR" },
     });
   });

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { testdirSync } from "@connect-ops/test-support";
+import { stringContaining, testdirSync } from "@connect-ops/test-support";
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -59,7 +59,7 @@ describe("CredentialVault with the real age CLI", () => {
     const { init, vault } = await initialised();
     await commitBundle(vault, [init.recipient], tokenA, null);
     const plaintext = execFileSync("age", ["-d", "-i", init.identityFile, vault.sealedPath]).toString();
-    expect(JSON.parse(plaintext).token.value).toBe(tokenA);
+    expect(JSON.parse(plaintext)).toMatchObject({ token: { value: tokenA } });
   });
 
   it("opens a bundle that `age -r` encrypted", async () => {
@@ -94,7 +94,7 @@ describe("CredentialVault faults", () => {
     const other = await initialised();
     await expect(vault.open(other.identities)).rejects.toMatchObject({
       code: "VAULT_IDENTITY_MISMATCH",
-      message: expect.stringContaining(init.recipient),
+      message: stringContaining(init.recipient),
     });
   });
 
@@ -122,7 +122,7 @@ describe("CredentialVault faults", () => {
     let reads = 0;
     const reader = async (read: (fresh: CredentialVault) => Promise<unknown>) => {
       while (committing) {
-        await read(new CredentialVault(vault.dir)).catch((error: Error) => failures.push(error.message));
+        await read(new CredentialVault(vault.dir)).catch((error: unknown) => failures.push(String(error)));
         reads++;
       }
     };
@@ -262,7 +262,7 @@ describe("CredentialVault across processes", () => {
     );
     await expect(vault.lock({ timeoutMs: 50, pollMs: 10 })).rejects.toMatchObject({
       code: "VAULT_LOCKED",
-      message: expect.stringContaining(String(process.ppid)),
+      message: stringContaining(String(process.ppid)),
     });
   });
 });

@@ -59,7 +59,7 @@ export class CredentialVault {
 
   constructor(dir: string, deps: Partial<VaultDeps> = {}) {
     this.dir = dir;
-    this.#deps = { now: systemClock.now, ...deps };
+    this.#deps = { now: () => systemClock.now(), ...deps };
   }
 
   get sealedPath(): string {
@@ -222,10 +222,7 @@ export class CredentialVault {
     for (let attempt = 0; ; attempt++) {
       const view = await this.#currentView();
       if (view.meta === undefined) return undefined;
-      const sealed = await readFile(view.sealedPath).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === "ENOENT") return undefined;
-        throw error;
-      });
+      const sealed = await ignoreMissing(readFile(view.sealedPath));
       const digest = sealed === undefined ? "missing" : sha256Hex(sealed);
       if (sealed !== undefined && digest === view.meta.sealedSha256) return { meta: view.meta, sealed };
       const mismatch = `${view.meta.generation}:${view.meta.sealedSha256}:${digest}`;

@@ -10,7 +10,7 @@ import {
   type SimResponse,
 } from "./http-io.js";
 import { isoSeconds, type SimContext } from "./sim-context.js";
-import { MANIFEST_CODE_TTL_MS, type AccountType, type SimRecord } from "./sim-state.js";
+import { MANIFEST_CODE_TTL_MS, type SimRecord } from "./sim-state.js";
 
 // Connection records are the one invented part of the sim: GitHub's own
 // endpoint is not public. Shapes and status codes follow GitHub's conventions
@@ -69,7 +69,7 @@ function createRecord(context: SimContext, body: unknown): SimResponse {
       licensePublicKey: stringField(body, "license_public_key") as string,
       licenseHash: stringField(body, "license_hash") as string,
       customerName: stringField(body, "customer_name") as string,
-      account: context.state.accountFor(type as AccountType, login),
+      account: context.state.accountFor(type, login),
     },
     nowMs,
   );

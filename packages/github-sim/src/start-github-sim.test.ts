@@ -35,11 +35,7 @@ describe("startGitHubSim", () => {
     const { record, converted, installationId } = await connectedApp();
     expect(record.status).toBe(201);
     expect(converted.status).toBe(201);
-    expect(converted.body).toMatchObject({
-      slug: expect.any(String),
-      node_id: expect.any(String),
-      client_id: expect.any(String),
-    });
+    for (const field of ["slug", "node_id", "client_id"]) expect(typeof converted.body[field], field).toBe("string");
     expect(converted.body["pem"]).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     expect(converted.body["owner"]).toMatchObject({ login: "octo-org", type: "Organization" });
     expect(installationId).toBeGreaterThan(0);
@@ -194,7 +190,13 @@ describe("startGitHubSim", () => {
   it("waits the latency knob through the injected sleeper", async () => {
     const waits: number[] = [];
     await sim.close();
-    sim = await startGitHubSim({ now: () => clock, sleep: async (ms) => void waits.push(ms) });
+    sim = await startGitHubSim({
+      now: () => clock,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
     sim.setLatency(250);
     await api(sim.url, "GET", "/apps/none");
     expect(waits).toEqual([250]);

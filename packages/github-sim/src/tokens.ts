@@ -9,7 +9,7 @@ const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 /** `length` random characters from [A-Za-z0-9]. */
 export function randomAlphanumeric(length: number): string {
   let text = "";
-  for (let index = 0; index < length; index += 1) text += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  for (let index = 0; index < length; index += 1) text += ALPHANUMERIC.charAt(randomInt(ALPHANUMERIC.length));
   return text;
 }
 

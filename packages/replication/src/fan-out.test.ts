@@ -5,21 +5,20 @@ import { resolveRunOptions } from "./node-runner.js";
 import { FakeClock } from "./test-support/fake-clock.js";
 import { withDeadline } from "./with-deadline.js";
 
-const deferred = <T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } => {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((ok, fail) => {
+/** A promise the test resolves when it chooses. */
+const gate = (): { promise: Promise<void>; resolve: () => void } => {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((ok) => {
     resolve = ok;
-    reject = fail;
   });
-  return { promise, resolve, reject };
+  return { promise, resolve };
 };
 
 describe("mapWithConcurrency", () => {
   it("never runs more than the limit at once and keeps input order", async () => {
     let active = 0;
     let peak = 0;
-    const gates = Array.from({ length: 7 }, () => deferred<void>());
+    const gates = Array.from({ length: 7 }, gate);
     const running = mapWithConcurrency([0, 1, 2, 3, 4, 5, 6], 3, async (item) => {
       active++;
       peak = Math.max(peak, active);
@@ -39,16 +38,18 @@ describe("mapWithConcurrency", () => {
   });
 
   it("collects every failure instead of stopping at the first", async () => {
-    const results = await mapWithConcurrency(["a", "b", "c"], 2, async (item) => {
-      if (item !== "b") throw new Error(item);
-      return item;
-    });
+    const results = await mapWithConcurrency(["a", "b", "c"], 2, (item) =>
+      item === "b" ? Promise.resolve(item) : Promise.reject(new Error(item)),
+    );
     expect(results.map((result) => result.status)).toEqual(["rejected", "fulfilled", "rejected"]);
   });
 
   it("handles an empty list and a limit above the item count", async () => {
-    expect(await mapWithConcurrency([], 16, async () => 1)).toEqual([]);
-    expect((await mapWithConcurrency([1], 16, async (item) => item))[0]).toEqual({ status: "fulfilled", value: 1 });
+    expect(await mapWithConcurrency([], 16, () => Promise.resolve(1))).toEqual([]);
+    expect((await mapWithConcurrency([1], 16, (item) => Promise.resolve(item)))[0]).toEqual({
+      status: "fulfilled",
+      value: 1,
+    });
   });
 });
 
@@ -79,7 +80,7 @@ describe("withDeadline", () => {
     const clock = new FakeClock();
     expect(
       await withDeadline(
-        async () => 42,
+        () => Promise.resolve(42),
         1000,
         clock,
         () => new Error("late"),

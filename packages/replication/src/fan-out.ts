@@ -7,7 +7,7 @@ export async function mapWithConcurrency<Item, Result>(
   concurrency: number,
   worker: (item: Item, index: number) => Promise<Result>,
 ): Promise<PromiseSettledResult<Result>[]> {
-  const results: PromiseSettledResult<Result>[] = new Array(items.length);
+  const results = new Array<PromiseSettledResult<Result>>(items.length);
   const limit = Math.max(1, Math.min(Math.floor(concurrency), items.length));
   let next = 0;
   const lane = async (): Promise<void> => {

@@ -5,13 +5,14 @@ import type { NodeSpec } from "./inventory.js";
 import { probeNodes } from "./probe-nodes.js";
 import { replicateToNodes, type NodeResult } from "./replicate.js";
 import { createTransportOpener } from "./transport-opener.js";
-import { NodeContainer, SshFixture, startNodes } from "@connect-ops/test-support";
+import { NodeContainer, SshFixture, startNodes, SuiteResources } from "@connect-ops/test-support";
 import { makePayload } from "./test-support/payloads.js";
 
 const run = promisify(execFile);
 
 // One HA replica and three cluster nodes, each its own container; the tests
 // run in order and each leaves the topology converged for the next.
+const suite = new SuiteResources();
 let ssh: SshFixture;
 let nodes: NodeContainer[] & AsyncDisposable;
 let specs: NodeSpec[];
@@ -22,24 +23,23 @@ const inodes = async (names: string[]) =>
   Promise.all(names.map((name) => node(name).exec("stat -c %i /data/user/common/github-connect/meta.json")));
 
 beforeAll(async () => {
-  ssh = await SshFixture.create();
-  nodes = await startNodes(
-    [
-      { name: "replica-1", role: "replica" },
-      { name: "cluster-1", role: "cluster" },
-      { name: "cluster-2", role: "cluster" },
-      { name: "cluster-3", role: "cluster" },
-    ],
-    ssh.publicKey,
+  ssh = suite.hold(await SshFixture.create());
+  nodes = suite.hold(
+    await startNodes(
+      [
+        { name: "replica-1", role: "replica" },
+        { name: "cluster-1", role: "cluster" },
+        { name: "cluster-2", role: "cluster" },
+        { name: "cluster-3", role: "cluster" },
+      ],
+      ssh.publicKey,
+    ),
   );
   await ssh.trust(...nodes);
   specs = nodes.map((container) => container.spec());
 }, 300_000);
 
-afterAll(async () => {
-  await nodes?.[Symbol.asyncDispose]();
-  await ssh?.[Symbol.asyncDispose]();
-}, 120_000);
+afterAll(() => suite[Symbol.asyncDispose](), 120_000);
 
 describe("replication faults over real SSH", () => {
   it("updates all four nodes, then reports them unchanged", async () => {

@@ -57,8 +57,8 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
 
   /** Refuses a target dir that is a symbolic link (absent is fine: commit creates it). */
   async function refuseSymlink(): Promise<void> {
-    const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return null;
+    const info = await lstat(dir).catch((error: unknown) => {
+      if (errnoCode(error) === "ENOENT") return null;
       throw error;
     });
     if (info?.isSymbolicLink() === true) throw nodeDirIsSymlink(nodeName, dir);
@@ -242,6 +242,6 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     commit: (payload, expected) => commit(payload, expected),
     sweepTemps: () => sweepTemps(),
     remove: () => remove(),
-    [Symbol.asyncDispose]: async () => undefined,
+    [Symbol.asyncDispose]: () => Promise.resolve(),
   };
 }

@@ -1,3 +1,4 @@
+import { abortReason } from "@connect-ops/connection-core";
 import { testdir, type TestDir } from "@connect-ops/test-support";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -33,9 +34,11 @@ afterEach(() => scratch[Symbol.asyncDispose]());
 
 /** Local transports, except nodes in `down`, which refuse the connection; counts commits per node. */
 function flakyOpener(down: Set<string>, commits: Map<string, number>): TransportOpener {
-  return async (node) => {
+  return (node) => {
     if (down.has(node.name))
-      throw new ReplicationError("REPL_UNREACHABLE", `node ${node.name} is unreachable (ECONNREFUSED)`);
+      return Promise.reject(
+        new ReplicationError("REPL_UNREACHABLE", `node ${node.name} is unreachable (ECONNREFUSED)`),
+      );
     const local = createLocalTransport(node.name, node.path);
     const counted: NodeTransport = {
       probe: (signal) => local.probe(signal),
@@ -50,7 +53,7 @@ function flakyOpener(down: Set<string>, commits: Map<string, number>): Transport
       readForRehearsal: (signal) => local.readForRehearsal(signal),
       [Symbol.asyncDispose]: () => local[Symbol.asyncDispose](),
     };
-    return counted;
+    return Promise.resolve(counted);
   };
 }
 
@@ -80,9 +83,10 @@ describe("replicateToNodes", () => {
   it("retries a transient failure with backoff on the injected clock", async () => {
     const clock = new FakeClock();
     let refusals = 2;
-    const local: TransportOpener = async (node) => {
-      if (node.name === "r1" && refusals-- > 0) throw new ReplicationError("REPL_UNREACHABLE", "refused");
-      return createLocalTransport(node.name, node.path);
+    const local: TransportOpener = (node) => {
+      if (node.name === "r1" && refusals-- > 0)
+        return Promise.reject(new ReplicationError("REPL_UNREACHABLE", "refused"));
+      return Promise.resolve(createLocalTransport(node.name, node.path));
     };
     const running = replicateToNodes(nodes, makePayload(1), {
       openTransport: local,
@@ -99,7 +103,11 @@ describe("replicateToNodes", () => {
     const clock = new FakeClock();
     const hanging: TransportOpener = (node, _timeout, signal) =>
       node.name === "c2"
-        ? new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason)))
+        ? new Promise((_resolve, reject) => {
+            signal.addEventListener("abort", () => {
+              reject(abortReason(signal));
+            });
+          })
         : Promise.resolve(createLocalTransport(node.name, node.path));
     const running = replicateToNodes(nodes, makePayload(1), {
       openTransport: hanging,
@@ -115,12 +123,14 @@ describe("replicateToNodes", () => {
 
   it("fails a node on a non-transient error without retrying it", async () => {
     let attempts = 0;
-    const auth: TransportOpener = async (node) => {
+    const auth: TransportOpener = (node) => {
       if (node.name === "r1") {
         attempts++;
-        throw new ReplicationError("REPL_AUTH_FAILED", "node r1 refused authentication for user admin");
+        return Promise.reject(
+          new ReplicationError("REPL_AUTH_FAILED", "node r1 refused authentication for user admin"),
+        );
       }
-      return createLocalTransport(node.name, node.path);
+      return Promise.resolve(createLocalTransport(node.name, node.path));
     };
     const results = await replicateToNodes(nodes, makePayload(1), { openTransport: auth, nodes: ["r1"] });
     expect(results).toHaveLength(1);

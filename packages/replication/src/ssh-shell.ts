@@ -1,3 +1,4 @@
+import { abortReason } from "@connect-ops/connection-core";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { ReplicationError } from "./errors.js";
 import type { HostKeyVerifier } from "./host-key-verifier.js";
@@ -87,7 +88,7 @@ function mapConnectError(node: SshNodeAddress, error: Error & { level?: string; 
  */
 export function openSshShell(node: SshNodeAddress, options: OpenSshShellOptions): Promise<RemoteShell> {
   const client = new Client();
-  let hostKeyError: unknown;
+  let hostKeyError: Error | undefined;
   let closed = false;
   client.on("close", () => {
     closed = true;
@@ -105,7 +106,8 @@ export function openSshShell(node: SshNodeAddress, options: OpenSshShellOptions)
       options.verifier.verify(node, key).then(
         () => verify(true),
         (error: unknown) => {
-          hostKeyError = error;
+          // The verifier throws coded errors; anything else still fails the connection, as an Error.
+          hostKeyError = error instanceof Error ? error : new Error("the host key check failed", { cause: error });
           verify(false);
         },
       );
@@ -133,14 +135,20 @@ export function openSshShell(node: SshNodeAddress, options: OpenSshShellOptions)
     },
   };
 
+  const { signal } = options;
   return new Promise<RemoteShell>((resolve, reject) => {
     const onAbort = (): void => {
       client.destroy();
-      reject(options.signal?.reason);
+      if (signal !== undefined) reject(abortReason(signal));
     };
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const settle = (): void => options.signal?.removeEventListener("abort", onAbort);
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const settle = (): void => {
+      signal?.removeEventListener("abort", onAbort);
+    };
     client.once("ready", () => {
       settle();
       resolve(shell);
@@ -174,17 +182,21 @@ function runScript(
       cause,
     });
   return new Promise<ShellResult>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
     const onAbort = (): void => {
       // Tearing the connection down is the only way to stop a step on a frozen node.
       client.destroy();
-      reject(signal?.reason);
+      if (signal !== undefined) reject(abortReason(signal));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     client.exec(`sh -c ${shellQuote(script)}`, (error: Error | undefined, stream: ClientChannel) => {
       if (error !== undefined) {
         signal?.removeEventListener("abort", onAbort);
-        return reject(lost(error));
+        reject(lost(error));
+        return;
       }
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
@@ -205,7 +217,10 @@ function runScript(
       stream.on("error", () => undefined); // the channel's failure shows as a missing exit code on "close", rejected below
       stream.on("close", () => {
         signal?.removeEventListener("abort", onAbort);
-        if (code === null && isClosed()) return reject(lost());
+        if (code === null && isClosed()) {
+          reject(lost());
+          return;
+        }
         if (stdoutBytes > MAX_STDOUT) code = null;
         resolve({ code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) });
       });

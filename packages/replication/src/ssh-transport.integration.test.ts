@@ -1,25 +1,23 @@
 import { afterAll, beforeAll } from "vitest";
 import { shellQuote } from "./shell-quote.js";
 import { createTransportOpener } from "./transport-opener.js";
-import { NodeContainer, SshFixture } from "@connect-ops/test-support";
+import { NodeContainer, SshFixture, SuiteResources } from "@connect-ops/test-support";
 import { describeIdentityContract } from "./test-support/identity-contract.js";
 import { describeTransportContract, type ContractNode } from "./test-support/transport-contract.js";
 
 // The same contract as the local driver, over real OpenSSH in a container.
+const suite = new SuiteResources();
 let ssh: SshFixture;
 let container: NodeContainer;
 let counter = 0;
 
 beforeAll(async () => {
-  ssh = await SshFixture.create();
-  container = await NodeContainer.start("contract", "replica", ssh.publicKey);
+  ssh = suite.hold(await SshFixture.create());
+  container = suite.hold(await NodeContainer.start("contract", "replica", ssh.publicKey));
   await ssh.trust(container);
 }, 180_000);
 
-afterAll(async () => {
-  await container?.[Symbol.asyncDispose]();
-  await ssh?.[Symbol.asyncDispose]();
-});
+afterAll(() => suite[Symbol.asyncDispose]());
 
 async function createSshNode(dirName: string): Promise<ContractNode> {
   const path = `/data/user/common/t${++counter} ${dirName}`;

@@ -2,6 +2,7 @@ import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { applianceAt, connectArgv, connectedAppliance, initialisedAppliance, type CliRunner } from "./appliance.js";
 import type { CliRun } from "./cli-runner.js";
+import { stringContaining } from "./matchers.js";
 import { testdir } from "./testdir.js";
 
 const cloud = { url: "http://127.0.0.1:9", createAdminToken: () => "admin-token-1" };
@@ -11,9 +12,9 @@ function recordingRunner(
   code = 0,
 ): CliRunner & { calls: { argv: readonly string[]; env: Record<string, string | undefined> }[] } {
   const calls: { argv: readonly string[]; env: Record<string, string | undefined> }[] = [];
-  const runner = async (argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> => {
+  const runner = (argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> => {
     calls.push({ argv, env });
-    return {
+    return Promise.resolve({
       code,
       signal: null,
       stdout: "",
@@ -22,7 +23,7 @@ function recordingRunner(
       procArgv: "",
       killedByRunner: false,
       durationMs: 1,
-    };
+    });
   };
   return Object.assign(runner, { calls });
 }
@@ -67,7 +68,7 @@ describe("initialisedAppliance", () => {
     });
     expect(JSON.parse(readFileSync(layout.license, "utf8"))).toMatchObject({
       customer_name: "Acme Corp",
-      public_key: expect.stringContaining("BEGIN PUBLIC KEY"),
+      public_key: stringContaining("BEGIN PUBLIC KEY"),
     });
     expect(readFileSync(`${layout.older}/settings.json`, "utf8")).toBe("{}\n");
     expect(readlinkSync(`${layout.dataDir}/current`)).toBe("20240101T000000");

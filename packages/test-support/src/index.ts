@@ -5,6 +5,7 @@ export type { FileEntry, TestDir, TestDirOptions, TreeEntry, TreeSpec } from "./
 export { CLI_BIN, CLI_DIR, cliTranscript, spawnCli } from "./cli-runner.js";
 export type { CliEnv, CliRun, SpawnCliOptions } from "./cli-runner.js";
 export { itemAt } from "./item-at.js";
+export { SuiteResources } from "./suite-resources.js";
 export { anyNumber, anyString, stringContaining, stringMatching, stringNotContaining } from "./matchers.js";
 export { snapshotCli } from "./cli-snapshot.js";
 export type { CliSnapshot, SnapshotCliOptions } from "./cli-snapshot.js";

@@ -96,7 +96,7 @@ export async function startNodes(
   const rejected = results.find((result) => result.status === "rejected");
   if (rejected !== undefined) {
     await dispose();
-    throw (rejected as PromiseRejectedResult).reason;
+    throw rejected.reason;
   }
   const ordered = definitions.map(
     (definition) => started.find((node) => node.name === definition.name) as NodeContainer,

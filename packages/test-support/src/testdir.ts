@@ -106,7 +106,11 @@ export function testdirSync(options: TestDirOptions = {}): TestDir {
     join: (...segments) => join(path, ...segments),
     write: (files) => writeTree(path, files),
     [Symbol.dispose]: () => removeDir(path),
-    [Symbol.asyncDispose]: async () => removeDir(path),
+    [Symbol.asyncDispose]: () =>
+      new Promise<void>((resolve) => {
+        removeDir(path); // a failure rejects, as from an async function
+        resolve();
+      }),
   };
 }
 
@@ -115,6 +119,8 @@ export function testdirSync(options: TestDirOptions = {}): TestDir {
  * test left) when disposed: `await using dir = await testdir({ files })`.
  * Throws, leaving nothing behind, when the spec names a path outside the dir.
  */
-export async function testdir(options: TestDirOptions = {}): Promise<TestDir> {
-  return testdirSync(options);
+export function testdir(options: TestDirOptions = {}): Promise<TestDir> {
+  return new Promise((resolve) => {
+    resolve(testdirSync(options)); // a failure rejects, as from an async function
+  });
 }

@@ -23,12 +23,14 @@ describe("createCloudClient base URL", () => {
     const client = createCloudClient({
       baseUrl: "https://ghes.example.com/api/v3",
       deps: {
-        fetch: async (input) => {
-          seen.push(String(input));
-          return new Response(JSON.stringify({ message: "Not Found" }), {
-            status: 404,
-            headers: { "content-type": "application/json" },
-          });
+        fetch: (input) => {
+          seen.push(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+          return Promise.resolve(
+            new Response(JSON.stringify({ message: "Not Found" }), {
+              status: 404,
+              headers: { "content-type": "application/json" },
+            }),
+          );
         },
       },
     });

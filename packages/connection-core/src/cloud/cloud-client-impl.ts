@@ -13,7 +13,7 @@ export function buildCloudClient(options: CloudClientOptions): CloudClient {
   const transport = createCloudTransport({
     baseUrl,
     fetch: deps.fetch ?? globalThis.fetch,
-    now: deps.now ?? systemClock.now,
+    now: deps.now ?? (() => systemClock.now()),
     sleep: deps.sleep ?? ((ms) => systemClock.sleep(ms)),
     random: deps.random ?? Math.random,
     maxRetries: options.maxRetries,

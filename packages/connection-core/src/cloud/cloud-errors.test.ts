@@ -24,12 +24,13 @@ async function failureFrom(fetch: typeof globalThis.fetch): Promise<unknown> {
 }
 
 const httpError = (status: number, message: string, headers: Record<string, string> = {}) =>
-  failureFrom(
-    async () =>
+  failureFrom(() =>
+    Promise.resolve(
       new Response(JSON.stringify({ message, documentation_url: "https://docs.github.com/rest" }), {
         status,
         headers: { "content-type": "application/json", ...headers },
       }),
+    ),
   );
 
 describe("toCloudError", () => {
@@ -37,7 +38,9 @@ describe("toCloudError", () => {
     const error = toCloudError(await httpError(401, "Bad credentials"), operation);
     expect(error.code).toBe("CLOUD_UNAUTHORIZED");
     expect(error.cause).toBeUndefined();
-    expect(JSON.stringify({ ...error, message: error.message, hint: error.hint })).not.toContain(token);
+    expect(
+      JSON.stringify({ ...Object.fromEntries(Object.entries(error)), message: error.message, hint: error.hint }),
+    ).not.toContain(token);
   });
 
   it("redacts a token that the server echoed in its message", async () => {
@@ -48,9 +51,9 @@ describe("toCloudError", () => {
   });
 
   it("redacts a network error message", async () => {
-    const failure = await failureFrom(async () => {
-      throw new TypeError("fetch failed", { cause: new Error(`connect failed for Bearer ${token}`) });
-    });
+    const failure = await failureFrom(() =>
+      Promise.reject(new TypeError("fetch failed", { cause: new Error(`connect failed for Bearer ${token}`) })),
+    );
     const error = toCloudError(failure, operation);
     expect(error.code).toBe("CLOUD_UNREACHABLE");
     expect(error.message).not.toContain(token);

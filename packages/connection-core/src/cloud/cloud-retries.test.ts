@@ -19,9 +19,10 @@ function clientFor(baseUrl: string, maxRetries?: number): CloudClient {
       now: () => clock,
       random: () => 0.5,
       // The fake sleeper records each wait and moves both clocks forward: no real sleeping.
-      sleep: async (ms) => {
+      sleep: (ms) => {
         waits.push(ms);
         clock += ms;
+        return Promise.resolve();
       },
     },
   });
@@ -77,7 +78,13 @@ describe("cloud client retries", () => {
     const bad = createCloudClient({
       baseUrl: sim.url,
       adminToken: "not-a-token",
-      deps: { now: () => clock, sleep: async (ms) => void waits.push(ms) },
+      deps: {
+        now: () => clock,
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+      },
     });
     const error = await caught(bad.getConnectionRecord(1));
     expect(error.code).toBe("CLOUD_UNAUTHORIZED");

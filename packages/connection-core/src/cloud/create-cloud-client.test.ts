@@ -1,4 +1,5 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
+import { anyNumber } from "@connect-ops/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CoreError } from "../errors.js";
 import type { AppAuth, CloudClient, ConnectionRecordInput } from "./cloud-types.js";
@@ -26,9 +27,10 @@ function newClient(options: { adminToken?: string } = {}): CloudClient {
     deps: {
       now: () => clock,
       random: () => 0.5,
-      sleep: async (ms) => {
+      sleep: (ms) => {
         waits.push(ms);
         clock += ms;
+        return Promise.resolve();
       },
     },
   });
@@ -79,7 +81,7 @@ afterEach(async () => {
 describe("createCloudClient against github-sim", () => {
   it("registers the record, converts the manifest into a PKCS#1 key and finds the installation", async () => {
     const { registered, converted, app } = await connect();
-    expect(registered.account).toMatchObject({ type: "organization", login: "octo-org", id: expect.any(Number) });
+    expect(registered.account).toMatchObject({ type: "organization", login: "octo-org", id: anyNumber() });
     expect(converted.privateKeyPem).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
     expect(await client.getApp(app)).toMatchObject({
       appId: converted.appId,

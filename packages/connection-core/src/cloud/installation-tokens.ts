@@ -6,7 +6,7 @@ import type { CloudClient } from "./cloud-types.js";
 
 // @octokit/auth-app's cache keys tokens by installation id only (no base URL,
 // no app id) and keeps them in plaintext for 59 minutes: we never read it.
-const noCache = { get: async (): Promise<string> => "", set: async (): Promise<void> => {} };
+const noCache = { get: (): Promise<string> => Promise.resolve(""), set: (): Promise<void> => Promise.resolve() };
 const silentLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 type TokenMethods = Pick<CloudClient, "mintInstallationToken" | "checkToken" | "revokeToken">;
@@ -50,7 +50,7 @@ export function installationTokenMethods(transport: CloudTransport): TokenMethod
             });
       const auth = createAppAuth({
         appId: app.appId,
-        createJwt: async () => transport.createJwt(app),
+        createJwt: () => Promise.resolve(transport.createJwt(app)),
         request,
         cache: noCache,
         log: silentLog,

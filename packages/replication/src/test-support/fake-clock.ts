@@ -1,4 +1,4 @@
-import type { Clock } from "@connect-ops/connection-core";
+import { abortReason, type Clock } from "@connect-ops/connection-core";
 
 /** A manual clock: `sleep` waits until `advance` moves time past its deadline. */
 export class FakeClock implements Clock {
@@ -11,14 +11,17 @@ export class FakeClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
       const timer = { at: this.#now + ms, resolve };
       this.#timers.push(timer);
       signal?.addEventListener(
         "abort",
         () => {
           this.#timers = this.#timers.filter((entry) => entry !== timer);
-          reject(signal.reason);
+          reject(abortReason(signal));
         },
         { once: true },
       );

@@ -16,7 +16,7 @@ export async function createTempDirNode(
   const dir = root.join(dirName);
   return {
     dir,
-    open: async () => open(dir),
+    open: () => Promise.resolve(open(dir)),
     list: async () => {
       const names = await ignoreMissing(readdir(dir));
       if (names === undefined) return undefined;

@@ -18,6 +18,6 @@ export function createProcessShell(): RemoteShell {
         child.stdin.end();
       });
     },
-    [Symbol.asyncDispose]: async () => undefined,
+    [Symbol.asyncDispose]: () => Promise.resolve(),
   };
 }
