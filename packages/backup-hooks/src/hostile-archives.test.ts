@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, symlinkSync, truncateSync, statSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { stringMatching } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { assertWritableInside } from "./path-guard.js";
 import { redactSnapshot } from "./redact-snapshot.js";
@@ -26,8 +27,8 @@ function hostileSnapshot(root: string): { snapshot: string; staging: string; out
 
 async function redactAndCheckNothingEscaped(snapshot: string, outsideListing: () => string[]): Promise<void> {
   const before = outsideListing();
-  await redactSnapshot(snapshot, { matcher: credentials.matcher }).catch((error: { code?: string }) => {
-    expect(error.code).toMatch(/^BACKUP_/);
+  await redactSnapshot(snapshot, { matcher: credentials.matcher }).catch((error: unknown) => {
+    expect(error).toMatchObject({ code: stringMatching(/^BACKUP_/) });
   });
   expect(outsideListing()).toEqual(before);
 }
@@ -49,7 +50,7 @@ describe("hostile archives", () => {
     ]);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
     expect(result.gaps).toContainEqual(
-      expect.objectContaining({ member: "../../outside/secret", reason: expect.stringMatching(/^unsafe-member-path/) }),
+      expect.objectContaining({ member: "../../outside/secret", reason: stringMatching(/^unsafe-member-path/) }),
     );
     expect(result.findings).toContainEqual(expect.objectContaining({ member: "../../outside/secret", form: "token" }));
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
@@ -72,9 +73,7 @@ describe("hostile archives", () => {
       "secret",
     ]);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toContainEqual(
-      expect.objectContaining({ reason: expect.stringMatching(/^unsafe-member-path/) }),
-    );
+    expect(result.gaps).toContainEqual(expect.objectContaining({ reason: stringMatching(/^unsafe-member-path/) }));
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
 
@@ -109,7 +108,7 @@ describe("hostile archives", () => {
     build(snapshot, staging);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
     expect(result.gaps).toEqual([
-      expect.objectContaining({ member, reason: expect.stringMatching(new RegExp(`^unsafe-link-target: ${kind}`)) }),
+      expect.objectContaining({ member, reason: stringMatching(new RegExp(`^unsafe-link-target: ${kind}`)) }),
     ]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
@@ -121,7 +120,7 @@ describe("hostile archives", () => {
     symlinkSync("../../outside", join(snapshot, "escape"));
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
     expect(result.findings).toEqual([]);
-    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^symlink-outside-tree/) })]);
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: stringMatching(/^symlink-outside-tree/) })]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
     expect(readFileSync(join(dir.path, "outside/key.pem"), "utf8")).toBe(credentials.pem);
     await expect(assertWritableInside(snapshot, join(snapshot, "escape", "key.pem"))).rejects.toMatchObject({
@@ -153,7 +152,7 @@ describe("hostile archives", () => {
     truncateSync(join(snapshot, "cut.tar"), 512 * 3 + 100);
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
     expect(result.gaps).toEqual([
-      expect.objectContaining({ member: "b", reason: expect.stringMatching(/^corrupt-tar: truncated/) }),
+      expect.objectContaining({ member: "b", reason: stringMatching(/^corrupt-tar: truncated/) }),
     ]);
     expect(result.findings).toContainEqual(expect.objectContaining({ member: "a", form: "token" }));
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
@@ -162,11 +161,11 @@ describe("hostile archives", () => {
   it("reports a truncated gzip stream as a gap", async () => {
     using dir = tempDir();
     const { snapshot, outsideListing } = hostileSnapshot(dir.path);
-    write(join(snapshot, "dump.sql"), `${"INSERT INTO t VALUES (1);\n".repeat(20000)}`);
+    write(join(snapshot, "dump.sql"), "INSERT INTO t VALUES (1);\n".repeat(20000));
     const gz = gzipFile(join(snapshot, "dump.sql"));
     truncateSync(gz, Math.floor(statSync(gz).size / 2));
     const result = await scanPath(snapshot, { matcher: credentials.matcher });
-    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^corrupt-gzip/) })]);
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: stringMatching(/^corrupt-gzip/) })]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
 
@@ -179,11 +178,11 @@ describe("hostile archives", () => {
       limits: { maxInflateRatio: 100, ratioCheckAfterBytes: 1 << 20 },
     });
     expect(result.gaps).toEqual([
-      expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflate ratio/) }),
+      expect.objectContaining({ reason: stringMatching(/^gzip-inflate-limit: inflate ratio/) }),
     ]);
     const capped = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxInflatedBytes: 4 << 20 } });
     expect(capped.gaps).toEqual([
-      expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit: inflated size/) }),
+      expect.objectContaining({ reason: stringMatching(/^gzip-inflate-limit: inflated size/) }),
     ]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
   });
@@ -199,10 +198,10 @@ describe("hostile archives", () => {
     const limits = { maxInflatedBytes: 8 << 20 };
     const scan = await scanPath(snapshot, { matcher: credentials.matcher, limits });
     expect(scan.findings).toEqual([expect.objectContaining({ form: "token", offset: 0 })]);
-    expect(scan.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^gzip-inflate-limit/) })]);
+    expect(scan.gaps).toEqual([expect.objectContaining({ reason: stringMatching(/^gzip-inflate-limit/) })]);
     const before = outsideListing();
     const report = await redactSnapshot(snapshot, { matcher: credentials.matcher, limits });
-    expect(report.failed).toEqual([{ path: "bomb.gz", reason: expect.stringMatching(/^BACKUP_UNSUPPORTED_ARCHIVE/) }]);
+    expect(report.failed).toEqual([{ path: "bomb.gz", reason: stringMatching(/^BACKUP_UNSUPPORTED_ARCHIVE/) }]);
     expect(outsideListing()).toEqual(before);
     expect(readdirSync(snapshot).sort()).toEqual(["bomb.gz", "github-connect"]);
   });
@@ -227,7 +226,7 @@ describe("hostile archives", () => {
     expect(shallow.gaps).toEqual([
       expect.objectContaining({
         member: "middle.tar!inner.tar.gz",
-        reason: expect.stringMatching(/^nesting-depth-limit/),
+        reason: stringMatching(/^nesting-depth-limit/),
       }),
     ]);
     await redactAndCheckNothingEscaped(snapshot, outsideListing);
@@ -241,6 +240,6 @@ describe("hostile archives", () => {
     write(join(staging, "a"), Buffer.alloc(4096, 0x41));
     gnuTar(join(snapshot, "big.tar"), staging, ["a"]);
     const result = await scanPath(snapshot, { matcher: credentials.matcher, limits: { maxArchiveBytes: 1024 } });
-    expect(result.gaps).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^archive-size-limit/) })]);
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: stringMatching(/^archive-size-limit/) })]);
   });
 });

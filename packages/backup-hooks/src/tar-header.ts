@@ -74,7 +74,7 @@ function isOctalField(block: Buffer, start: number, length: number): boolean {
  */
 function looksLikeV7(block: Buffer): boolean {
   for (let index = 257; index < BLOCK; index += 1) if (block[index] !== 0) return false;
-  const flag = block[156]!;
+  const flag = block[156] ?? 0;
   if (block[0] === 0 || (flag !== 0 && (flag < 0x30 || flag > 0x37))) return false;
   if (![100, 124, 136, 148].every((start) => isOctalField(block, start, start === 124 || start === 136 ? 12 : 8)))
     return false;
