@@ -5,7 +5,7 @@ import { LAYER_DECODERS } from "./layer-walk.js";
  * whenever a decoder or detector is added or changes what it matches, so two
  * reports can be told apart by what their CLEAN covered.
  */
-export const DETECTION_METHOD = `connect-ops-scan/1 (layers: ${LAYER_DECODERS.map((decoder) => decoder.kind).join(", ")}; forms: pem-key, pem-line, token, sealed-copy; encodings: raw, crlf, escaped, double-escaped, one-line, base64)`;
+export const DETECTION_METHOD = `connect-ops-scan/2 (layers: ${LAYER_DECODERS.map((decoder) => decoder.kind).join(", ")}; forms: pem-key, pem-line, token, key-content, token-content, sealed-copy; encodings: raw, crlf, escaped, double-escaped, one-line, base64)`;
 
 /**
  * What this method cannot see wherever it looks (issue 13 lists them). Each
@@ -14,9 +14,9 @@ export const DETECTION_METHOD = `connect-ops-scan/1 (layers: ${LAYER_DECODERS.ma
  * only with the decoder or detector that closes it.
  */
 export const KNOWN_LIMITS: readonly string[] = [
-  "layers not decoded (their content is scanned only as raw bytes): xz, lzma, zstd, bzip2, zip, zlib, raw deflate, a gzip stream that does not start the file",
-  "key encodings not matched: DER or PKCS#8 without PEM armour, hex (plain, 0x, separated, dumps), JWK, the OpenSSH private-key format, `openssl rsa -text`, base64 wrapped at widths other than 64 or 76",
+  "layers not decoded (their bytes are scanned raw): raw deflate outside zip and zlib, bzip2 or lzma zip members (methods 12, 14), zip64 members without sizes, git pack deltas (scanned as delta data, not applied to their bases)",
+  "key encodings found only where the private numbers appear as raw bytes or inside base64 runs: hex forms (plain, 0x, separated, dumps) and `openssl rsa -text` are not decoded",
   "text encodings not undone: percent-encoding, JSON \\uXXXX escapes, SQL and C string escapes other than \\n, UTF-16",
-  "token forms not matched: a token without its ghs_ prefix, a token split over lines, the JWT part of a ghs_<APPID>_<JWT> token alone",
+  "token content is kept for the newest 4096 pieces per fingerprint set (about 49 JWT-format tokens, every classic token); older JWT-format tokens are matched only whole",
   "encrypted content is not opened: an encrypted PEM or PKCS#8 key, an encrypted zip, an age file other than a github-connect/credentials.age sealed copy",
 ];
