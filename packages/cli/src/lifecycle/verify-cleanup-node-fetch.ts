@@ -1,4 +1,4 @@
-import type { NodeSpec, RemoteShell, SshOptions } from "@connect-ops/replication";
+import { shellQuote, type NodeSpec, type RemoteShell, type SshOptions } from "@connect-ops/replication";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,10 +17,8 @@ export interface FetchedTree {
   dispose(): Promise<void>;
 }
 
-const quote = (value: string): string => `'${value.replace(/'/g, "'\\''")}'`;
-
 // Only sh, head and printf: the GHES admin shell and the test image both have them.
-const listScript = (dir: string): string => `d=${quote(dir)}
+const listScript = (dir: string): string => `d=${shellQuote(dir)}
 [ -e "$d" ] || { printf 'A\\0'; exit 0; }
 [ -d "$d" ] && [ -r "$d" ] && [ -x "$d" ] || { printf 'U%s\\0' "$d"; exit 0; }
 walk() {
@@ -57,10 +55,20 @@ export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTime
     ...(agentSocket === undefined ? {} : { agentSocket }),
   });
   const scratch = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "connect-ops-audit-"));
+  // The scratch copies may hold residue: a copy that cannot be shredded is reported (the caller
+  // makes it a gap of the node), after the directory is removed all the same.
   const dispose = async (): Promise<void> => {
     const { shredFile } = await import("@connect-ops/credential-vault");
-    for (const name of originals.keys()) await shredFile(join(scratch, name)).catch(() => undefined);
+    const { errnoCode, ignoreMissing } = await import("@connect-ops/connection-core");
+    const failed: string[] = [];
+    for (const name of originals.keys()) {
+      await ignoreMissing(shredFile(join(scratch, name))).catch((error: unknown) => {
+        failed.push(`${name} (${errnoCode(error) ?? "error"})`);
+      });
+    }
     await rm(scratch, { recursive: true, force: true });
+    if (failed.length > 0)
+      throw new Error(`the scratch copies ${failed.join(", ")} in ${scratch} could not be shredded`);
   };
   const originals = new Map<string, string>();
   const unfetched: { path: string; reason: string }[] = [];
@@ -80,7 +88,7 @@ export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTime
       else if (kind === "L") unfetched.push({ path, reason: "symlink-not-followed" });
       else if (kind === "O") unfetched.push({ path, reason: "not-a-regular-file" });
       if (kind !== "F") continue;
-      const read = await shell.run(`head -c ${MAX_FETCH_BYTES + 1} -- ${quote(path)}`, []);
+      const read = await shell.run(`head -c ${MAX_FETCH_BYTES + 1} -- ${shellQuote(path)}`, []);
       if (read.code !== 0) unfetched.push({ path, reason: "unreadable-file" });
       else if (read.stdout.length > MAX_FETCH_BYTES)
         unfetched.push({ path, reason: `over-fetch-limit: more than ${MAX_FETCH_BYTES} bytes` });
@@ -93,7 +101,11 @@ export async function fetchNodeTree(node: NodeSpec, ssh: SshOptions, connectTime
     }
     return { scratch, originals, absent: false, unfetched, lines, dispose };
   } catch (error) {
-    await dispose();
+    // Both travel on: why the fetch stopped, and a scratch copy left unshredded.
+    await dispose().catch((disposeError: unknown) => {
+      const text = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
+      throw new AggregateError([error, disposeError], `${text(error)}; ${text(disposeError)}`);
+    });
     throw error;
   } finally {
     await shell[Symbol.asyncDispose]();
