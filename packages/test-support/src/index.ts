@@ -6,6 +6,8 @@ export { CLI_BIN, CLI_DIR, cliTranscript, spawnCli } from "./cli-runner.js";
 export type { CliEnv, CliRun, SpawnCliOptions } from "./cli-runner.js";
 export { snapshotCli } from "./cli-snapshot.js";
 export type { CliSnapshot, SnapshotCliOptions } from "./cli-snapshot.js";
+export { cliErrorOf, parseJsonOutput } from "./json-output.js";
+export type { CliErrorDocument, JsonShape } from "./json-output.js";
 export { NODE_IMAGE_TAG } from "./node-image.js";
 export { freeLoopbackPort, NODE_TARGET, NodeContainer } from "./node-container.js";
 export type { NodeRole, SshNodeSpec, StartNodeOptions } from "./node-container.js";
