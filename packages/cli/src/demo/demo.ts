@@ -149,7 +149,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         ).disconnectPorts(
           context,
           { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true },
-          async () => undefined,
+          () => Promise.resolve(),
         );
         return renderDisconnect(await runDisconnect(ports, request));
       },
@@ -252,7 +252,9 @@ export async function runDemo(
     }
     const report = join(sandbox.reportDir, "verify-cleanup.json");
     const publicKey = join(sandbox.reportDir, "audit-signing.pub");
-    await copyFile(join(sandbox.stateDir, "audit-signing.pub"), publicKey).catch(() => undefined);
+    // Absent when the demo stopped before `init`; any other failure is the user's to see.
+    const { ignoreMissing } = await import("@connect-ops/connection-core");
+    await ignoreMissing(copyFile(join(sandbox.stateDir, "audit-signing.pub"), publicKey));
     const verdict =
       (steps.find((step) => step.name === "verify-cleanup")?.result as { verdict?: string } | undefined)?.verdict ??
       null;

@@ -10,29 +10,36 @@ const secrets = { app: { appId: 7, privateKeyPem: "unused by the fake", slug: "g
 function fakeCloud() {
   const calls: string[] = [];
   const gone = new Set<string>();
-  const unauthorizedIfAppGone = () => {
-    if (gone.has("app")) throw new CoreError("CLOUD_UNAUTHORIZED", "JWT refused", { category: "input" });
+  const jwtRefused = () => new CoreError("CLOUD_UNAUTHORIZED", "JWT refused", { category: "input" });
+  /** Deletes `what` once: the first call says `first`, later ones `again`. */
+  const deleteOnce = (what: string, first: string, again: string) => {
+    if (gone.has(what)) return again;
+    gone.add(what);
+    return first;
   };
   const client = {
-    revokeToken: async () => (
-      calls.push("revoke"),
-      gone.has("token") ? "already-invalid" : (gone.add("token"), "revoked")
-    ),
-    deleteInstallation: async () => (
-      calls.push("installation"),
-      gone.has("installation") || gone.has("app") ? "already-gone" : (gone.add("installation"), "deleted")
-    ),
-    deleteConnectionRecord: async (_id: number, app?: unknown) => {
+    revokeToken: () => {
+      calls.push("revoke");
+      return Promise.resolve(deleteOnce("token", "revoked", "already-invalid"));
+    },
+    deleteInstallation: () => {
+      calls.push("installation");
+      return Promise.resolve(gone.has("app") ? "already-gone" : deleteOnce("installation", "deleted", "already-gone"));
+    },
+    deleteConnectionRecord: (_id: number, app?: unknown) => {
       calls.push(app === undefined ? "record-as-admin" : "record");
-      if (app !== undefined) unauthorizedIfAppGone();
-      if (gone.has("record")) return "already-gone";
+      if (app !== undefined && gone.has("app")) return Promise.reject(jwtRefused());
+      if (gone.has("record")) return Promise.resolve("already-gone");
       gone.add("record");
       gone.add("app");
-      return "deleted";
+      return Promise.resolve("deleted");
     },
-    deleteApp: async () => (calls.push("app"), gone.has("app") ? "already-gone" : (gone.add("app"), "deleted")),
-    appExists: async () => !gone.has("app"),
-    checkToken: async () => (gone.has("token") || gone.has("app") ? "refused" : "valid"),
+    deleteApp: () => {
+      calls.push("app");
+      return Promise.resolve(deleteOnce("app", "deleted", "already-gone"));
+    },
+    appExists: () => Promise.resolve(!gone.has("app")),
+    checkToken: () => Promise.resolve(gone.has("token") || gone.has("app") ? "refused" : "valid"),
   } as unknown as CloudClient;
   return { client, calls, gone };
 }
@@ -42,7 +49,10 @@ function ports(client: CloudClient, saved: CloudSteps[], crashAt?: string, hasAd
     client,
     hasAdminToken,
     now: () => Date.UTC(2026, 0, 1),
-    save: async (steps) => void saved.push(steps),
+    save: (steps) => {
+      saved.push(steps);
+      return Promise.resolve();
+    },
     crash: (point) => {
       if (point === crashAt) throw new Error(`crash at ${point}`);
     },
@@ -100,7 +110,7 @@ describe("runCloudStep", () => {
 
   it("fails (incomplete) when the cloud still accepts the old token", async () => {
     const cloud = fakeCloud();
-    const client = { ...cloud.client, checkToken: async () => "valid" } as CloudClient;
+    const client = { ...cloud.client, checkToken: () => Promise.resolve("valid" as const) } as CloudClient;
     await expect(runCloudStep(subject, secrets, {}, ports(client, []))).rejects.toMatchObject({
       category: "incomplete",
     });

@@ -1,4 +1,5 @@
 import type { FailoverCheck, NodeSpec, ReplicationLogger, SshOptions } from "@connect-ops/replication";
+import { join } from "node:path";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { describeNodeFailure, isRefusal, type NodeErrorView } from "../flows/node-errors.js";
 import { requireConnected } from "./require-connected.js";
@@ -48,7 +49,6 @@ export async function checkFailover(ports: FailoverPorts, request: FailoverReque
   const { replicas } = ports;
   const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
   const { assessFailoverReadiness, probeNodes } = await import("@connect-ops/replication");
-  const { join } = await import("node:path");
   await ensureSafeDirectory(ports.stateDir);
   const vault = new CredentialVault(join(ports.stateDir, STATE_FILES.vault));
   const primary = requireConnected(await vault.readVerifiedMeta(), ports.stateDir);
