@@ -14,7 +14,7 @@ export async function runBackupRestoreCommand(
   snapshot: string,
   options: BackupRestoreOptions,
 ): Promise<CommandResult> {
-  const { restorePorts } = await import("../wiring.js");
+  const { restorePorts } = await import("../wiring/backup.js");
   const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
   const outcome = await restoreFromSnapshot(await restorePorts(context), {
     snapshot: context.resolvePath(snapshot),
