@@ -48,7 +48,8 @@ function productionAllowed(dir) {
 const testFiles = ["**/*.test.ts", "**/test-support/**/*.ts"];
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/*.config.ts", "**/*.mjs", "**/*.js"] },
+  // *.d.mts: the hand-written types of plain-ESM tooling (tools/), which lint does not cover either.
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/*.config.ts", "**/*.mjs", "**/*.js", "**/*.d.mts"] },
   { linterOptions: { reportUnusedDisableDirectives: "error" } },
   ...tseslint.configs.strictTypeChecked,
   {
@@ -86,12 +87,13 @@ export default tseslint.config(
       ],
     },
   })),
-  // Lifecycles take ports and return data: they never reach up into the commands (which parse
-  // and render), the composition root or the CommandContext. This block replaces the cli's
-  // no-restricted-imports for these files, so it repeats the package rules; the syntax rule
-  // catches dynamic `import("../commands/…")`, which no-restricted-imports does not see.
+  // Lifecycles take ports and return data, and flows are the helpers they share: neither reaches
+  // up into the commands (which parse and render), the composition root (src/wiring/) or the
+  // CommandContext. This block replaces the cli's no-restricted-imports for these files, so it
+  // repeats the package rules; the syntax rule catches dynamic `import("../commands/…")`, which
+  // no-restricted-imports does not see.
   {
-    files: ["packages/cli/src/lifecycle/**/*.ts"],
+    files: ["packages/cli/src/lifecycle/**/*.ts", "packages/cli/src/flows/**/*.ts"],
     ignores: testFiles,
     rules: {
       "no-restricted-imports": [
@@ -102,12 +104,13 @@ export default tseslint.config(
             crossPackageRelative,
             {
               group: ["**/commands/*", "**/commands"],
-              message: "src/lifecycle never imports src/commands: a lifecycle returns data, the command renders it.",
+              message:
+                "src/lifecycle and src/flows never import src/commands: a lifecycle returns data, the command renders it.",
             },
             {
-              group: ["**/wiring.js", "**/wiring-*.js", "**/context.js"],
+              group: ["**/wiring/*", "**/wiring.js", "**/context.js"],
               message:
-                "a lifecycle takes typed ports, never the CommandContext or the composition root (src/wiring.ts).",
+                "lifecycles and flows take typed ports or values, never the CommandContext or the composition root (src/wiring/).",
             },
           ],
         },
@@ -116,11 +119,11 @@ export default tseslint.config(
         "error",
         {
           selector: "ImportExpression[source.value=/(^|\\/)commands\\//]",
-          message: "src/lifecycle never imports src/commands (not even lazily).",
+          message: "src/lifecycle and src/flows never import src/commands (not even lazily).",
         },
         {
-          selector: "ImportExpression[source.value=/(^|\\/)(wiring(-[a-z]+)?|context)\\.js$/]",
-          message: "a lifecycle takes typed ports, never the CommandContext or src/wiring.ts.",
+          selector: "ImportExpression[source.value=/(^|\\/)(wiring\\/.*|wiring|context)\\.js$/]",
+          message: "lifecycles and flows take typed ports or values, never the CommandContext or src/wiring/.",
         },
       ],
     },

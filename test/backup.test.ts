@@ -15,7 +15,19 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
+import {
+  cliErrorOf,
+  cliTranscript,
+  connectArgv,
+  openSealedVault,
+  openWithAge,
+  parseJsonOutput,
+  spawnCli,
+  testdirSync,
+  writeLicense,
+} from "@connect-ops/test-support";
+import * as z from "zod";
+import { connectJson } from "./support/cli-json.js";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // One story, as an operator lives it: connect, back up twice (backup-utils
@@ -40,9 +52,10 @@ const HOSTNAME = "ghes-primary.example.com";
 const dir = (...parts: string[]) => join(scratch.path, ...parts);
 const data = (...parts: string[]) => dir("data", ...parts);
 
-function openWithAge(identityFile: string, sealedFile: string): string {
-  return execFileSync("age", ["-d", "-i", identityFile, sealedFile]).toString();
-}
+/** `backup include`'s sealed copy, opened with the backup identity. */
+const backupCredentials = z.looseObject({
+  credentials: z.looseObject({ app: z.looseObject({ privateKeyPem: z.string() }) }),
+});
 
 async function initState(name: string): Promise<Record<string, string>> {
   const env = { CONNECT_OPS_STATE_DIR: dir(name), CONNECT_OPS_CLOUD_TOKEN: "" };
@@ -114,31 +127,10 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     env = { CONNECT_OPS_STATE_DIR: dir("appliance"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
     const license = writeLicense(scratch.path);
     expect((await spawnCli(["init"], env)).code).toBe(0);
-    const connected = await spawnCli(
-      [
-        "--json",
-        "connect",
-        "--cloud-url",
-        sim.url,
-        "--hostname",
-        HOSTNAME,
-        "--ghes-version",
-        "3.14.2",
-        "--license",
-        license,
-        "--account",
-        "enterprise:acme",
-      ],
-      env,
-    );
+    const connected = await spawnCli(["--json", ...connectArgv({ license }, sim.url, HOSTNAME)], env);
     expect(connected.code, connected.stderr).toBe(0);
-    recordId = JSON.parse(connected.stdout).recordId;
-    const vault = JSON.parse(
-      openWithAge(
-        join(env.CONNECT_OPS_STATE_DIR, "age-identity.txt"),
-        join(env.CONNECT_OPS_STATE_DIR, "vault", "credentials.age"),
-      ),
-    );
+    recordId = parseJsonOutput(connectJson, connected.stdout).recordId;
+    const vault = openSealedVault(env.CONNECT_OPS_STATE_DIR);
     pem = vault.app.privateKeyPem;
     token = vault.token.value;
     Object.assign(secrets, { "private key": pem, token });
@@ -149,12 +141,20 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     const recipient = execFileSync("age-keygen", ["-y", backupIdentity()]).toString().trim();
     const included = await spawnCli(["--json", "backup", "include", data("current"), "--recipient", recipient], env);
     expect(included.code, included.stderr).toBe(0);
-    expect(JSON.parse(included.stdout)).toMatchObject({
-      changed: true,
-      snapshot: data(NEW),
-      manifest: { recipients: [recipient], keyFingerprint: expect.stringMatching(/^SHA256:/) },
-    });
-    const opened = JSON.parse(openWithAge(backupIdentity(), data(NEW, "github-connect", "credentials.age")));
+    const include = parseJsonOutput(
+      z.looseObject({
+        changed: z.boolean(),
+        snapshot: z.string(),
+        manifest: z.looseObject({ keyFingerprint: z.string() }),
+      }),
+      included.stdout,
+    );
+    expect(include).toMatchObject({ changed: true, snapshot: data(NEW), manifest: { recipients: [recipient] } });
+    expect(include.manifest.keyFingerprint).toMatch(/^SHA256:/);
+    const opened = parseJsonOutput(
+      backupCredentials,
+      openWithAge(backupIdentity(), data(NEW, "github-connect", "credentials.age")).toString("utf8"),
+    );
     expect(opened.credentials.app.privateKeyPem).toBe(pem);
     expect(opened.credentials.app.privateKeyPem).toContain("-----BEGIN RSA PRIVATE KEY-----");
     expect(() =>
@@ -162,7 +162,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     ).toThrow();
 
     const again = await spawnCli(["--json", "backup", "include", data(NEW), "--recipient", recipient], env);
-    expect(JSON.parse(again.stdout).changed).toBe(false);
+    expect(parseJsonOutput(z.looseObject({ changed: z.boolean() }), again.stdout).changed).toBe(false);
   });
 
   it("scan of the data dir finds the plants by member path and prints no secret (exit 1)", async () => {
@@ -213,9 +213,11 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     );
     execFileSync("gzip", ["-t", data(OLD, "mysql.sql.gz")]);
     expect(execFileSync("tar", ["-tvf", data(OLD, "saml-keys.tar")]).toString()).toContain("idp/connect.tar.gz");
-    expect(JSON.parse(readFileSync(data(OLD, "settings.json"), "utf8"))["github-connect"]["private-key"]).toMatch(
-      /^X+\n?$/,
+    const settings = parseJsonOutput(
+      z.looseObject({ "github-connect": z.looseObject({ "private-key": z.string() }) }),
+      readFileSync(data(OLD, "settings.json"), "utf8"),
     );
+    expect(settings["github-connect"]["private-key"]).toMatch(/^X+\n?$/);
     expect(statSync(sharedNew).ino).toBe(before.inode);
     expect(readFileSync(sharedNew).equals(before.bytes)).toBe(true);
     expect(statSync(data(OLD, "repositories", "info", "connect-sync.log")).ino).not.toBe(before.inode);
@@ -235,12 +237,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     const status = await spawnCli(["--json", "status", "--offline"], target);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ connected: true, record: { hostname: HOSTNAME } });
-    const sealed = JSON.parse(
-      openWithAge(
-        join(target.CONNECT_OPS_STATE_DIR as string, "age-identity.txt"),
-        join(target.CONNECT_OPS_STATE_DIR as string, "vault", "credentials.age"),
-      ),
-    );
+    const sealed = openSealedVault(target.CONNECT_OPS_STATE_DIR as string);
     expect(sealed.token.value).not.toBe(token);
     secrets["restored token"] = sealed.token.value;
     expect((await spawnCli(["--json", "status"], target)).code).toBe(0); // the cloud accepts the restored key
@@ -296,7 +293,7 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
     try {
       const refused = await spawnCli(["--json", "backup", "hook", "--data-dir", data()], env);
       expect(refused.code, refused.stderr).toBe(2);
-      expect(JSON.parse(refused.stdout).error.code).toBe("BACKUP_SNAPSHOT_INCOMPLETE");
+      expect(cliErrorOf(refused.stdout).code).toBe("BACKUP_SNAPSHOT_INCOMPLETE");
       expect(refused.stderr).toMatch(/^error\[BACKUP_SNAPSHOT_INCOMPLETE\]: .* — wait for the backup to finish/);
     } finally {
       rmSync(data(NEW, "incomplete"));

@@ -3,22 +3,34 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliTranscript, snapshotCli, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
+import {
+  cliTranscript,
+  connectArgv,
+  openSealedVault,
+  parseJsonOutput,
+  snapshotCli,
+  spawnCli,
+  SuiteResources,
+  testdirSync,
+  writeLicense,
+} from "@connect-ops/test-support";
+import { connectJson, statusJson, tokenJson } from "./support/cli-json.js";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
+const suite = new SuiteResources();
 let sim: GitHubSim;
 const scratch = testdirSync({ prefix: "e2e-connect-" });
 // The crash hook is compiled out of the production bundle: the crash runs use the test bundle.
 let hooked: Awaited<ReturnType<typeof snapshotCli>>;
 beforeAll(async () => {
-  sim = await startGitHubSim();
-  hooked = await snapshotCli({ testHooks: true });
+  sim = suite.hold(await startGitHubSim());
+  hooked = suite.hold(await snapshotCli({ testHooks: true }));
 });
 afterAll(async () => {
-  await sim.close();
-  hooked[Symbol.dispose]();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 });
+const minted = (stdout: string) => parseJsonOutput(tokenJson, stdout).minted;
 
 let counter = 0;
 async function freshAppliance() {
@@ -27,33 +39,8 @@ async function freshAppliance() {
   execFileSync("mkdir", ["-p", dir]);
   const license = writeLicense(dir);
   expect((await spawnCli(["init"], env)).code).toBe(0);
-  const connectArgs = [
-    "connect",
-    "--cloud-url",
-    sim.url,
-    "--hostname",
-    `ghes-${counter}.example.com`,
-    "--ghes-version",
-    "3.14.2",
-    "--license",
-    license,
-    "--account",
-    "enterprise:acme",
-  ];
+  const connectArgs = connectArgv({ license }, sim.url, `ghes-${counter}.example.com`);
   return { dir, env, license, connectArgs, stateDir: env.CONNECT_OPS_STATE_DIR };
-}
-
-function openWithAge(stateDir: string) {
-  const plaintext = execFileSync("age", [
-    "-d",
-    "-i",
-    join(stateDir, "age-identity.txt"),
-    join(stateDir, "vault", "credentials.age"),
-  ]);
-  return JSON.parse(plaintext.toString()) as {
-    app: { privateKeyPem: string; appId: number };
-    token: { value: string; expiresAt: string };
-  };
 }
 
 function filesUnder(dir: string): Record<string, string> {
@@ -72,10 +59,10 @@ describe("connect → token → status against the GitHub API simulator", () => 
     const appliance = await freshAppliance();
     const connected = await spawnCli(["--json", ...appliance.connectArgs], appliance.env);
     expect(connected.code).toBe(0);
-    const outcome = JSON.parse(connected.stdout);
+    const outcome = parseJsonOutput(connectJson, connected.stdout);
     expect(outcome).toMatchObject({ resumed: false, alreadyConnected: false, orphansDeleted: 0 });
 
-    const sealed = openWithAge(appliance.stateDir);
+    const sealed = openSealedVault(appliance.stateDir);
     expect(sealed.app.privateKeyPem).toContain("-----BEGIN RSA PRIVATE KEY-----");
     expect(sealed.token.value).toMatch(/^ghs_/);
     expect(sealed.token.value.length).toBeGreaterThan(100); // the newer ghs_<APPID>_<JWT> form
@@ -84,23 +71,24 @@ describe("connect → token → status against the GitHub API simulator", () => 
     const first = await spawnCli(["--json", "token"], appliance.env);
     const second = await spawnCli(["--json", "token"], appliance.env);
     expect(first.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toEqual({ expiresAt: sealed.token.expiresAt, minted: false });
+    expect(parseJsonOutput(tokenJson, second.stdout)).toEqual({ expiresAt: sealed.token.expiresAt, minted: false });
     expect(sim.counters().requests).toBe(before); // a cache hit asks the cloud nothing
 
     const status = await spawnCli(["--json", "status"], appliance.env);
     expect(status.code).toBe(0);
-    const report = JSON.parse(status.stdout);
+    const report = parseJsonOutput(statusJson, status.stdout);
     expect(report).toMatchObject({
       connected: true,
       record: { customerName: "Acme Corp", ghesVersion: "3.14.2", account: { type: "enterprise", login: "acme" } },
-      vault: { generation: 2, keyFingerprint: expect.stringMatching(/^SHA256:/) },
+      vault: { generation: 2 },
       token: { expiresAt: sealed.token.expiresAt },
       cloud: { checked: true, drift: [] },
     });
+    expect(report.vault?.keyFingerprint).toMatch(/^SHA256:/);
 
     const forced = await spawnCli(["--json", "token", "--force"], appliance.env);
-    expect(JSON.parse(forced.stdout).minted).toBe(true);
-    const resealed = openWithAge(appliance.stateDir);
+    expect(minted(forced.stdout)).toBe(true);
+    const resealed = openSealedVault(appliance.stateDir);
     expect(resealed.token.value).not.toBe(sealed.token.value);
 
     const places: Record<string, string> = { ...filesUnder(appliance.stateDir) };
@@ -130,14 +118,14 @@ describe("connect → token → status against the GitHub API simulator", () => 
       Array.from({ length: 10 }, () => spawnCli(["--json", "token", "--min-ttl", "10m"], appliance.env)),
     );
     expect(runs.map((run) => run.code)).toEqual(Array(10).fill(0));
-    expect(runs.filter((run) => JSON.parse(run.stdout).minted === true)).toHaveLength(1);
+    expect(runs.filter((run) => minted(run.stdout))).toHaveLength(1);
     expect(sim.counters().tokenMints).toBe(mintsBefore + 1);
   });
 
   it("re-mints once when the cloud refuses the sealed token (--verify)", async () => {
     const appliance = await freshAppliance();
     expect((await spawnCli(appliance.connectArgs, appliance.env)).code).toBe(0);
-    const { token } = openWithAge(appliance.stateDir);
+    const { token } = openSealedVault(appliance.stateDir);
     // Revoke it the way GitHub documents (the sim runs in this process, so no blocking child here).
     const revoked = await fetch(`${sim.url}/installation/token`, {
       method: "DELETE",
@@ -146,7 +134,7 @@ describe("connect → token → status against the GitHub API simulator", () => 
     expect(revoked.status).toBe(204);
     const run = await spawnCli(["--json", "token", "--verify"], appliance.env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).minted).toBe(true);
+    expect(minted(run.stdout)).toBe(true);
   });
 });
 
@@ -161,10 +149,10 @@ describe("connect resumes after a crash", () => {
       const resumed = await spawnCli(["--json", ...appliance.connectArgs], appliance.env);
       expect(resumed.code).toBe(0);
       expect(sim.counters().apps).toBe(appsBefore + 1);
-      const status = JSON.parse((await spawnCli(["--json", "status"], appliance.env)).stdout);
+      const status = parseJsonOutput(statusJson, (await spawnCli(["--json", "status"], appliance.env)).stdout);
       expect(status).toMatchObject({ connected: true, cloud: { drift: [] } });
-      expect(openWithAge(appliance.stateDir).token.value).toMatch(/^ghs_/);
-      if (point === "app-created") expect(JSON.parse(resumed.stdout).orphansDeleted).toBe(1);
+      expect(openSealedVault(appliance.stateDir).token.value).toMatch(/^ghs_/);
+      if (point === "app-created") expect(parseJsonOutput(connectJson, resumed.stdout).orphansDeleted).toBe(1);
     },
   );
 });

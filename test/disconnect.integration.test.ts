@@ -4,11 +4,23 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupRecipient, pemLine, plantInArchives } from "./disconnect-fixture.js";
-import { NODE_TARGET, snapshotCli, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
+import {
+  connectArgv,
+  NODE_TARGET,
+  openSealedVault,
+  parseJsonOutput,
+  snapshotCli,
+  startSshNodes,
+  SuiteResources,
+  testdirSync,
+  writeLicense,
+} from "@connect-ops/test-support";
+import { auditJson, disconnectJson } from "./support/cli-json.js";
 import { expectNoLeak } from "./support/leaks.js";
 
 // The issue's end-to-end scenario over real sshd containers: one HA replica and
 // three cluster nodes, one of them stopped during the first disconnect.
+const suite = new SuiteResources();
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 let topology: Awaited<ReturnType<typeof startSshNodes>>;
@@ -28,22 +40,22 @@ const containerId = (name: string): string => {
 };
 
 beforeAll(async () => {
-  cli = await snapshotCli();
-  sim = await startGitHubSim();
+  cli = suite.hold(await snapshotCli());
+  sim = suite.hold(await startGitHubSim());
   env = { CONNECT_OPS_STATE_DIR: stateDir, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
-  topology = await startSshNodes([
-    { name: "ghes-replica", role: "replica" },
-    { name: "ghes-data-1", role: "cluster" },
-    { name: "ghes-data-2", role: "cluster" },
-    { name: "ghes-data-3", role: "cluster" },
-  ]);
+  topology = suite.hold(
+    await startSshNodes([
+      { name: "ghes-replica", role: "replica" },
+      { name: "ghes-data-1", role: "cluster" },
+      { name: "ghes-data-2", role: "cluster" },
+      { name: "ghes-data-3", role: "cluster" },
+    ]),
+  );
   topology.writeInventory(inventory);
 });
 
 afterAll(async () => {
-  await topology?.[Symbol.asyncDispose]();
-  await sim?.close();
-  cli?.[Symbol.dispose]();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -51,34 +63,12 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
   it("connects, replicates, snapshots hold a sealed copy and planted residue", async () => {
     expect((await run("init")).code).toBe(0);
     const license = writeLicense(dir);
-    const connected = await run(
-      "connect",
-      "--cloud-url",
-      sim.url,
-      "--hostname",
-      "ghes.example.com",
-      "--ghes-version",
-      "3.14.2",
-      "--license",
-      license,
-      "--account",
-      "enterprise:acme",
-    );
+    const connected = await run(...connectArgv({ license }, sim.url));
     expect(connected.code, connected.stderr).toBe(0);
     const replicated = await run("replicate", "--inventory", inventory, "--accept-new-host-keys");
     expect(replicated.code, replicated.stderr).toBe(0);
     for (const node of topology.nodes) expect(await node.exec(`ls ${NODE_TARGET}`)).toContain("credentials.age");
-    const bundle = JSON.parse(
-      execFileSync("age", [
-        "-d",
-        "-i",
-        join(stateDir, "age-identity.txt"),
-        join(stateDir, "vault", "credentials.age"),
-      ]).toString(),
-    ) as {
-      app: { privateKeyPem: string };
-      token: { value: string };
-    };
+    const bundle = openSealedVault(stateDir);
     secrets.pem = bundle.app.privateKeyPem;
     secrets.token = bundle.token.value;
     for (const id of ["20240101T000000", "20240102T000000"]) mkdirSync(join(dataDir, id), { recursive: true });
@@ -93,13 +83,13 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     execFileSync("docker", ["stop", "-t", "1", containerId("ghes-data-2")]);
     const first = await run("--json", "disconnect", "--inventory", inventory, "--data-dir", dataDir, "--yes");
     expect(first.code, first.stderr).toBe(3);
-    expect(JSON.parse(first.stdout).pendingNodes).toEqual(["ghes-data-2"]);
+    expect(parseJsonOutput(disconnectJson, first.stdout).pendingNodes).toEqual(["ghes-data-2"]);
     const audit = await run("--json", "verify-cleanup", "--inventory", inventory, "--data-dir", dataDir);
     expect([1, 3]).toContain(audit.code);
-    const json = JSON.parse(audit.stdout);
+    const json = parseJsonOutput(auditJson, audit.stdout);
     expect(json.verdict).toBe("residue");
-    expect(json.gaps.some((gap: { location: string }) => gap.location === "ghes-data-2")).toBe(true);
-    expect(json.findings.some((finding: { form: string }) => finding.form === "sealed-copy")).toBe(true);
+    expect(json.gaps.some((gap) => gap.location === "ghes-data-2")).toBe(true);
+    expect(json.findings.some((finding) => finding.form === "sealed-copy")).toBe(true);
   });
 
   it("finishes only the stopped node once it is back, then purges the snapshots", async () => {
@@ -120,7 +110,7 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     if (second.code === 3)
       second = await run("--json", "disconnect", "--inventory", inventory, "--data-dir", dataDir, "--yes");
     expect(second.code, second.stdout).toBe(0);
-    const nodes = JSON.parse(second.stdout).nodes as { name: string; status: string; attempts: number }[];
+    const { nodes } = parseJsonOutput(disconnectJson, second.stdout);
     for (const entry of nodes) expect(entry.status, entry.name).toBe("deleted");
     expect(nodes.filter((entry) => entry.attempts > 1).map((entry) => entry.name)).toEqual(["ghes-data-2"]);
     for (const each of topology.nodes) expect((await each.exec(`ls -A ${NODE_TARGET}`)).trim()).toBe("");
@@ -142,8 +132,8 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
       report,
     );
     expect(clean.code, clean.stdout).toBe(0);
-    const json = JSON.parse(clean.stdout);
-    expect(json.report.locations.filter((location: { kind: string }) => location.kind === "node")).toHaveLength(4);
+    const json = parseJsonOutput(auditJson, clean.stdout);
+    expect(json.report.locations.filter((location) => location.kind === "node")).toHaveLength(4);
     const openssl = () =>
       spawnSync("openssl", [
         "pkeyutl",
@@ -178,9 +168,8 @@ describe("disconnect and verify-cleanup over SSH (1 replica + 3 cluster nodes)",
     const audit = await run("--json", "verify-cleanup", "--inventory", inventory);
     expect(audit.code).toBe(1);
     expect(
-      JSON.parse(audit.stdout).findings.some(
-        (finding: { location: string; path: string }) =>
-          finding.location === node?.name && finding.path === `${NODE_TARGET}/debug.log`,
+      parseJsonOutput(auditJson, audit.stdout).findings.some(
+        (finding) => finding.location === node?.name && finding.path === `${NODE_TARGET}/debug.log`,
       ),
     ).toBe(true);
     await node?.exec(`rm ${NODE_TARGET}/debug.log`);

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   connectedAppliance,
   DISCONNECT_CRASH_POINTS,
+  parseJsonOutput,
   snapshotCli,
   testdirSync,
   type Appliance,
 } from "@connect-ops/test-support";
+import { auditJson, auditReportJson, disconnectJson } from "./support/cli-json.js";
 import { backupRecipient, pemLine, plantInArchives } from "./disconnect-fixture.js";
 import { expectNoLeak } from "./support/leaks.js";
 
@@ -84,37 +86,35 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     const before = sim.counters();
     const first = await disconnect(app);
     expect(first.code, first.stderr).toBe(3);
-    const firstJson = JSON.parse(first.stdout);
+    const firstJson = parseJsonOutput(disconnectJson, first.stdout);
     expect(firstJson.pendingNodes).toEqual(["data-2"]);
-    expect(firstJson.cloud.revocationProof.tokenRefused).toBe(true);
-    expect(
-      firstJson.snapshots.entries.find((entry: { snapshot: string }) => entry.snapshot === "20240101T000000"),
-    ).toMatchObject({ sealedCopy: true, recipients: [recipient] });
+    expect(firstJson.cloud?.revocationProof?.tokenRefused).toBe(true);
+    expect(firstJson.snapshots?.entries.find((entry) => entry.snapshot === "20240101T000000")).toMatchObject({
+      sealedCopy: true,
+      recipients: [recipient],
+    });
     expect(existsSync(join(app.stateDir, "vault"))).toBe(false);
 
     const audit = await verify(app);
     expect([1, 3], audit.stderr).toContain(audit.code);
-    const auditJson = JSON.parse(audit.stdout);
-    expect(auditJson.verdict).toBe("residue");
-    expect(auditJson.gaps.some((gap: { location: string }) => gap.location === "data-2")).toBe(true);
-    const forms = new Set(auditJson.findings.map((finding: { form: string; member?: string }) => `${finding.form}`));
+    const audited = parseJsonOutput(auditJson, audit.stdout);
+    expect(audited.verdict).toBe("residue");
+    expect(audited.gaps.some((gap) => gap.location === "data-2")).toBe(true);
+    const forms = new Set(audited.findings.map((finding) => finding.form));
     expect(forms).toContain("sealed-copy");
     expect(forms).toContain("token");
     expect(
-      auditJson.findings.some(
-        (finding: { member?: string; path: string }) =>
-          finding.path.endsWith("planted-secrets.tar") && finding.member === "planted.txt",
+      audited.findings.some(
+        (finding) => finding.path.endsWith("planted-secrets.tar") && finding.member === "planted.txt",
       ),
     ).toBe(true);
-    expect(auditJson.findings.some((finding: { path: string }) => finding.path.endsWith("planted-dump.sql.gz"))).toBe(
-      true,
-    );
+    expect(audited.findings.some((finding) => finding.path.endsWith("planted-dump.sql.gz"))).toBe(true);
 
     rmSync(down);
     renameSync(`${down}.away`, down);
     const second = await disconnect(app);
     expect(second.code, second.stderr).toBe(0);
-    const nodes = JSON.parse(second.stdout).nodes as { name: string; status: string; attempts: number }[];
+    const { nodes } = parseJsonOutput(disconnectJson, second.stdout);
     expect(nodes.map((node) => [node.name, node.status, node.attempts])).toEqual([
       ["replica-1", "deleted", 1],
       ["data-1", "deleted", 1],
@@ -130,13 +130,13 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     const report = join(app.dir, "audit.json");
     const clean = await verify(app, ["--report", report, "--format", "md"]);
     expect(clean.code, clean.stdout).toBe(0);
-    const cleanJson = JSON.parse(clean.stdout);
+    const cleanJson = parseJsonOutput(auditJson, clean.stdout);
     expect(cleanJson).toMatchObject({ verdict: "clean", findings: [], gaps: [] });
     expect(Buffer.from(cleanJson.signature, "base64")).toHaveLength(64);
     expect(readFileSync(`${report}.sig`)).toHaveLength(64);
     expect(readFileSync(`${report}.md`, "utf8")).toContain("CLEAN");
-    const reportJson = JSON.parse(readFileSync(report, "utf8"));
-    expect(reportJson.locations.map((location: { kind: string }) => location.kind)).toEqual([
+    const reportJson = parseJsonOutput(auditReportJson, readFileSync(report, "utf8"));
+    expect(reportJson.locations.map((location) => location.kind)).toEqual([
       "cloud",
       "primary",
       "node",
@@ -179,11 +179,9 @@ describe("disconnect after a SIGKILL at each journal step", () => {
       expect(killed.signal).toBe("SIGKILL");
       const resumed = await disconnect(app);
       expect(resumed.code, resumed.stderr).toBe(0);
-      const json = JSON.parse(resumed.stdout);
+      const json = parseJsonOutput(disconnectJson, resumed.stdout);
       expect(json.completed).toBe(true);
-      expect(
-        json.nodes.every((node: { status: string }) => node.status === "deleted" || node.status === "absent"),
-      ).toBe(true);
+      expect(json.nodes.every((node) => node.status === "deleted" || node.status === "absent")).toBe(true);
       for (const dir of Object.values(app.nodeDirs)) expect(readdirSync(dir)).toEqual([]);
       const after = sim.counters();
       expect(after.appsDeleted - before.appsDeleted).toBe(1);
@@ -243,7 +241,7 @@ describe("verify-cleanup positive controls: a planted credential in each locatio
       const planted = control.plant();
       const audit = await verify(app);
       expect(audit.code, `${name}: ${audit.stderr}`).toBe(1);
-      const findings = JSON.parse(audit.stdout).findings as { location: string; path: string; member?: string }[];
+      const { findings } = parseJsonOutput(auditJson, audit.stdout);
       expect(
         findings.some((finding) => control.expect.test(`${finding.location} ${finding.path}`)),
         name,
@@ -255,10 +253,7 @@ describe("verify-cleanup positive controls: a planted credential in each locatio
         ).toBe(true);
       for (const path of planted) rmSync(path);
       const again = await verify(app);
-      expect(
-        again.code,
-        `${name} removed: ${JSON.stringify(JSON.parse(again.stdout).findings ?? again.stdout)} ${JSON.stringify(JSON.parse(again.stdout).gaps ?? "")}`,
-      ).toBe(0);
+      expect(again.code, `${name} removed: ${again.stdout}`).toBe(0);
     }
   });
 });
@@ -303,9 +298,7 @@ describe("disconnect and verify-report on bad input", () => {
     );
     const run = await connectOps(["--json", "disconnect", "--inventory", inventory, "--yes"], app.env);
     expect(run.code, run.stderr).toBe(0);
-    expect(
-      JSON.parse(run.stdout).nodes.map((node: { name: string; status: string }) => [node.name, node.status]),
-    ).toEqual([
+    expect(parseJsonOutput(disconnectJson, run.stdout).nodes.map((node) => [node.name, node.status])).toEqual([
       ["replica-1", "deleted"],
       ["never", "absent"],
     ]);

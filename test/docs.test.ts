@@ -6,8 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as z from "zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- plain ESM tooling, typed by JSDoc only
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildJsonSchemas } from "../tools/docs/json-schemas.mjs";
 import { spawnCli } from "@connect-ops/test-support";
 import { docCommands, fencedBlocks, isExecutedBlock, markdownFiles, ROOT } from "./support/docs-commands.js";
@@ -133,10 +132,7 @@ describe("docs: generated reference is current", () => {
   });
 
   it("docs/reference/schemas/*.json are the zod schemas", () => {
-    for (const { file, json } of buildJsonSchemas({ z, core, vault, replication, backup }) as Array<{
-      file: string;
-      json: string;
-    }>) {
+    for (const { file, json } of buildJsonSchemas({ z, core, vault, replication, backup })) {
       const path = join(ROOT, "docs", "reference", "schemas", file);
       expect(
         existsSync(path) ? readFileSync(path, "utf8") : "",
@@ -174,9 +170,8 @@ describe("CLI finish: help examples and plain output", () => {
     let sandbox: Awaited<ReturnType<typeof createDocSandbox>>;
     beforeAll(async () => {
       sandbox = await createDocSandbox();
-    });
-    afterAll(async () => {
-      await sandbox?.[Symbol.asyncDispose]();
+      // The teardown: registered only once the sandbox exists.
+      return () => sandbox[Symbol.asyncDispose]();
     });
 
     it.each([

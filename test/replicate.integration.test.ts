@@ -1,23 +1,28 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { probeNodes, type NodeSpec } from "@connect-ops/replication";
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cliTranscript,
+  connectArgv,
   hostKeyFingerprints,
   NODE_TARGET,
+  openSealedVault,
+  parseJsonOutput,
   snapshotCli,
   startSshNodes,
+  SuiteResources,
   testdirSync,
   writeLicense,
 } from "@connect-ops/test-support";
+import { replicateJson, vaultMetaJson } from "./support/cli-json.js";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // The built CLI replicating over real SSH to one HA replica and three cluster
 // nodes, each its own sshd container. Tests run in order, like a runbook.
+const suite = new SuiteResources();
 let sim: GitHubSim;
 let topology: Awaited<ReturnType<typeof startSshNodes>>;
 const scratch = testdirSync({ prefix: "e2e-replicate-ssh-" });
@@ -33,18 +38,12 @@ const secrets: Record<string, string> = {};
 const cli = (...argv: string[]) => snapshot.run(argv, env);
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const vaultFile = (name: string) => readFileSync(join(dir, "state", "vault", name));
-const statuses = (stdout: string) =>
-  (JSON.parse(stdout) as { nodes: { status: string }[] }).nodes.map((node) => node.status);
+const statuses = (stdout: string) => parseJsonOutput(replicateJson, stdout).nodes.map((node) => node.status);
+const vaultGeneration = () => parseJsonOutput(vaultMetaJson, vaultFile("meta.json").toString("utf8")).generation;
 const sshOptions = () => topology.ssh;
 
 function rememberSecrets(): void {
-  const plaintext = execFileSync("age", [
-    "-d",
-    "-i",
-    join(dir, "state", "age-identity.txt"),
-    join(dir, "state", "vault", "credentials.age"),
-  ]);
-  const bundle = JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string }; token: { value: string } };
+  const bundle = openSealedVault(join(dir, "state"));
   secrets["App private key"] = bundle.app.privateKeyPem;
   secrets[`token ${Object.keys(secrets).length}`] = bundle.token.value;
 }
@@ -71,40 +70,28 @@ function replicateKilled(trigger: KillTrigger): Promise<{ signal: string | null;
 }
 
 beforeAll(async () => {
-  snapshot = await snapshotCli();
-  sim = await startGitHubSim();
+  snapshot = suite.hold(await snapshotCli());
+  sim = suite.hold(await startGitHubSim());
   env = { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
-  topology = await startSshNodes([
-    { name: "ghes-replica", role: "replica" },
-    { name: "ghes-data-1", role: "cluster" },
-    { name: "ghes-data-2", role: "cluster" },
-    { name: "ghes-data-3", role: "cluster" },
-  ]);
+  topology = suite.hold(
+    await startSshNodes([
+      { name: "ghes-replica", role: "replica" },
+      { name: "ghes-data-1", role: "cluster" },
+      { name: "ghes-data-2", role: "cluster" },
+      { name: "ghes-data-3", role: "cluster" },
+    ]),
+  );
   specs = topology.specs;
   topology.writeInventory(inventory);
   const license = writeLicense(dir);
   expect((await cli("init")).code).toBe(0);
-  const connected = await cli(
-    "connect",
-    "--cloud-url",
-    sim.url,
-    "--hostname",
-    "ghes.example.com",
-    "--ghes-version",
-    "3.14.2",
-    "--license",
-    license,
-    "--account",
-    "enterprise:acme",
-  );
+  const connected = await cli(...connectArgv({ license }, sim.url));
   expect(connected.code).toBe(0);
   rememberSecrets();
 }, 600_000);
 
 afterAll(async () => {
-  await topology?.[Symbol.asyncDispose]();
-  await sim?.close();
-  snapshot?.[Symbol.dispose]();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 }, 120_000);
 
@@ -176,7 +163,7 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
       expect(minted.code, minted.stderr).toBe(0);
       rememberSecrets();
       rememberPair();
-      const current = JSON.parse(vaultFile("meta.json").toString()).generation as number;
+      const current = vaultGeneration();
       const ended = await replicateKilled(trigger);
       const probes = await probeNodes(specs, { ssh: sshOptions() });
       for (const probe of probes) {
@@ -207,7 +194,7 @@ describe("replicate over real SSH (built CLI, 1 replica + 3 cluster nodes)", () 
     expect(rerun.code, rerun.stderr).toBe(0);
     for (const status of statuses(rerun.stdout)) expect(["updated", "unchanged"]).toContain(status);
     const expected = {
-      generation: JSON.parse(vaultFile("meta.json").toString()).generation as number,
+      generation: vaultGeneration(),
       sealedSha256: sha256(vaultFile("credentials.age")),
       metaSha256: sha256(vaultFile("meta.json")),
     };

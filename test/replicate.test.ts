@@ -1,14 +1,25 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliTranscript, spawnCli, testdirSync, writeLicense } from "@connect-ops/test-support";
+import {
+  cliErrorOf,
+  cliTranscript,
+  connectArgv,
+  openSealedVault,
+  parseJsonOutput,
+  spawnCli,
+  SuiteResources,
+  testdirSync,
+  writeLicense,
+} from "@connect-ops/test-support";
+import { failoverJson, replicateJson, statusJson, tokenJson } from "./support/cli-json.js";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 // The built CLI against the GitHub simulator, replicating to `local` nodes
 // (directories): one HA replica and two cluster nodes. The tests run in order
 // and share the appliance, like the steps of a runbook.
+const suite = new SuiteResources();
 let sim: GitHubSim;
 const scratch = testdirSync({ prefix: "e2e-replicate-" });
 const dir = scratch.path;
@@ -17,13 +28,7 @@ let env: Record<string, string>;
 const secrets: Record<string, string> = {};
 
 function rememberSecrets(): void {
-  const plaintext = execFileSync("age", [
-    "-d",
-    "-i",
-    join(dir, "state", "age-identity.txt"),
-    join(dir, "state", "vault", "credentials.age"),
-  ]);
-  const bundle = JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string }; token: { value: string } };
+  const bundle = openSealedVault(join(dir, "state"));
   secrets["App private key"] = bundle.app.privateKeyPem;
   secrets[`token ${Object.keys(secrets).length}`] = bundle.token.value;
 }
@@ -33,12 +38,13 @@ const inventoryArgs = ["--inventory", join(dir, "inventory.json")];
 const vaultFile = (name: string) => readFileSync(join(dir, "state", "vault", name));
 const nodeFile = (node: string, name: string) => readFileSync(join(dir, "nodes", node, name));
 const statuses = (stdout: string) =>
-  (JSON.parse(stdout) as { nodes: { name: string; status: string }[] }).nodes.map(
-    (node) => `${node.name}:${node.status}`,
-  );
+  parseJsonOutput(replicateJson, stdout).nodes.map((node) => `${node.name}:${node.status}`);
+/** The checks of the first replica that failed. */
+const failedChecks = (stdout: string) =>
+  (parseJsonOutput(failoverJson, stdout).replicas[0]?.checks ?? []).filter((check) => !check.ok);
 
 beforeAll(async () => {
-  sim = await startGitHubSim();
+  sim = suite.hold(await startGitHubSim());
   env = { CONNECT_OPS_STATE_DIR: join(dir, "state"), CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
   mkdirSync(join(dir, "nodes"));
   writeFileSync(
@@ -53,25 +59,13 @@ beforeAll(async () => {
   );
   const license = writeLicense(dir);
   expect((await cli("init")).code).toBe(0);
-  const connected = await cli(
-    "connect",
-    "--cloud-url",
-    sim.url,
-    "--hostname",
-    "ghes.example.com",
-    "--ghes-version",
-    "3.14.2",
-    "--license",
-    license,
-    "--account",
-    "enterprise:acme",
-  );
+  const connected = await cli(...connectArgv({ license }, sim.url));
   expect(connected.code).toBe(0);
   rememberSecrets();
 });
 
 afterAll(async () => {
-  await sim?.close();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -86,7 +80,7 @@ describe("replicate to local nodes (built CLI)", () => {
     );
     const run = await cli("--json", "replicate", "--inventory", bad);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout).error.code).toBe("REPL_INVENTORY_INVALID");
+    expect(cliErrorOf(run.stdout).code).toBe("REPL_INVENTORY_INVALID");
     expect(run.stderr).toMatch(/^error\[REPL_INVENTORY_INVALID\]: .*nodes\[0\]\.port: .*— fix /m);
     expect(readdirSync(join(dir, "nodes"))).toEqual([]);
   });
@@ -101,15 +95,15 @@ describe("replicate to local nodes (built CLI)", () => {
   it("converges all nodes with byte-identical files (exit 0); a re-run reports unchanged", async () => {
     const run = await cli("--json", "replicate", ...inventoryArgs);
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
-    expect(report.nodes).toEqual([
+    // The shape checks that each durationMs is a number; the rows are compared without it.
+    const report = parseJsonOutput(replicateJson, run.stdout);
+    expect(report.nodes.map(({ durationMs: _durationMs, ...row }) => row)).toEqual([
       {
         name: "ghes-replica",
         role: "replica",
         status: "updated",
         generationBefore: null,
         generationAfter: report.generation,
-        durationMs: expect.any(Number),
       },
       {
         name: "ghes-data-1",
@@ -117,7 +111,6 @@ describe("replicate to local nodes (built CLI)", () => {
         status: "updated",
         generationBefore: null,
         generationAfter: report.generation,
-        durationMs: expect.any(Number),
       },
       {
         name: "ghes-data-2",
@@ -125,7 +118,6 @@ describe("replicate to local nodes (built CLI)", () => {
         status: "unchanged",
         generationBefore: report.generation,
         generationAfter: report.generation,
-        durationMs: expect.any(Number),
       },
     ]);
     for (const node of nodeNames) {
@@ -143,11 +135,9 @@ describe("replicate to local nodes (built CLI)", () => {
     rememberSecrets();
     const run = await cli("--json", "failover-check", ...inventoryArgs);
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
+    const report = parseJsonOutput(failoverJson, run.stdout);
     expect(report.ready).toBe(true);
-    expect(
-      report.replicas[0].checks.map((check: { name: string; ok: boolean }) => `${check.name}:${check.ok}`),
-    ).toEqual([
+    expect(report.replicas[0]?.checks.map((check) => `${check.name}:${check.ok}`)).toEqual([
       "reachable:true",
       "intact:true",
       "generation:true",
@@ -170,42 +160,37 @@ describe("replicate to local nodes (built CLI)", () => {
     expect((await cli("replicate", ...inventoryArgs)).code).toBe(0);
     const run = await cli("--json", "failover-check", ...inventoryArgs);
     expect(run.code).toBe(1);
-    const failed = JSON.parse(run.stdout).replicas[0].checks.filter((check: { ok: boolean }) => !check.ok);
-    expect(failed).toEqual([
-      { name: "token-ttl", ok: false, detail: expect.stringMatching(/^token valid for \d+ s, margin 600 s$/) },
-    ]);
+    const failed = failedChecks(run.stdout);
+    expect(failed.map((check) => check.name)).toEqual(["token-ttl"]);
+    expect(failed[0]?.detail).toMatch(/^token valid for \d+ s, margin 600 s$/);
   });
 
   it("a new token on the primary: status --inventory shows drift (exit 1), failover-check names the generation; replicate fixes both", async () => {
-    expect(JSON.parse((await cli("--json", "token")).stdout).minted).toBe(true); // the 5-minute token is inside the 10m margin
+    expect(parseJsonOutput(tokenJson, (await cli("--json", "token")).stdout).minted).toBe(true); // the 5-minute token is inside the 10m margin
     rememberSecrets();
     const drift = await cli("--json", "status", "--offline", ...inventoryArgs);
     expect(drift.code).toBe(1);
-    const report = JSON.parse(drift.stdout);
-    expect(report.nodes.map((node: { drift: string }) => node.drift)).toEqual(["behind", "behind", "behind"]);
-    expect(report.nodes[0]).toMatchObject({
+    const report = parseJsonOutput(statusJson, drift.stdout);
+    expect(report.nodes?.map((node) => node.drift)).toEqual(["behind", "behind", "behind"]);
+    expect(report.nodes?.[0]).toMatchObject({
       name: "ghes-replica",
       status: "ok",
-      generation: report.vault.generation - 1,
-      keyFingerprint: report.vault.keyFingerprint,
+      generation: (report.vault?.generation ?? Number.NaN) - 1,
+      keyFingerprint: report.vault?.keyFingerprint,
     });
     const human = await cli("status", "--offline", ...inventoryArgs);
     expect(human.stdout).toMatch(/^ {2}ghes-replica\s+replica\s+ok\s+\d+\s+SHA256:\S+\s+behind$/m);
 
     const notReady = await cli("--json", "failover-check", ...inventoryArgs, "--replica", "ghes-replica");
     expect(notReady.code).toBe(1);
-    expect(
-      JSON.parse(notReady.stdout)
-        .replicas[0].checks.filter((check: { ok: boolean }) => !check.ok)
-        .map((check: { name: string }) => check.name),
-    ).toEqual(["generation", "token-ttl"]);
+    expect(failedChecks(notReady.stdout).map((check) => check.name)).toEqual(["generation", "token-ttl"]);
 
     const fixed = await cli("--json", "replicate", ...inventoryArgs);
     expect(fixed.code).toBe(0);
     expect(statuses(fixed.stdout)).toEqual(nodeNames.map((name) => `${name}:updated`));
     const clean = await cli("--json", "status", ...inventoryArgs);
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout).nodes.map((node: { drift: string }) => node.drift)).toEqual([
+    expect(parseJsonOutput(statusJson, clean.stdout).nodes?.map((node) => node.drift)).toEqual([
       "in-sync",
       "in-sync",
       "in-sync",
@@ -218,10 +203,9 @@ describe("replicate to local nodes (built CLI)", () => {
     rememberSecrets();
     const notReady = await cli("--json", "failover-check", ...inventoryArgs);
     expect(notReady.code).toBe(1);
-    const failed = JSON.parse(notReady.stdout).replicas[0].checks.filter((check: { ok: boolean }) => !check.ok);
-    expect(failed).toEqual([
-      { name: "generation", ok: false, detail: expect.stringMatching(/^node \d+, primary \d+$/) },
-    ]);
+    const failed = failedChecks(notReady.stdout);
+    expect(failed.map((check) => check.name)).toEqual(["generation"]);
+    expect(failed[0]?.detail).toMatch(/^node \d+, primary \d+$/);
     const before = nodeFile("ghes-replica", "meta.json");
     const run = await cli("--json", "replicate", ...inventoryArgs, "--dry-run");
     expect(run.code).toBe(0);

@@ -1,5 +1,5 @@
 import { scanPath } from "@connect-ops/backup-hooks";
-import { createResidueMatcher } from "@connect-ops/connection-core";
+import { createResidueMatcher, residueFingerprintsSchema } from "@connect-ops/connection-core";
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { parseInventory, probeNodes } from "@connect-ops/replication";
 import { execFileSync } from "node:child_process";
@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupRecipient, pemLine, plantInArchives } from "../disconnect-fixture.js";
 import { checkForLeaks } from "../support/canary.js";
 import { reliabilitySeed, seededRandom } from "../support/reliability-table.js";
-import { APPLIANCE_NODES, applianceAt, copyTree, snapshotCli, testdirSync } from "@connect-ops/test-support";
+import {
+  APPLIANCE_NODES,
+  applianceAt,
+  copyTree,
+  parseJsonOutput,
+  snapshotCli,
+  SuiteResources,
+  testdirSync,
+} from "@connect-ops/test-support";
+import * as z from "zod";
 import { connectedTemplate, fileDigests } from "./fixtures.js";
 import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, tempFilesUnder } from "./harness.js";
 
@@ -20,6 +29,7 @@ import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, tempFi
 
 const seed = reliabilitySeed();
 const LANES = 2;
+const suite = new SuiteResources();
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 const scratch = testdirSync({ prefix: "reliability-crash-data-" });
@@ -34,8 +44,8 @@ let originalOlder: Record<string, string> = {};
 beforeAll(async () => {
   // eslint-disable-next-line no-console -- the seed is printed so a failing run can be replayed (issue 8)
   console.log(`crash harness (data): seed ${seed} — replay with RELIABILITY_SEED=${seed}`);
-  cli = await snapshotCli();
-  sim = await startGitHubSim();
+  cli = suite.hold(await snapshotCli());
+  sim = suite.hold(await startGitHubSim());
   template = join(scratch.path, "template");
   const appliance = await connectedTemplate(cli.bin, sim, template);
   generationBefore = (await openedGeneration(appliance.stateDir)).generation ?? 0;
@@ -61,8 +71,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await sim?.close();
-  cli?.[Symbol.dispose]();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -193,7 +202,10 @@ describe("crash harness: replicate, backup include, backup redact", () => {
     const redactArgs = (at: ReturnType<typeof applianceAt>) => ["--json", "backup", "redact", at.current];
     const span = plainDuration * 1.2;
     const tally = new CrashTally();
-    const fingerprints = JSON.parse(readFileSync(join(template, "state", "vault", "meta.json"), "utf8")).residue;
+    const { residue: fingerprints } = parseJsonOutput(
+      z.looseObject({ residue: residueFingerprintsSchema }),
+      readFileSync(join(template, "state", "vault", "meta.json"), "utf8"),
+    );
     const matcher = createResidueMatcher([fingerprints]);
     try {
       await runLanes(iterations, LANES, async (iteration) => {

@@ -65,7 +65,7 @@ export async function runLanes(
     }),
   );
   const rejected = results.find((result) => result.status === "rejected");
-  if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
+  if (rejected !== undefined) throw rejected.reason;
 }
 
 /** Polls until the simulator has answered every request it received (a killed client's request still runs to its end there). */

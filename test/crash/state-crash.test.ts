@@ -12,9 +12,12 @@ import {
   DISCONNECT_CRASH_POINTS,
   initialisedAppliance,
   OLDER_SNAPSHOT,
+  parseJsonOutput,
   snapshotCli,
+  SuiteResources,
   testdirSync,
 } from "@connect-ops/test-support";
+import { journalJson, tokenJson } from "../support/cli-json.js";
 import { connectedTemplate } from "./fixtures.js";
 import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, simIdle, tempFilesUnder } from "./harness.js";
 
@@ -28,6 +31,7 @@ import { CrashTally, crashIterations, openedGeneration, runCli, runLanes, simIdl
 const seed = reliabilitySeed();
 const LANES = 3;
 const CONNECT_POINTS = ["record-registered", "app-created", "key-sealed", "token-sealed"];
+const suite = new SuiteResources();
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 const sims: GitHubSim[] = [];
 const scratch = testdirSync({ prefix: "reliability-crash-state-" });
@@ -49,9 +53,9 @@ async function initialisedTemplate(dir: string, sim: GitHubSim): Promise<void> {
 beforeAll(async () => {
   // eslint-disable-next-line no-console -- the seed is printed so a failing run can be replayed (issue 8)
   console.log(`crash harness (state): seed ${seed} — replay with RELIABILITY_SEED=${seed}`);
-  cli = await snapshotCli({ testHooks: true });
+  cli = suite.hold(await snapshotCli({ testHooks: true }));
   for (let lane = 0; lane < LANES; lane++) {
-    const sim = await startGitHubSim();
+    const sim = suite.hold(await startGitHubSim());
     sims.push(sim);
     unconnected.push(join(scratch.path, `template-init-${lane}`));
     await initialisedTemplate(unconnected[lane] as string, sim);
@@ -62,8 +66,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const sim of sims) await sim.close();
-  cli?.[Symbol.dispose]();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 });
 
@@ -71,9 +74,9 @@ const connectArgs = (at: ReturnType<typeof applianceAt>, sim: GitHubSim) => ["--
 
 /** Secrets the vault holds now, for the canary (the sim cannot be told which key to issue). */
 async function registerVaultSecrets(stateDir: string): Promise<void> {
-  const opened = await openedGeneration(stateDir).catch(
-    () => ({ generation: null }) as { generation: null; pem?: string; token?: string },
-  );
+  const opened: Awaited<ReturnType<typeof openedGeneration>> = await openedGeneration(stateDir).catch(() => ({
+    generation: null,
+  }));
   if (opened.pem !== undefined) registerSecret("crash private key", opened.pem);
   if (opened.token !== undefined) registerSecret("crash token", opened.token);
 }
@@ -126,9 +129,11 @@ describe("crash harness: connect, token, disconnect", () => {
           expect(now.apps - before.apps, "live apps added").toBe(1);
           // Registration is idempotent until the app exists, so a kill at any instant leaves no orphan record.
           expect(now.records - before.records, "live records added").toBe(1);
-          expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "connect.json"), "utf8")).completedAt).toEqual(
-            expect.any(String),
+          const journal = parseJsonOutput(
+            journalJson,
+            readFileSync(join(at.stateDir, "journal", "connect.json"), "utf8"),
           );
+          expect(journal.completedAt).toBeTypeOf("string");
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);
         });
@@ -174,7 +179,7 @@ describe("crash harness: connect, token, disconnect", () => {
           expect(sim.counters().tokenMints - mintsBefore).toBeLessThanOrEqual(1);
           const rerun = await runCli(cli.bin, ["--json", "token"], at.env);
           expect(rerun.code, rerun.stderr).toBe(0);
-          expect(JSON.parse(rerun.stdout).minted).toBe(false); // the sealed token is fresh either way: no second mint
+          expect(parseJsonOutput(tokenJson, rerun.stdout).minted).toBe(false); // the sealed token is fresh either way: no second mint
           expect(sim.counters().tokenMints - mintsBefore).toBeLessThanOrEqual(1);
           expect([generation, generation + 1]).toContain((await openedGeneration(at.stateDir)).generation);
           await registerVaultSecrets(at.stateDir);
@@ -252,9 +257,11 @@ describe("crash harness: connect, token, disconnect", () => {
                 (file) => file === "credentials.age" || file === "meta.json",
               ),
             ).toEqual([]);
-          expect(JSON.parse(readFileSync(join(at.stateDir, "journal", "disconnect.json"), "utf8")).completedAt).toEqual(
-            expect.any(String),
+          const journal = parseJsonOutput(
+            journalJson,
+            readFileSync(join(at.stateDir, "journal", "disconnect.json"), "utf8"),
           );
+          expect(journal.completedAt).toBeTypeOf("string");
           expect(tempFilesUnder(at.dir)).toEqual([]);
           checkForLeaks([at.dir]);
         });

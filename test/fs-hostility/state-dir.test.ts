@@ -132,11 +132,14 @@ describe("planted temp names and failing writes", () => {
     }));
 
   it("EACCES: a read-only vault dir for a non-root user fails with exit 3 and the old pair intact", async () =>
-    counted(async () => {
+    counted(() => {
       const { at } = freshCopy();
       // Root ignores mode bits: make the state dir nobody's and run the CLI as nobody (setpriv), when available.
       const setpriv = spawnSync("setpriv", ["--help"], { stdio: "ignore" }).status === 0;
-      if (!setpriv || process.getuid?.() !== 0) return void tally.cases--;
+      if (!setpriv || process.getuid?.() !== 0) {
+        tally.cases--;
+        return Promise.resolve();
+      }
       chmodSync(scratch.path, 0o711); // nobody must reach the state dir to be refused inside it
       chmodSync(at.dir, 0o711);
       execFileSync("chown", ["-R", "65534:65534", at.stateDir]);
@@ -153,6 +156,7 @@ describe("planted temp names and failing writes", () => {
       expect([2, 3], run.stderr).toContain(run.status);
       expect(run.stderr).toMatch(/EACCES|permission/i);
       expect(fileDigests(at.stateDir)).toEqual(before);
+      return Promise.resolve();
     }));
 
   // Regression (found by this suite): ENOSPC/EACCES while taking the vault lock was exit 70 CLI_INTERNAL.

@@ -59,7 +59,7 @@ export function hostileCredentials(): HostileCredentials {
 /** Streams `bytes` zero bytes through gzip into `path` (a bomb: ~1000:1) without holding them in memory. */
 export async function writeZeroGzip(path: string, bytes: number): Promise<void> {
   const chunk = Buffer.alloc(1024 * 1024);
-  async function* zeros() {
+  function* zeros() {
     for (let left = bytes; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
   }
   await pipeline(zeros(), createGzip({ level: 1 }), createWriteStream(path));

@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 /** Each reader: the kind it reads, and the argv that makes the CLI read `path` as that file. */
-const readers: { readonly name: string; readonly kind: InputKind; argv(path: string): string[] }[] = [
+const readers: { readonly name: string; readonly kind: InputKind; readonly argv: (path: string) => string[] }[] = [
   {
     name: "connect --license",
     kind: "license",
@@ -172,7 +172,7 @@ function treeDigest(dir: string): Record<string, string> {
     const stats = lstatSync(path);
     digest[name] = stats.isFile()
       ? `${stats.mode.toString(8)} ${createHash("sha256").update(readFileSync(path)).digest("hex")}`
-      : `${stats.mode.toString(8)}`;
+      : stats.mode.toString(8);
   }
   return digest;
 }

@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applianceAt, copyTree, type CliSnapshot } from "@connect-ops/test-support";
+import { applianceAt, copyTree, parseJsonOutput, type CliSnapshot } from "@connect-ops/test-support";
+import { tokenJson } from "../support/cli-json.js";
 import { recordReliability, RELIABILITY_TIER } from "../support/reliability-table.js";
 import { connectedBenchSuite } from "../crash/fixtures.js";
 import { openedGeneration, runCli } from "../crash/harness.js";
@@ -34,7 +35,7 @@ describe("load", () => {
     const runs = await Promise.all(
       Array.from({ length: 50 }, () => runCli(cli.bin, ["--json", "token", "--min-ttl", "10m"], at.env)),
     );
-    const minted = runs.filter((run) => run.code === 0 && JSON.parse(run.stdout).minted === true).length;
+    const minted = runs.filter((run) => run.code === 0 && parseJsonOutput(tokenJson, run.stdout).minted).length;
     const failures = runs.filter((run) => run.code !== 0).length;
     recordReliability({
       area: "load",

@@ -8,9 +8,11 @@ import { registerSecret } from "../support/canary.js";
 import {
   CLI_BIN,
   cliTranscript,
+  connectArgv,
   NODE_TARGET,
   type NodeContainer,
   startSshNodes,
+  SuiteResources,
   testdirSync,
   writeLicense,
 } from "@connect-ops/test-support";
@@ -37,6 +39,7 @@ const PAUSE_MAX_MS = 4000;
 /** Hang guard only (no timing assertion): a run may take at most its longest pause's end plus this. */
 const HANG_SLACK_MS = 20_000;
 
+const suite = new SuiteResources();
 let sim: GitHubSim;
 let topology: Awaited<ReturnType<typeof startSshNodes>>;
 let specs: NodeSpec[];
@@ -187,8 +190,7 @@ async function replicateWithPauses(plan: readonly Pause[]): Promise<KilledRun> {
   try {
     const [ended, frozen] = await Promise.all([run, Promise.allSettled(freezes)]);
     const failed = frozen.find((result) => result.status === "rejected");
-    if (failed !== undefined)
-      throw new Error(`docker pause/unpause failed: ${String((failed as PromiseRejectedResult).reason)}`);
+    if (failed !== undefined) throw new Error(`docker pause/unpause failed: ${String(failed.reason)}`);
     return ended;
   } finally {
     await Promise.allSettled(freezes);
@@ -218,16 +220,18 @@ const median = (values: readonly number[]) => {
 beforeAll(async () => {
   // eslint-disable-next-line no-console -- the seed is printed so a failing run can be replayed (issue 8)
   console.log(`replicate to ${NODE_COUNT} nodes: seed ${seed} — replay with RELIABILITY_SEED=${seed}`);
-  sim = await startGitHubSim();
+  sim = suite.hold(await startGitHubSim());
   env = { CONNECT_OPS_STATE_DIR: stateDir, CONNECT_OPS_CLOUD_TOKEN: sim.createAdminToken() };
   const started = performance.now();
-  topology = await startSshNodes(
-    Array.from({ length: NODE_COUNT }, (_, index) =>
-      index === 0
-        ? { name: "ghes-replica", role: "replica" as const }
-        : { name: `ghes-data-${index}`, role: "cluster" as const },
+  topology = suite.hold(
+    await startSshNodes(
+      Array.from({ length: NODE_COUNT }, (_, index) =>
+        index === 0
+          ? { name: "ghes-replica", role: "replica" as const }
+          : { name: `ghes-data-${index}`, role: "cluster" as const },
+      ),
+      START_CONCURRENCY,
     ),
-    START_CONCURRENCY,
   );
   tally.startMs = performance.now() - started;
   // eslint-disable-next-line no-console -- a figure for the reliability notes
@@ -237,19 +241,7 @@ beforeAll(async () => {
   const license = writeLicense(dir);
   const initialised = await cli("init");
   expect(initialised.code, initialised.stderr).toBe(0);
-  const connected = await cli(
-    "connect",
-    "--cloud-url",
-    sim.url,
-    "--hostname",
-    "ghes.example.com",
-    "--ghes-version",
-    "3.14.2",
-    "--license",
-    license,
-    "--account",
-    "enterprise:acme",
-  );
+  const connected = await cli(...connectArgv({ license }, sim.url));
   expect(connected.code, connected.stderr).toBe(0);
 }, 600_000);
 
@@ -278,8 +270,7 @@ afterAll(async () => {
       ].join("; "),
     });
   }
-  await topology?.[Symbol.asyncDispose]();
-  await sim?.close();
+  await suite[Symbol.asyncDispose]();
   scratch[Symbol.dispose]();
 }, 300_000);
 

@@ -85,7 +85,7 @@ export function shellWords(text: string): string[] {
       word = (word ?? "") + text.slice(index + 1, end === -1 ? undefined : end);
       index = end === -1 ? text.length : end;
     } else if (char === "\\" && index + 1 < text.length) {
-      word = (word ?? "") + text[index + 1];
+      word = (word ?? "") + text.charAt(index + 1);
       index += 1;
     } else if (word === undefined && (char === "#" || /^2>/.test(text.slice(index)) || ENDS_ARGV.includes(char))) {
       break;

@@ -1,7 +1,8 @@
 import { ConnectOpsError, redactSecrets, type ConnectOpsErrorOptions } from "@connect-ops/connection-core";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
-export type CliErrorCode = "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL" | "CLI_VAULT_UNLOCK_FAILED";
+export type CliErrorCode =
+  "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL" | "CLI_VAULT_UNLOCK_FAILED" | "CLI_SHRED_FAILED";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {
@@ -10,8 +11,8 @@ export class CliError extends ConnectOpsError<CliErrorCode> {
   }
 }
 
-export function usageError(message: string, hint: string): CliError {
-  return new CliError("CLI_USAGE", message, { category: "input", hint });
+export function usageError(message: string, hint: string, cause?: unknown): CliError {
+  return new CliError("CLI_USAGE", message, { category: "input", hint, ...(cause === undefined ? {} : { cause }) });
 }
 
 /** Exit code of the contract for an error. */
@@ -38,9 +39,12 @@ export function formatError(error: unknown): string {
   );
 }
 
+/** `instanceof` on the generic class narrows to `ConnectOpsError<any>`; this keeps `code` a string. */
+const isConnectOpsError = (error: unknown): error is ConnectOpsError => error instanceof ConnectOpsError;
+
 /** The `--json` shape of an error, printed on stdout so runbooks can parse failures too. */
 export function errorJson(error: unknown): { error: { code: string; message: string; hint?: string } } {
-  if (error instanceof ConnectOpsError) {
+  if (isConnectOpsError(error)) {
     return {
       error: {
         code: error.code,

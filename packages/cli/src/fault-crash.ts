@@ -3,7 +3,7 @@ type CrashHook = (checkpoint: string) => void;
 
 /**
  * Test-only fault injection: `CONNECT_OPS_FAULT_CRASH_AT=<checkpoint>` kills the process there
- * (SIGKILL), like a power cut. Loaded only by the test bundle (src/wiring.ts `crashHook`):
+ * (SIGKILL), like a power cut. Loaded only by the test bundle (src/wiring/appliance.ts `crashHook`):
  * the production bundle compiles the import out, so neither this code nor the variable's
  * name ships.
  */

@@ -11,13 +11,16 @@ export interface CliIO {
   readonly confirm: (question: string) => Promise<boolean>;
 }
 
+/** Node sets `isTTY` only on a terminal (it is undefined otherwise, whatever @types/node says). */
+const isTerminal = (stream: { readonly isTTY?: boolean }): boolean => stream.isTTY === true;
+
 export function processIO(): CliIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    isTTY: process.stdout.isTTY === true,
-    stdinIsTTY: process.stdin.isTTY === true,
+    isTTY: isTerminal(process.stdout),
+    stdinIsTTY: isTerminal(process.stdin),
     cwd: process.cwd(),
     now: () => Date.now(),
     confirm: async (question) => {

@@ -16,7 +16,7 @@ function version(): string {
       };
       if (pkg.name === "connect-ops") return pkg.version;
     } catch {
-      // not at this level
+      // Harmless: no (readable) package.json at this level is the probe's expected miss; "0.0.0" shows it.
     }
   }
   return "0.0.0";

@@ -4,6 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliEnv, CliRun } from "./cli-runner.js";
 import { writeTree } from "./testdir.js";
+import { openSealedVault } from "./sealed-vault.js";
 
 // The appliance trees of the crash harness (test/crash), the disconnect suite
 // and the filesystem-hostility and load suites: one layout, built through the
@@ -95,13 +96,17 @@ export function writeLicense(dir: string, customerName = "Acme Corp"): string {
 }
 
 /** The argv of the `connect` every appliance makes. */
-export function connectArgv(layout: ApplianceLayout, cloudUrl: string): string[] {
+export function connectArgv(
+  layout: Pick<ApplianceLayout, "license">,
+  cloudUrl: string,
+  hostname = "ghes.example.com",
+): string[] {
   return [
     "connect",
     "--cloud-url",
     cloudUrl,
     "--hostname",
-    "ghes.example.com",
+    hostname,
     "--ghes-version",
     "3.14.2",
     "--license",
@@ -173,12 +178,6 @@ export async function connectedAppliance(options: BuildApplianceOptions): Promis
   const layout = await initialisedAppliance(options);
   await expectSuccess(options.connectOps, connectArgv(layout, options.cloud.url), layout.env);
   await expectSuccess(options.connectOps, ["replicate", "--inventory", layout.inventory], layout.env);
-  const plaintext = execFileSync("age", [
-    "-d",
-    "-i",
-    join(layout.stateDir, "age-identity.txt"),
-    join(layout.stateDir, "vault", "credentials.age"),
-  ]);
-  const bundle = JSON.parse(plaintext.toString()) as { app: { privateKeyPem: string }; token: { value: string } };
+  const bundle = openSealedVault(layout.stateDir);
   return { ...layout, secrets: { pem: bundle.app.privateKeyPem, token: bundle.token.value } };
 }

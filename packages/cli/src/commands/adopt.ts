@@ -11,7 +11,7 @@ export interface AdoptOptions {
 }
 
 export async function runAdoptCommand(context: CommandContext, options: AdoptOptions): Promise<CommandResult> {
-  const { connectPorts } = await import("../wiring.js");
+  const { connectPorts } = await import("../wiring/connect.js");
   const { adoptApp } = await import("../lifecycle/adopt.js");
   const outcome = await adoptApp(await connectPorts(context), {
     cloudUrl: options.cloudUrl,

@@ -34,7 +34,7 @@ export async function runBackupHookCommand(
   // Fails with BACKUP_NOT_FOUND (exit 2) before anything else when the data dir is wrong.
   await listSnapshots(dataDir);
   if (policy === "include") {
-    const { includePorts } = await import("../wiring.js");
+    const { includePorts } = await import("../wiring/backup.js");
     const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
     const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
     const outcome = await includeIntoSnapshot(ports, {
@@ -50,7 +50,7 @@ export async function runBackupHookCommand(
       ],
     };
   }
-  const { redactPorts } = await import("../wiring.js");
+  const { redactPorts } = await import("../wiring/backup.js");
   const { redactCurrent } = await import("../lifecycle/backup-redact.js");
   const report = await redactCurrent(redactPorts(context, options.fingerprints), {
     dataDir,

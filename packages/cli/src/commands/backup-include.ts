@@ -12,7 +12,7 @@ export async function runBackupIncludeCommand(
   snapshot: string,
   options: BackupIncludeOptions,
 ): Promise<CommandResult> {
-  const { includePorts } = await import("../wiring.js");
+  const { includePorts } = await import("../wiring/backup.js");
   const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
   const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
   const outcome = await includeIntoSnapshot(ports, {

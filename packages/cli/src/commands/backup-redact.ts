@@ -45,7 +45,7 @@ export async function runBackupRedactCommand(
   snapshot: string,
   options: BackupRedactOptions,
 ): Promise<CommandResult> {
-  const { redactPorts } = await import("../wiring.js");
+  const { redactPorts } = await import("../wiring/backup.js");
   const { redactBackupSnapshot } = await import("../lifecycle/backup-redact.js");
   const report = await redactBackupSnapshot(redactPorts(context, options.fingerprints), {
     snapshot: context.resolvePath(snapshot),

@@ -19,7 +19,7 @@ export async function runBackupRestoreCommand(
   snapshot: string,
   options: BackupRestoreOptions,
 ): Promise<CommandResult> {
-  const { restorePorts } = await import("../wiring.js");
+  const { restorePorts } = await import("../wiring/backup.js");
   const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
   const topology =
     options.inventory === undefined && options.clusterConf === undefined

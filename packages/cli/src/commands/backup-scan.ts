@@ -50,7 +50,7 @@ export async function runBackupScanCommand(
   options: BackupScanOptions,
 ): Promise<CommandResult> {
   const maxDepth = parseMaxDepth(options.maxDepth);
-  const { scanPorts } = await import("../wiring.js");
+  const { scanPorts } = await import("../wiring/backup.js");
   const { scanBackupPath } = await import("../lifecycle/backup-scan.js");
   const { result, fingerprintIds } = await scanBackupPath(await scanPorts(context, options.fingerprints), {
     path: context.resolvePath(path),

@@ -10,10 +10,11 @@ import {
 } from "@connect-ops/credential-vault";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { testdirSync } from "@connect-ops/test-support";
+import { cliErrorOf, parseJsonOutput, testdirSync } from "@connect-ops/test-support";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import * as z from "zod";
 import { runCli } from "../test-support/run-cli.js";
 
 const scratchDir = testdirSync({ prefix: "cli-backup-" });
@@ -184,7 +185,9 @@ describe("connect-ops backup (in-process)", () => {
       fingerprints,
     ]);
     expect(redacted.code).toBe(0);
-    expect(JSON.parse(redacted.stdout).changes.length).toBeGreaterThanOrEqual(2);
+    expect(
+      parseJsonOutput(z.object({ changes: z.array(z.unknown()) }), redacted.stdout).changes.length,
+    ).toBeGreaterThanOrEqual(2);
     expect(
       (await runCli(["--state-dir", fresh("none"), "backup", "scan", snapshot, "--fingerprints", fingerprints])).code,
     ).toBe(0);
@@ -216,12 +219,12 @@ describe("connect-ops backup (in-process)", () => {
     expect(incomplete.stderr).toContain("error[BACKUP_SNAPSHOT_INCOMPLETE]");
     const hook = await runCli(["--json", "backup", "hook", "--data-dir", dir, "--fingerprints", fingerprintsFile()]);
     expect(hook.code).toBe(2);
-    expect(JSON.parse(hook.stdout).error.code).toBe("BACKUP_SNAPSHOT_INCOMPLETE");
+    expect(cliErrorOf(hook.stdout).code).toBe("BACKUP_SNAPSHOT_INCOMPLETE");
     writeFileSync(join(dir, "in-progress"), "20240612T020000 4242");
     rmSync(join(snapshot, "incomplete"));
     const running = await runCli(["--json", "backup", "hook", "--data-dir", dir, "--fingerprints", fingerprintsFile()]);
     expect(running.code).toBe(2);
-    expect(JSON.parse(running.stdout).error.code).toBe("BACKUP_IN_PROGRESS");
+    expect(cliErrorOf(running.stdout).code).toBe("BACKUP_IN_PROGRESS");
   });
 
   it("include seals to the backup recipient only, is idempotent, and refuses bad recipients", async () => {
@@ -262,7 +265,7 @@ describe("connect-ops backup (in-process)", () => {
       "--recipient",
       backup.recipient,
     ]);
-    expect(JSON.parse(second.stdout).changed).toBe(false);
+    expect(parseJsonOutput(z.object({ changed: z.boolean() }), second.stdout).changed).toBe(false);
 
     const bad = await runCli(["--state-dir", stateDir, "backup", "include", snapshot, "--recipient", "age1nope"]);
     expect(bad.code).toBe(2);

@@ -1,4 +1,6 @@
 import { Argument, type Command, type Option } from "commander";
+// The subpath, not the package index: completion is registered at startup, and the index loads ssh2.
+import { shellQuote } from "@connect-ops/replication/shell-quote";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -98,8 +100,6 @@ export function completionNodes(program: Command): CompletionNode[] {
   return nodes;
 }
 
-const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
-
 /** Helpers shared by both shells: plain `case` functions, valid bash and zsh. */
 function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
   const valued = new Map<string, ValueKind>();
@@ -108,14 +108,14 @@ function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
       if (flag.value === "none") continue;
       // A root flag matches after any subcommand path: the pattern *'|--flag'.
       for (const name of flag.names)
-        valued.set(flag.global ? `*${quote(`|${name}`)}` : quote(`${node.path}|${name}`), flag.value);
+        valued.set(flag.global ? `*${shellQuote(`|${name}`)}` : shellQuote(`${node.path}|${name}`), flag.value);
     }
   }
   return [
     "# _connect_ops_value_kind PATH FLAG: how the value of FLAG completes (empty: FLAG takes no value)",
     "_connect_ops_value_kind() {",
     '  case "$1|$2" in',
-    ...[...valued].map(([pattern, kind]) => `    ${pattern}) echo ${quote(kind)} ;;`),
+    ...[...valued].map(([pattern, kind]) => `    ${pattern}) echo ${shellQuote(kind)} ;;`),
     "  esac",
     "}",
     "# _connect_ops_subcommands PATH",
@@ -123,7 +123,10 @@ function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
     '  case "$1" in',
     ...nodes
       .filter((node) => node.subcommands.length > 0)
-      .map((node) => `    ${quote(node.path)}) echo ${quote(node.subcommands.map((sub) => sub.name).join(" "))} ;;`),
+      .map(
+        (node) =>
+          `    ${shellQuote(node.path)}) echo ${shellQuote(node.subcommands.map((sub) => sub.name).join(" "))} ;;`,
+      ),
     "  esac",
     "}",
     "# _connect_ops_flags PATH",
@@ -131,7 +134,7 @@ function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
     '  case "$1" in',
     ...nodes.map(
       (node) =>
-        `    ${quote(node.path)}) echo ${quote(node.flags.flatMap((flag) => flag.names.filter((name) => name.startsWith("--"))).join(" "))} ;;`,
+        `    ${shellQuote(node.path)}) echo ${shellQuote(node.flags.flatMap((flag) => flag.names.filter((name) => name.startsWith("--"))).join(" "))} ;;`,
     ),
     "  esac",
     "}",
@@ -140,7 +143,7 @@ function sharedFunctions(nodes: readonly CompletionNode[]): string[] {
     '  case "$1" in',
     ...nodes
       .filter((node) => node.positional !== "none")
-      .map((node) => `    ${quote(node.path)}) echo ${quote(node.positional)} ;;`),
+      .map((node) => `    ${shellQuote(node.path)}) echo ${shellQuote(node.positional)} ;;`),
     "  esac",
     "}",
     "# _connect_ops_walk WORD…: sets _connect_ops_path (the subcommand) and _connect_ops_pending (a flag awaiting its value)",
@@ -190,12 +193,13 @@ export function bashCompletion(nodes: readonly CompletionNode[]): string {
 }
 
 /** zsh's `_describe` takes `name:description`; a colon in the name must be escaped. */
-const describeEntry = (name: string, description: string) => quote(`${name.replaceAll(":", "\\:")}:${description}`);
+const describeEntry = (name: string, description: string) =>
+  shellQuote(`${name.replaceAll(":", "\\:")}:${description}`);
 
 export function zshCompletion(nodes: readonly CompletionNode[]): string {
   const described = (select: (node: CompletionNode) => string[]) => [
     '  case "$_connect_ops_path" in',
-    ...nodes.map((node) => `    ${quote(node.path)}) entries=(${select(node).join(" ")}) ;;`),
+    ...nodes.map((node) => `    ${shellQuote(node.path)}) entries=(${select(node).join(" ")}) ;;`),
     "  esac",
   ];
   return [
@@ -245,7 +249,7 @@ export function zshCompletion(nodes: readonly CompletionNode[]): string {
  * from (every command path, its flags, value kinds and arguments), for other
  * shells and for the docs test that parses every documented command line.
  */
-export async function runCompletionCommand(program: Command, shell: "bash" | "zsh"): Promise<CommandResult> {
+export function runCompletionCommand(program: Command, shell: "bash" | "zsh"): CommandResult {
   const nodes = completionNodes(program);
   const script = shell === "bash" ? bashCompletion(nodes) : zshCompletion(nodes);
   return { exitCode: EXIT.ok, json: { shell, script, commands: nodes }, human: [script.trimEnd()] };
@@ -260,5 +264,7 @@ export function registerCompletion(program: Command, run: CommandRunner): void {
       "after",
       '\nExamples:\n  source <(connect-ops completion bash)                                   # this bash session\n  connect-ops completion bash > ~/.local/share/bash-completion/completions/connect-ops\n  connect-ops completion zsh > "${fpath[1]}/_connect-ops"                  # then restart zsh',
     )
-    .action((shell: "bash" | "zsh") => run((_context: CommandContext) => runCompletionCommand(program, shell)));
+    .action((shell: "bash" | "zsh") =>
+      run((_context: CommandContext) => Promise.resolve(runCompletionCommand(program, shell))),
+    );
 }

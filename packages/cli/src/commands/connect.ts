@@ -12,7 +12,7 @@ export interface ConnectOptions {
 }
 
 export async function runConnectCommand(context: CommandContext, options: ConnectOptions): Promise<CommandResult> {
-  const { connectPorts } = await import("../wiring.js");
+  const { connectPorts } = await import("../wiring/connect.js");
   const { connectAppliance } = await import("../lifecycle/connect.js");
   const request: ConnectRequest = {
     ...options,

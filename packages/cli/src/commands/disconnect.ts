@@ -13,7 +13,7 @@ export async function runDisconnectCommand(
   context: CommandContext,
   options: DisconnectOptions,
 ): Promise<CommandResult> {
-  const { disconnectPorts } = await import("../wiring-audit.js");
+  const { disconnectPorts } = await import("../wiring/disconnect.js");
   const { runDisconnect } = await import("../lifecycle/disconnect.js");
   const { confirmDisconnect } = await import("./disconnect-confirm.js");
   const purgeBackups = options.purgeBackups === true;

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LocalTopology } from "../test-support/local-topology.js";
 
 let topology: LocalTopology;
@@ -9,9 +9,8 @@ beforeAll(async () => {
     { name: "replica-2", role: "replica" },
     { name: "cluster-1", role: "cluster" },
   ]);
-});
-afterAll(async () => {
-  await topology?.[Symbol.asyncDispose]();
+  // The teardown: registered only once the topology exists.
+  return () => topology[Symbol.asyncDispose]();
 });
 
 type Report = {

@@ -18,7 +18,7 @@ export async function runFailoverCheckCommand(
 ): Promise<CommandResult> {
   const { parseDuration } = await import("@connect-ops/connection-core");
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
-  const { failoverPorts } = await import("../wiring-nodes.js");
+  const { failoverPorts } = await import("../wiring/nodes.js");
   const { checkFailover } = await import("../lifecycle/failover-check.js");
   const ports = await failoverPorts(context, {
     ...(options.inventory === undefined ? {} : { inventory: options.inventory }),

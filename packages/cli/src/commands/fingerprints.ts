@@ -15,7 +15,7 @@ export async function runFingerprintsExportCommand(
 ): Promise<CommandResult> {
   if (options.out === undefined || options.out.trim() === "")
     throw usageError("--out FILE is required", "pass --out fingerprints.json (the file to copy to the auditor)");
-  const { fingerprintExportPorts } = await import("../wiring-audit.js");
+  const { fingerprintExportPorts } = await import("../wiring/disconnect.js");
   const { exportFingerprints } = await import("../lifecycle/fingerprints-export.js");
   const outcome = await exportFingerprints(await fingerprintExportPorts(context), {
     outFile: context.resolvePath(options.out),

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { spawnCli, testdirSync } from "@connect-ops/test-support";
+import { parseJsonOutput, spawnCli, testdirSync } from "@connect-ops/test-support";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import * as z from "zod";
 import { runCli } from "../test-support/run-cli.js";
 
 const scratchDir = testdirSync({ prefix: "cli-init-" });
@@ -52,7 +53,11 @@ describe("connect-ops init", () => {
     expect(() => statSync(stateDir)).toThrow();
     const recovery = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
     expect((await runCli(["--state-dir", stateDir, "init", "--recipient", recovery])).code).toBe(0);
-    expect(JSON.parse(readFileSync(join(stateDir, "config.json"), "utf8")).recoveryRecipients).toEqual([recovery]);
+    const config = parseJsonOutput(
+      z.object({ recoveryRecipients: z.array(z.string()) }),
+      readFileSync(join(stateDir, "config.json"), "utf8"),
+    );
+    expect(config.recoveryRecipients).toEqual([recovery]);
   });
 
   it("refuses a state dir that is a symlink or writable by others", async () => {
@@ -78,7 +83,7 @@ describe("connect-ops init", () => {
     expect(readdirSync(viaEnv)).toContain("age-identity.txt");
     const xdg = fresh();
     const run = await runCli(["--json", "init"], { env: { XDG_STATE_HOME: xdg } });
-    expect(JSON.parse(run.stdout).stateDir).toBe(join(xdg, "connect-ops"));
+    expect(parseJsonOutput(z.object({ stateDir: z.string() }), run.stdout).stateDir).toBe(join(xdg, "connect-ops"));
   });
 });
 

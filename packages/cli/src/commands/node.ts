@@ -15,7 +15,7 @@ export async function runNodeEnrollCommand(
   context: CommandContext,
   options: NodeEnrollOptions,
 ): Promise<CommandResult> {
-  const { enrollPorts } = await import("../wiring-nodes.js");
+  const { enrollPorts } = await import("../wiring/nodes.js");
   const { enrollNode } = await import("../lifecycle/node-enroll.js");
   const { ports, request, source } = await enrollPorts(context, {
     node: options.node,

@@ -1,20 +1,30 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cliErrorOf, parseJsonOutput } from "@connect-ops/test-support";
+import * as z from "zod";
 import { LocalTopology } from "../test-support/local-topology.js";
 
 let topology: LocalTopology;
 beforeAll(async () => {
   topology = await LocalTopology.create();
-});
-afterAll(async () => {
-  await topology?.[Symbol.asyncDispose]();
+  // The teardown: registered only once the topology exists.
+  return () => topology[Symbol.asyncDispose]();
 });
 
-const json = (stdout: string) =>
-  JSON.parse(stdout) as {
-    nodes: { name: string; status: string; generationBefore: number | null; generationAfter: number | null }[];
-  };
+const replicateJson = z.object({
+  dryRun: z.boolean(),
+  generation: z.number(),
+  nodes: z.array(
+    z.object({
+      name: z.string(),
+      status: z.string(),
+      generationBefore: z.number().nullable(),
+      generationAfter: z.number().nullable(),
+    }),
+  ),
+});
+const json = (stdout: string) => parseJsonOutput(replicateJson, stdout);
 
 describe("connect-ops replicate: flags", () => {
   it.each([
@@ -50,7 +60,7 @@ describe("connect-ops replicate: flags", () => {
     );
     const run = await topology.cli(["--json", "replicate", "--inventory", bad]);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout).error.code).toBe("REPL_INVENTORY_INVALID");
+    expect(cliErrorOf(run.stdout).code).toBe("REPL_INVENTORY_INVALID");
     expect(run.stderr).toContain("nodes[0].role");
   });
 
@@ -67,13 +77,9 @@ describe("connect-ops replicate: local nodes", () => {
   it("--dry-run reports would-update and writes nothing", async () => {
     const run = await topology.cli(["--json", "replicate", "--inventory", "inventory.json", "--dry-run"]);
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
+    const report = json(run.stdout);
     expect(report.dryRun).toBe(true);
-    expect(report.nodes.map((node: { status: string }) => node.status)).toEqual([
-      "would-update",
-      "would-update",
-      "would-update",
-    ]);
+    expect(report.nodes.map((node) => node.status)).toEqual(["would-update", "would-update", "would-update"]);
     expect(existsSync(join(topology.nodeDir("replica-1"), "meta.json"))).toBe(false);
   });
 
@@ -87,7 +93,7 @@ describe("connect-ops replicate: local nodes", () => {
   it("updates every node with byte-identical files, then reports them unchanged", async () => {
     const first = await topology.cli(["--json", "replicate", "--inventory", "inventory.json", "--concurrency", "2"]);
     expect(first.code).toBe(0);
-    const generation = JSON.parse(first.stdout).generation as number;
+    const { generation } = json(first.stdout);
     expect(json(first.stdout).nodes).toMatchObject([
       { name: "replica-1", status: "updated", generationBefore: null, generationAfter: generation },
       { name: "cluster-1", status: "updated", generationBefore: null, generationAfter: generation },

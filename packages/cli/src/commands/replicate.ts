@@ -33,7 +33,7 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
   const concurrency = parseConcurrency(options.concurrency, MAX_CONCURRENCY);
   const { replicateFromPrimary } = await import("../lifecycle/replicate.js");
   const { CONVERGED } = await import("../render/replicate.js");
-  const { replicatePorts } = await import("../wiring.js");
+  const { replicatePorts } = await import("../wiring/nodes.js");
   const { createProgress } = await import("../progress.js");
   const { formatGenerations } = await import("../node-table.js");
   const progress = createProgress({

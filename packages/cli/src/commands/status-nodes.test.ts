@@ -1,14 +1,13 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LocalTopology } from "../test-support/local-topology.js";
 
 let topology: LocalTopology;
 beforeAll(async () => {
   topology = await LocalTopology.create();
-});
-afterAll(async () => {
-  await topology?.[Symbol.asyncDispose]();
+  // The teardown: registered only once the topology exists.
+  return () => topology[Symbol.asyncDispose]();
 });
 
 type Status = {

@@ -15,7 +15,7 @@ export interface StatusOptions {
 export async function runStatusCommand(context: CommandContext, options: StatusOptions): Promise<CommandResult> {
   const [{ readStatus }, { statusPorts }] = await Promise.all([
     import("../lifecycle/status.js"),
-    import("../wiring.js"),
+    import("../wiring/nodes.js"),
   ]);
   const withTopology =
     options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;

@@ -11,7 +11,7 @@ export async function runTokenCommand(context: CommandContext, options: TokenOpt
   // The lifecycle module's static imports keep a cache hit free of zod and octokit.
   const [{ ensureFreshToken, parseDuration }, { tokenPorts }] = await Promise.all([
     import("../lifecycle/token.js"),
-    import("../wiring.js"),
+    import("../wiring/connect.js"),
   ]);
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
   const result = await ensureFreshToken(await tokenPorts(context), {

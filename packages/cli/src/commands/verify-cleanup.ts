@@ -24,7 +24,7 @@ export async function runVerifyCleanupCommand(
     );
   if (format === "md" && options.report === undefined)
     throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
-  const { auditPorts } = await import("../wiring-audit.js");
+  const { auditPorts } = await import("../wiring/disconnect.js");
   const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
   const { ports, request } = await auditPorts(context, {
     inventory: options.inventory,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { join } from "node:path";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 
 export interface VerifyReportOptions {
@@ -12,7 +13,6 @@ export async function runVerifyReportCommand(
   options: VerifyReportOptions,
 ): Promise<CommandResult> {
   const { checkSignedReport } = await import("../flows/audit-report-verify.js");
-  const { join } = await import("node:path");
   const publicKeyFile =
     options.publicKey === undefined
       ? join(context.globals.stateDir, "audit-signing.pub")

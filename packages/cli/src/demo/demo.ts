@@ -69,7 +69,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       run: async (context) => {
         const { connectAppliance } = await import("../lifecycle/connect.js");
         const { renderConnect } = await import("../render/connect.js");
-        const outcome = await connectAppliance(await (await wiring()).connectPorts(context), {
+        const outcome = await connectAppliance(await (await import("../wiring/connect.js")).connectPorts(context), {
           ...connectFlags,
           licenseFile: sandbox.license,
           licensePath: sandbox.license,
@@ -86,7 +86,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { ensureFreshToken, parseDuration } = await import("../lifecycle/token.js");
         const { renderToken } = await import("../render/token.js");
         return renderToken(
-          await ensureFreshToken(await (await wiring()).tokenPorts(context), {
+          await ensureFreshToken(await (await import("../wiring/connect.js")).tokenPorts(context), {
             minTtlMs: parseDuration("10m", "--min-ttl"),
             force: false,
             verify: false,
@@ -104,7 +104,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { enrollNode } = await import("../lifecycle/node-enroll.js");
         const { runNodeEnrollOutput } = await import("../render/node-enroll.js");
         const { ports, request, source } = await (
-          await wiringNodes()
+          await import("../wiring/nodes.js")
         ).enrollPorts(context, { inventory: sandbox.inventory, node: "replica-1" });
         return runNodeEnrollOutput(await enrollNode(ports, request), "--inventory", source);
       },
@@ -119,7 +119,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { replicateFromPrimary } = await import("../lifecycle/replicate.js");
         const { renderReplicate } = await import("../render/replicate.js");
         const ports = await (
-          await wiring()
+          await import("../wiring/nodes.js")
         ).replicatePorts(context, { inventory: sandbox.inventory, acceptNewHostKeys: false }, {});
         return renderReplicate(await replicateFromPrimary(ports, { dryRun: false }));
       },
@@ -134,7 +134,9 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { parseDuration } = await import("@connect-ops/connection-core");
         const { checkFailover } = await import("../lifecycle/failover-check.js");
         const { renderFailover } = await import("../render/failover-check.js");
-        const ports = await (await wiringNodes()).failoverPorts(context, { inventory: sandbox.inventory });
+        const ports = await (
+          await import("../wiring/nodes.js")
+        ).failoverPorts(context, { inventory: sandbox.inventory });
         return renderFailover(
           await checkFailover(ports, { minTtlMs: parseDuration("10m", "--min-ttl"), rehearse: false }),
         );
@@ -148,7 +150,9 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
       run: async (context) => {
         const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
         const { renderInclude } = await import("../render/backup-include.js");
-        const ports = await (await wiring()).includePorts(context, { recipient: [backupRecipient] });
+        const ports = await (
+          await import("../wiring/backup.js")
+        ).includePorts(context, { recipient: [backupRecipient] });
         return renderInclude(await includeIntoSnapshot(ports, { snapshot: sandbox.currentSnapshot, force: false }));
       },
     },
@@ -163,11 +167,11 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { renderDisconnect } = await import("../render/disconnect.js");
         // --yes: the plan needs no confirmation.
         const { ports, request } = await (
-          await wiringAudit()
+          await import("../wiring/disconnect.js")
         ).disconnectPorts(
           context,
           { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true },
-          async () => undefined,
+          () => Promise.resolve(),
         );
         return renderDisconnect(await runDisconnect(ports, request));
       },
@@ -181,7 +185,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
         const { renderAudit } = await import("../render/verify-cleanup.js");
         const { ports, request } = await (
-          await wiringAudit()
+          await import("../wiring/disconnect.js")
         ).auditPorts(context, {
           inventory: sandbox.inventory,
           dataDirs: [sandbox.dataDir],
@@ -206,11 +210,6 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
     },
   ];
 }
-
-/** The composition root, loaded when the first step runs. */
-const wiring = () => import("../wiring.js");
-const wiringNodes = () => import("../wiring-nodes.js");
-const wiringAudit = () => import("../wiring-audit.js");
 
 /**
  * Runs the whole lifecycle on the built-in default: the GitHub API simulator
@@ -272,7 +271,9 @@ export async function runDemo(
     }
     const report = join(sandbox.reportDir, "verify-cleanup.json");
     const publicKey = join(sandbox.reportDir, "audit-signing.pub");
-    await copyFile(join(sandbox.stateDir, "audit-signing.pub"), publicKey).catch(() => undefined);
+    // Absent when the demo stopped before `init`; any other failure is the user's to see.
+    const { ignoreMissing } = await import("@connect-ops/connection-core");
+    await ignoreMissing(copyFile(join(sandbox.stateDir, "audit-signing.pub"), publicKey));
     const verdict =
       (steps.find((step) => step.name === "verify-cleanup")?.result as { verdict?: string } | undefined)?.verdict ??
       null;

@@ -42,10 +42,12 @@ export async function checkSignedReport(reportFile: string, publicKeyFile: strin
   let result: SignatureCheck;
   try {
     result = verifyReportBytes(bytes, signature, publicKey.toString("utf8"));
-  } catch {
+  } catch (error) {
+    // The report and signature are plain bytes here: what the verifier refuses is the key.
     throw usageError(
       `${publicKeyFile} is not a PEM public key`,
       "pass the audit-signing.pub written by `connect-ops init`",
+      error,
     );
   }
   const base = { result, reportFile, signatureFile, publicKeyFile };
@@ -58,6 +60,7 @@ export async function checkSignedReport(reportFile: string, publicKeyFile: strin
       ...(typeof parsed.finishedAt === "string" ? { finishedAt: parsed.finishedAt } : {}),
     };
   } catch {
+    // Harmless: the signature is valid; a signed report that is not JSON just has no verdict to show.
     return base;
   }
 }

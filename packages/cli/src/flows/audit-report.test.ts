@@ -3,7 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { addLayers, digestLines, verdictOf } from "./audit-report.js";
+import { addLayers, digestLines, listingGaps, listRegularFiles, verdictOf } from "./audit-report.js";
 import { signReportBytes, verifyReportBytes } from "./audit-report-sign.js";
 import { checkSignedReport } from "./audit-report-verify.js";
 
@@ -26,6 +26,27 @@ describe("digestLines", () => {
   it("does not depend on listing order", () =>
     expect(digestLines(["b\t2", "a\t1"])).toBe(digestLines(["a\t1", "b\t2"])));
   it("changes when a size changes", () => expect(digestLines(["a\t1"])).not.toBe(digestLines(["a\t2"])));
+});
+
+describe("listRegularFiles", () => {
+  it("lists nothing, and leaves no gap, for a root that does not exist", async () => {
+    using dir = testdirSync();
+    const listing = await listRegularFiles(join(dir.path, "absent"));
+    expect(listing).toEqual({ files: 0, bytes: 0, lines: [] });
+    expect(listingGaps("primary", join(dir.path, "absent"), listing)).toEqual([]);
+  });
+
+  it("returns a root it cannot list as a failure that becomes a gap, never as an empty tree", async () => {
+    using dir = testdirSync();
+    writeFileSync(join(dir.path, "file"), "x");
+    // lstat of a path under a regular file fails with ENOTDIR, not ENOENT.
+    const root = join(dir.path, "file", "below");
+    const listing = await listRegularFiles(root);
+    expect(listing.failure).toBe("ENOTDIR");
+    const gaps = listingGaps("primary", root, listing);
+    expect(gaps).toMatchObject([{ location: "primary", path: root }]);
+    expect(gaps[0]?.reason).toContain("the file listing failed (ENOTDIR)");
+  });
 });
 
 describe("report signatures", () => {

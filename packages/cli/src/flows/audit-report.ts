@@ -1,3 +1,4 @@
+import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
 import { createHash } from "node:crypto";
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -138,24 +139,48 @@ export interface Listing {
   readonly files: number;
   readonly bytes: number;
   readonly lines: string[];
+  /** Why `root` could not be listed (EACCES, EIO…): the counts and digest then cover nothing of it. */
+  readonly failure?: string;
 }
 
-/** Regular files under `root` (symlinks not followed), as `relative-path<TAB>size` lines. */
+/**
+ * Regular files under `root` (symlinks not followed), as `relative-path<TAB>size` lines.
+ * A root or file that is gone (ENOENT) is not listed; any other failure is returned as
+ * `failure`, for the caller to report as a gap (listingGaps), never read as an empty tree.
+ */
 export async function listRegularFiles(root: string): Promise<Listing> {
-  const stats = await lstat(root).catch(() => undefined);
-  if (stats === undefined) return { files: 0, bytes: 0, lines: [] };
-  if (stats.isFile()) return { files: 1, bytes: stats.size, lines: [`.\t${stats.size}`] };
-  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  const lines: string[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const size = (await lstat(path).catch(() => undefined))?.size ?? 0;
-    bytes += size;
-    lines.push(`${relative(root, path)}\t${size}`);
+  try {
+    const stats = await ignoreMissing(lstat(root));
+    if (stats === undefined) return { files: 0, bytes: 0, lines: [] };
+    if (stats.isFile()) return { files: 1, bytes: stats.size, lines: [`.\t${stats.size}`] };
+    const entries = (await ignoreMissing(readdir(root, { recursive: true, withFileTypes: true }))) ?? [];
+    const lines: string[] = [];
+    let bytes = 0;
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const size = (await ignoreMissing(lstat(path)))?.size;
+      if (size === undefined) continue;
+      bytes += size;
+      lines.push(`${relative(root, path)}\t${size}`);
+    }
+    return { files: lines.length, bytes, lines };
+  } catch (error) {
+    return { files: 0, bytes: 0, lines: [], failure: errnoCode(error) ?? String(error) };
   }
-  return { files: lines.length, bytes, lines };
+}
+
+/** The gap a listing that failed leaves in `location`'s report (none when it did not fail). */
+export function listingGaps(location: string, root: string, listing: Listing): AuditGap[] {
+  return listing.failure === undefined
+    ? []
+    : [
+        {
+          location,
+          path: root,
+          reason: `the file listing failed (${listing.failure}): counts and digest cover none of it`,
+        },
+      ];
 }
 
 /** The exact bytes that are signed and written: pretty JSON with a final newline. */

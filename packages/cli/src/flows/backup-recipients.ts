@@ -1,6 +1,5 @@
 import { ageRecipientSchema, parseInput } from "@connect-ops/connection-core";
 import * as z from "zod";
-import type { CommandContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { readArgumentFile } from "./argument-file.js";
 
@@ -13,9 +12,9 @@ const RECIPIENT_HINT =
   "pass the backup key's recipient, e.g. --recipient $(age-keygen -y backup-identity.txt), or --recipients-file FILE (one age1… per line)";
 
 /** An age recipients file: one `age1…` per line, `#` comments and blank lines ignored (as `age -R` reads it). */
-async function readRecipientsFile(context: CommandContext, file: string): Promise<string[]> {
+async function readRecipientsFile(file: string, resolvePath: (path: string) => string): Promise<string[]> {
   const bytes = await readArgumentFile({
-    path: context.resolvePath(file),
+    path: resolvePath(file),
     given: file,
     kind: "recipients",
     what: "recipients file",
@@ -32,16 +31,17 @@ async function readRecipientsFile(context: CommandContext, file: string): Promis
  * The backup recipients: `--recipient` and `--recipients-file` together, else
  * the config's `backupRecipients`. Refuses the appliance's own recipient: a
  * snapshot sealed to it cannot be restored once the appliance is lost, which
- * is the point of including the credentials.
+ * is the point of including the credentials. `resolvePath` resolves
+ * `--recipients-file` against the caller's working directory.
  */
 export async function resolveBackupRecipients(
-  context: CommandContext,
   flags: RecipientFlags,
   appliance: { readonly recipient: string; readonly configured: readonly string[] },
+  resolvePath: (path: string) => string,
 ): Promise<string[]> {
   const fromFlags = [
     ...(flags.recipient ?? []),
-    ...(flags.recipientsFile === undefined ? [] : await readRecipientsFile(context, flags.recipientsFile)),
+    ...(flags.recipientsFile === undefined ? [] : await readRecipientsFile(flags.recipientsFile, resolvePath)),
   ];
   const source = fromFlags.length > 0 ? "--recipient/--recipients-file" : "config backupRecipients";
   const chosen = fromFlags.length > 0 ? fromFlags : [...appliance.configured];

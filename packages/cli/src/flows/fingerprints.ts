@@ -1,4 +1,5 @@
 import {
+  ignoreMissing,
   parseInput,
   parseJsonText,
   residueFingerprintsSchema,
@@ -79,7 +80,8 @@ async function readFingerprintsFile(cwd: string, file: string): Promise<Fingerpr
 
 /** The vault's and the disconnect journal's fingerprints; nothing (no error) when the state dir does not exist. */
 async function readStateFingerprints(stateDir: string): Promise<ResidueFingerprints[]> {
-  if ((await lstat(stateDir).catch(() => undefined)) === undefined) return [];
+  // Only ENOENT is "no state dir": an unreadable one must not pass as "no fingerprints to look for".
+  if ((await ignoreMissing(lstat(stateDir))) === undefined) return [];
   await ensureSafeDirectory(stateDir);
   const sets: ResidueFingerprints[] = [];
   const meta = await new CredentialVault(join(stateDir, STATE_FILES.vault)).readMeta();

@@ -89,6 +89,8 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   const fingerprints = loaded.sets;
   const matcher = createResidueMatcher(fingerprints);
   const journal = await readDisconnectJournal(ports.journalDir);
+  // Harmless for the verdict: a vault that is still there, readable or not, is residue in auditPrimary;
+  // the meta only names the app to ask the cloud about when no disconnect journal does.
   const meta = await ports.vault.readMeta().catch(() => undefined);
   const subject: AuditSubject =
     journal?.subject ??

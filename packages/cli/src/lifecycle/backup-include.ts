@@ -51,6 +51,8 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
       "run `connect-ops connect` first, or use `connect-ops backup redact` for snapshots of a disconnected appliance",
     );
   }
+  // Harmless: a copy that is absent or unreadable is not the same copy, so it is rewritten below
+  // (and a snapshot that cannot be written fails there, with its own error).
   const existing = await readIncludedCredentials(snapshot.path).catch(() => undefined);
   if (
     existing !== undefined &&

@@ -1,5 +1,5 @@
 import { scanPath, type ScanResult } from "@connect-ops/backup-hooks";
-import { createResidueMatcher } from "@connect-ops/connection-core";
+import { createResidueMatcher, errnoCode } from "@connect-ops/connection-core";
 import { lstat, realpath } from "node:fs/promises";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
 import type { ScanProgress } from "@connect-ops/backup-hooks";
@@ -31,12 +31,20 @@ export interface ScanOutcome {
 export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Promise<ScanOutcome> {
   const { path } = request;
   const { progress } = ports;
-  if ((await lstat(path).catch(() => undefined)) === undefined) {
-    throw usageError(
-      `${request.typedPath} does not exist`,
-      "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive",
-    );
-  }
+  await lstat(path).catch((error: unknown) => {
+    const code = errnoCode(error);
+    // ENOTDIR: a component of the path is a file, so the path does not exist either.
+    throw code === "ENOENT" || code === "ENOTDIR"
+      ? usageError(
+          `${request.typedPath} does not exist`,
+          "pass a snapshot dir, a backup data dir (GHE_DATA_DIR) or one file or archive",
+        )
+      : usageError(
+          `${request.typedPath} cannot be read (${code ?? "error"})`,
+          "check the path and its permissions, and run the scan as a user who can read the backup",
+          error,
+        );
+  });
   // `/`, `/proc`, `/sys`, `/dev` (or a link to them) are never walked: they are no backup, and reading them reads the host.
   const { systemTreeRefusal } = await import("@connect-ops/backup-hooks");
   const refusal = systemTreeRefusal(await realpath(path), request.typedPath);

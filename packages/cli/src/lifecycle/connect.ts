@@ -76,7 +76,7 @@ export async function connectAppliance(ports: ApplianceConnectPorts, request: Co
     {
       client,
       now: ports.now,
-      loadJournal: async () => journal,
+      loadJournal: () => Promise.resolve(journal),
       saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
       sealedApp: async () => {
         const meta = await appliance.vault.readMeta();

@@ -87,9 +87,8 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
 
     const audit = await auditCleanup(await localAuditPorts(topology), { dataDirs: [dataDir], format: "json" });
     expect(audit.report.verdict).toBe("residue");
-    expect(audit.report.findings).toEqual([
-      expect.objectContaining({ path: expect.stringMatching(/20240102T000000[\\/]settings\.json$/) }),
-    ]);
+    expect(audit.report.findings.map((finding) => finding.path)).toHaveLength(1);
+    expect(audit.report.findings[0]?.path).toMatch(/20240102T000000[\\/]settings\.json$/);
   });
 
   it("leaves an unreachable node pending (incomplete), and the audit names it as a gap", async () => {
@@ -115,11 +114,9 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
     const outcome = await runDisconnect(ports, { ...request(topology), inventory });
     expect(outcome.completed).toBe(false);
     expect(outcome.pendingNodes).toEqual(["replica-2"]);
-    expect(outcome.journal.nodes.find((node) => node.name === "replica-2")).toMatchObject({
-      status: "pending",
-      attempts: 1,
-      lastError: { code: expect.stringMatching(/^REPL_/) },
-    });
+    const pending = outcome.journal.nodes.find((node) => node.name === "replica-2");
+    expect(pending).toMatchObject({ status: "pending", attempts: 1 });
+    expect(pending?.lastError?.code).toMatch(/^REPL_/);
 
     const audit = await auditCleanup(await localAuditPorts(topology, { fanOut, ssh }, inventory), {
       dataDirs: [],

@@ -1,6 +1,8 @@
+import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
 import type { CredentialVault } from "@connect-ops/credential-vault";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { CliError } from "../errors.js";
 
 export interface RemovedPath {
   readonly path: string;
@@ -12,7 +14,8 @@ export async function plaintextCapableLeftovers(
   stateDir: string,
   isTempName: (name: string) => boolean,
 ): Promise<string[]> {
-  const entries = await readdir(stateDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  // No state dir, no leftovers; any other failure is thrown (an unread dir is never "none left").
+  const entries = (await ignoreMissing(readdir(stateDir, { recursive: true, withFileTypes: true }))) ?? [];
   return entries
     .filter(
       (entry) =>
@@ -37,13 +40,26 @@ export async function destroyLocalCredentials(
 ): Promise<RemovedPath[]> {
   const { isTempName, shredFile } = await import("@connect-ops/credential-vault");
   const removed: RemovedPath[] = [...(await vault.destroy())];
+  const failed: { path: string; error: unknown }[] = [];
   for (const path of await plaintextCapableLeftovers(stateDir, isTempName)) {
-    removed.push({ path, bytes: await shredFile(path).catch(() => 0) });
+    // A leftover already gone is fine; one that could not be shredded is collected and reported below.
+    const bytes = await ignoreMissing(shredFile(path)).catch((error: unknown) => void failed.push({ path, error }));
+    if (bytes !== undefined) removed.push({ path, bytes });
+  }
+  if (failed.length > 0) {
+    const named = failed.map(({ path, error }) => `${path} (${errnoCode(error) ?? "error"})`).join(", ");
+    throw new CliError(
+      "CLI_SHRED_FAILED",
+      `the vault is destroyed but ${failed.length} leftover file(s) could not be shredded: ${named}`,
+      {
+        category: "incomplete",
+        hint: "fix the cause (permissions, a read-only or full filesystem) and run disconnect again: it resumes at this step",
+        cause: new AggregateError(failed.map(({ error }) => error)),
+      },
+    );
   }
   const connectJournal = join(journalDir, "connect.json");
-  const bytes = await shredFile(connectJournal).catch((error: NodeJS.ErrnoException) =>
-    error.code === "ENOENT" ? undefined : Promise.reject(error),
-  );
+  const bytes = await ignoreMissing(shredFile(connectJournal));
   if (bytes !== undefined) removed.push({ path: connectJournal, bytes });
   return removed;
 }

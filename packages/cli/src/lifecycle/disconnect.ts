@@ -15,7 +15,7 @@ import { deleteOnPendingNodes, mergeNodes } from "./disconnect-nodes.js";
 import { reviewSnapshots } from "./disconnect-snapshots.js";
 import type { CloudClientFactory, CrashHook } from "./ports.js";
 
-/** What the disconnect touches, passed in (production ports: src/wiring.ts). */
+/** What the disconnect touches, passed in (production ports: src/wiring/disconnect.ts). */
 export interface DisconnectPorts {
   readonly vault: CredentialVault;
   readonly stateDir: string;

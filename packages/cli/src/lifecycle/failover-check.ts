@@ -5,6 +5,7 @@ import type {
   ReplicationLogger,
   SshOptions,
 } from "@connect-ops/replication";
+import { join } from "node:path";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { describeNodeFailure, isRefusal, type NodeErrorView } from "../flows/node-errors.js";
 import type { CloudClientFactory } from "./ports.js";
@@ -68,7 +69,6 @@ export async function checkFailover(ports: FailoverPorts, request: FailoverReque
   const { CredentialVault, STATE_FILES, ensureSafeDirectory, readEnrolledNodes } =
     await import("@connect-ops/credential-vault");
   const { assessFailoverReadiness, probeNodes } = await import("@connect-ops/replication");
-  const { join } = await import("node:path");
   await ensureSafeDirectory(ports.stateDir);
   const vault = new CredentialVault(join(ports.stateDir, STATE_FILES.vault));
   const primary = requireConnected(await vault.readVerifiedMeta(), ports.stateDir);

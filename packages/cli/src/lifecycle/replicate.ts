@@ -1,4 +1,5 @@
 import type { NodeProbe, NodeResult, NodeSpec, ReplicationLogger, ReplicationPayload } from "@connect-ops/replication";
+import { join } from "node:path";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Topology } from "../flows/inventory.js";
 import { describeNodeFailure, isRefusal, type NodeErrorView } from "../flows/node-errors.js";
@@ -59,7 +60,6 @@ export interface ReplicateRequest {
 export async function readPrimaryPayload(stateDir: string, now: () => number): Promise<ReplicationPayload> {
   const { CredentialVault, STATE_FILES, ensureSafeDirectory } = await import("@connect-ops/credential-vault");
   const { readVaultPayload } = await import("@connect-ops/replication");
-  const { join } = await import("node:path");
   await ensureSafeDirectory(stateDir);
   const vault = new CredentialVault(join(stateDir, STATE_FILES.vault), { now });
   requireConnected(await vault.readMeta(), stateDir);

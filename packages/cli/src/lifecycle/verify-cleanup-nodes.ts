@@ -1,9 +1,10 @@
-import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { errnoCode, type ResidueMatcher } from "@connect-ops/connection-core";
 import type { FanOutOptions, NodeProbe, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   digestLines,
+  listingGaps,
   listRegularFiles,
   locationResult,
   type AuditCheck,
@@ -83,7 +84,11 @@ export async function auditNodes(
     let lines: readonly string[] = [];
     const reachable = probe !== undefined && probe.status !== "failed" && probe.status !== "unreachable";
     if (reachable && node.transport === "local") {
-      const exists = (await lstat(node.path).catch(() => undefined)) !== undefined;
+      // Only ENOENT is "does not exist"; on any other error the scan runs and reports its failure as a gap.
+      const exists = await lstat(node.path).then(
+        () => true,
+        (error: unknown) => errnoCode(error) !== "ENOENT",
+      );
       const scan = exists
         ? await scanPath(node.path, { matcher }).catch((error: unknown) => error as Error)
         : undefined;
@@ -105,6 +110,7 @@ export async function auditNodes(
         bytes = scan.bytesScanned;
         layersDecoded = scan.layersDecoded;
         lines = listing.lines;
+        gaps.push(...listingGaps(node.name, node.path, listing));
       }
     } else if (reachable) {
       try {

@@ -1,7 +1,8 @@
-import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { errnoCode, type ResidueMatcher } from "@connect-ops/connection-core";
 import { lstat } from "node:fs/promises";
 import {
   digestLines,
+  listingGaps,
   listRegularFiles,
   locationResult,
   type AuditCheck,
@@ -28,19 +29,29 @@ export async function auditPrimary(
   const checks: AuditCheck[] = [];
   const findings: AuditFinding[] = [];
   const gaps: AuditGap[] = [];
-  if ((await lstat(vaultDir).catch(() => undefined)) !== undefined) {
+  // Only ENOENT proves the vault gone; a vault dir that cannot be looked at is a gap, never "ok".
+  const vaultState = await lstat(vaultDir).then(
+    () => "present" as const,
+    (error: unknown) => (errnoCode(error) === "ENOENT" ? ("absent" as const) : (errnoCode(error) ?? String(error))),
+  );
+  if (vaultState === "present") {
     checks.push({
       check: "vault",
       result: "residue",
       detail: `${vaultDir} exists (the sealed credentials and the token cache)`,
     });
     findings.push({ location: name, path: vaultDir, form: "vault", fingerprintId: "vault" });
-  } else
+  } else if (vaultState === "absent")
     checks.push({
       check: "vault",
       result: "ok",
       detail: `${vaultDir} does not exist (no sealed credentials, no token cache)`,
     });
+  else {
+    const reason = `${vaultDir} could not be checked (${vaultState})`;
+    checks.push({ check: "vault", result: "gap", detail: reason });
+    gaps.push({ location: name, path: vaultDir, reason });
+  }
   const leftovers = await plaintextCapableLeftovers(stateDir, isTempName);
   checks.push({
     check: "temp and pending files",
@@ -57,6 +68,7 @@ export async function auditPrimary(
     detail: `${scan.filesScanned} files, ${scan.bytesScanned} bytes`,
   });
   const listing = await listRegularFiles(stateDir);
+  gaps.push(...listingGaps(name, stateDir, listing));
   return {
     location: {
       kind: "primary",

@@ -3,6 +3,7 @@ import { join, sep } from "node:path";
 import {
   addLayers,
   digestLines,
+  listingGaps,
   listRegularFiles,
   locationResult,
   type AuditFinding,
@@ -111,8 +112,8 @@ export async function auditSnapshots(
         gapsBy.set(root, [...(gapsBy.get(root) ?? []), toAuditGap(nameOf(root), gap)]);
     for (const snapshot of info.snapshots) {
       const findings = findingsBy.get(snapshot.path) ?? [];
-      const gaps = gapsBy.get(snapshot.path) ?? [];
       const listing = await listRegularFiles(snapshot.path);
+      const gaps = [...(gapsBy.get(snapshot.path) ?? []), ...listingGaps(snapshot.path, snapshot.path, listing)];
       const tags = [snapshot.isCurrent ? "current" : undefined, snapshot.incomplete ? "incomplete" : undefined]
         .filter(Boolean)
         .join(", ");
@@ -141,8 +142,8 @@ export async function auditSnapshots(
       });
     }
     const strayFindings = findingsBy.get(info.dataDir) ?? [];
-    const strayGaps = gapsBy.get(info.dataDir) ?? [];
     const all = await listRegularFiles(info.dataDir);
+    const strayGaps = [...(gapsBy.get(info.dataDir) ?? []), ...listingGaps(nameOf(info.dataDir), info.dataDir, all)];
     audits.push({
       location: {
         kind: "data-dir",

@@ -14,7 +14,8 @@ const NO_SSH: SshOptions = { knownHostsFile: "/nonexistent/known_hosts", acceptN
 /** A cloud port talking to the topology's simulator, with its admin token (or without). */
 export function simCloud(topology: LocalTopology, options: { adminToken?: boolean } = {}): CloudClientFactory {
   const adminToken = options.adminToken === false ? undefined : topology.env.CONNECT_OPS_CLOUD_TOKEN;
-  return async (baseUrl) => createCloudClient({ baseUrl, ...(adminToken === undefined ? {} : { adminToken }) });
+  return (baseUrl) =>
+    Promise.resolve(createCloudClient({ baseUrl, ...(adminToken === undefined ? {} : { adminToken }) }));
 }
 
 async function commonPorts(topology: LocalTopology, inventory: string) {
@@ -39,7 +40,7 @@ export async function localDisconnectPorts(
   inventory = topology.inventory,
 ): Promise<DisconnectPorts> {
   const { state, ...common } = await commonPorts(topology, inventory);
-  return { ...common, identities: state.identities, crash: noCrash, confirm: async () => undefined, ...overrides };
+  return { ...common, identities: state.identities, crash: noCrash, confirm: () => Promise.resolve(), ...overrides };
 }
 
 /** auditCleanup's ports for a LocalTopology. */

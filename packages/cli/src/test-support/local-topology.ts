@@ -1,5 +1,5 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import { testdirSync, writeLicense, type TestDir } from "@connect-ops/test-support";
+import { connectArgv, testdirSync, writeLicense, type TestDir } from "@connect-ops/test-support";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, type CliRun } from "./run-cli.js";
@@ -38,19 +38,7 @@ export class LocalTopology implements AsyncDisposable {
     });
     const license = writeLicense(dir);
     await topology.cli(["init"]);
-    const connected = await topology.cli([
-      "connect",
-      "--cloud-url",
-      sim.url,
-      "--hostname",
-      "ghes.example.com",
-      "--ghes-version",
-      "3.14.2",
-      "--license",
-      license,
-      "--account",
-      "enterprise:acme",
-    ]);
+    const connected = await topology.cli(connectArgv({ license }, sim.url));
     if (connected.code !== 0) throw new Error(`connect failed: ${connected.stderr}`);
     mkdirSync(join(dir, "nodes"));
     topology.writeInventory({

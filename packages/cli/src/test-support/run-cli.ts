@@ -19,7 +19,7 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIO> 
     stdinIsTTY: false,
     cwd: process.cwd(),
     now: () => Date.now(),
-    confirm: async () => false,
+    confirm: () => Promise.resolve(false),
     ...overrides,
   };
   const code = await main(argv, io);

@@ -1,13 +1,14 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { CommandContext } from "./context.js";
-import { checkDataDirs } from "./flows/data-dirs.js";
-import { loadTopology, type Topology } from "./flows/inventory.js";
-import type { AuditPorts, AuditRequest } from "./lifecycle/audit-cleanup.js";
-import type { DisconnectPorts, DisconnectRequest } from "./lifecycle/disconnect.js";
-import type { DisconnectJournal } from "./lifecycle/disconnect-journal.js";
-import type { FingerprintExportPorts } from "./lifecycle/fingerprints-export.js";
-import { cloudAdminToken, cloudFactory, crashHook, openAppliance } from "./wiring.js";
+import type { CommandContext } from "../context.js";
+import { checkDataDirs } from "../flows/data-dirs.js";
+import type { Topology } from "../flows/inventory.js";
+import { loadTopology } from "./topology.js";
+import type { AuditPorts, AuditRequest } from "../lifecycle/audit-cleanup.js";
+import type { DisconnectPorts, DisconnectRequest } from "../lifecycle/disconnect.js";
+import type { DisconnectJournal } from "../lifecycle/disconnect-journal.js";
+import type { FingerprintExportPorts } from "../lifecycle/fingerprints-export.js";
+import { cloudAdminToken, cloudFactory, crashHook, openAppliance } from "./appliance.js";
 
 // The composition root's part for the end of a connection: disconnect, verify-cleanup and
 // fingerprints export (split from wiring.ts to keep each file small; same rules).
@@ -72,11 +73,11 @@ export async function auditPorts(
   },
 ): Promise<{ ports: AuditPorts; request: AuditRequest }> {
   const appliance = await openAppliance(context);
-  const { readAuditSigningKey } = await import("./lifecycle/audit-signing-key.js");
+  const { readAuditSigningKey } = await import("../lifecycle/audit-signing-key.js");
   const signingKey = await readAuditSigningKey(appliance.state.stateDir);
   const topology = await optionalNodes(context, flags.inventory);
   const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
-  const { toolVersion } = await import("./tool-version.js");
+  const { toolVersion } = await import("../tool-version.js");
   return {
     ports: {
       vault: appliance.vault,

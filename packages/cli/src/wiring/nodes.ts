@@ -1,15 +1,14 @@
-import type { CommandContext } from "./context.js";
-import { usageError } from "./errors.js";
-import { loadTopology, type TopologyFlags } from "./flows/inventory.js";
-import type { FailoverPorts } from "./lifecycle/failover-check.js";
-import type { EnrollPorts, EnrollRequest } from "./lifecycle/node-enroll.js";
-import { cloudFactory, crashHook, openAppliance } from "./wiring.js";
+import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import type { TopologyFlags } from "../flows/inventory.js";
+import type { FailoverPorts } from "../lifecycle/failover-check.js";
+import type { EnrollPorts, EnrollRequest } from "../lifecycle/node-enroll.js";
+import type { ReplicatePorts } from "../lifecycle/replicate.js";
+import type { StatusPorts } from "../lifecycle/status.js";
+import { cloudAdminToken, cloudFactory, crashHook, openAppliance } from "./appliance.js";
+import { loadTopology } from "./topology.js";
 
-/**
- * The composition root's part for commands about the nodes themselves
- * (failover-check, node enroll): kept beside wiring.ts so that file stays
- * under the size cap. Same rule: the one place that builds their ports.
- */
+// Composition root (see appliance.ts): the commands that reach the nodes (failover-check, status, replicate).
 
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -99,5 +98,44 @@ export async function failoverPorts(
     logger: await context.logger(),
     now: context.io.now,
     cloud: cloudFactory(context),
+  };
+}
+
+/** status's production ports. Bad topology flags or files fail here, before the cloud or any node is contacted. */
+export async function statusPorts(
+  context: CommandContext,
+  topologyFlags: TopologyFlags | undefined,
+): Promise<StatusPorts> {
+  const topology = topologyFlags === undefined ? undefined : await loadTopology(context, topologyFlags);
+  return {
+    stateDir: context.globals.stateDir,
+    cloud: cloudFactory(context),
+    hasAdminToken: cloudAdminToken(context) !== undefined,
+    identities: async () => (await openAppliance(context)).state.identities,
+    ...(topology === undefined ? {} : { topology: { nodes: topology, logger: () => context.logger() } }),
+  };
+}
+
+/** replicate's production ports. Flags are validated (the topology loaded) before the vault or any node is touched. */
+export async function replicatePorts(
+  context: CommandContext,
+  flags: TopologyFlags,
+  progress: Pick<ReplicatePorts, "onStart" | "onNodeResult">,
+): Promise<ReplicatePorts> {
+  const topology = await loadTopology(context, flags);
+  return {
+    stateDir: context.globals.stateDir,
+    topology,
+    logger: await context.logger(),
+    now: context.io.now,
+    sealToEnrolled: async () => {
+      const { readEnrolledNodes, resealToRecipients } = await import("@connect-ops/credential-vault");
+      if ((await readEnrolledNodes(context.globals.stateDir)).length === 0) return;
+      const appliance = await openAppliance(context);
+      const meta = await appliance.vault.readMeta();
+      if (meta === undefined || appliance.recipients.every((recipient) => meta.recipients.includes(recipient))) return;
+      await resealToRecipients(appliance.vault, appliance.state.identities, appliance.recipients);
+    },
+    ...progress,
   };
 }

@@ -1,0 +1,90 @@
+import type { CloudClient } from "@connect-ops/connection-core";
+import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
+import { join } from "node:path";
+import type { CommandContext } from "../context.js";
+import { noCrash, type CloudClientFactory, type CrashHook, type OpenedAppliance } from "../lifecycle/ports.js";
+
+// The composition root (src/wiring/, one file per port family) is the one place that turns a
+// command's context (env, clock, paths) into the production ports the lifecycles take. Commands
+// call it once per run; lifecycles and flows never see a CommandContext (lint holds both).
+// This file: the ports every family shares (the appliance's state, the cloud, the crash hook).
+
+/** The primary's state: its identity, config and vault. */
+export interface Appliance {
+  readonly state: StateDir;
+  readonly vault: CredentialVault;
+  /** The appliance's own recipient first, then recovery recipients from config, then each enrolled node's: what every seal is to. */
+  readonly recipients: readonly string[];
+  readonly journalDir: string;
+}
+
+export async function openAppliance(context: CommandContext): Promise<Appliance> {
+  const { CredentialVault, loadStateDir, STATE_FILES } = await import("@connect-ops/credential-vault");
+  const state = await loadStateDir(context.globals.stateDir, context.globals.configPath);
+  return {
+    state,
+    vault: new CredentialVault(join(state.stateDir, STATE_FILES.vault), { now: context.io.now }),
+    recipients: sealRecipients(state),
+    journalDir: join(state.stateDir, STATE_FILES.journal),
+  };
+}
+
+/** What every seal of this state dir is to: its own recipient, the recovery recipients, each enrolled node's. */
+export function sealRecipients(state: Pick<StateDir, "recipient" | "config" | "enrolledNodes">): string[] {
+  return [
+    ...new Set([
+      state.recipient,
+      ...state.config.recoveryRecipients,
+      ...state.enrolledNodes.map((node) => node.recipient),
+    ]),
+  ];
+}
+
+/** The cloud admin token (for connection records) comes from the environment, never from argv. */
+export function cloudAdminToken(context: CommandContext): string | undefined {
+  const token = context.io.env.CONNECT_OPS_CLOUD_TOKEN;
+  return token === undefined || token.trim() === "" ? undefined : token.trim();
+}
+
+export async function cloudClient(context: CommandContext, baseUrl: string): Promise<CloudClient> {
+  const { createCloudClient } = await import("@connect-ops/connection-core");
+  const adminToken = cloudAdminToken(context);
+  return createCloudClient({
+    baseUrl,
+    ...(adminToken === undefined ? {} : { adminToken }),
+    deps: { now: context.io.now },
+  });
+}
+
+/** The production cloud port: a client per base URL, with the admin token from the environment. */
+export function cloudFactory(context: CommandContext): CloudClientFactory {
+  return (baseUrl) => cloudClient(context, baseUrl);
+}
+
+/**
+ * Replaced at build time (packages/cli/rolldown.config.mjs): `false` in the production
+ * bundle, `true` in the test bundle; undefined when run from source (vitest).
+ */
+declare const __CONNECT_OPS_TEST_HOOKS__: boolean | undefined;
+
+/**
+ * The crash port. Production: a no-op, and the env-driven hook (src/fault-crash.ts) is
+ * compiled out of the bundle. The test bundle loads it, for the crash suites.
+ */
+export async function crashHook(context: CommandContext): Promise<CrashHook> {
+  if (typeof __CONNECT_OPS_TEST_HOOKS__ === "undefined" || !__CONNECT_OPS_TEST_HOOKS__) return noCrash;
+  const { envCrashHook } = await import("../fault-crash.js");
+  return envCrashHook(context.io.env);
+}
+
+/** The appliance as the lifecycles that commit take it. */
+export async function openedAppliance(context: CommandContext): Promise<OpenedAppliance> {
+  const appliance = await openAppliance(context);
+  return {
+    stateDir: appliance.state.stateDir,
+    vault: appliance.vault,
+    identities: appliance.state.identities,
+    recipients: appliance.recipients,
+    journalDir: appliance.journalDir,
+  };
+}

@@ -1,0 +1,93 @@
+import type { CommandContext } from "../context.js";
+import type { RecipientFlags } from "../flows/backup-recipients.js";
+import type { IncludePorts } from "../lifecycle/backup-include.js";
+import type { RedactPorts } from "../lifecycle/backup-redact.js";
+import type { ScanPorts } from "../lifecycle/backup-scan.js";
+import type { RestorePorts } from "../lifecycle/restore.js";
+import type { TopologyFlags } from "../flows/inventory.js";
+import { cloudFactory, crashHook, openAppliance } from "./appliance.js";
+import { loadTopology } from "./topology.js";
+
+// Composition root (see appliance.ts): the backup commands (include, redact, scan, restore).
+
+/**
+ * backup restore's production ports: this state dir's vault and recipients, the OS hostname, and
+ * (with topology flags) the nodes whose generations the restored vault must be above.
+ */
+export async function restorePorts(context: CommandContext, topologyFlags?: TopologyFlags): Promise<RestorePorts> {
+  const topology = topologyFlags === undefined ? undefined : await loadTopology(context, topologyFlags);
+  const appliance = await openAppliance(context);
+  const { hostname } = await import("node:os");
+  const logger = topology === undefined ? undefined : await context.logger();
+  return {
+    vault: appliance.vault,
+    stateDir: appliance.state.stateDir,
+    recipients: appliance.recipients,
+    ...(topology === undefined || logger === undefined
+      ? {}
+      : {
+          nodeGenerations: async () => {
+            const { probeNodes } = await import("@connect-ops/replication");
+            return await probeNodes(topology.nodes, { ssh: topology.ssh, logger });
+          },
+        }),
+    cloud: cloudFactory(context),
+    crash: await crashHook(context),
+    hostname,
+  };
+}
+
+/** backup include's production ports: the vault, then the backup recipients from the flags or the config (checked before any snapshot is). */
+export async function includePorts(context: CommandContext, flags: RecipientFlags): Promise<IncludePorts> {
+  const appliance = await openAppliance(context);
+  const { resolveBackupRecipients } = await import("../flows/backup-recipients.js");
+  const backupRecipients = await resolveBackupRecipients(
+    flags,
+    { recipient: appliance.state.recipient, configured: appliance.state.config.backupRecipients },
+    context.resolvePath,
+  );
+  return {
+    appliance: {
+      stateDir: appliance.state.stateDir,
+      vault: appliance.vault,
+      identities: appliance.state.identities,
+      recipients: appliance.recipients,
+      journalDir: appliance.journalDir,
+    },
+    // Enrolled nodes can open the snapshot's copy too: a surviving replica restores without the lost primary's key.
+    backupRecipients: [
+      ...new Set([...backupRecipients, ...appliance.state.enrolledNodes.map((node) => node.recipient)]),
+    ],
+    enrolledNodes: appliance.state.enrolledNodes,
+    now: context.io.now,
+  };
+}
+
+/** The fingerprints of this state dir plus `--fingerprints FILE`, loaded when the lifecycle asks. */
+function fingerprintLoader(
+  context: CommandContext,
+  fingerprintsFile: string | undefined,
+): RedactPorts["loadFingerprints"] {
+  return async () => {
+    const { loadResidueFingerprints } = await import("../flows/fingerprints.js");
+    return loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile, cwd: context.io.cwd });
+  };
+}
+
+/** backup redact's (and the redact hook's) production ports. */
+export function redactPorts(context: CommandContext, fingerprintsFile: string | undefined): RedactPorts {
+  return { loadFingerprints: fingerprintLoader(context, fingerprintsFile), now: context.io.now };
+}
+
+/** backup scan's production ports: the progress line on a terminal's stderr. */
+export async function scanPorts(context: CommandContext, fingerprintsFile: string | undefined): Promise<ScanPorts> {
+  const { scanProgressLine } = await import("../flows/backup-progress.js");
+  return {
+    loadFingerprints: fingerprintLoader(context, fingerprintsFile),
+    progress: scanProgressLine({
+      enabled: context.globals.progress,
+      now: context.io.now,
+      stderr: context.io.stderr,
+    }),
+  };
+}
