@@ -7,6 +7,9 @@ export interface TokenOptions {
   readonly verify?: boolean;
 }
 
+/** GitHub installation tokens live one hour (DOMAIN-FACTS.md). */
+const TOKEN_LIFETIME_MS = 60 * 60_000;
+
 export async function runTokenCommand(context: CommandContext, options: TokenOptions): Promise<CommandResult> {
   // The lifecycle module's static imports keep a cache hit free of zod and octokit.
   const [{ ensureFreshToken, parseDuration }, { tokenPorts }] = await Promise.all([
@@ -14,6 +17,13 @@ export async function runTokenCommand(context: CommandContext, options: TokenOpt
     import("../wiring/connect.js"),
   ]);
   const minTtlMs = parseDuration(options.minTtl, "--min-ttl");
+  if (minTtlMs >= TOKEN_LIFETIME_MS) {
+    const { usageError } = await import("../errors.js");
+    throw usageError(
+      `--min-ttl ${options.minTtl} is at or over an installation token's lifetime (1 hour): every run would mint a new one`,
+      "pass a margin below 1h; the documented cron uses --min-ttl 15m every 5 minutes",
+    );
+  }
   const result = await ensureFreshToken(await tokenPorts(context), {
     minTtlMs,
     force: options.force === true,

@@ -1,7 +1,9 @@
 import type { CloudClient } from "@connect-ops/connection-core";
 import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandContext } from "../context.js";
+import { usageError } from "../errors.js";
 import { noCrash, type CloudClientFactory, type CrashHook, type OpenedAppliance } from "../lifecycle/ports.js";
 
 // The composition root (src/wiring/, one file per port family) is the one place that turns a
@@ -42,8 +44,47 @@ export function sealRecipients(state: Pick<StateDir, "recipient" | "config" | "e
 
 /** The cloud admin token (for connection records) comes from the environment, never from argv. */
 export function cloudAdminToken(context: CommandContext): string | undefined {
-  const token = context.io.env.CONNECT_OPS_CLOUD_TOKEN;
-  return token === undefined || token.trim() === "" ? undefined : token.trim();
+  const { CONNECT_OPS_CLOUD_TOKEN: inline, CONNECT_OPS_CLOUD_TOKEN_FILE: file } = context.io.env;
+  const given = inline !== undefined && inline.trim() !== "";
+  if (file !== undefined && file !== "") {
+    if (given)
+      throw usageError(
+        "both CONNECT_OPS_CLOUD_TOKEN and CONNECT_OPS_CLOUD_TOKEN_FILE are set",
+        "set one of them (CONNECT_OPS_CLOUD_TOKEN_FILE for systemd's LoadCredential=)",
+      );
+    return readTokenFile(context.resolvePath(file));
+  }
+  return given ? inline.trim() : undefined;
+}
+
+/** The most a token file may hold: a token is ~100 bytes; anything this large is the wrong file. */
+const TOKEN_FILE_CAP = 64 * 1024;
+
+/**
+ * The admin token from a file (systemd `LoadCredential=` hands one over as
+ * `$CREDENTIALS_DIRECTORY/NAME`). Synchronous, because the token is asked for
+ * where ports are built; bounded like every file argument. Errors name the
+ * path, never the content.
+ */
+function readTokenFile(path: string): string | undefined {
+  const refuse = (why: string): never => {
+    throw usageError(
+      `CONNECT_OPS_CLOUD_TOKEN_FILE ${path}: ${why}`,
+      "point it at a regular file holding the token on one line (e.g. %d/cloud-token with LoadCredential=)",
+    );
+  };
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    return refuse(`cannot read it (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (!stats.isFile()) return refuse("not a regular file");
+  if (stats.size > TOKEN_FILE_CAP) return refuse(`larger than ${TOKEN_FILE_CAP} bytes`);
+  const token = readFileSync(path, "utf8").trim();
+  if (token === "") return refuse("it is empty");
+  if (/\s/.test(token)) return refuse("it holds more than one word");
+  return token;
 }
 
 export async function cloudClient(context: CommandContext, baseUrl: string): Promise<CloudClient> {
