@@ -1,5 +1,5 @@
 import { GRID, PIECE_BYTES, PREFILTER_BITS, hashAt, pieceHash, type ContentIndex } from "@connect-ops/connection-core";
-import { TEXT_BLOCK, reportContent, scanTextBlock } from "./content-text.js";
+import { TEXT_BLOCK, isBase64Block, reportContent, scanTextBlock } from "./content-text.js";
 import type { DetectScope } from "./hit.js";
 
 /**
@@ -67,7 +67,7 @@ function scanGrid(scope: DetectScope, index: ContentIndex, first: number): void 
     const word0 = words[word] ?? 0;
     const word1 = words[word + 1] ?? 0;
     const hash = pieceHash(word0, word1, words[word + 2] ?? 0);
-    if (((word0 | word1) & HIGH_BITS) === 0 && first + (word << 2) >= textDone)
+    if (((word0 | word1) & HIGH_BITS) === 0 && first + (word << 2) >= textDone && isBase64Block(word0, word1))
       textDone = scanTextBlock(scope, index, first + (word << 2));
     const prefix = hash >>> PREFIX_SHIFT;
     if (((prefilter[prefix >>> 3] ?? 0) & (1 << (prefix & 7))) === 0) word += 2;
@@ -77,7 +77,8 @@ function scanGrid(scope: DetectScope, index: ContentIndex, first: number): void 
   for (let position = first + (word << 2); position < blockEnd; position += GRID) {
     const word0 = words[(position - first) >>> 2] ?? 0;
     const word1 = words[((position - first) >>> 2) + 1] ?? 0;
-    if (((word0 | word1) & HIGH_BITS) === 0 && position >= textDone) textDone = scanTextBlock(scope, index, position);
+    if (((word0 | word1) & HIGH_BITS) === 0 && position >= textDone && isBase64Block(word0, word1))
+      textDone = scanTextBlock(scope, index, position);
   }
 }
 
