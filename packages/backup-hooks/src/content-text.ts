@@ -94,12 +94,23 @@ function swapBytes(word: number): number {
   return (word >>> 24) | ((word >>> 8) & 0xff00) | ((word & 0xff00) << 8) | (word << 24);
 }
 
+/**
+ * The first window position in [first, last] whose 16 characters are not all
+ * `[0-9A-Fa-f-]` (last + 1 when there is none): a hex run (a SHA-1, a UUID) is
+ * passed over with one lookup per character.
+ */
+function firstNotHexish(buf: Uint8Array, first: number, last: number): number {
+  for (let at = first; at <= last + PIECE_CHARS - 1; at += 1)
+    if (((CHAR_CLASS[buf[at] ?? 0] ?? 0) & HEXISH_BIT) === 0) return Math.max(first, at - PIECE_CHARS + 1);
+  return last + 1;
+}
+
 /** Every window position of one base64 run [runStart, runEnd) that lies in [from, to). */
 function scanRun(scope: DetectScope, index: ContentIndex, runStart: number, runEnd: number): void {
   const { buf, from, to } = scope;
   const { prefilter, scansHexish } = index;
-  const first = Math.max(runStart, from);
   const last = Math.min(runEnd - PIECE_CHARS, to - 1);
+  const first = scansHexish ? Math.max(runStart, from) : firstNotHexish(buf, Math.max(runStart, from), last);
   if (first > last) return;
   // The 96 decoded bits of the window at `position` (its 16 sextets), big-endian in three words:
   // one character moves the window on by a 6-bit shift, so each character is looked up once.
