@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto"
 import {
   GUARANTEED_BYTE_RUN,
   createResidueMatcher,
+  deriveResidueFingerprints,
   privateNumbers,
   type ResidueFingerprints,
 } from "@connect-ops/connection-core";
@@ -175,5 +176,46 @@ describe("detectContent: the key and tokens by their content", () => {
     expect(matcher.matchToken(credentials.classicToken)).toBe(v1.id);
     const { data } = embedded(key.export({ type: "pkcs1", format: "der" }));
     expect(detectSecrets(data, 0, data.length, data.length, matcher)).toEqual([]);
+  });
+
+  it("finds raw secret bytes inside 7-bit text, whether or not a set lets the byte loop skip text windows", () => {
+    const text = (length: number) => Buffer.from("INSERT INTO `t` VALUES (1,'word more words',NULL);\n".repeat(length));
+    // A signature whose bytes 60..131 are 7-bit: its set hashes every text window.
+    const signatureBytes = randomBytes(256);
+    for (let at = 60; at < 132; at += 1) signatureBytes[at] = (signatureBytes[at] ?? 0) & 0x7f;
+    const token = `ghs_424242_${randomBytes(27).toString("base64url")}.${randomBytes(120).toString("base64url")}.${signatureBytes.toString("base64url")}`;
+    const sevenBitSet = deriveResidueFingerprints({
+      appId: 1,
+      privateKeyPem: credentials.pem,
+      tokens: [token],
+      saltBytes: randomBytes(16),
+    });
+    const sevenBit = createResidueMatcher([sevenBitSet]);
+    expect(sevenBit.content?.scansSevenBit).toBe(true);
+    const stretch = signatureBytes.subarray(70, 70 + GUARANTEED_BYTE_RUN);
+    for (const before of [800, 801, 803, 806]) {
+      const data = Buffer.concat([text(16).subarray(0, before), stretch, text(16)]);
+      const hits = detectSecrets(data, 0, data.length, data.length, sevenBit).filter(
+        (hit) => hit.form === "token-content",
+      );
+      expect(covers(hits, before, before + stretch.length)).toBe(true);
+    }
+    // With every piece holding a high byte, the key's raw numbers are still found in text.
+    const highBitSet = deriveResidueFingerprints({
+      appId: 1,
+      privateKeyPem: credentials.pem,
+      tokens: [],
+      saltBytes: randomBytes(16),
+    });
+    const marked = highBitSet.content?.secrets.map((secret) => ({ ...secret, highBitBytes: true as const })) ?? [];
+    const highBit = createResidueMatcher([{ ...highBitSet, content: { scheme: "cp1", secrets: marked } }]);
+    expect(highBit.content?.scansSevenBit).toBe(false);
+    for (const number of numbers) {
+      const data = Buffer.concat([text(16).subarray(0, 805), number, text(16)]);
+      const hits = detectSecrets(data, 0, data.length, data.length, highBit).filter(
+        (hit) => hit.form === "key-content",
+      );
+      expect(covers(hits, 805, 805 + number.length)).toBe(true);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { GRID, PIECE_BYTES, PREFILTER_BITS, hashAt, pieceHash, type ContentIndex } from "@connect-ops/connection-core";
-import { TEXT_BLOCK, reportContent, scanTextBlock } from "./content-text.js";
+import { TEXT_BLOCK, isBase64Block, reportContent, scanTextBlock } from "./content-text.js";
 import type { DetectScope } from "./hit.js";
 
 /**
@@ -17,6 +17,8 @@ import type { DetectScope } from "./hit.js";
  *   run. Every run of 15+ characters holds a whole grid block.
  *
  * Only a set bitmap bit costs more: the stored tags, then the salted HMAC.
+ * A window of 12 bytes without a high bit (text) is not hashed when no set
+ * has a piece that reads so (ContentIndex.scansSevenBit).
  */
 export function detectContent(scope: DetectScope): void {
   const index = scope.matcher.content;
@@ -55,7 +57,7 @@ function bounds(scope: DetectScope): { hashEnd: number; blockEnd: number } {
 
 function scanGrid(scope: DetectScope, index: ContentIndex, first: number): void {
   const { buf, end } = scope;
-  const { prefilter } = index;
+  const { prefilter, scansSevenBit } = index;
   const { hashEnd, blockEnd } = bounds(scope);
   // The grid is 8-aligned in memory, so the words of a window are aligned Int32 reads.
   const words = new Int32Array(buf.buffer, buf.byteOffset + first, (end - first) >>> 2);
@@ -66,9 +68,17 @@ function scanGrid(scope: DetectScope, index: ContentIndex, first: number): void 
   while (word << 2 < hashWords) {
     const word0 = words[word] ?? 0;
     const word1 = words[word + 1] ?? 0;
-    const hash = pieceHash(word0, word1, words[word + 2] ?? 0);
-    if (((word0 | word1) & HIGH_BITS) === 0 && first + (word << 2) >= textDone)
-      textDone = scanTextBlock(scope, index, first + (word << 2));
+    const word2 = words[word + 2] ?? 0;
+    if (((word0 | word1) & HIGH_BITS) === 0) {
+      if (first + (word << 2) >= textDone && isBase64Block(word0, word1))
+        textDone = scanTextBlock(scope, index, first + (word << 2));
+      // 12 bytes of 7-bit text: no stored piece reads so unless a set says one may (scansSevenBit).
+      if ((word2 & HIGH_BITS) === 0 && !scansSevenBit) {
+        word += 2;
+        continue;
+      }
+    }
+    const hash = pieceHash(word0, word1, word2);
     const prefix = hash >>> PREFIX_SHIFT;
     if (((prefilter[prefix >>> 3] ?? 0) & (1 << (prefix & 7))) === 0) word += 2;
     else word = (byteCandidate(scope, index, first + (word << 2), hash) - first) >>> 2;
@@ -77,7 +87,8 @@ function scanGrid(scope: DetectScope, index: ContentIndex, first: number): void 
   for (let position = first + (word << 2); position < blockEnd; position += GRID) {
     const word0 = words[(position - first) >>> 2] ?? 0;
     const word1 = words[((position - first) >>> 2) + 1] ?? 0;
-    if (((word0 | word1) & HIGH_BITS) === 0 && position >= textDone) textDone = scanTextBlock(scope, index, position);
+    if (((word0 | word1) & HIGH_BITS) === 0 && position >= textDone && isBase64Block(word0, word1))
+      textDone = scanTextBlock(scope, index, position);
   }
 }
 
@@ -91,7 +102,10 @@ function scanGridPortable(scope: DetectScope, index: ContentIndex, first: number
     let ascii = true;
     for (let offset = 0; offset < TEXT_BLOCK; offset += 1) if ((buf[position + offset] ?? 0) >= 0x80) ascii = false;
     if (ascii && position >= textDone) textDone = scanTextBlock(scope, index, position);
-    if (position >= hashEnd) {
+    let sevenBit = ascii;
+    for (let offset = TEXT_BLOCK; offset < PIECE_BYTES; offset += 1)
+      if ((buf[position + offset] ?? 0) >= 0x80) sevenBit = false;
+    if (position >= hashEnd || (sevenBit && !index.scansSevenBit)) {
       position += GRID;
       continue;
     }

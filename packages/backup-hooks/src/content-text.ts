@@ -32,15 +32,35 @@ export function reportContent(scope: DetectScope, match: ContentMatch, text: boo
   scope.covered.add(match.start, match.end);
 }
 
-const HEXISH = new Uint8Array(256);
-for (const char of "0123456789abcdefABCDEF-") HEXISH[char.charCodeAt(0)] = 1;
-
 function sextetAt(buf: Uint8Array, at: number): number {
   return SEXTET[buf[at] ?? 0] ?? NOT_BASE64;
 }
 
 /** Bytes per text block: every base64 run of 15+ characters holds a whole GRID-aligned block. */
 export const TEXT_BLOCK = 8;
+
+/** 1 at `a | b << 7` when the 7-bit characters a and b are both base64 (16 KB, from SEXTET). */
+const BASE64_PAIR = (() => {
+  const table = new Uint8Array(1 << 14);
+  for (let low = 0; low < 0x80; low += 1)
+    for (let high = 0; high < 0x80; high += 1)
+      if (SEXTET[low] !== NOT_BASE64 && SEXTET[high] !== NOT_BASE64) table[low | (high << 7)] = 1;
+  return table;
+})();
+
+/** The BASE64_PAIR entry of the two 7-bit characters in the low 16 bits of `pair`. */
+function pairClass(pair: number): number {
+  return BASE64_PAIR[(pair & 0x7f) | ((pair >>> 1) & 0x3f80)] ?? 0;
+}
+
+/**
+ * Whether the block of 8 bytes given as two little-endian words, none with its
+ * high bit set (the caller checked), is all base64: four lookups, no branch on
+ * the data, so the byte loop's test of every ASCII block costs little.
+ */
+export function isBase64Block(word0: number, word1: number): boolean {
+  return (pairClass(word0) & pairClass(word0 >>> 16) & pairClass(word1) & pairClass(word1 >>> 16)) === 1;
+}
 
 /**
  * Called by the byte loop for a GRID-aligned block of 8 ASCII bytes at `at`:
@@ -58,47 +78,60 @@ export function scanTextBlock(scope: DetectScope, index: ContentIndex, at: numbe
   return runEnd;
 }
 
-/** The 24-bit value of the base64 quantum (4 characters) at `at`. */
-function quantumAt(buf: Uint8Array, at: number): number {
-  return (
-    (sextetAt(buf, at) << 18) | (sextetAt(buf, at + 1) << 12) | (sextetAt(buf, at + 2) << 6) | sextetAt(buf, at + 3)
-  );
+/** Set in CHAR_CLASS for the characters of hex and UUIDs, `[0-9A-Fa-f-]`. */
+const HEXISH_BIT = 0x40;
+
+/** SEXTET's value, plus HEXISH_BIT for `[0-9A-Fa-f-]`: one lookup per character of a run gives both. */
+const CHAR_CLASS = (() => {
+  const table = SEXTET.slice();
+  for (const char of "0123456789abcdefABCDEF-")
+    table[char.charCodeAt(0)] = (SEXTET[char.charCodeAt(0)] ?? 0) | HEXISH_BIT;
+  return table;
+})();
+
+/** The word with its bytes in reverse order (big-endian decoded bits to a little-endian word). */
+function swapBytes(word: number): number {
+  return (word >>> 24) | ((word >>> 8) & 0xff00) | ((word & 0xff00) << 8) | (word << 24);
+}
+
+/**
+ * The first window position in [first, last] whose 16 characters are not all
+ * `[0-9A-Fa-f-]` (last + 1 when there is none): a hex run (a SHA-1, a UUID) is
+ * passed over with one lookup per character.
+ */
+function firstNotHexish(buf: Uint8Array, first: number, last: number): number {
+  for (let at = first; at <= last + PIECE_CHARS - 1; at += 1)
+    if (((CHAR_CLASS[buf[at] ?? 0] ?? 0) & HEXISH_BIT) === 0) return Math.max(first, at - PIECE_CHARS + 1);
+  return last + 1;
 }
 
 /** Every window position of one base64 run [runStart, runEnd) that lies in [from, to). */
 function scanRun(scope: DetectScope, index: ContentIndex, runStart: number, runEnd: number): void {
   const { buf, from, to } = scope;
   const { prefilter, scansHexish } = index;
-  const first = Math.max(runStart, from);
   const last = Math.min(runEnd - PIECE_CHARS, to - 1);
+  const first = scansHexish ? Math.max(runStart, from) : firstNotHexish(buf, Math.max(runStart, from), last);
   if (first > last) return;
-  // The four quanta of the window at `position`, rolled one character at a time.
-  let quantum0 = quantumAt(buf, first);
-  let quantum1 = quantumAt(buf, first + 4);
-  let quantum2 = quantumAt(buf, first + 8);
-  let quantum3 = quantumAt(buf, first + 12);
+  // The 96 decoded bits of the window at `position` (its 16 sextets), big-endian in three words:
+  // one character moves the window on by a 6-bit shift, so each character is looked up once.
+  let high = 0;
+  let middle = 0;
+  let low = 0;
   let lastNonHexish = first - 1;
-  for (let at = first; at < first + PIECE_CHARS - 1; at += 1) if (HEXISH[buf[at] ?? 0] !== 1) lastNonHexish = at;
-  for (let position = first; position <= last; position += 1) {
-    if (position > first) {
-      quantum0 = ((quantum0 << 6) | sextetAt(buf, position + 3)) & 0xffffff;
-      quantum1 = ((quantum1 << 6) | sextetAt(buf, position + 7)) & 0xffffff;
-      quantum2 = ((quantum2 << 6) | sextetAt(buf, position + 11)) & 0xffffff;
-      quantum3 = ((quantum3 << 6) | sextetAt(buf, position + 15)) & 0xffffff;
-    }
-    if (HEXISH[buf[position + PIECE_CHARS - 1] ?? 0] !== 1) lastNonHexish = position + PIECE_CHARS - 1;
+  for (let position = first - PIECE_CHARS + 1; position <= last; position += 1) {
+    const incoming = position + PIECE_CHARS - 1;
+    const charClass = CHAR_CLASS[buf[incoming] ?? 0] ?? 0;
+    high = (high << 6) | (middle >>> 26);
+    middle = (middle << 6) | (low >>> 26);
+    low = (low << 6) | (charClass & 0x3f);
+    if ((charClass & HEXISH_BIT) === 0) lastNonHexish = incoming;
+    if (position < first) continue;
     // All of [0-9A-Fa-f-] (hex, UUIDs): no stored piece reads so unless a set says one does.
     if (lastNonHexish < position && !scansHexish) continue;
-    // The 12 decoded bytes as three little-endian words (byte 0 is the top of quantum 0).
-    const word0 =
-      (quantum0 >>> 16) | (((quantum0 >>> 8) & 0xff) << 8) | ((quantum0 & 0xff) << 16) | ((quantum1 >>> 16) << 24);
-    const word1 =
-      ((quantum1 >>> 8) & 0xff) |
-      ((quantum1 & 0xff) << 8) |
-      ((quantum2 >>> 16) << 16) |
-      (((quantum2 >>> 8) & 0xff) << 24);
-    const word2 =
-      (quantum2 & 0xff) | ((quantum3 >>> 16) << 8) | (((quantum3 >>> 8) & 0xff) << 16) | ((quantum3 & 0xff) << 24);
+    // The 12 decoded bytes as three little-endian words.
+    const word0 = swapBytes(high);
+    const word1 = swapBytes(middle);
+    const word2 = swapBytes(low);
     const hash = pieceHash(word0, word1, word2);
     const prefix = hash >>> PREFIX_SHIFT;
     if (((prefilter[prefix >>> 3] ?? 0) & (1 << (prefix & 7))) === 0) continue;

@@ -39,6 +39,8 @@ export interface ContentIndex {
   readonly prefilter: Uint8Array;
   /** False when no piece's text is all `[0-9A-Fa-f-]`: the text scanner may skip such windows (hex, UUIDs). */
   readonly scansHexish: boolean;
+  /** False when every piece's bytes hold a byte of 0x80 or more: the byte scanner may skip windows of 7-bit bytes. */
+  readonly scansSevenBit: boolean;
   /** The window of raw bytes at `position` (hash `hash`), with bytes up to `end` as context. */
   matchBytes(buf: Uint8Array, position: number, hash: number, end: number): ContentMatch | undefined;
   /** The 16 base64 characters at `position` (decoded hash `hash`) inside the base64 run [runStart, runEnd). */
@@ -196,6 +198,7 @@ export function createContentIndex(
   return {
     prefilter,
     scansHexish: hasHexish(sets),
+    scansSevenBit: hasSevenBit(sets),
     matchBytes(buf, position, hash, end) {
       for (const ref of byPrefix.get(hash >>> PREFIX_SHIFT) ?? []) {
         const { secret, index } = ref;
@@ -226,4 +229,9 @@ export function createContentIndex(
 
 function hasHexish(sets: ReadonlyArray<{ content?: ContentPieces | undefined }>): boolean {
   return sets.some((set) => set.content?.secrets.some((secret) => secret.hexishText === true) === true);
+}
+
+/** Whether a piece of some set may be all 7-bit bytes (a set that does not say otherwise may have one). */
+function hasSevenBit(sets: ReadonlyArray<{ content?: ContentPieces | undefined }>): boolean {
+  return sets.some((set) => set.content?.secrets.some((secret) => secret.highBitBytes !== true) === true);
 }

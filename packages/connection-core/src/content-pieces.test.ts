@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { TOKEN_PIECE_BUDGET, privateNumbers, tokenSecretPart } from "./content-pieces.js";
+import { createContentIndex } from "./content-index.js";
+import { CONTENT_SCHEME, TOKEN_PIECE_BUDGET, privateNumbers, secretPieces, tokenSecretPart } from "./content-pieces.js";
 import { pieceOffsets } from "./content-tag.js";
 import {
   createResidueMatcher,
@@ -86,5 +87,35 @@ describe("content pieces (fingerprint set v2)", () => {
     const again = withTokenFingerprint(set, tokens[59] ?? "");
     expect(again.content?.secrets.filter((secret) => secret.kind !== "key")).toEqual(tokenSecrets);
     expect(set.content?.secrets.filter((secret) => secret.kind === "key")).toHaveLength(6);
+  });
+
+  it("marks a secret whose every piece holds a byte >= 0x80, and the index hashes 7-bit windows unless all are marked", () => {
+    const salt = randomBytes(16).toString("base64");
+    const highBit = Buffer.from(randomBytes(128).map((byte) => byte | 0x80));
+    // One 7-bit stretch of 12 bytes at a piece offset (30 = 10 pieces in): that piece reads as text.
+    const sevenBit = Buffer.from(highBit);
+    for (let at = 30; at < 42; at += 1) sevenBit[at] = (sevenBit[at] ?? 0) & 0x7f;
+    // The same stretch off the piece grid (offset 31) leaves every piece a high byte.
+    const offGrid = Buffer.from(highBit);
+    for (let at = 31; at < 42; at += 1) offGrid[at] = (offGrid[at] ?? 0) & 0x7f;
+    expect(secretPieces("key", highBit, salt).highBitBytes).toBe(true);
+    expect(secretPieces("key", sevenBit, salt).highBitBytes).toBeUndefined();
+    expect(secretPieces("key", offGrid, salt).highBitBytes).toBe(true);
+    const index = (...secrets: Buffer[]) =>
+      createContentIndex([
+        {
+          id: "fp-a",
+          salt,
+          content: { scheme: CONTENT_SCHEME, secrets: secrets.map((s) => secretPieces("key", s, salt)) },
+        },
+      ]);
+    expect(index(highBit, offGrid)?.scansSevenBit).toBe(false);
+    expect(index(highBit, sevenBit)?.scansSevenBit).toBe(true);
+    // A set written before the mark: every window is hashed, as before.
+    const { highBitBytes: _mark, ...unmarked } = secretPieces("key", highBit, salt);
+    expect(
+      createContentIndex([{ id: "fp-b", salt, content: { scheme: CONTENT_SCHEME, secrets: [unmarked] } }])
+        ?.scansSevenBit,
+    ).toBe(true);
   });
 });

@@ -44,6 +44,12 @@ export const contentSecretSchema = z
     pieces: base64,
     /** Set when some piece's base64url text uses only `[0-9A-Fa-f-]`: the scanner then reads hex runs too. */
     hexishText: z.literal(true).optional(),
+    /**
+     * Set when every piece's 12 bytes hold a byte of 0x80 or more (all but about 1 in 50
+     * random secrets): the byte scanner then skips windows of 7-bit bytes (text).
+     * A set without it (older ones too) has every window hashed.
+     */
+    highBitBytes: z.literal(true).optional(),
   })
   .refine(
     (secret) => Buffer.from(secret.pieces, "base64").length === pieceOffsets(secret.length).length * RECORD_BYTES,
@@ -81,18 +87,21 @@ export function secretPieces(kind: ContentSecretKind, secret: Uint8Array, salt: 
   const shift = 32 - SECRET_TAG_BITS[kind];
   const text = Buffer.from(secret).toString("base64url");
   let hexishText = false;
+  let highBitBytes = true;
   for (const [index, offset] of offsets.entries()) {
     const window = secret.subarray(offset, offset + PIECE_BYTES);
     records.writeUIntBE(hashAt(window, 0) >>> shift, index * RECORD_BYTES, 3);
     pieceDigest(salt, window).copy(records, index * RECORD_BYTES + 3);
     const textAt = (offset / 3) * TEXT_STRIDE;
     if (isHexish(text.slice(textAt, textAt + PIECE_CHARS))) hexishText = true;
+    if (window.every((byte) => byte < 0x80)) highBitBytes = false;
   }
   return {
     kind,
     length: secret.length,
     pieces: records.toString("base64"),
     ...(hexishText ? { hexishText: true as const } : {}),
+    ...(highBitBytes ? { highBitBytes: true as const } : {}),
   };
 }
 
