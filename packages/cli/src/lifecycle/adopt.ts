@@ -96,7 +96,16 @@ export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptReque
     );
   }
   const appliance = await ports.openAppliance();
-  if ((await appliance.vault.readMeta()) !== undefined) {
+  const { keyFingerprint } = await import("@connect-ops/connection-core");
+  const held = await appliance.vault.readMeta();
+  // A re-run after a crash finds this very key sealed (same cloud, app id and key fingerprint) and
+  // finishes from there; any other connection in the state dir is refused.
+  const resuming =
+    held !== undefined &&
+    held.appId === appId &&
+    held.cloudUrl === client.baseUrl &&
+    held.keyFingerprint === keyFingerprint(privateKeyPem);
+  if (held !== undefined && !resuming) {
     throw usageError(
       `this state dir (${appliance.stateDir}) already holds a connection`,
       "run `connect-ops disconnect` first, or use another --state-dir",
@@ -104,11 +113,13 @@ export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptReque
   }
   const vaultLib = await import("@connect-ops/credential-vault");
   const token = await client.mintInstallationToken({ ...auth, slug: probe.app.slug }, installationId);
-  await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
-    cloudUrl: client.baseUrl,
-    app: { appId, slug: probe.app.slug, clientId: probe.app.clientId, privateKeyPem },
-    saltBytes: randomBytes(16),
-  });
+  if (!resuming) {
+    await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
+      cloudUrl: client.baseUrl,
+      app: { appId, slug: probe.app.slug, clientId: probe.app.clientId, privateKeyPem },
+      saltBytes: randomBytes(16),
+    });
+  }
   ports.crash("adopt:key-sealed");
   const lock = await appliance.vault.lock();
   try {
