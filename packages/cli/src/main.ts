@@ -101,6 +101,12 @@ function subcommandOf(argv: readonly string[]): string | undefined {
  * command, writes to `io`, and returns the exit code. Never calls process.exit.
  */
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  // `--version` alone is answered before the program (every command's options) is built: it is what
+  // monitoring and install checks run most, and commander would print exactly this string.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    io.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;
