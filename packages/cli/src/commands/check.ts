@@ -19,7 +19,7 @@ export async function runCheckCommand(context: CommandContext, options: CheckOpt
     const { parseDuration } = await import("@connect-ops/connection-core");
     const critTtlMs = parseDuration(options.minTtl, "--min-ttl");
     const warnTtlMs = parseDuration(options.warnTtl, "--warn-ttl");
-    const { healthPorts } = await import("./health-ports.js");
+    const { healthPorts } = await import("../wiring/health.js");
     const { assessHealth } = await import("../lifecycle/health.js");
     const ports = await healthPorts(context, options, { offline: options.offline === true });
     return renderCheck(await assessHealth(ports, { warnTtlMs, critTtlMs }));

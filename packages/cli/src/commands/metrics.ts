@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import type { HealthTopologyOptions } from "./health-ports.js";
+import type { HealthTopologyOptions } from "../wiring/health.js";
 
 export interface MetricsOptions extends HealthTopologyOptions {
   readonly out: string;
@@ -9,7 +9,7 @@ export interface MetricsOptions extends HealthTopologyOptions {
 
 export async function runMetricsCommand(context: CommandContext, options: MetricsOptions): Promise<CommandResult> {
   const out = context.resolvePath(options.out);
-  const { healthPorts } = await import("./health-ports.js");
+  const { healthPorts } = await import("../wiring/health.js");
   const { assessHealth } = await import("../lifecycle/health.js");
   const { readLastSuccess } = await import("../flows/last-success.js");
   const { readResidue } = await import("../flows/residue-record.js");

@@ -21,7 +21,7 @@ export async function healthPorts(
   options: HealthTopologyOptions,
   mode: { readonly offline: boolean; readonly failoverMinTtlMs?: number },
 ): Promise<HealthPorts> {
-  const { failoverPorts, statusPorts } = await import("../wiring/nodes.js");
+  const { failoverPorts, statusPorts } = await import("./nodes.js");
   const { readStatus } = await import("../lifecycle/status.js");
   const withTopology =
     options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
