@@ -1,3 +1,4 @@
+import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -22,15 +23,7 @@ export async function runBackupRestoreCommand(
   const { restorePorts } = await import("../wiring/backup.js");
   const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
   const topology =
-    options.inventory === undefined && options.clusterConf === undefined
-      ? undefined
-      : {
-          ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-          ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-          ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-          ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-          ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-        };
+    options.inventory === undefined && options.clusterConf === undefined ? undefined : topologyFlags(options);
   const outcome = await restoreFromSnapshot(await restorePorts(context, topology), {
     snapshot: context.resolvePath(snapshot),
     identityFile: context.resolvePath(options.identity),

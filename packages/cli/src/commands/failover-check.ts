@@ -1,3 +1,4 @@
+import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 
@@ -21,11 +22,8 @@ export async function runFailoverCheckCommand(
   const { failoverPorts } = await import("../wiring/nodes.js");
   const { checkFailover } = await import("../lifecycle/failover-check.js");
   const ports = await failoverPorts(context, {
-    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+    ...topologyFlags(options),
     ...(options.replica === undefined ? {} : { replica: options.replica }),
-    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
   });
   const report = await checkFailover(ports, { minTtlMs, rehearse: options.rehearse === true });
   const { renderFailover } = await import("../render/failover-check.js");

@@ -1,3 +1,4 @@
+import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 
@@ -19,11 +20,7 @@ export async function runNodeEnrollCommand(
   const { enrollNode } = await import("../lifecycle/node-enroll.js");
   const { ports, request, source } = await enrollPorts(context, {
     node: options.node,
-    acceptNewHostKeys: options.acceptNewHostKeys === true,
-    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+    ...topologyFlags(options),
   });
   const outcome = await enrollNode(ports, request);
   const { runNodeEnrollOutput } = await import("../render/node-enroll.js");

@@ -1,3 +1,4 @@
+import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
@@ -44,27 +45,16 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
   });
   let report: ReplicateReport;
   try {
-    const ports = await replicatePorts(
-      context,
-      {
-        acceptNewHostKeys: options.acceptNewHostKeys === true,
-        ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-        ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-        ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-        ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-        ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-      },
-      {
-        onStart: (names) => progress.start(names),
-        onNodeResult: (row) =>
-          progress.nodeDone({
-            name: row.name,
-            status: row.status,
-            ok: CONVERGED.has(row.status),
-            detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
-          }),
-      },
-    );
+    const ports = await replicatePorts(context, topologyFlags(options), {
+      onStart: (names) => progress.start(names),
+      onNodeResult: (row) =>
+        progress.nodeDone({
+          name: row.name,
+          status: row.status,
+          ok: CONVERGED.has(row.status),
+          detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
+        }),
+    });
     report = await replicateFromPrimary(ports, {
       dryRun: options.dryRun === true,
       ...(concurrency === undefined ? {} : { concurrency }),

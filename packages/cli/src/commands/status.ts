@@ -1,3 +1,4 @@
+import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -19,15 +20,7 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
   ]);
   const withTopology =
     options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
-  const topology = withTopology
-    ? {
-        ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-        ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-        ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-        ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-        ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-      }
-    : undefined;
+  const topology = withTopology ? topologyFlags(options) : undefined;
   const status = await readStatus(await statusPorts(context, topology), { offline: options.offline === true });
   const drifted = status.cloud.drift.length > 0;
   const human = status.connected

@@ -1,15 +1,10 @@
+import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
 import type { CommandContext } from "../context.js";
 import type { TopologyFlags } from "../flows/inventory.js";
 import type { HealthPorts } from "../lifecycle/health.js";
 
-/** The node flags `check` and `metrics` share, as commander names them. */
-export interface HealthTopologyOptions {
-  readonly inventory?: string;
-  readonly clusterConf?: string;
-  readonly nodes?: string;
-  readonly identityFile?: string;
-  readonly knownHosts?: string;
-}
+/** The node flags `check` and `metrics` share. */
+export type HealthTopologyOptions = TopologyOptions;
 
 /**
  * The ports of the health lifecycle: status (through the cloud unless
@@ -25,13 +20,7 @@ export async function healthPorts(
   const { readStatus } = await import("../lifecycle/status.js");
   const withTopology =
     options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
-  const flags: TopologyFlags = {
-    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
-    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
-    ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
-    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
-  };
+  const flags: TopologyFlags = topologyFlags(options);
   const status = await statusPorts(context, withTopology ? flags : undefined);
   const replicas = status.topology?.nodes.nodes.filter((node) => node.role === "replica") ?? [];
   let failover: HealthPorts["failover"];

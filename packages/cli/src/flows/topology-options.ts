@@ -1,0 +1,23 @@
+import type { TopologyFlags } from "./inventory.js";
+
+/** The node flags as commander names them (each command registers the ones it takes). */
+export interface TopologyOptions {
+  readonly inventory?: string;
+  readonly clusterConf?: string;
+  readonly nodes?: string;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
+  readonly acceptNewHostKeys?: boolean;
+}
+
+/** The flags given, as the composition root's `TopologyFlags` (absent flags stay absent). Type-only imports: cheap at start-up. */
+export function topologyFlags(options: TopologyOptions): TopologyFlags {
+  return {
+    ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+    ...(options.clusterConf === undefined ? {} : { clusterConf: options.clusterConf }),
+    ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+    ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
+    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
+    ...(options.acceptNewHostKeys === true ? { acceptNewHostKeys: true } : {}),
+  };
+}
