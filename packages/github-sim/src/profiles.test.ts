@@ -67,7 +67,7 @@ describe("github-sim --profile github.com", () => {
 });
 
 describe("github-sim /_sim App keys and deletion (both profiles)", () => {
-  it.each(["github.com"] as const)(
+  it.each(["ghes-connect", "github.com"] as const)(
     "%s: a second key authenticates with GitHub's fingerprint; a deleted key stops; at most 25 keys; the last key stays",
     async (profile) => {
       const cloud = await start(profile);
