@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
+import { collect } from "./backup-include.js";
 import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
 
 /** The flags as commander names them. */
@@ -10,6 +11,8 @@ export interface RotateKeyOptions extends TopologyOptions {
   readonly dataDir?: string;
   readonly backupConfig?: string;
   readonly backupPolicy?: string;
+  readonly recipient?: string[];
+  readonly recipientsFile?: string;
 }
 
 export async function runRotateKeyCommand(context: CommandContext, options: RotateKeyOptions): Promise<CommandResult> {
@@ -27,6 +30,8 @@ export async function runRotateKeyCommand(context: CommandContext, options: Rota
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.backupConfig === undefined ? {} : { backupConfig: options.backupConfig }),
     ...(options.backupPolicy === undefined ? {} : { backupPolicy: options.backupPolicy }),
+    ...(options.recipient === undefined ? {} : { recipient: options.recipient }),
+    ...(options.recipientsFile === undefined ? {} : { recipientsFile: options.recipientsFile }),
   });
   const render = await import("../render/rotate-key.js");
   if (options.newKey === undefined) {
@@ -56,6 +61,13 @@ export function registerRotateKey(program: Command, run: CommandRunner): void {
     .option("--data-dir <dir>", "backup-utils data dir whose newest snapshot gets the new generation")
     .option("--backup-config <file>", "backup-utils backup.config naming GHE_DATA_DIR instead")
     .option("--backup-policy <policy>", "include: seal the new generation into the newest snapshot (default: redact)")
+    .option(
+      "--recipient <age1…>",
+      "backup recipient of the included copy (repeatable); default: config backupRecipients",
+      collect,
+      [],
+    )
+    .option("--recipients-file <file>", "backup recipients, one age1… per line")
     .addHelpText(
       "after",
       [

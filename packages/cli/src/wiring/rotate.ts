@@ -14,6 +14,8 @@ export interface RotateWiringFlags {
   readonly dataDir?: string;
   readonly backupConfig?: string;
   readonly backupPolicy?: string;
+  readonly recipient?: readonly string[];
+  readonly recipientsFile?: string;
 }
 
 export async function rotateKeyPorts(context: CommandContext, flags: RotateWiringFlags): Promise<RotateKeyPorts> {
@@ -39,10 +41,12 @@ export async function rotateKeyPorts(context: CommandContext, flags: RotateWirin
     const { dataDir } = await resolveBackupSettings(flags, context.io.env, context.resolvePath);
     // BACKUP_NOT_FOUND (exit 2) for a wrong data dir, before anything is written.
     await listSnapshots(dataDir);
+    const { includePorts } = await import("./backup.js");
+    // Resolved now: a missing or bad backup recipient is refused before anything is written.
+    const ports = await includePorts(context, { recipient: flags.recipient, recipientsFile: flags.recipientsFile });
     include = async () => {
-      const { includePorts } = await import("./backup.js");
       const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
-      return await includeIntoSnapshot(await includePorts(context, {}), {
+      return await includeIntoSnapshot(ports, {
         snapshot: join(dataDir, "current"),
         force: false,
       });
