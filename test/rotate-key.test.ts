@@ -16,6 +16,7 @@ import {
   type Appliance,
   type CliRun,
 } from "@connect-ops/test-support";
+import { registerSecret } from "./support/canary.js";
 import { auditJson } from "./support/cli-json.js";
 import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
@@ -177,6 +178,7 @@ describe("rotate-key (built CLI, simulator, local nodes)", () => {
     const otherPem = join(stage, "other-app.pem");
     writeFileSync(otherPem, other.pem, { mode: 0o600 });
     secrets["other App key"] = other.pem;
+    registerSecret("another App's key", other.pem);
     const cases: [string, string[]][] = [
       ["not a PEM", ["rotate-key", "--new-key", notPem, ...spreadArgs()]],
       ["another App's key", ["rotate-key", "--new-key", otherPem, ...spreadArgs()]],
@@ -206,6 +208,7 @@ describe("rotate-key (built CLI, simulator, local nodes)", () => {
   it("rotates: new key proven, sealed, minting, on every node and in the newest snapshot; old key retiring", async () => {
     const created = (await simApi("POST", `/_sim/apps/${appId}/keys`)).body as { pem: string; fingerprint: string };
     secrets["new App key"] = created.pem;
+    registerSecret("rotated-in App key", created.pem);
     const newPem = join(stage, "new.pem");
     writeFileSync(newPem, created.pem, { mode: 0o600 });
 
