@@ -44,13 +44,26 @@ export async function finishKeyRotation(ports: RotateKeyPorts): Promise<FinishRo
   // A run killed after the drop committed: nothing retiring any more, but the nodes and the snapshot may not hold it.
   const unfinished =
     journal !== undefined && journal.finishedAt === undefined && journal.activeFingerprint === meta.keyFingerprint;
+  const client = await ports.cloud(cloudUrl);
+  if (retiring.length === 0 && !unfinished && journal?.finishedAt !== undefined) {
+    // A re-run after the finish completed (the operator could not tell whether a killed run got there): done.
+    return {
+      appId,
+      cloudUrl: client.baseUrl,
+      activeFingerprint: meta.keyFingerprint ?? "",
+      removed: [],
+      stillAccepted: [],
+      generation: meta.generation,
+      pendingNodes: [],
+      completed: true,
+    };
+  }
   if (retiring.length === 0 && !unfinished) {
     throw usageError(
       `no App key is retiring in ${appliance.stateDir}: there is no rotation to finish`,
       "start one with `connect-ops rotate-key --new-key FILE`",
     );
   }
-  const client = await ports.cloud(cloudUrl);
   const now = () => new Date(ports.now()).toISOString();
   let record: RotateKeyJournal | undefined = journal;
   const step = async (name: keyof RotateKeyJournal["steps"]): Promise<void> => {
