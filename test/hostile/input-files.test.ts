@@ -120,6 +120,11 @@ const readers: { readonly name: string; readonly kind: InputKind; readonly argv:
     ],
   },
   {
+    name: "rotate-key --new-key",
+    kind: "private-key",
+    argv: (path) => ["rotate-key", "--new-key", path, "--inventory", appliance.inventory],
+  },
+  {
     name: "replicate --identity-file",
     kind: "private-key",
     argv: (path) => [

@@ -17,6 +17,18 @@ export const credentialsBundleSchema = z.object({
     clientId: z.string().min(1),
     privateKeyPem: z.string().includes("PRIVATE KEY-----"),
   }),
+  /**
+   * Keys being rotated out (`rotate-key`): still sealed so `rotate-key --finish` can prove the cloud refuses
+   * each one (a JWT signed with it → 401) before it is dropped. Never used to mint.
+   */
+  retiringKeys: z
+    .array(
+      z.object({
+        privateKeyPem: z.string().includes("PRIVATE KEY-----"),
+        fingerprint: z.string().startsWith("SHA256:"),
+      }),
+    )
+    .optional(),
   installationId: z.number().int().positive().optional(),
   token: z
     .object({

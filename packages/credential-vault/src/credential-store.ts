@@ -54,7 +54,7 @@ export async function sealAppKey(
 }
 
 /** Carries the secret-free fields of `meta` into the next generation. */
-function carriedMeta(
+export function carriedMeta(
   meta: VaultMeta,
 ): Omit<VaultMeta, "format" | "generation" | "sealedSha256" | "recipients" | "updatedAt"> {
   const {

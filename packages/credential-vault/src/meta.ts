@@ -24,5 +24,9 @@ export const vaultMetaSchema = z.object({
   recordId: z.number().int().positive().optional(),
   record: connectionRecordSchema.optional(),
   residue: residueFingerprintsSchema.optional(),
+  /** Fingerprints of the keys `rotate-key` is retiring (still sealed until `--finish` proves the cloud refuses them). */
+  retiringKeyFingerprints: z.array(z.string().startsWith("SHA256:")).optional(),
+  /** The fingerprint sets of every key rotated out: audits keep finding them in old snapshots. */
+  retiredResidue: z.array(residueFingerprintsSchema).optional(),
 });
 export type VaultMeta = z.infer<typeof vaultMetaSchema>;

@@ -67,7 +67,7 @@ describe("github-sim --profile github.com", () => {
 });
 
 describe("github-sim /_sim App keys and deletion (both profiles)", () => {
-  it.each(["github.com"] as const)(
+  it.each(["ghes-connect", "github.com"] as const)(
     "%s: a second key authenticates with GitHub's fingerprint; a deleted key stops; at most 25 keys; the last key stays",
     async (profile) => {
       const cloud = await start(profile);
@@ -77,6 +77,11 @@ describe("github-sim /_sim App keys and deletion (both profiles)", () => {
       const second = added.body as { keyId: number; pem: string; fingerprint: string };
       const der = createPublicKey(second.pem).export({ type: "spki", format: "der" });
       expect(second.fingerprint).toBe(`SHA256:${createHash("sha256").update(der).digest("base64")}`);
+      const listed = await api(cloud.url, "GET", `/_sim/apps/${app.id}/keys`);
+      expect(listed.body).toEqual([
+        { keyId: app.keyId, fingerprint: expect.stringMatching(/^SHA256:/) as unknown },
+        { keyId: second.keyId, fingerprint: second.fingerprint },
+      ]);
       const getApp = (pem: string) => api(cloud.url, "GET", "/app", { auth: appJwt(app.id, pem, Date.now()) });
       expect((await getApp(second.pem)).status).toBe(200);
       expect((await api(cloud.url, "DELETE", `/_sim/apps/${app.id}/keys/${app.keyId}`)).status).toBe(204);

@@ -80,6 +80,10 @@ async function routeAppControl(
   }
   if (method === "DELETE" && segments.length === 3) return sim.deleteApp(appId) ? { status: 204 } : notFound;
   if (segments[3] !== "keys") return undefined;
+  if (method === "GET" && segments.length === 4) {
+    const keys = sim.listAppKeys(appId);
+    return keys === undefined ? notFound : { status: 200, body: keys };
+  }
   if (method === "POST" && segments.length === 4) {
     const key = await sim.addAppKey(appId);
     return key === undefined ? notFound : { status: 201, body: key };

@@ -68,6 +68,8 @@ export interface GitHubSim extends AsyncDisposable {
   createApp(account: { type: AccountType; login: string }): Promise<SimCreatedApp>;
   /** "Generate a private key": undefined when no such App; throws a RangeError at 25 keys. */
   addAppKey(appId: number): Promise<{ keyId: number; pem: string; fingerprint: string } | undefined>;
+  /** The App's keys as the settings page lists them (id and fingerprint); undefined when no such App. */
+  listAppKeys(appId: number): { keyId: number; fingerprint: string }[] | undefined;
   /** Deletes one key: false when no such App or key; throws a RangeError for the App's last key. */
   deleteAppKey(appId: number, keyId: number): boolean;
   /** "Delete GitHub App" (settings page, Advanced): the App, its installations and tokens. False when no such App. */
@@ -225,6 +227,12 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     addAppKey: async (appId) => {
       const app = state.apps.get(appId);
       return app === undefined ? undefined : state.addKey(app);
+    },
+    listAppKeys: (appId) => {
+      const app = state.apps.get(appId);
+      return app === undefined
+        ? undefined
+        : [...app.keys.values()].map((key) => ({ keyId: key.id, fingerprint: key.fingerprint }));
     },
     deleteAppKey: (appId, keyId) => {
       const app = state.apps.get(appId);

@@ -12,6 +12,7 @@ import { registerInit } from "./init.js";
 import { registerMetrics } from "./metrics.js";
 import { registerNode } from "./node.js";
 import { registerReplicate } from "./replicate.js";
+import { registerRotateKey } from "./rotate-key.js";
 import { registerSchedule } from "./schedule.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
@@ -37,6 +38,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerMetrics,
   registerSchedule,
   registerFingerprints,
+  registerRotateKey,
   registerDemo,
   registerCompletion,
 ];

@@ -26,6 +26,10 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
     ? [
         `Connected: ${status.record?.hostname ?? "?"} → ${status.record?.account.type}:${status.record?.account.login} at ${status.cloud.url}`,
         `  vault       generation ${status.vault.generation}, key ${status.vault.keyFingerprint}`,
+        ...status.vault.retiringKeyFingerprints.map(
+          (fingerprint) =>
+            `  retiring    key ${fingerprint} (delete it on the App's settings page, then rotate-key --finish)`,
+        ),
         `  token       expires ${status.token.expiresAt}`,
         status.cloud.checked
           ? drifted

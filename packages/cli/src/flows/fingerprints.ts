@@ -5,7 +5,7 @@ import {
   residueFingerprintsSchema,
   type ResidueFingerprints,
 } from "@connect-ops/connection-core";
-import { CredentialVault, STATE_FILES, ensureSafeDirectory } from "@connect-ops/credential-vault";
+import { CredentialVault, STATE_FILES, ensureSafeDirectory, residueSetsOf } from "@connect-ops/credential-vault";
 import { lstat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as z from "zod";
@@ -85,7 +85,8 @@ async function readStateFingerprints(stateDir: string): Promise<ResidueFingerpri
   await ensureSafeDirectory(stateDir);
   const sets: ResidueFingerprints[] = [];
   const meta = await new CredentialVault(join(stateDir, STATE_FILES.vault)).readMeta();
-  if (meta?.residue !== undefined) sets.push(meta.residue);
+  // The active key's set and those of keys rotated out (`rotate-key`): old snapshots hold old keys.
+  sets.push(...residueSetsOf(meta));
   const journalPath = join(stateDir, STATE_FILES.journal);
   const journal = await readJournal<unknown>(journalPath, "disconnect");
   if (journal !== undefined) {

@@ -1,5 +1,11 @@
 import { ConnectOpsError, type CloudClient } from "@connect-ops/connection-core";
-import type { CredentialVault, HeldLock, LockOptions, VaultMeta } from "@connect-ops/credential-vault";
+import {
+  residueSetsOf,
+  type CredentialVault,
+  type HeldLock,
+  type LockOptions,
+  type VaultMeta,
+} from "@connect-ops/credential-vault";
 import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { CliError, usageError } from "../errors.js";
 import { runCloudStep } from "./disconnect-cloud.js";
@@ -93,7 +99,7 @@ function startOrResume(
       format: "connect-ops/disconnect-journal@1",
       startedAt: now,
       updatedAt: now,
-      fingerprints: mergeFingerprints(meta.residue === undefined ? [] : [meta.residue], existing?.fingerprints ?? []),
+      fingerprints: mergeFingerprints(residueSetsOf(meta), existing?.fingerprints ?? []),
       ...(subject === undefined ? {} : { subject }),
       locations: { stateDir: ports.stateDir, vault: ports.vault.dir, inventory: "", dataDirs: [] },
       cloud: {},
@@ -125,7 +131,7 @@ export async function runDisconnect(ports: DisconnectPorts, request: DisconnectR
   const started = startOrResume(await readDisconnectJournal(journalDir), meta, ports, now());
   let journal: DisconnectJournal = {
     ...started.journal,
-    fingerprints: mergeFingerprints(started.journal.fingerprints, meta?.residue === undefined ? [] : [meta.residue]),
+    fingerprints: mergeFingerprints(started.journal.fingerprints, residueSetsOf(meta)),
     locations: {
       ...started.journal.locations,
       inventory: request.inventory ?? started.journal.locations.inventory,

@@ -26,7 +26,14 @@ export interface DriftItem {
 export interface StatusReport {
   readonly connected: boolean;
   readonly record: VaultMeta["record"] | null;
-  readonly vault: { readonly path: string; readonly generation: number | null; readonly keyFingerprint: string | null };
+  readonly vault: {
+    readonly path: string;
+    readonly generation: number | null;
+    /** The active App key's fingerprint (the one that mints). */
+    readonly keyFingerprint: string | null;
+    /** Keys `rotate-key` is retiring: still sealed until `rotate-key --finish` proves the cloud refuses them. */
+    readonly retiringKeyFingerprints: readonly string[];
+  };
   readonly token: { readonly expiresAt: string | null };
   readonly cloud: { readonly checked: boolean; readonly url: string | null; readonly drift: readonly DriftItem[] };
   /** Each node of `--inventory`/`--cluster-conf` against this vault; absent without one. */
@@ -60,7 +67,12 @@ export async function readStatus(ports: StatusPorts, options: StatusRequest): Pr
   const report: StatusReport = {
     connected: meta?.appId !== undefined && meta.tokenExpiresAt !== undefined,
     record: meta?.record ?? null,
-    vault: { path: vault.dir, generation: meta?.generation ?? null, keyFingerprint: meta?.keyFingerprint ?? null },
+    vault: {
+      path: vault.dir,
+      generation: meta?.generation ?? null,
+      keyFingerprint: meta?.keyFingerprint ?? null,
+      retiringKeyFingerprints: meta?.retiringKeyFingerprints ?? [],
+    },
     token: { expiresAt: meta?.tokenExpiresAt ?? null },
     cloud: { checked: false, url: meta?.cloudUrl ?? null, drift: [] },
   };
