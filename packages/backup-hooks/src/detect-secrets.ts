@@ -2,17 +2,31 @@ import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { detectBase64 } from "./base64-detect.js";
 import { CoveredRanges, type Hit } from "./hit.js";
 import { detectPemKeys } from "./pem-detect.js";
+import { detectEncodedText } from "./text-detect.js";
+import type { TextNest } from "./text-nest.js";
 import { detectTokens } from "./token-detect.js";
 
 /**
  * All secret spans that start in [from, to) of `buf`, using bytes up to `end`
  * as right context. PEM blocks go first so their lines are not reported again
- * as base64 runs; tokens next; base64 runs last.
+ * as base64 runs; tokens next; base64 runs; then the text decoders, which run
+ * all of this again over what they decode (`nest` says how deep, and collects
+ * limits and decoded archives for the caller).
  */
-export function detectSecrets(buf: Buffer, from: number, to: number, end: number, matcher: ResidueMatcher): Hit[] {
+export function detectSecrets(
+  buf: Buffer,
+  from: number,
+  to: number,
+  end: number,
+  matcher: ResidueMatcher,
+  nest: TextNest,
+): Hit[] {
   const scope = { buf, from, to, end, matcher, covered: new CoveredRanges(), hits: [] as Hit[] };
   detectPemKeys(scope);
   detectTokens(scope);
   detectBase64(scope);
+  detectEncodedText(scope, nest, (decoded, inner) =>
+    detectSecrets(decoded, 0, decoded.length, decoded.length, matcher, inner),
+  );
   return scope.hits;
 }

@@ -1,11 +1,12 @@
-import type { ByteReader } from "./byte-reader.js";
+import { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
 import { gzipLayer } from "./gzip-layer.js";
 import type { ByteSink, LayerDecoder, RewriteContext } from "./layer-decoder.js";
 import { addGap, addHit, nested, type StreamContext } from "./scan-context.js";
+import type { Finding } from "./scan-types.js";
 import { tarLayer } from "./tar-layer.js";
 import { BLOCK } from "./tar-header.js";
-import { WindowScanner } from "./window-scanner.js";
+import { WindowScanner, type DecodedStreamPorts } from "./window-scanner.js";
 
 /**
  * Every layer format the walk opens, tried in this order on the head of each
@@ -20,6 +21,34 @@ export const HEAD_BYTES = BLOCK;
 /** The decoder that opens a stream starting with `head`, or undefined for plain bytes. */
 export function decoderFor(head: Uint8Array): LayerDecoder | undefined {
   return LAYER_DECODERS.find((decoder) => decoder.detect(head));
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+/**
+ * The ports of a leaf's detectors: an archive a text decoder finds (base64 of
+ * a .tar.gz, hex of a gzip) is walked here as a stream one layer down (depth,
+ * member `(base64)`, its gaps in `context`), and text limits are gaps.
+ */
+export function decodedStreamPorts(context: StreamContext): DecodedStreamPorts {
+  return {
+    opens: (bytes) => decoderFor(bytes.subarray(0, HEAD_BYTES)) !== undefined,
+    async walk(bytes, encoding) {
+      const inner: StreamContext = { ...nested(context, `(${encoding})`), findings: [] as Finding[] };
+      await scanLayers(new ByteReader(once(bytes)), inner);
+      return inner.findings;
+    },
+    limit: (reason) => {
+      addGap(context, reason);
+    },
+  };
+}
+
+/** The window scanner of a leaf stream that is scanned: hits are findings of `context`. */
+export function leafScanner(context: StreamContext): WindowScanner {
+  return new WindowScanner(context.matcher, (hit) => addHit(context, hit), decodedStreamPorts(context));
 }
 
 /** Feeds the rest of `reader` through one window scanner (the detectors), with bounded memory. */
@@ -39,7 +68,7 @@ async function walkLeaf(reader: ByteReader, scanner: WindowScanner): Promise<voi
  */
 export async function scanLayers(reader: ByteReader, context: StreamContext): Promise<void> {
   const decoder = decoderFor(await reader.peek(HEAD_BYTES));
-  if (decoder === undefined) return walkLeaf(reader, new WindowScanner(context.matcher, (hit) => addHit(context, hit)));
+  if (decoder === undefined) return walkLeaf(reader, leafScanner(context));
   if (context.depth + 1 > context.maxDepth) {
     addGap(
       context,
@@ -70,6 +99,8 @@ export async function rewriteLayers(reader: ByteReader, context: RewriteContext,
       new WindowScanner(
         context.matcher,
         () => undefined,
+        // Only whether an embedded archive holds a secret matters here: the scan before the rewrite reported its gaps.
+        decodedStreamPorts({ ...context, path: "", linkedPaths: undefined, findings: [], gaps: [] }),
         (chunk) => out.write(chunk),
       ),
     );
