@@ -106,10 +106,12 @@ export function detectBase64Text(scope: TextScope): void {
     at = block.stop + 1;
     if (run.start < from || continuesEarlierBlock(buf, run.start, run.stop - run.start, from)) continue;
     const span = { start: run.start, stop: block.stop };
-    if (covered.overlaps(span.start, span.stop) || isHexOnly(buf, span)) continue;
+    if (covered.covers(span.start, span.stop) || isHexOnly(buf, span)) continue;
     const text = block.segments.map((segment) => buf.toString("latin1", segment.start, segment.stop)).join("");
     // Padding fixes where the groups end, so where they start: a run glued to a word is decoded past the glue.
-    const offsets = block.padded ? [(text.length + block.stop - lastStop(block)) % 4] : [0, 1, 2, 3];
+    // Of `==` the second may be text (`key=…==` or a `=` after the value): one `=` is tried too.
+    const padding = block.stop - lastStop(block);
+    const offsets = block.padded ? [...new Set([(text.length + padding) % 4, (text.length + 1) % 4])] : [0, 1, 2, 3];
     for (const offset of offsets)
       if (inspectDecoded(scope, span, Buffer.from(text.slice(offset), "base64"), "base64")) break;
   }

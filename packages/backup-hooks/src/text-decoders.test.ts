@@ -105,11 +105,8 @@ const cases = [...TEXT_ENCODERS, ...stacks].flatMap((encoder) =>
 describe("text decoders: every encoding of a secret is a finding", () => {
   it.each(cases)("finds a $label inside text, with no gap", async ({ encoder, secret }) => {
     const around = wordText(900);
-    const bytes = embed(around, 300 + (randomBytes(1)[0] ?? 0), encoder.encode(secret.bytes), {
-      name: encoder.name,
-      encode: encoder.encode,
-      lines: encoder.lines === true,
-    });
+    const [offset = 0, delimiter = 0] = randomBytes(2);
+    const bytes = embed(around, 300 + offset, encoder.encode(secret.bytes), { ...encoder }, delimiter);
     const { findings, gaps } = await scanBytes(bytes);
     expect(gaps.map((gap) => gap.reason)).toEqual([]);
     expect(
@@ -123,6 +120,21 @@ describe("text decoders: every encoding of a secret is a finding", () => {
     const base64 = Array.from({ length: 20 }, () => randomBytes(200).toString("base64")).join("\n");
     for (const bytes of [Buffer.from(wordText(50_000)), randomBytes(200_000), Buffer.from(`${hashes}\n${base64}`)]) {
       expect(await scanBytes(bytes)).toEqual({ findings: [], gaps: [] });
+    }
+  });
+});
+
+describe("text decoders: runs glued to words", () => {
+  const glued = (encoded: string): Buffer => Buffer.from(`path: /var/logconfig${encoded}retry user=admin`);
+  it.each([
+    ["base64 of a key", Buffer.from(credentials.pem).toString("base64")],
+    ["unpadded base64 of a token", Buffer.from(`${credentials.classicToken}x`).toString("base64").replace(/=+$/, "")],
+    ["hex of a key", Buffer.from(credentials.pem).toString("hex")],
+    ["hex of a token", Buffer.from(credentials.jwtToken).toString("hex")],
+  ])("finds %s glued to the words around it", async (_, encoded) => {
+    for (const cut of [0, 1, 2, 3]) {
+      const { findings } = await scanBytes(glued(`${"abc".slice(0, cut)}${encoded}`));
+      expect(findings.length, `glue of ${cut}`).toBeGreaterThan(0);
     }
   });
 });
@@ -191,7 +203,8 @@ describe("redact removes every encoded secret", () => {
     }
     const before = await scanPath(snapshot, { matcher: credentials.matcher });
     const found = new Set(before.findings.map((finding) => finding.path));
-    expect(names.filter((name) => !found.has(join(snapshot, name)))).toEqual([]);
+    const missed = names.filter((name) => !found.has(join(snapshot, name)));
+    expect(missed, missed.map((name) => readFileSync(join(snapshot, name), "latin1")).join("\n----\n")).toEqual([]);
     const report = await redactSnapshot(snapshot, { matcher: credentials.matcher, now: () => new Date(0) });
     expect(report.filesRewritten).toHaveLength(cases.length);
     const after = await scanPath(snapshot, { matcher: credentials.matcher });

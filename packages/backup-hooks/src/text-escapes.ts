@@ -131,7 +131,7 @@ export function detectEscapedText(scope: TextScope): void {
     const decoded = decodeRegion(buf, start, end, true);
     const run = { start, stop: decoded.stop };
     const seen = start < from && escapedBefore(buf, start, from);
-    if (!seen && decoded.escapes > 0 && run.stop - run.start >= MIN_REGION && !covered.overlaps(run.start, run.stop)) {
+    if (!seen && decoded.escapes > 0 && run.stop - run.start >= MIN_REGION && !covered.covers(run.start, run.stop)) {
       const hit = inspectDecoded(scope, run, decoded.bytes, "string-escape");
       if (!hit && hasNulThenDigit(buf, start, run.stop))
         inspectDecoded(scope, run, decodeRegion(buf, start, end, false).bytes, "string-escape");

@@ -28,7 +28,7 @@ const NOT_HEX = /[^0-9a-fA-F]+/;
  * The byte strings a hex run may spell: its digit groups joined (`41:42`,
  * `0x41, 0x42`, `xxd -p` lines). A group of odd length at the start or end is
  * a word glued to the run (its outer digit goes); one inside is noise. A run
- * of a single odd group is read at both digit offsets.
+ * of one group is read at both digit offsets (a word glued to it may shift it).
  */
 function hexReadings(text: string): Buffer[] {
   const groups = text
@@ -37,9 +37,7 @@ function hexReadings(text: string): Buffer[] {
     .filter((group) => group.length > 0);
   if (groups.length === 1) {
     const digits = groups[0] ?? "";
-    return digits.length % 2 === 0
-      ? [Buffer.from(digits, "hex")]
-      : [0, 1].map((offset) => Buffer.from(digits.slice(offset), "hex"));
+    return [0, 1].map((offset) => Buffer.from(digits.slice(offset), "hex"));
   }
   const last = groups.length - 1;
   const aligned = groups.map((group, index) => {
@@ -68,12 +66,12 @@ export function detectHexText(scope: TextScope): void {
     const dump = parseHexDump(buf, run.start, end, from);
     if (dump !== undefined) {
       at = Math.max(dump.stop, run.start + 1);
-      if (dump.start < from || dump.continued || covered.overlaps(dump.start, dump.stop)) continue;
+      if (dump.start < from || dump.continued || covered.covers(dump.start, dump.stop)) continue;
       inspectDecoded(scope, dump, dump.bytes, "hex");
       continue;
     }
     at = found.stop + 1;
-    if (run.stop - run.start < MIN_RUN || run.start < from || covered.overlaps(run.start, run.stop)) continue;
+    if (run.stop - run.start < MIN_RUN || run.start < from || covered.covers(run.start, run.stop)) continue;
     for (const reading of hexReadings(buf.toString("latin1", run.start, run.stop)))
       if (reading.length * 2 >= MIN_RUN && inspectDecoded(scope, run, reading, "hex")) break;
   }

@@ -45,7 +45,7 @@ export function detectPercentText(scope: TextScope): void {
     const run = nextRun(buf, at, to, end, PERCENT_TEXT, MIN_RUN);
     if (run === undefined) return;
     at = run.stop + 1;
-    if (run.start < from || !hasEscape(buf, run.start, run.stop) || covered.overlaps(run.start, run.stop)) continue;
+    if (run.start < from || !hasEscape(buf, run.start, run.stop) || covered.covers(run.start, run.stop)) continue;
     const text = buf.toString("latin1", run.start, run.stop);
     const readings = hasPlus(buf, run.start, run.stop) ? [true, false] : [false];
     for (const plusIsSpace of readings)

@@ -42,7 +42,7 @@ export function detectUtf16Text(scope: TextScope): void {
     let stop = at + 1;
     while (stop < end && alternates(byteAt(buf, stop - 1), byteAt(buf, stop))) stop += 1;
     at = stop + 1;
-    if (stop - start < MIN_RUN || start < from || covered.overlaps(start, stop)) continue;
+    if (stop - start < MIN_RUN || start < from || covered.covers(start, stop)) continue;
     const text = Buffer.from(buf.subarray(start, stop).filter((byte) => byte !== 0));
     inspectDecoded(scope, { start, stop }, text, "utf-16");
   }

@@ -110,9 +110,22 @@ export const TEXT_ENCODERS: readonly TextEncoder[] = [
   },
 ];
 
-/** `encoded` at `offset` of `around` (after a line break for a dump, so its first line is a line). */
-export function embed(around: string, offset: number, encoded: Buffer, encoder: TextEncoder): Buffer {
+/** What separates an encoded value from the text around it in real files. */
+const DELIMITERS = [" ", "\n", '"', "'", "=", ":", "\t", ">", ","];
+
+/**
+ * `encoded` at `offset` of `around`, set off by a delimiter on each side as
+ * a tool writes a value into text (a line break before a dump, so its first
+ * line is a line). `delimiter` picks them (any integer).
+ */
+export function embed(around: string, offset: number, encoded: Buffer, encoder: TextEncoder, delimiter = 0): Buffer {
   const at = Math.min(offset, around.length);
-  const before = encoder.lines === true ? `${around.slice(0, at)}\n` : around.slice(0, at);
-  return Buffer.concat([Buffer.from(before, "latin1"), encoded, Buffer.from(around.slice(at), "latin1")]);
+  const pick = (index: number): string => DELIMITERS[Math.abs(index) % DELIMITERS.length] ?? " ";
+  const before = encoder.lines === true ? "\n" : pick(delimiter);
+  const after = pick(delimiter >> 4);
+  return Buffer.concat([
+    Buffer.from(`${around.slice(0, at)}${before}`, "latin1"),
+    encoded,
+    Buffer.from(`${after}${around.slice(at)}`, "latin1"),
+  ]);
 }
