@@ -109,9 +109,16 @@ export function detectBase64Text(scope: TextScope): void {
     if (covered.covers(span.start, span.stop) || isHexOnly(buf, span)) continue;
     const text = block.segments.map((segment) => buf.toString("latin1", segment.start, segment.stop)).join("");
     // Padding fixes where the groups end, so where they start: a run glued to a word is decoded past the glue.
-    // Of `==` the second may be text (`key=…==` or a `=` after the value): one `=` is tried too.
+    // The `=` after a value may be text (`…==` then `=`, or `key=…` then `=`): fewer padding characters are tried too.
     const padding = block.stop - lastStop(block);
-    const offsets = block.padded ? [...new Set([(text.length + padding) % 4, (text.length + 1) % 4])] : [0, 1, 2, 3];
+    const offsets = block.padded
+      ? [
+          ...new Set([
+            ...[padding, padding - 1, 0].filter((count) => count >= 0).map((count) => (text.length + count) % 4),
+            0, // unpadded base64url followed by a `=` of the text around it
+          ]),
+        ]
+      : [0, 1, 2, 3];
     for (const offset of offsets)
       if (inspectDecoded(scope, span, Buffer.from(text.slice(offset), "base64"), "base64")) break;
   }

@@ -3,15 +3,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ByteReader } from "./byte-reader.js";
-import { scanLayers } from "./layer-walk.js";
 import { redactSnapshot } from "./redact-snapshot.js";
-import type { StreamContext } from "./scan-context.js";
 import { scanPath } from "./scan-path.js";
-import { DEFAULT_LIMITS, type Finding, type Gap } from "./scan-types.js";
 import { testCredentials } from "./test-support/credentials.js";
 import { gnuTar, gzipFile, run, tempDir, write } from "./test-support/snapshot-fixture.js";
-import { TEXT_ENCODERS, embed, tool, type TextEncoder } from "./test-support/text-encoders.js";
+import { TEXT_ENCODERS, embed, scanBytes, tool, wordText, type TextEncoder } from "./test-support/text-encoders.js";
 
 const credentials = testCredentials();
 const secrets = [
@@ -20,38 +16,6 @@ const secrets = [
   { name: "classic token", bytes: Buffer.from(credentials.classicToken), form: /^token$/ },
   { name: "ghs_<APPID>_<JWT> token", bytes: Buffer.from(credentials.jwtToken), form: /^token$/ },
 ] as const;
-
-/** Plain words and punctuation, as in a log or a config file around the secret. */
-export function wordText(length: number): string {
-  const words = ["config", "user=admin", "path: /var/log", "value", "ok", "retry", "{", "}", "42", "(x)", "id:"];
-  let out = "";
-  while (out.length < length)
-    out += `${words[randomBytes(1)[0]! % words.length]!}${randomBytes(1)[0]! % 7 === 0 ? "\n" : " "}`;
-  return out.slice(0, length);
-}
-
-async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
-  yield bytes;
-}
-
-/** Scans bytes as one stream through the layer walk (as a file's content is). */
-export async function scanBytes(bytes: Buffer): Promise<{ findings: Finding[]; gaps: Gap[] }> {
-  const findings: Finding[] = [];
-  const gaps: Gap[] = [];
-  const context: StreamContext = {
-    matcher: credentials.matcher,
-    limits: DEFAULT_LIMITS,
-    maxDepth: 6,
-    path: "blob",
-    members: [],
-    depth: 0,
-    linkedPaths: undefined,
-    findings,
-    gaps,
-  };
-  await scanLayers(new ByteReader(once(bytes)), context);
-  return { findings, gaps };
-}
 
 const stack =
   (...encoders: Array<(bytes: Buffer) => Buffer>) =>

@@ -3,8 +3,11 @@ import { byteAt } from "./text-runs.js";
 
 /** Shortest string region inspected: a 22-character token piece. */
 const MIN_REGION = 22;
-/** Longest string region decoded at once (a JSON-escaped 4096-bit key is ~3.5 KB, a C-escaped DER ~13 KB). */
-const MAX_REGION = 64 * 1024;
+/**
+ * Longest string region decoded at once: a window (a JSON-escaped 4096-bit key
+ * is ~3.5 KB, the same escaped twice over as `\uXXXX` ~130 KB).
+ */
+const MAX_REGION = 1024 * 1024;
 /** A longer string is decoded in MAX_REGION pieces overlapping by this much, so no secret falls between two. */
 const PIECE_OVERLAP = 16 * 1024;
 const BACKSLASH = 0x5c;

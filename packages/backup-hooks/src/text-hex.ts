@@ -9,9 +9,10 @@ import { byteAt, byteClass, nextRun, type Run } from "./text-runs.js";
 const MIN_RUN = 44;
 /**
  * Hex digits and what separates them in the forms real tools write: `0x` and
- * `\x` prefixes, `:` (openssl), spaces (xxd, hexdump), `,` (C arrays), line breaks.
+ * `\x` prefixes, `:` (openssl), spaces (xxd, hexdump), `,` (C arrays), line
+ * breaks, and `+` (a space in a form body).
  */
-const HEX_TEXT = byteClass("0123456789abcdefABCDEF xX:,\\\r\n\t");
+const HEX_TEXT = byteClass("0123456789abcdefABCDEF xX:,+\\\r\n\t");
 const PREFIX = /0x|\\x/gi;
 const DIGIT = byteClass("0123456789abcdefABCDEF");
 

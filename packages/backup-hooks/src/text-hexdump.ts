@@ -29,6 +29,14 @@ function lineAt(buf: Buffer, start: number, end: number): { text: string; next: 
 
 /** The first dump line that begins in [runStart, runStart + MAX_LINE) (within 3 lines), with its format. */
 function firstDumpLine(buf: Buffer, runStart: number, end: number): { start: number; pattern: RegExp } | undefined {
+  // A dump glued to text on its first line (`k=00000000: …` in a form body, `42 00000000 …`) begins at offset 0.
+  const line = lineAt(buf, runStart, end).text;
+  const zero = /0{4,}[: ]/.exec(line.slice(0, 24));
+  if (zero !== null) {
+    const glued = line.slice(zero.index);
+    if (XXD_LINE.test(glued)) return { start: runStart + zero.index, pattern: XXD_LINE };
+    if (HEXDUMP_LINE.test(glued)) return { start: runStart + zero.index, pattern: HEXDUMP_LINE };
+  }
   let start = runStart === 0 || byteAt(buf, runStart - 1) === LF ? runStart : buf.indexOf(LF, runStart) + 1;
   if (start === 0 && runStart !== 0) return undefined;
   for (let lines = 0; lines < 3 && start < end && start - runStart <= MAX_LINE; lines += 1) {

@@ -1,4 +1,10 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { ByteReader } from "../byte-reader.js";
+import { scanLayers } from "../layer-walk.js";
+import type { StreamContext } from "../scan-context.js";
+import { DEFAULT_LIMITS, type Finding, type Gap } from "../scan-types.js";
+import { testCredentials } from "./credentials.js";
 
 /** One way a tool writes bytes as text, applied to a secret in the text-decoder tests. */
 export interface TextEncoder {
@@ -128,4 +134,36 @@ export function embed(around: string, offset: number, encoded: Buffer, encoder: 
     encoded,
     Buffer.from(`${after}${around.slice(at)}`, "latin1"),
   ]);
+}
+
+/** Plain words and punctuation, as in a log or a config file around the secret. */
+export function wordText(length: number): string {
+  const words = ["config", "user=admin", "path: /var/log", "value", "ok", "retry", "{", "}", "42", "(x)", "id:"];
+  let out = "";
+  while (out.length < length)
+    out += `${words[(randomBytes(1)[0] ?? 0) % words.length] ?? ""}${(randomBytes(1)[0] ?? 0) % 7 === 0 ? "\n" : " "}`;
+  return out.slice(0, length);
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+/** Scans bytes as one stream through the layer walk (as a file's content is). */
+export async function scanBytes(bytes: Buffer): Promise<{ findings: Finding[]; gaps: Gap[] }> {
+  const findings: Finding[] = [];
+  const gaps: Gap[] = [];
+  const context: StreamContext = {
+    matcher: testCredentials().matcher,
+    limits: DEFAULT_LIMITS,
+    maxDepth: 6,
+    path: "blob",
+    members: [],
+    depth: 0,
+    linkedPaths: undefined,
+    findings,
+    gaps,
+  };
+  await scanLayers(new ByteReader(once(bytes)), context);
+  return { findings, gaps };
 }
