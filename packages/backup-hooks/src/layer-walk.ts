@@ -23,8 +23,9 @@ export function decoderFor(head: Uint8Array): LayerDecoder | undefined {
   return LAYER_DECODERS.find((decoder) => decoder.detect(head));
 }
 
+/** One buffer as the chunk stream a ByteReader reads. */
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
-  yield bytes;
+  yield await Promise.resolve(bytes);
 }
 
 /**

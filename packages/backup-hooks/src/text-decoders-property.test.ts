@@ -64,7 +64,7 @@ describe("text decoders (property)", () => {
       ),
       { numRuns: 200 },
     );
-  });
+  }, 120_000);
 
   it("finds nothing and names no gap in random text, random bytes, or random text through the encodings", async () => {
     await fc.assert(
@@ -82,5 +82,5 @@ describe("text decoders (property)", () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 });

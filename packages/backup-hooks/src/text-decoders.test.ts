@@ -130,9 +130,7 @@ describe("text decoders: limits are gaps", () => {
   it("reports the gaps inside an embedded archive (a damaged gzip in base64) under its member name", async () => {
     const damaged = gzipSync(Buffer.from(`${credentials.pem}${wordText(5000)}`)).subarray(0, 700);
     const { gaps } = await scanBytes(Buffer.from(`blob=${damaged.toString("base64")}\n`));
-    expect(gaps).toEqual([
-      expect.objectContaining({ member: "(base64)", reason: expect.stringMatching(/^corrupt-gzip/) }),
-    ]);
+    expect(gaps.map((gap) => [gap.member, gap.reason.split(":")[0]])).toEqual([["(base64)", "corrupt-gzip"]]);
   });
 });
 
@@ -149,7 +147,7 @@ describe("text decoders across window boundaries", () => {
         expect(findings.map((finding) => [finding.offset, finding.form])).toEqual([[offset, "pem-key"]]);
       }
     }
-  });
+  }, 60_000);
 });
 
 describe("redact removes every encoded secret", () => {
@@ -188,5 +186,5 @@ describe("redact removes every encoded secret", () => {
         for (const piece of [credentials.classicToken, credentials.jwtToken.slice(0, 60), ...credentials.pemLines])
           expect(reading.includes(piece), `${name} still holds a piece of a secret`).toBe(false);
     }
-  });
+  }, 60_000);
 });

@@ -94,7 +94,7 @@ export function parseHexDump(buf: Buffer, runStart: number, end: number, from: n
     if (offset !== expected) break;
     stop = next;
     at = next;
-    if (match === undefined || match === null) break; // the closing offset line of hexdump -C
+    if (match === null) break; // the closing offset line of hexdump -C
     previous = Buffer.from((match[2] ?? "").replace(/ /g, ""), "hex");
     chunks.push(previous);
     expected += previous.length;

@@ -52,6 +52,22 @@ function archiveIn(decoded: Buffer, nest: TextNest): Buffer | undefined {
   return undefined;
 }
 
+/** Bytes of a run an earlier hit may leave out and still be the same finding (a closing `\n"`, a quote). */
+const EDGE_SLACK = 8;
+
+/**
+ * True when earlier hits of the same secret and form already span all of
+ * `run` but its edges (the PEM block of a JSON string, the string without its
+ * trailing `\n`): reporting it again would count one secret twice.
+ */
+function foundAlready(hits: readonly Hit[], run: Run, hit: Hit): boolean {
+  let uncovered = run.stop - run.start;
+  for (const earlier of hits)
+    if (earlier.fingerprintId === hit.fingerprintId && earlier.form === hit.form)
+      uncovered -= Math.max(0, Math.min(run.stop, earlier.end) - Math.max(run.start, earlier.start));
+  return uncovered <= EDGE_SLACK;
+}
+
 /**
  * One decoded run [run.start, run.stop) of `scope.buf`: the decoded bytes go
  * through every detector again (one text level deeper) and each secret inside
@@ -74,7 +90,7 @@ export function inspectDecoded(scope: TextScope, run: Run, decoded: Buffer, enco
     return false;
   }
   const inner: TextNest = { ...nest, depth: nest.depth + 1, final: true, embedded: [] };
-  const hits = scope.rescan(decoded, inner);
+  const hits = scope.rescan(decoded, inner).filter((hit) => !foundAlready(scope.hits, run, hit));
   for (const hit of hits) scope.hits.push({ ...hit, start: run.start, end: run.stop, encoding });
   // An archive deeper down is still walked as this run (the span redact overwrites).
   for (const stream of inner.embedded) nest.embedded.push({ ...stream, start: run.start, end: run.stop });

@@ -145,8 +145,9 @@ export function wordText(length: number): string {
   return out.slice(0, length);
 }
 
+/** One buffer as the chunk stream a ByteReader reads. */
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
-  yield bytes;
+  yield await Promise.resolve(bytes);
 }
 
 /** Scans bytes as one stream through the layer walk (as a file's content is). */
