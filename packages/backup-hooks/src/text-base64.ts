@@ -9,6 +9,8 @@ const MIN_RUN = 32;
 /** Both alphabets: Node's base64 decoder reads `-`/`_` as `+`/`/`. `=` is padding, only at the end of a run. */
 const BASE64 = byteClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 const EQUALS = 0x3d;
+/** Runs up to this long are also decoded at the other offsets (a value glued to a word); longer blocks start at a line. */
+const MAX_GLUED_RUN = 4096;
 const CR = 0x0d;
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -64,9 +66,11 @@ function collectBlock(buf: Buffer, first: Run, end: number): { segments: Run[]; 
 
 const HEX_DIGIT = byteClass("0123456789abcdefABCDEF\r\n\t ");
 
-/** Hex digits only: the hex decoder's run (base64 of 24+ bytes is never only hex digits). */
+/** Hex digits only, maybe after `0x`: the hex decoder's run (base64 of 24+ bytes is never only hex digits). */
 function isHexOnly(buf: Buffer, run: Run): boolean {
-  for (let at = run.start; at < run.stop; at += 1) if (HEX_DIGIT[byteAt(buf, at)] !== 1) return false;
+  const prefixed = byteAt(buf, run.start) === 0x30 && (byteAt(buf, run.start + 1) | 0x20) === 0x78;
+  for (let at = prefixed ? run.start + 2 : run.start; at < run.stop; at += 1)
+    if (HEX_DIGIT[byteAt(buf, at)] !== 1) return false;
   return true;
 }
 
@@ -111,14 +115,21 @@ export function detectBase64Text(scope: TextScope): void {
     // Padding fixes where the groups end, so where they start: a run glued to a word is decoded past the glue.
     // The `=` after a value may be text (`…==` then `=`, or `key=…` then `=`): fewer padding characters are tried too.
     const padding = block.stop - lastStop(block);
-    const offsets = block.padded
-      ? [
-          ...new Set([
-            ...[padding, padding - 1, 0].filter((count) => count >= 0).map((count) => (text.length + count) % 4),
-            0, // unpadded base64url followed by a `=` of the text around it
-          ]),
-        ]
-      : [0, 1, 2, 3];
+    const primary = block.padded ? (text.length + padding) % 4 : 0;
+    // The other offsets cost a decode and a rescan each on clean data too: only values short enough to be glued to a word.
+    const offsets =
+      text.length > MAX_GLUED_RUN
+        ? [primary]
+        : [
+            ...new Set([
+              primary,
+              ...(block.padded ? [(text.length + padding - 1) % 4, text.length % 4] : []),
+              0,
+              1,
+              2,
+              3,
+            ]),
+          ];
     for (const offset of offsets)
       if (inspectDecoded(scope, span, Buffer.from(text.slice(offset), "base64"), "base64")) break;
   }

@@ -7,6 +7,8 @@ import { byteAt, byteClass, nextRun, type Run } from "./text-runs.js";
  * token piece; 48 bytes of key material are 96 digits.
  */
 const MIN_RUN = 44;
+/** Single-group runs up to this long are read at both digit offsets. */
+const MAX_GLUED_RUN = 4096;
 /**
  * Hex digits and what separates them in the forms real tools write: `0x` and
  * `\x` prefixes, `:` (openssl), spaces (xxd, hexdump), `,` (C arrays), line
@@ -38,15 +40,21 @@ function hexReadings(text: string): Buffer[] {
     .filter((group) => group.length > 0);
   if (groups.length === 1) {
     const digits = groups[0] ?? "";
-    return [0, 1].map((offset) => Buffer.from(digits.slice(offset), "hex"));
+    // A glued word shifts only a short value; a long run (a --hex-blob row) is read once, from its start or its one odd digit.
+    const offsets = digits.length <= MAX_GLUED_RUN ? [0, 1] : [digits.length % 2];
+    return offsets.map((offset) => Buffer.from(digits.slice(offset), "hex"));
   }
   const last = groups.length - 1;
+  // One long group among short ones (`0x1f8b…, 42` in an SQL row): the blob alone is read first.
+  const longest = groups.reduce((best, group) => (group.length > best.length ? group : best), "");
+  const total = groups.reduce((sum, group) => sum + group.length, 0);
+  const alone = longest.length * 3 >= total * 2 ? [Buffer.from(longest.slice(longest.length % 2), "hex")] : [];
   const aligned = groups.map((group, index) => {
     if (group.length % 2 === 0) return group;
     if (index === 0) return group.slice(1);
     return index === last ? group.slice(0, -1) : "";
   });
-  return [Buffer.from(aligned.join(""), "hex")];
+  return [...alone, Buffer.from(aligned.join(""), "hex")];
 }
 
 /**

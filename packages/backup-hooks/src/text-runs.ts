@@ -14,9 +14,13 @@ export function byteClass(chars: string): Uint8Array {
   return table;
 }
 
-/** The byte at `index`, or 0 past the end (0 is a member of no class). */
+/**
+ * The byte at `index`, or 0 outside the buffer (0 is a member of no class).
+ * The bounds test keeps V8 on its fast typed-array load: one out-of-bounds
+ * read turns every load at that site into a slow generic one.
+ */
 export function byteAt(buf: Buffer, index: number): number {
-  return buf[index] ?? 0;
+  return index >= 0 && index < buf.length ? (buf[index] ?? 0) : 0;
 }
 
 /** A half-open range of `buf`. */
