@@ -131,6 +131,7 @@ function measureRegion(buf: Buffer, start: number, end: number): RegionShape {
   let worthDecoding = false;
   let ambiguousNul = false;
   let printable = 0;
+  let lineBreaks = 0;
   let secretRun = 0;
   let at = start;
   while (at < limit) {
@@ -145,6 +146,7 @@ function measureRegion(buf: Buffer, start: number, end: number): RegionShape {
     }
     const next = byteAt(buf, at + 1);
     if (next >= 0x20 && next < 0x7f) printable += 1;
+    if (next === 0x6e || next === 0x72) lineBreaks += 1;
     const numeric = next >= 0x30 && next <= 0x37;
     if (next === 0x75 || next === 0x78 || numeric || secretRun >= SPLIT_RUN || mayHideSecret(buf, at, start))
       worthDecoding = true;
@@ -154,7 +156,9 @@ function measureRegion(buf: Buffer, start: number, end: number): RegionShape {
   }
   const stop = Math.min(at, limit);
   // A string literal is text: binary bytes that happen to hold a backslash are not one (and cost a rescan each).
-  return { stop, worthDecoding: worthDecoding && printable * 10 >= (stop - start) * 9, ambiguousNul };
+  // Two escaped line breaks make a document in a string (a dump, a wrapped run): its lines only exist decoded.
+  const hides = worthDecoding || lineBreaks >= 2;
+  return { stop, worthDecoding: hides && printable * 10 >= (stop - start) * 9, ambiguousNul };
 }
 
 /**
@@ -164,6 +168,8 @@ function measureRegion(buf: Buffer, start: number, end: number): RegionShape {
  */
 function mayHideSecret(buf: Buffer, at: number, floor: number): boolean {
   const next = byteAt(buf, at + 1);
+  // A line break: the region is measured (two of them make it worth decoding).
+  if (next === 0x6e || next === 0x72) return true;
   if (next === 0x75 || next === 0x78 || (next >= 0x30 && next <= 0x37)) return true;
   // `\\u0041`: an escape escaped once more (JSON of JSON) hides as much.
   if (next === BACKSLASH && mayHideSecret(buf, at + 1, floor)) return true;
