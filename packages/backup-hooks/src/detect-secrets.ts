@@ -19,7 +19,8 @@ function standaloneNest(): TextNest {
  * all of this again over what they decode (`nest` says how deep, and collects
  * limits and decoded archives for the caller); last the secret content itself
  * (content-detect.ts), in whatever the others did not claim (an xxd dump's
- * ASCII column is part of the dump's hit, not a second finding).
+ * ASCII column is part of the dump's hit, not a second finding; `claimedTo`
+ * carries that claim over from the window before).
  */
 export function detectSecrets(
   buf: Buffer,
@@ -28,8 +29,11 @@ export function detectSecrets(
   end: number,
   matcher: ResidueMatcher,
   nest: TextNest = standaloneNest(),
+  claimedTo = 0,
 ): Hit[] {
   const scope = { buf, from, to, end, matcher, covered: new CoveredRanges(), hits: [] as Hit[] };
+  // [0, claimedTo) lies in a hit the window before reported (a dump it read whole, past its end): no second finding.
+  if (claimedTo > 0) scope.covered.add(0, claimedTo);
   detectPemKeys(scope);
   detectTokens(scope);
   detectBase64(scope);

@@ -9,7 +9,7 @@ const MIN_RUN = 32;
 /** Both alphabets: Node's base64 decoder reads `-`/`_` as `+`/`/`. `=` is padding, only at the end of a run. */
 const BASE64 = byteClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 const EQUALS = 0x3d;
-/** Runs up to this long are also decoded at the other offsets (a value glued to a word); longer blocks start at a line. */
+/** Runs up to this long are decoded at every offset (a value glued to a word); longer blocks where their shape says (longRunOffsets). */
 const MAX_GLUED_RUN = 4096;
 const CR = 0x0d;
 const LF = 0x0a;
@@ -44,7 +44,13 @@ function classEnd(buf: Buffer, start: number, end: number): number {
  * word glued to it), every further line is as long, and a shorter, longer
  * (text glued to its end) or padded line is the last.
  */
-function collectBlock(buf: Buffer, first: Run, end: number): { segments: Run[]; stop: number; padded: boolean } {
+interface Block {
+  readonly segments: Run[];
+  readonly stop: number;
+  readonly padded: boolean;
+}
+
+function collectBlock(buf: Buffer, first: Run, end: number): Block {
   const segments = [first];
   let width = first.stop - first.start;
   let stop = skipPadding(buf, first.stop, end);
@@ -74,7 +80,23 @@ function isHexOnly(buf: Buffer, run: Run): boolean {
   return true;
 }
 
-function lastStop(block: { segments: Run[] }): number {
+/**
+ * Where the groups of a long block may start (each costs a decode and a
+ * rescan, so not all four blindly): padding fixes them (with one fewer `=`,
+ * which may be text); without it (or when all of it is text), a wrapped
+ * block's first line longer than the others carries a glued word of that many
+ * extra characters, and one long line is read at all four offsets.
+ */
+function longRunOffsets(block: Block, primary: number, padding: number, length: number): number[] {
+  const [first, second] = block.segments;
+  const glue =
+    first === undefined || second === undefined ? 0 : first.stop - first.start - (second.stop - second.start);
+  // Unpadded (or its `=` is text): one line may carry a glued word of any length; a wrapped block says how long.
+  const unpadded = second === undefined ? [0, 1, 2, 3] : [glue > 0 ? glue % 4 : 0, 0];
+  return [...new Set([...(block.padded ? [primary, (length + padding - 1) % 4] : []), ...unpadded])];
+}
+
+function lastStop(block: Block): number {
   return block.segments[block.segments.length - 1]?.stop ?? 0;
 }
 
@@ -116,10 +138,9 @@ export function detectBase64Text(scope: TextScope): void {
     // The `=` after a value may be text (`…==` then `=`, or `key=…` then `=`): fewer padding characters are tried too.
     const padding = block.stop - lastStop(block);
     const primary = block.padded ? (text.length + padding) % 4 : 0;
-    // The other offsets cost a decode and a rescan each on clean data too: only values short enough to be glued to a word.
     const offsets =
       text.length > MAX_GLUED_RUN
-        ? [primary]
+        ? longRunOffsets(block, primary, padding, text.length)
         : [
             ...new Set([
               primary,

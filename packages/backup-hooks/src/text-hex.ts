@@ -27,6 +27,13 @@ function trimmed(buf: Buffer, run: Run): Run {
 }
 const NOT_HEX = /[^0-9a-fA-F]+/;
 
+/** `0x…` and nothing else (a mysqldump --hex-blob value): the prefix fixes where the digits start. */
+function prefixedBlob(buf: Buffer, run: Run): Buffer | undefined {
+  if (byteAt(buf, run.start) !== 0x30 || (byteAt(buf, run.start + 1) | 0x20) !== 0x78) return undefined;
+  for (let at = run.start + 2; at < run.stop; at += 1) if (DIGIT[byteAt(buf, at)] !== 1) return undefined;
+  return Buffer.from(buf.toString("latin1", run.start + 2, run.stop - ((run.stop - run.start) % 2)), "hex");
+}
+
 /**
  * The byte strings a hex run may spell: its digit groups joined (`41:42`,
  * `0x41, 0x42`, `xxd -p` lines). A group of odd length at the start or end is
@@ -81,7 +88,9 @@ export function detectHexText(scope: TextScope): void {
     }
     at = found.stop + 1;
     if (run.stop - run.start < MIN_RUN || run.start < from || covered.covers(run.start, run.stop)) continue;
-    for (const reading of hexReadings(buf.toString("latin1", run.start, run.stop)))
+    const blob = prefixedBlob(buf, run);
+    const readings = blob === undefined ? hexReadings(buf.toString("latin1", run.start, run.stop)) : [blob];
+    for (const reading of readings)
       if (reading.length * 2 >= MIN_RUN && inspectDecoded(scope, run, reading, "hex")) break;
   }
 }

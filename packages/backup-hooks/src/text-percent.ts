@@ -1,5 +1,5 @@
 import { inspectDecoded, type TextScope } from "./text-nest.js";
-import { byteAt, byteClass, nextRun } from "./text-runs.js";
+import { byteAt, byteClass } from "./text-runs.js";
 
 /** Shortest run inspected: a 22-character token piece. */
 const MIN_RUN = 22;
@@ -11,13 +11,6 @@ const ESCAPE = /%([0-9a-fA-F]{2})/g;
 
 function isHexDigit(byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
-}
-
-/** True when the run holds a `%XX` (else decoding would change nothing). */
-function hasEscape(buf: Buffer, start: number, stop: number): boolean {
-  for (let at = start; at + 2 < stop; at += 1)
-    if (byteAt(buf, at) === PERCENT && isHexDigit(byteAt(buf, at + 1)) && isHexDigit(byteAt(buf, at + 2))) return true;
-  return false;
 }
 
 function hasPlus(buf: Buffer, start: number, stop: number): boolean {
@@ -35,19 +28,31 @@ function percentDecode(text: string, plusIsSpace: boolean): Buffer {
 
 /**
  * Finds percent-encoded runs (`%2B…`, URLs, form bodies) starting in [from,
- * to) that hold at least one `%XX`, and hands the decoded bytes to every
+ * to) that hold at least one `%XX` (the anchor of the search), and hands the decoded bytes to every
  * detector again. A run with `+` is read both ways: `+` as space (forms) and as itself.
  */
 export function detectPercentText(scope: TextScope): void {
   const { buf, from, to, end, covered } = scope;
-  let at = from;
-  for (;;) {
-    const run = nextRun(buf, at, to, end, PERCENT_TEXT, MIN_RUN);
-    if (run === undefined) return;
-    at = run.stop + 1;
-    if (run.start < from || !hasEscape(buf, run.start, run.stop) || covered.covers(run.start, run.stop)) continue;
-    const text = buf.toString("latin1", run.start, run.stop);
-    const readings = hasPlus(buf, run.start, run.stop) ? [true, false] : [false];
+  // Anchored on `%` (one memchr): text without a percent sign costs nothing more.
+  let percent = buf.indexOf(PERCENT, from);
+  let floor = 0;
+  while (percent !== -1 && percent < end) {
+    if (!isHexDigit(byteAt(buf, percent + 1)) || !isHexDigit(byteAt(buf, percent + 2))) {
+      percent = buf.indexOf(PERCENT, percent + 1);
+      continue;
+    }
+    let start = percent;
+    while (start > floor && PERCENT_TEXT[byteAt(buf, start - 1)] === 1) start -= 1;
+    let stop = percent + 3;
+    while (stop < end && PERCENT_TEXT[byteAt(buf, stop)] === 1) stop += 1;
+    floor = stop;
+    percent = buf.indexOf(PERCENT, stop);
+    if (start >= to) return;
+    const run = { start, stop };
+    // A run that began before `from` was read by the window before.
+    if (stop - start < MIN_RUN || start < from || covered.covers(start, stop)) continue;
+    const text = buf.toString("latin1", start, stop);
+    const readings = hasPlus(buf, start, stop) ? [true, false] : [false];
     for (const plusIsSpace of readings)
       if (inspectDecoded(scope, run, percentDecode(text, plusIsSpace), "percent")) break;
   }

@@ -31,6 +31,9 @@ function alternates(previous: number, byte: number): boolean {
  */
 export function detectUtf16Text(scope: TextScope): void {
   const { buf, from, to, end, covered } = scope;
+  // Plain text has no NUL: one memchr and done (a run starting in [from, to) has one before `to` + 2).
+  const nul = buf.indexOf(0, from);
+  if (nul === -1 || nul > Math.min(end, to + 2)) return;
   let at = from;
   while (at < to && at + 1 < end) {
     if (!isUnit(buf, at)) {

@@ -54,6 +54,8 @@ export class WindowScanner {
   #scanFrom = 0;
   #emitted = 0;
   #base = 0;
+  /** Stream offset up to which a reported hit reaches (it may run past the window that found it). */
+  #claimedTo = 0;
   readonly #matcher: ResidueMatcher;
   readonly #onHit: (hit: StreamHit) => void;
   readonly #sink: ChunkSink | undefined;
@@ -151,12 +153,14 @@ export class WindowScanner {
       this.#filled,
       this.#matcher,
       nest,
+      Math.max(0, this.#claimedTo - this.#base),
     );
     await this.#walkEmbedded(nest, hits, final);
     for (const reason of nest.limits) this.#limit(reason);
     for (const hit of hits) {
       const { start, end, ...rest } = hit;
       this.#onHit({ ...rest, offset: this.#base + start, length: end - start });
+      this.#claimedTo = Math.max(this.#claimedTo, this.#base + end);
       if (this.#sink) this.buffer.fill(0x58, start, end);
     }
     if (this.#sink && scanEnd > this.#emitted) {
