@@ -34,7 +34,7 @@ export function detectSecrets(
   const scope = { buf, from, to, end, matcher, covered: new CoveredRanges(), hits: [] as Hit[] };
   // [0, claimedTo) lies in a hit the window before reported (a dump it read whole, past its end): no second finding.
   if (claimedTo > 0) scope.covered.add(0, claimedTo);
-  detectPemKeys(scope);
+  detectPemKeys(scope, undefined, nest.limits);
   detectTokens(scope);
   detectBase64(scope);
   detectEncodedText(scope, nest, (decoded, inner) =>
