@@ -1,7 +1,5 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import { wholeBufferScope, type CoveredRanges, type DetectScope } from "./hit.js";
-import { detectPemKeys } from "./pem-detect.js";
-import { detectTokens } from "./token-detect.js";
+import type { CoveredRanges, DetectScope } from "./hit.js";
 
 /**
  * Shortest run inspected: base64 of a 40-character token is 56 characters, a
@@ -71,8 +69,8 @@ function matchLines(text: string, matcher: ResidueMatcher): string | undefined {
 
 /**
  * Finds base64 runs starting in [from, to): each line is compared as a PEM
- * body line (a key fragment in a dump), and the decoded bytes are searched for
- * tokens and PEM keys (a base64-encoded secret). The whole run is the span.
+ * body line (a key fragment in a dump). What the run decodes to is the text
+ * decoders' (text-base64.ts), which run after this.
  */
 export function detectBase64(scope: DetectScope): void {
   const { buf, from, to, end, covered } = scope;
@@ -99,7 +97,7 @@ export function detectBase64(scope: DetectScope): void {
     start = stop + 1;
     if (runStart < from || runStart >= to || stop - runStart < MIN_RUN || stop - runStart > MAX_RUN) continue;
     if (!covered.overlaps(runStart, stop)) {
-      inspectRun(scope, runStart, stop, segments);
+      inspectRun(scope, segments);
       continue;
     }
     // A hit already claims part of the run (a token whose tail is base64
@@ -108,7 +106,7 @@ export function detectBase64(scope: DetectScope): void {
     // PEM line right after a token until the token had been overwritten.
     for (const group of uncoveredGroups(segments, covered)) {
       if (group.start >= to || group.stop - group.start < MIN_RUN) continue; // past `to`: the next window sees it as its own run
-      inspectRun(scope, group.start, group.stop, group.segments);
+      inspectRun(scope, group.segments);
     }
   }
 }
@@ -137,7 +135,13 @@ function uncoveredGroups(segments: ReadonlyArray<[number, number]>, covered: Cov
   return groups;
 }
 
-function inspectRun(scope: DetectScope, start: number, stop: number, segments: Array<[number, number]>): void {
+/**
+ * The fast path of a run: each line compared as a PEM body line (a key
+ * fragment in a dump). Decoding the run is the text decoders' (text-base64.ts,
+ * at every width and alignment): decoding it here too cost a second decode
+ * and scan of every base64 run.
+ */
+function inspectRun(scope: DetectScope, segments: Array<[number, number]>): void {
   const { buf, matcher, covered, hits } = scope;
   for (const [segmentStart, segmentEnd] of segments) {
     const id = matchLines(buf.toString("latin1", segmentStart, segmentEnd), matcher);
@@ -146,13 +150,4 @@ function inspectRun(scope: DetectScope, start: number, stop: number, segments: A
       covered.add(segmentStart, segmentEnd);
     }
   }
-  if (covered.overlaps(start, stop)) return;
-  const text = segments.map(([segmentStart, segmentEnd]) => buf.toString("latin1", segmentStart, segmentEnd)).join("");
-  const decoded = Buffer.from(text, "base64");
-  const inner = wholeBufferScope(decoded, matcher);
-  detectPemKeys(inner, "base64");
-  detectTokens(inner, "base64");
-  // Each secret inside is reported; the span is the whole run (what redact overwrites).
-  for (const hit of inner.hits) hits.push({ ...hit, start, end: stop, encoding: "base64" });
-  if (inner.hits.length > 0) covered.add(start, stop);
 }

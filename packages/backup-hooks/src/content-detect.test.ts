@@ -10,9 +10,10 @@ import { describe, expect, it } from "vitest";
 import { detectSecrets } from "./detect-secrets.js";
 import type { Hit } from "./hit.js";
 import { testCredentials } from "./test-support/credentials.js";
-import { WindowScanner, type StreamHit } from "./window-scanner.js";
+import { WindowScanner, type DecodedStreamPorts, type StreamHit } from "./window-scanner.js";
 
 const credentials = testCredentials();
+const NO_PORTS: DecodedStreamPorts = { opens: () => false, walk: () => Promise.resolve([]), limit: () => undefined };
 const key = createPrivateKey(credentials.pem);
 const numbers = privateNumbers(credentials.pem);
 const jwk = key.export({ format: "jwk" });
@@ -161,7 +162,7 @@ describe("detectContent: the key and tokens by their content", () => {
       const at = 1024 * 1024 + 64 - 100 + phase; // the first window scans [0, 1 MiB + 64)
       d.copy(data, at);
       const hits: StreamHit[] = [];
-      const scanner = new WindowScanner(credentials.matcher, (hit) => hits.push(hit));
+      const scanner = new WindowScanner(credentials.matcher, (hit) => hits.push(hit), NO_PORTS);
       for (let offset = 0; offset < size; offset += 65536) await scanner.push(data.subarray(offset, offset + 65536));
       await scanner.finish();
       scanner.release();

@@ -24,6 +24,12 @@ export class CoveredRanges {
     for (const [from, to] of this.#ranges) if (start < to && end > from) return true;
     return false;
   }
+
+  /** True when one range holds all of [start, end) (a run a decoder need not read again). */
+  covers(start: number, end: number): boolean {
+    for (const [from, to] of this.#ranges) if (start >= from && end <= to) return true;
+    return false;
+  }
 }
 
 /**

@@ -6,13 +6,14 @@ import { gzipLayer } from "./gzip-layer.js";
 import { HEAD_BYTES, type ByteSink, type LayerDecoder, type RewriteContext } from "./layer-decoder.js";
 import { RawLayerScan } from "./raw-scan.js";
 import { addGap, addHit, countLayer, nested, type StreamContext } from "./scan-context.js";
+import type { Finding } from "./scan-types.js";
 import { scriptPayloadLayer } from "./script-payload-layer.js";
 import { tarLayer } from "./tar-layer.js";
 import { lzmaLayer, xzLayer } from "./xz-layer.js";
 import { zipLayer } from "./zip-layer.js";
 import { zlibLayer } from "./zlib-layer.js";
 import { zstdLayer } from "./zstd-layer.js";
-import { WindowScanner } from "./window-scanner.js";
+import { WindowScanner, type DecodedStreamPorts } from "./window-scanner.js";
 
 /**
  * Every layer format the walk opens, tried in this order on the head of each
@@ -45,6 +46,40 @@ function sliceOf(reader: ByteReader, raw: RawLayerScan, length: number): ByteRea
   return new ByteReader(reader.take(length));
 }
 
+/** One buffer as the chunk stream a ByteReader reads. */
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield await Promise.resolve(bytes);
+}
+
+/**
+ * The ports of a leaf's detectors: an archive a text decoder finds (base64 of
+ * a .tar.gz, hex of a gzip) is walked here as a stream one layer down (depth,
+ * member `(base64)`, its gaps in `context`), and text limits are gaps.
+ */
+export function decodedStreamPorts(context: StreamContext): DecodedStreamPorts {
+  return {
+    opens: (bytes) => decoderFor(bytes.subarray(0, HEAD_BYTES)) !== undefined,
+    async walk(bytes, encoding) {
+      const inner: StreamContext = { ...nested(context, `(${encoding})`), findings: [] as Finding[] };
+      await scanLayers(new ByteReader(once(bytes)), inner);
+      return inner.findings;
+    },
+    limit: (reason) => {
+      addGap(context, reason);
+    },
+  };
+}
+
+/** The window scanner of a leaf stream that is scanned: hits are findings of `context`. */
+export function leafScanner(context: StreamContext): WindowScanner {
+  return new WindowScanner(context.matcher, (hit) => addHit(context, hit), decodedStreamPorts(context));
+}
+
+/** Ports for a rewrite: only whether an embedded archive holds a secret matters (the scan before reported its gaps). */
+function rewritePorts(context: RewriteContext): DecodedStreamPorts {
+  return decodedStreamPorts({ ...context, path: "", linkedPaths: undefined, findings: [], gaps: [] });
+}
+
 /**
  * Feeds the rest of `reader` through one window scanner (the detectors), with
  * bounded memory. When scanning (no sink), the bytes read before damage are
@@ -73,9 +108,8 @@ async function walkLeaf(reader: ByteReader, scanner: WindowScanner, scanBeforeDa
  */
 export async function scanLayers(reader: ByteReader, context: StreamContext): Promise<void> {
   const decoder = decoderFor(await reader.peek(HEAD_BYTES));
-  if (decoder === undefined)
-    return walkLeaf(reader, new WindowScanner(context.matcher, (hit) => addHit(context, hit)), true);
-  const raw = new RawLayerScan(context.matcher, (hit) => addHit(context, hit));
+  if (decoder === undefined) return walkLeaf(reader, leafScanner(context), true);
+  const raw = new RawLayerScan(context.matcher, (hit) => addHit(context, hit), decodedStreamPorts(context));
   raw.attach(reader);
   try {
     if (context.depth + 1 > context.maxDepth) {
@@ -116,12 +150,13 @@ export async function rewriteLayers(reader: ByteReader, context: RewriteContext,
       new WindowScanner(
         context.matcher,
         () => undefined,
+        rewritePorts(context),
         (chunk) => out.write(chunk),
       ),
     );
   if (decoder.rewrite === undefined)
     throw unsupportedArchive(`cannot redact inside a ${decoder.kind} layer (no rewriter for it)`);
-  const raw = new RawLayerScan(context.matcher, () => undefined);
+  const raw = new RawLayerScan(context.matcher, () => undefined, rewritePorts(context));
   raw.attach(reader);
   try {
     await decoder.rewrite(reader, context, out, {

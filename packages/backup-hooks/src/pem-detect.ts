@@ -35,13 +35,25 @@ function fingerprintIdOf(label: string, base64: string, matcher: ResidueMatcher)
   return matcher.matchKeyFingerprint(fingerprintOfKey(key));
 }
 
+/** The gap of a private key whose PEM block is sealed with a passphrase: its key may be ours, it cannot be read. */
+export const ENCRYPTED_PEM =
+  "encrypted-content: encrypted PEM/PKCS#8 private key (a passphrase seals it): cannot be read, it may hold the App key";
+
+/** `ENCRYPTED PRIVATE KEY` (PKCS#8) or a traditional block's `Proc-Type: 4,ENCRYPTED` header. */
+function isEncrypted(buf: Buffer, label: string, bodyStart: number, end: number): boolean {
+  if (label.startsWith("ENCRYPTED")) return true;
+  const head = buf.toString("latin1", bodyStart, Math.min(end, bodyStart + 64));
+  return /^\s*Proc-Type:\s*4,\s*ENCRYPTED/.test(head);
+}
+
 /**
  * Finds private-key PEM blocks that start in [from, to): the block is
  * unescaped, parsed with node:crypto (PKCS#1 or PKCS#8) and its public
  * fingerprint compared. A block that does not parse (damaged, truncated) is
- * checked line by line instead, so a fragment still counts.
+ * checked line by line instead, so a fragment still counts. An encrypted
+ * block is a limit (ENCRYPTED_PEM, a gap), never clean.
  */
-export function detectPemKeys(scope: DetectScope, outerEncoding?: FindingEncoding): void {
+export function detectPemKeys(scope: DetectScope, outerEncoding?: FindingEncoding, limits?: Set<string>): void {
   const { buf, to, end, matcher, covered, hits } = scope;
   let index = buf.indexOf(ANCHOR, scope.from);
   while (index !== -1 && index < to) {
@@ -52,6 +64,7 @@ export function detectPemKeys(scope: DetectScope, outerEncoding?: FindingEncodin
     const labelStart = index + BEGIN.length;
     const labelEnd = buf.indexOf("-----", labelStart);
     const label = labelEnd === -1 || labelEnd - labelStart > 40 ? "" : buf.toString("latin1", labelStart, labelEnd);
+    if (label.endsWith("PRIVATE KEY") && isEncrypted(buf, label, labelEnd + 5, end)) limits?.add(ENCRYPTED_PEM);
     if (!label.endsWith("PRIVATE KEY") || label.startsWith("ENCRYPTED")) {
       index = buf.indexOf(ANCHOR, labelStart);
       continue;

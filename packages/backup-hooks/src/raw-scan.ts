@@ -1,6 +1,6 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import type { ByteReader } from "./byte-reader.js";
-import { WindowScanner, type StreamHit } from "./window-scanner.js";
+import { WindowScanner, type DecodedStreamPorts, type StreamHit } from "./window-scanner.js";
 
 /**
  * The detectors over the raw bytes of one layer (issue 13: "the raw bytes of
@@ -13,14 +13,16 @@ import { WindowScanner, type StreamHit } from "./window-scanner.js";
 export class RawLayerScan {
   readonly #matcher: ResidueMatcher;
   readonly #onHit: (hit: StreamHit) => void;
+  readonly #ports: DecodedStreamPorts;
   #scanner: WindowScanner | undefined;
   #next = 0;
   readonly #skips: Array<[number, number]> = [];
   hits = 0;
 
-  constructor(matcher: ResidueMatcher, onHit: (hit: StreamHit) => void) {
+  constructor(matcher: ResidueMatcher, onHit: (hit: StreamHit) => void, ports: DecodedStreamPorts) {
     this.#matcher = matcher;
     this.#onHit = onHit;
+    this.#ports = ports;
   }
 
   /** Observes `reader` from now on: everything it hands out outside the skipped ranges goes to the detectors. */
@@ -56,10 +58,14 @@ export class RawLayerScan {
     if (this.#scanner !== undefined && offset !== this.#next) await this.#flush();
     if (this.#scanner === undefined) {
       const base = offset;
-      this.#scanner = new WindowScanner(this.#matcher, (hit) => {
-        this.hits += 1;
-        this.#onHit({ ...hit, offset: base + hit.offset });
-      });
+      this.#scanner = new WindowScanner(
+        this.#matcher,
+        (hit) => {
+          this.hits += 1;
+          this.#onHit({ ...hit, offset: base + hit.offset });
+        },
+        this.#ports,
+      );
     }
     await this.#scanner.push(bytes);
     this.#next = offset + bytes.length;

@@ -2,8 +2,8 @@ import { closeSync, constants, createReadStream, fstatSync, openSync, readSync }
 import { basename, dirname } from "node:path";
 import { Readable } from "node:stream";
 import { ByteReader } from "./byte-reader.js";
-import { HEAD_BYTES, decoderFor, scanLayers } from "./layer-walk.js";
-import { addGap, addHit, type StreamContext } from "./scan-context.js";
+import { HEAD_BYTES, decoderFor, leafScanner, scanLayers } from "./layer-walk.js";
+import { addGap, type StreamContext } from "./scan-context.js";
 import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_DEPTH,
@@ -15,7 +15,7 @@ import {
 } from "./scan-types.js";
 import { readSealedCopy } from "./sealed-copy.js";
 import { walkTree, type FileEntry } from "./tree-walk.js";
-import { WindowScanner } from "./window-scanner.js";
+import type { WindowScanner } from "./window-scanner.js";
 
 const READ_STREAM_CHUNK = 1024 * 1024;
 
@@ -59,7 +59,7 @@ async function scanFile(file: FileEntry, context: StreamContext): Promise<void> 
     addGap(context, "not-a-regular-file: it changed since the listing (a FIFO, device or socket is never read)");
     return;
   }
-  const scanner = new WindowScanner(context.matcher, (hit) => addHit(context, hit));
+  const scanner = leafScanner(context);
   let handedOver = false;
   try {
     // The first read goes straight into the window; only layered files (archives) are re-read as a stream.

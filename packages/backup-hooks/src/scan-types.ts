@@ -12,9 +12,23 @@ export type FindingForm = "pem-key" | "pem-line" | "token" | "key-content" | "to
  * How the secret was written where it was found: `raw` (LF PEM or a bare token),
  * `crlf`, `escaped` (`\n` / `\r\n` as two characters, JSON or SQL), `double-escaped`
  * (`\\n`), `one-line` (PEM body without separators), `base64` (inside a base64 run),
- * `age` (a sealed copy).
+ * `age` (a sealed copy). The text decoders (issue 13) name the outermost text
+ * encoding of the run the secret was found in: `base64` (also base64url),
+ * `hex` (plain, `0x…`, separated, `xxd`/`hexdump -C` dumps), `percent`,
+ * `string-escape` (JSON `\uXXXX`, SQL, C octal/`\x`), `utf-16`.
  */
-export type FindingEncoding = "raw" | "crlf" | "escaped" | "double-escaped" | "one-line" | "base64" | "age";
+export type FindingEncoding =
+  | "raw"
+  | "crlf"
+  | "escaped"
+  | "double-escaped"
+  | "one-line"
+  | "base64"
+  | "hex"
+  | "percent"
+  | "string-escape"
+  | "utf-16"
+  | "age";
 
 /** One trace of a credential. Holds locations and fingerprint ids only, never secret bytes. */
 export interface Finding {

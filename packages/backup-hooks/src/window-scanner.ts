@@ -1,6 +1,8 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { detectSecrets } from "./detect-secrets.js";
 import type { Hit } from "./hit.js";
+import type { Finding, FindingEncoding } from "./scan-types.js";
+import type { TextNest } from "./text-nest.js";
 
 /**
  * Right context kept between windows. Every span we look for (a double-escaped
@@ -20,6 +22,21 @@ export interface StreamHit extends Omit<Hit, "start" | "end"> {
 
 export type ChunkSink = (chunk: Buffer) => Promise<void>;
 
+/**
+ * What the layer walk offers the detectors of one stream (layer-walk.ts
+ * builds it): an archive found inside decoded text (base64 of a .tar.gz) is
+ * walked as a stream one layer down, and the limits the text decoders meet
+ * become gaps of the stream.
+ */
+export interface DecodedStreamPorts {
+  /** True when a layer decoder opens a stream starting with these bytes. */
+  opens(bytes: Buffer): boolean;
+  /** Walks decoded bytes as a stream; resolves to the findings inside (its gaps are recorded by the walk). */
+  walk(bytes: Buffer, encoding: FindingEncoding): Promise<readonly Finding[]>;
+  /** A limit met: one gap of the stream (each distinct reason once). */
+  limit(reason: string): void;
+}
+
 const WINDOW_BYTES = LEFT + OVERLAP + WINDOW_DATA;
 /** Window buffers are reused: thousands of small files must not each allocate a megabyte. */
 const freeBuffers: Buffer[] = [];
@@ -37,13 +54,18 @@ export class WindowScanner {
   #scanFrom = 0;
   #emitted = 0;
   #base = 0;
+  /** Stream offset up to which a reported hit reaches (it may run past the window that found it). */
+  #claimedTo = 0;
   readonly #matcher: ResidueMatcher;
   readonly #onHit: (hit: StreamHit) => void;
   readonly #sink: ChunkSink | undefined;
+  readonly #ports: DecodedStreamPorts;
+  readonly #limits = new Set<string>();
 
-  constructor(matcher: ResidueMatcher, onHit: (hit: StreamHit) => void, sink?: ChunkSink) {
+  constructor(matcher: ResidueMatcher, onHit: (hit: StreamHit) => void, ports: DecodedStreamPorts, sink?: ChunkSink) {
     this.#matcher = matcher;
     this.#onHit = onHit;
+    this.#ports = ports;
     this.#sink = sink;
     this.buffer = freeBuffers.pop() ?? Buffer.allocUnsafe(WINDOW_BYTES);
   }
@@ -85,8 +107,44 @@ export class WindowScanner {
     return this.#base + this.#filled;
   }
 
+  #limit(reason: string): void {
+    if (this.#limits.has(reason)) return;
+    this.#limits.add(reason);
+    this.#ports.limit(reason);
+  }
+
+  /** Archives inside decoded runs go to the layer walk; a secret in one makes its encoded run a hit. */
+  async #walkEmbedded(nest: TextNest, hits: Hit[], final: boolean): Promise<void> {
+    for (const stream of nest.embedded) {
+      if (hits.some((hit) => hit.start < stream.end && hit.end > stream.start)) continue;
+      if (!final && stream.end >= this.#filled) {
+        this.#limit(
+          `text-archive-limit: a ${stream.encoding} run holding an archive continues past the scan window; not opened`,
+        );
+        continue;
+      }
+      const [found] = await this.#ports.walk(stream.bytes, stream.encoding);
+      if (found === undefined) continue;
+      hits.push({
+        start: stream.start,
+        end: stream.end,
+        form: found.form,
+        encoding: stream.encoding,
+        ...(found.variant === undefined ? {} : { variant: found.variant }),
+        fingerprintId: found.fingerprintId,
+      });
+    }
+  }
+
   async #scan(final: boolean): Promise<void> {
     const scanEnd = final ? this.#filled : this.#filled - OVERLAP;
+    const nest: TextNest = {
+      depth: 0,
+      final,
+      opens: (bytes) => this.#ports.opens(bytes),
+      embedded: [],
+      limits: new Set(),
+    };
     // A view ending at the data: indexOf must not search stale bytes of the reused buffer.
     const hits = detectSecrets(
       this.buffer.subarray(0, this.#filled),
@@ -94,10 +152,15 @@ export class WindowScanner {
       scanEnd,
       this.#filled,
       this.#matcher,
+      nest,
+      Math.max(0, this.#claimedTo - this.#base),
     );
+    await this.#walkEmbedded(nest, hits, final);
+    for (const reason of nest.limits) this.#limit(reason);
     for (const hit of hits) {
       const { start, end, ...rest } = hit;
       this.#onHit({ ...rest, offset: this.#base + start, length: end - start });
+      this.#claimedTo = Math.max(this.#claimedTo, this.#base + end);
       if (this.#sink) this.buffer.fill(0x58, start, end);
     }
     if (this.#sink && scanEnd > this.#emitted) {
