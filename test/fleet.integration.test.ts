@@ -266,7 +266,7 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
     const checked = await playbook("health_check", ["--check"]);
     expect(checked.code, checked.stdout.slice(-4000)).toBe(0);
     for (const name of names) expect(recap(checked, name)).toMatchObject({ changed: 0, failed: 0 });
-  });
+  }, 600_000);
 
   it("disconnect + audit with a sealed copy left in one appliance's snapshot: the estate is residue and names it", async () => {
     const recipient = backupRecipient(join(scratch.path, "home"));
@@ -308,7 +308,8 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
     const health = await playbook("health_check");
     expect(health.code).not.toBe(0);
     expect(recap(health, "staging").unreachable).toBe(1);
-    expect(recap(health, "prod")).toMatchObject({ failed: 0, unreachable: 0 });
+    // prod answers (it is disconnected by now, so its status is not ok: only reachability is asserted here).
+    expect(recap(health, "prod").unreachable).toBe(0);
     const audit = await playbook("audit", ["-e", `connect_ops_reports_dir=${reports}`]);
     expect(audit.code).not.toBe(0);
     expect(audit.stdout).toContain("UNREACHABLE");
