@@ -255,7 +255,7 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
     expect(await exec("prod", "ls /etc/systemd/system")).toContain("connect-ops-token.timer");
     for (const name of names)
       expect(readFileSync(join(scratch.path, "keys", `${name}.pub`), "utf8")).toContain("PUBLIC KEY");
-  });
+  }, 600_000);
 
   it("connects every appliance and the estate health check is ok (in check mode too)", async () => {
     const connected = await playbook("connect");
