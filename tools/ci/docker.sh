@@ -57,3 +57,8 @@ if ! docker image inspect "$tag" >/dev/null 2>&1; then
   "$root/tools/node-image/build.sh" "$tag"
 fi
 echo "docker.sh: ready ($tag)"
+admin_tag=$(sed -n 's/^export const ADMIN_HOST_IMAGE_TAG = "\(.*\)";$/\1/p' "$root/packages/test-support/src/node-image.ts")
+if ! docker image inspect "$admin_tag" >/dev/null 2>&1; then
+  "$root/tools/admin-host-image/build.sh" "$admin_tag"
+fi
+echo "docker.sh: ready ($admin_tag)"

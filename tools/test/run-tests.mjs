@@ -30,6 +30,8 @@ const steps = [
   // typecheck and lint, then the e2e suites' own.
   ["npx", ["prettier", "--check", "--log-level", "warn", "."]],
   ["npx", ["nx", "run-many", "-t", "build", "typecheck", "lint", "--outputStyle=static"]],
+  // The Ansible collection (deploy/ansible, issue 19): ansible-lint, offline.
+  ["sh", ["tools/ci/ansible-lint.sh"]],
   ["npx", ["nx", "run-many", "-t", "test", "--outputStyle=stream", "--parallel=1", ...process.argv.slice(2)]],
 ];
 if (existsSync(join(root, "test", "vitest.config.ts"))) {

@@ -4,3 +4,6 @@
  * build and CI scripts read it from this line.
  */
 export const NODE_IMAGE_TAG = "connect-ops/ghes-node:1";
+
+/** Tag of the fleet test's admin-host image (tools/admin-host-image/build.sh: sshd, python3, sudo). */
+export const ADMIN_HOST_IMAGE_TAG = "connect-ops/admin-host:1";

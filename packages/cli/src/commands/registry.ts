@@ -17,6 +17,7 @@ import { registerSchedule } from "./schedule.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
 import { registerDisconnect } from "./disconnect.js";
+import { registerEstate } from "./estate.js";
 import { registerVerifyCleanup } from "./verify-cleanup.js";
 import { registerVerifyReport } from "./verify-report.js";
 
@@ -34,6 +35,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerBackup,
   registerVerifyCleanup,
   registerVerifyReport,
+  registerEstate,
   registerCheck,
   registerMetrics,
   registerSchedule,
