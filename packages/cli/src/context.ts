@@ -9,6 +9,8 @@ import { createLogger } from "./logger.js";
 export interface GlobalOptions {
   readonly stateDir: string;
   readonly configPath: string | undefined;
+  /** `--ca-file`: extra CA certificates for cloud requests (read when a cloud request is made). */
+  readonly caFile: string | undefined;
   readonly json: boolean;
   readonly logLevel: string;
   readonly progress: boolean;
@@ -48,6 +50,7 @@ export function readGlobals(program: Command, io: CliIO): GlobalOptions {
   const options = program.opts<{
     stateDir?: string;
     config?: string;
+    caFile?: string;
     json?: boolean;
     logLevel?: string;
     progress?: boolean;
@@ -57,6 +60,7 @@ export function readGlobals(program: Command, io: CliIO): GlobalOptions {
   return {
     stateDir: resolve(io.cwd, options.stateDir ?? defaultStateDir(io.env)),
     configPath: options.config === undefined ? undefined : resolve(io.cwd, options.config),
+    caFile: options.caFile === undefined ? undefined : resolve(io.cwd, options.caFile),
     json: options.json === true,
     logLevel: level,
     progress: options.progress !== false && io.isTTY,

@@ -31,6 +31,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .version(version(), "-V, --version", "print the version")
     .option("--state-dir <dir>", "state directory (env CONNECT_OPS_STATE_DIR; default $XDG_STATE_HOME/connect-ops)")
     .option("--config <file>", "config file (default <state-dir>/config.json)")
+    .option(
+      "--ca-file <file>",
+      "CA certificates (PEM) to trust for the cloud besides the system store (a TLS-intercepting proxy's CA)",
+    )
     .option("--json", "print one JSON document on stdout")
     .addOption(
       new Option("--log-level <level>", "log level for stderr (env CONNECT_OPS_LOG_LEVEL)").choices([
@@ -87,7 +91,7 @@ const PLUGIN_UNKNOWN = 3;
 
 /** The first word of argv that is not an option or a global option's value: the command typed. */
 function subcommandOf(argv: readonly string[]): string | undefined {
-  const takesValue = new Set(["--state-dir", "--config", "--log-level"]);
+  const takesValue = new Set(["--state-dir", "--config", "--log-level", "--ca-file"]);
   for (let index = 0; index < argv.length; index += 1) {
     const word = argv[index] ?? "";
     if (takesValue.has(word)) index += 1;

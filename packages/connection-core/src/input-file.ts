@@ -22,6 +22,7 @@ export const INPUT_CAPS = {
   identity: 64 << 10,
   report: 64 << 20,
   journal: 16 << 20,
+  "ca-certificates": 4 << 20,
 } as const;
 
 export type InputKind = keyof typeof INPUT_CAPS;

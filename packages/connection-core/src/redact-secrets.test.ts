@@ -78,3 +78,13 @@ describe("redactSecrets", () => {
     expect(input).toBe(`token ${jwt}`);
   });
 });
+
+describe("redactSecrets: credentials in URLs", () => {
+  it.each([
+    ["proxy http://ops:pw-123@127.0.0.1:3128 refused", "proxy http://***@127.0.0.1:3128 refused"],
+    ["HTTPS_PROXY=https://only-user@proxy.corp:8080/", "HTTPS_PROXY=https://***@proxy.corp:8080/"],
+    ["plain http://proxy.corp:3128 stays", "plain http://proxy.corp:3128 stays"],
+  ])("%s", (input, expected) => {
+    expect(redactSecrets(input)).toBe(expected);
+  });
+});

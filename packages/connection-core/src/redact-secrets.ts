@@ -43,6 +43,11 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     pattern: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(bearer|token|basic)\s+)?[^\s"',;}]+/gi,
     replace: (prefix = "", scheme) => `${prefix}${scheme ? `${scheme} ` : ""}${REDACTED}`,
   },
+  // Credentials in a URL (a proxy's `http://user:pass@host:port`): the user info is a secret.
+  {
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*(?::[^\s/@]*)?@/gi,
+    replace: (scheme = "") => `${scheme}***@`,
+  },
   // A scheme keyword followed by something credential-shaped ("Bearer 0123abcd…", "token=4f9c…").
   {
     pattern: new RegExp(

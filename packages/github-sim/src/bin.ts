@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
 import { startGitHubSim } from "./start-github-sim.js";
 
-// `github-sim [--port N] [--profile ghes-connect|github.com] [--token-format stateless|classic] [--admin-token T]`
+// `github-sim [--port N] [--profile ghes-connect|github.com] [--token-format stateless|classic] [--admin-token T] [--tls DIR]`
 // The first stdout line is the base URL, so a parent process can read it and go.
 const USAGE =
-  "usage: github-sim [--port N] [--profile ghes-connect|github.com] [--token-format stateless|classic] [--admin-token TOKEN]";
+  "usage: github-sim [--port N] [--profile ghes-connect|github.com] [--token-format stateless|classic] [--admin-token TOKEN] [--tls DIR]";
 
 async function main(argv: string[]): Promise<number> {
-  let values: { port?: string; profile?: string; "token-format"?: string; "admin-token"?: string };
+  let values: { port?: string; profile?: string; "token-format"?: string; "admin-token"?: string; tls?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -16,6 +16,7 @@ async function main(argv: string[]): Promise<number> {
         profile: { type: "string" },
         "token-format": { type: "string" },
         "admin-token": { type: "string" },
+        tls: { type: "string" },
       },
       strict: true,
     }));
@@ -31,7 +32,8 @@ async function main(argv: string[]): Promise<number> {
     port < 0 ||
     port > 65535 ||
     (format !== "stateless" && format !== "classic") ||
-    (profile !== "ghes-connect" && profile !== "github.com")
+    (profile !== "ghes-connect" && profile !== "github.com") ||
+    values.tls === ""
   ) {
     console.error(USAGE);
     return 2;
@@ -41,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     tokenFormat: format,
     profile,
     ...(values["admin-token"] === undefined ? {} : { adminToken: values["admin-token"] }),
+    ...(values.tls === undefined ? {} : { tls: values.tls }),
   });
   process.stdout.write(`${sim.url}\n`);
   await new Promise<void>((resolve) => {

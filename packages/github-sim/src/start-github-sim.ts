@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { FaultPlan, type FailureFaultOptions, type RateLimitFaultOptions } from "./faults.js";
 import { errorResponse, readSimRequest, type SimRequest, type SimResponse } from "./http-io.js";
@@ -10,6 +11,7 @@ import { routeControl } from "./routes-control.js";
 import { routeInstallation } from "./routes-installation.js";
 import { emptyCounters, type SimContext, type SimCounters, type SimProfile } from "./sim-context.js";
 import { SimState, type AccountType } from "./sim-state.js";
+import { createSimTlsMaterial } from "./tls-material.js";
 import { looksLikeAdminToken, newAdminToken, type TokenFormat } from "./tokens.js";
 
 export interface GitHubSimOptions {
@@ -25,6 +27,8 @@ export interface GitHubSimOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Which cloud to stand for (default `ghes-connect`; docs/github-sim.md). */
   readonly profile?: SimProfile;
+  /** Serve HTTPS: a CA made for this start is written to `DIR/ca.pem`, its leaf is for 127.0.0.1 and localhost. */
+  readonly tls?: string;
 }
 
 /** An App made as a person makes one in the settings page: the PEM is what the page downloads. */
@@ -49,8 +53,10 @@ export interface SimRequestLogEntry {
 export type SimStats = SimCounters & { apps: number; installations: number; records: number; usableTokens: number };
 
 export interface GitHubSim extends AsyncDisposable {
-  /** Base URL, `http://127.0.0.1:PORT`. */
+  /** Base URL, `http://127.0.0.1:PORT` (`https://` with the `tls` option). */
   readonly url: string;
+  /** With the `tls` option: the CA certificate (PEM) a client must trust, as written to `DIR/ca.pem`. */
+  readonly caPem: string | undefined;
   readonly port: number;
   close(): Promise<void>;
   /** Fails the next `count` API requests with a 5xx (default 503), optionally with `Retry-After`. */
@@ -183,9 +189,12 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     }
   }
 
-  const server = createServer((incoming, outgoing) => {
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     handle(incoming, outgoing).catch(() => outgoing.destroy());
-  });
+  };
+  const tls = options.tls === undefined ? undefined : await createSimTlsMaterial(options.tls);
+  const server =
+    tls === undefined ? createServer(listener) : createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
@@ -199,8 +208,9 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     }));
 
   const sim: GitHubSim = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
     port,
+    caPem: tls?.caPem,
     profile: context.profile,
     close,
     [Symbol.asyncDispose]: close,

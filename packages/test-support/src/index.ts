@@ -38,3 +38,5 @@ export type {
   CliRunner,
   CloudEndpoint,
 } from "./appliance.js";
+export { startTinyproxy } from "./tinyproxy.js";
+export type { Tinyproxy, TinyproxyOptions } from "./tinyproxy.js";

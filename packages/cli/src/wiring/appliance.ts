@@ -94,7 +94,33 @@ export async function cloudClient(context: CommandContext, baseUrl: string): Pro
     baseUrl,
     ...(adminToken === undefined ? {} : { adminToken }),
     deps: { now: context.io.now },
+    network: { env: context.io.env, extraCaPems: await extraCaPems(context) },
   });
+}
+
+/**
+ * `--ca-file`'s certificates. Giving a CA replaces Node's default store for the request, so
+ * NODE_EXTRA_CA_CERTS (which Node only adds to that default) is read here too; without
+ * `--ca-file`, Node applies NODE_EXTRA_CA_CERTS itself.
+ */
+async function extraCaPems(context: CommandContext): Promise<string[]> {
+  const { caFile } = context.globals;
+  if (caFile === undefined) return [];
+  const { readInputText } = await import("@connect-ops/connection-core");
+  const read = async (path: string, flag: string) => {
+    const pem = await readInputText(path, { kind: "ca-certificates", flag });
+    if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+      throw usageError(
+        `${flag} ${path} holds no PEM certificate`,
+        "give the CA certificate(s) in PEM (-----BEGIN CERTIFICATE-----): the proxy's CA, or github-sim's DIR/ca.pem",
+      );
+    return pem;
+  };
+  const pems = [await read(caFile, "--ca-file")];
+  const fromEnv = context.io.env.NODE_EXTRA_CA_CERTS;
+  if (fromEnv !== undefined && fromEnv !== "")
+    pems.push(await read(context.resolvePath(fromEnv), "NODE_EXTRA_CA_CERTS"));
+  return pems;
 }
 
 /** The production cloud port: a client per base URL, with the admin token from the environment. */

@@ -64,6 +64,9 @@ function build(
  */
 export function toCloudError(error: unknown, operation: CloudOperation): CoreError {
   if (error instanceof CoreError) return error;
+  // The network fetch's own verdict (proxy, TLS), which @octokit/request wraps as a RequestError's cause.
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  if (cause instanceof CoreError) return cause;
   const where = `the cloud API at ${operation.baseUrl}`;
   if (!isHttpFailure(error) || error.response === undefined) {
     const reason = redactSecrets(error instanceof Error ? error.message : String(error)).slice(0, 200);

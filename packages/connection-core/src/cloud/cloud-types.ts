@@ -1,3 +1,4 @@
+import type { NetworkOptions } from "./proxy-settings.js";
 import type { ConnectedAccount, ConnectionRecord } from "../schemas.js";
 
 /** What authenticates as the GitHub App. `slug`, when known, lets deletes tell "already gone" from "refused". */
@@ -81,6 +82,8 @@ export interface CloudClientOptions {
   readonly deps?: CloudClientDeps;
   /** Retries after the first attempt on 5xx, network errors and rate limits (default 4). */
   readonly maxRetries?: number;
+  /** Proxies and extra CAs (default: direct, the system store). Ignored when `deps.fetch` is given. */
+  readonly network?: NetworkOptions;
 }
 
 /**

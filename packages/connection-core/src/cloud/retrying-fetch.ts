@@ -1,3 +1,4 @@
+import { CoreError } from "../errors.js";
 import { withRetries } from "../retry.js";
 import { decideRetry, type CloudRetrySettings } from "./retry-policy.js";
 import type { ServerClock } from "./server-clock.js";
@@ -31,9 +32,11 @@ class RetryableResponse extends Error {
 export function createRetryingFetch(deps: RetryingFetchDeps): typeof globalThis.fetch {
   const policy = {
     ...deps.policy,
-    // A caller's abort is a decision, not a network failure.
+    // A caller's abort is a decision, not a network failure; a CoreError (proxy refused, TLS untrusted) needs a change of settings.
     retryOn: (error: unknown) =>
-      error instanceof RetryableResponse ? { waitMs: error.waitMs } : (error as Error).name !== "AbortError",
+      error instanceof RetryableResponse
+        ? { waitMs: error.waitMs }
+        : !(error instanceof CoreError) && (error as Error).name !== "AbortError",
   };
   return async function retryingFetch(input, init) {
     return withRetries(
