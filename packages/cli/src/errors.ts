@@ -10,7 +10,9 @@ export type CliErrorCode =
   | "CLI_MANIFEST_STATE_MISMATCH"
   | "CLI_MANIFEST_TIMEOUT"
   | "CLI_MANIFEST_NOT_INSTALLED"
-  | "CLI_CONNECT_RECORDS_UNSUPPORTED";
+  | "CLI_CONNECT_RECORDS_UNSUPPORTED"
+  | "CONFIG_NOT_FOUND"
+  | "CONFIG_INVALID";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {
