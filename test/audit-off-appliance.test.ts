@@ -1,40 +1,22 @@
-import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import {
-  connectArgv,
-  connectedAppliance,
-  initialisedAppliance,
-  snapshotCli,
-  testdirSync,
-  type Appliance,
-} from "@connect-ops/test-support";
+import { connectArgv, connectedAppliance, initialisedAppliance, type Appliance } from "@connect-ops/test-support";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cliSuite } from "./support/cli-suite.js";
 import { pemLine } from "./disconnect-fixture.js";
 import { expectNoLeak } from "./support/leaks.js";
 
 // Issue 13.6 / 13.7 / 15.3 with the built CLI: the fingerprints an auditor takes off the
 // appliance, the audit run there without the appliance's state dir, a standalone appliance,
 // and the Markdown rendering that names the signed JSON's SHA-256.
-let sim: GitHubSim;
-let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = testdirSync({ prefix: "e2e-audit-scope-" });
-const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
-beforeAll(async () => {
-  cli = await snapshotCli();
-  sim = await startGitHubSim();
-});
-afterAll(async () => {
-  await sim.close();
-  cli[Symbol.dispose]();
-  scratch[Symbol.dispose]();
-});
+const suite = cliSuite({ prefix: "e2e-audit-scope-" });
+const { connectOps } = suite;
 
 let counter = 0;
 const fresh = (): Promise<Appliance> =>
-  connectedAppliance({ cloud: sim, dir: join(scratch.path, `a${counter++}`), connectOps, nodes: ["replica-1"] });
+  connectedAppliance({ cloud: suite.sim, dir: join(suite.scratch, `a${counter++}`), connectOps, nodes: ["replica-1"] });
 
 const sha256 = (path: string): string => `sha256:${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
 
@@ -61,7 +43,7 @@ describe("fingerprints export → verify-cleanup --fingerprints off the applianc
     );
 
     // The auditor's machine: the export and a copy of the backups; its own state dir (own signing key), no vault, no journal.
-    const auditor = join(scratch.path, `auditor-${counter++}`);
+    const auditor = join(suite.scratch, `auditor-${counter++}`);
     mkdirSync(auditor);
     const copy = join(auditor, "fingerprints.json");
     writeFileSync(copy, readFileSync(exported));
@@ -102,7 +84,7 @@ describe("fingerprints export → verify-cleanup --fingerprints off the applianc
   });
 
   it("refuses fingerprints export on a state dir with nothing to export (exit 2, no file)", async () => {
-    const dir = join(scratch.path, `empty-${counter++}`);
+    const dir = join(suite.scratch, `empty-${counter++}`);
     const env = { CONNECT_OPS_STATE_DIR: join(dir, "state") };
     mkdirSync(dir);
     expect((await connectOps(["init"], env)).code).toBe(0);
@@ -117,8 +99,12 @@ describe("fingerprints export → verify-cleanup --fingerprints off the applianc
 
 describe("a standalone appliance (no replica): disconnect and verify-cleanup without --inventory", () => {
   it("exits 0 with a signed report that says 'no nodes: standalone'; the Markdown names the JSON's SHA-256", async () => {
-    const layout = await initialisedAppliance({ cloud: sim, dir: join(scratch.path, `s${counter++}`), connectOps });
-    expect((await connectOps(connectArgv(layout, sim.url), layout.env)).code).toBe(0);
+    const layout = await initialisedAppliance({
+      cloud: suite.sim,
+      dir: join(suite.scratch, `s${counter++}`),
+      connectOps,
+    });
+    expect((await connectOps(connectArgv(layout, suite.sim.url), layout.env)).code).toBe(0);
     const disconnected = await connectOps(["--json", "disconnect", "--data-dir", layout.dataDir, "--yes"], layout.env);
     expect(disconnected.code, disconnected.stderr).toBe(0);
     expect(JSON.parse(disconnected.stdout)).toMatchObject({

@@ -1,40 +1,26 @@
-import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cliSuite } from "./support/cli-suite.js";
 import {
   connectedAppliance,
   DISCONNECT_CRASH_POINTS,
   parseJsonOutput,
-  snapshotCli,
-  testdirSync,
   type Appliance,
 } from "@connect-ops/test-support";
 import { auditJson, auditReportJson, disconnectJson } from "./support/cli-json.js";
 import { backupRecipient, pemLine, plantInArchives } from "./disconnect-fixture.js";
 import { expectNoLeak } from "./support/leaks.js";
 
-let sim: GitHubSim;
-let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = testdirSync({ prefix: "e2e-disconnect-" });
-// A private copy of the built CLI: other suites rebuild packages/cli/dist while this one runs.
-const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
-beforeAll(async () => {
-  cli = await snapshotCli({ testHooks: true });
-  sim = await startGitHubSim();
-});
-afterAll(async () => {
-  await sim.close();
-  cli[Symbol.dispose]();
-  scratch[Symbol.dispose]();
-});
+const suite = cliSuite({ prefix: "e2e-disconnect-", testHooks: true });
+const { connectOps } = suite;
 
 let counter = 0;
 const fresh = (nodes?: readonly string[]): Promise<Appliance> =>
   connectedAppliance({
-    cloud: sim,
-    dir: join(scratch.path, `a${counter++}`),
+    cloud: suite.sim,
+    dir: join(suite.scratch, `a${counter++}`),
     connectOps,
     ...(nodes === undefined ? {} : { nodes }),
   });
@@ -83,7 +69,7 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     const down = app.nodeDirs["data-2"] as string;
     renameSync(down, `${down}.away`);
     writeFileSync(down, "not a directory: the node cannot be reached\n");
-    const before = sim.counters();
+    const before = suite.sim.counters();
     const first = await disconnect(app);
     expect(first.code, first.stderr).toBe(3);
     const firstJson = parseJsonOutput(disconnectJson, first.stdout);
@@ -122,7 +108,7 @@ describe("disconnect → verify-cleanup → signed report (local nodes, simulato
     ]);
 
     expect((await disconnect(app, ["--purge-backups"])).code).toBe(0);
-    const after = sim.counters();
+    const after = suite.sim.counters();
     expect(after.appsDeleted - before.appsDeleted).toBe(1);
     expect(after.installationsDeleted - before.installationsDeleted).toBe(1);
     expect(after.recordsDeleted - before.recordsDeleted).toBe(1);
@@ -174,7 +160,7 @@ describe("disconnect after a SIGKILL at each journal step", () => {
     "resumes after a crash at %s without repeating an effect or skipping a node",
     async (point) => {
       const app = await fresh(["replica-1", "data-1"]);
-      const before = sim.counters();
+      const before = suite.sim.counters();
       const killed = await disconnect(app, [], { CONNECT_OPS_FAULT_CRASH_AT: point });
       expect(killed.signal).toBe("SIGKILL");
       const resumed = await disconnect(app);
@@ -183,7 +169,7 @@ describe("disconnect after a SIGKILL at each journal step", () => {
       expect(json.completed).toBe(true);
       expect(json.nodes.every((node) => node.status === "deleted" || node.status === "absent")).toBe(true);
       for (const dir of Object.values(app.nodeDirs)) expect(readdirSync(dir)).toEqual([]);
-      const after = sim.counters();
+      const after = suite.sim.counters();
       expect(after.appsDeleted - before.appsDeleted).toBe(1);
       expect(after.installationsDeleted - before.installationsDeleted).toBe(1);
       expect(after.recordsDeleted - before.recordsDeleted).toBe(1);

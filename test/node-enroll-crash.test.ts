@@ -1,26 +1,14 @@
-import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
-import { connectedAppliance, snapshotCli, testdirSync, type Appliance } from "@connect-ops/test-support";
+import { connectedAppliance, type Appliance } from "@connect-ops/test-support";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cliSuite } from "./support/cli-suite.js";
 
 // Issue 15 (node enroll is multi-step): a SIGKILL at each of its checkpoints, then the same command again,
 // ends with the replica enrolled and READY, and no identity left anywhere on the primary.
 
-let sim: GitHubSim;
-let cli: Awaited<ReturnType<typeof snapshotCli>>;
-const scratch = testdirSync({ prefix: "e2e-enroll-crash-" });
-const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
-
-beforeAll(async () => {
-  cli = await snapshotCli({ testHooks: true });
-  sim = await startGitHubSim();
-});
-afterAll(async () => {
-  await sim.close();
-  cli[Symbol.dispose]();
-  scratch[Symbol.dispose]();
-});
+const suite = cliSuite({ prefix: "e2e-enroll-crash-", testHooks: true });
+const { connectOps } = suite;
 
 /** Every file under `dir` that holds an age identity (AGE-SECRET-KEY-…) other than the state dir's own. */
 function identitiesUnder(dir: string, own: string): string[] {
@@ -33,7 +21,7 @@ function identitiesUnder(dir: string, own: string): string[] {
 
 let counter = 0;
 const fresh = (): Promise<Appliance> =>
-  connectedAppliance({ cloud: sim, dir: join(scratch.path, `a${counter++}`), connectOps, nodes: ["replica-1"] });
+  connectedAppliance({ cloud: suite.sim, dir: join(suite.scratch, `a${counter++}`), connectOps, nodes: ["replica-1"] });
 
 describe("node enroll after a SIGKILL at each step", () => {
   it.each(["enroll-identity-written", "enroll-recorded"])(

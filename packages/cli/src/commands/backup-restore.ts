@@ -1,7 +1,8 @@
-import { topologyFlags } from "../flows/topology-options.js";
+import { optionalTopologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { withNodeFlags } from "./node-flags.js";
 
 export interface BackupRestoreOptions {
   readonly identity: string;
@@ -22,8 +23,7 @@ export async function runBackupRestoreCommand(
 ): Promise<CommandResult> {
   const { restorePorts } = await import("../wiring/backup.js");
   const { restoreFromSnapshot } = await import("../lifecycle/restore.js");
-  const topology =
-    options.inventory === undefined && options.clusterConf === undefined ? undefined : topologyFlags(options);
+  const topology = optionalTopologyFlags(options);
   const outcome = await restoreFromSnapshot(await restorePorts(context, topology), {
     snapshot: context.resolvePath(snapshot),
     identityFile: context.resolvePath(options.identity),
@@ -68,8 +68,12 @@ export async function runBackupRestoreCommand(
 }
 
 export function registerBackupRestore(group: Command, run: CommandRunner): void {
-  group
-    .command("restore")
+  withNodeFlags(group.command("restore"), {
+    inventory:
+      "the nodes that survive: the restored generation goes above every one they hold, so replicate converges at once",
+    select: true,
+    writes: false,
+  })
     .description(
       "restore the Connect credentials of a snapshot into this appliance's vault, after checking them on the cloud",
     )
@@ -84,17 +88,6 @@ export function registerBackupRestore(group: Command, run: CommandRunner): void 
       "take over the snapshot's Connect identity even on a different appliance (ghe-restore -c)",
     )
     .option("--force", "replace a vault holding another app; restore from an incomplete snapshot")
-    .option(
-      "--inventory <file>",
-      "the nodes that survive: the restored generation goes above every one they hold, so replicate converges at once",
-    )
-    .option("--cluster-conf <file>", "the same from a GHES cluster.conf")
-    .option("--nodes <names>", "only these nodes, comma separated")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
-    )
     .addHelpText(
       "after",
       "\nExit: 0 restored · 1 refused (the app, record or installation no longer exists on the cloud) or Connect reset:\n      on a different appliance nothing is restored unless --hostname names the snapshot's appliance or --keep-connect\n      · 2 bad input · 3 a node named by --inventory could not be probed (nothing restored; re-run)\nThe restored generation is above the snapshot's and every probed node's, so `replicate` converges at once.\n\nExample (replacement appliance taking over ghes.example.com):\n  connect-ops --state-dir /data/user/connect-ops init\n  connect-ops backup restore /data/ghe-backup/current --identity /root/backup-identity.txt --hostname ghes.example.com --inventory /data/user/common/connect-ops/inventory.json\n  connect-ops replicate --inventory /data/user/common/connect-ops/inventory.json",

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { withNodeFlags } from "./node-flags.js";
 
 export interface CheckOptions {
   readonly inventory?: string;
@@ -34,21 +35,13 @@ export async function runCheckCommand(context: CommandContext, options: CheckOpt
 }
 
 export function registerCheck(program: Command, run: CommandRunner): void {
-  program
-    .command("check")
+  withNodeFlags(program.command("check"), {
+    inventory: "also check the nodes of this inventory (drift) and its replicas (failover readiness)",
+    select: true,
+    writes: false,
+  })
     .description(
       "a monitoring plugin (Nagios, Icinga, Sensu): one status line with perfdata, exit 0/1/2/3 = OK/WARNING/CRITICAL/UNKNOWN",
-    )
-    .option(
-      "--inventory <file>",
-      "also check the nodes of this inventory (drift) and its replicas (failover readiness)",
-    )
-    .option("--cluster-conf <file>", "the same, with the node list from a GHES cluster.conf")
-    .option("--nodes <names>", "only these nodes, comma separated")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
     )
     .option("--warn-ttl <duration>", "WARNING when the sealed token expires sooner than this", "10m")
     .option("--min-ttl <duration>", "CRITICAL when the sealed token expires sooner than this", "5m")

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
+import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { withNodeFlags } from "./node-flags.js";
 
 /** The flags as commander names them. */
-export interface DisconnectOptions {
-  readonly inventory?: string;
+export interface DisconnectOptions extends TopologyOptions {
   readonly dataDir?: readonly string[];
   readonly purgeBackups?: boolean;
   readonly yes?: boolean;
@@ -20,7 +21,7 @@ export async function runDisconnectCommand(
   const confirm = confirmDisconnect(context.io, { yes: options.yes === true, purgeBackups });
   const { ports, request } = await disconnectPorts(
     context,
-    { inventory: options.inventory, dataDirs: options.dataDir ?? [], purgeBackups },
+    { topology: topologyFlags(options), dataDirs: options.dataDir ?? [], purgeBackups },
     confirm,
   );
   const outcome = await runDisconnect(ports, request);
@@ -33,14 +34,13 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function registerDisconnect(program: Command, run: CommandRunner): void {
-  program
-    .command("disconnect")
+  withNodeFlags(program.command("disconnect"), {
+    inventory: "the nodes that hold replicated credentials (docs/replication.md); without it, a standalone appliance",
+    select: false,
+    writes: true,
+  })
     .description(
       "delete the GitHub App on the cloud and every copy of its credentials: primary, nodes and (with --purge-backups) snapshots",
-    )
-    .option(
-      "--inventory <file>",
-      "the nodes that hold replicated credentials (docs/replication.md); without it, a standalone appliance",
     )
     .option("--data-dir <dir>", "a backup data dir whose snapshots may hold the credentials (repeatable)", collect)
     .option("--purge-backups", "redact every snapshot under the data dirs (default: only list what they still hold)")

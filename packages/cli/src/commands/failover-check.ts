@@ -1,6 +1,7 @@
 import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { withNodeFlags } from "./node-flags.js";
 
 /** The flags as commander names them. */
 export interface FailoverCheckOptions {
@@ -31,23 +32,19 @@ export async function runFailoverCheckCommand(
 }
 
 export function registerFailoverCheck(program: Command, run: CommandRunner): void {
-  program
-    .command("failover-check")
+  withNodeFlags(program.command("failover-check"), {
+    inventory: "inventory JSON listing the nodes (see docs/replication.md)",
+    select: false,
+    writes: false,
+  })
     .description(
       "tell whether each HA replica could take over GitHub Connect now (reachable, same generation and key, fresh token, enrolled and able to open its copy)",
     )
-    .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
-    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
     .option("--replica <name>", "check only this replica")
     .option("--min-ttl <duration>", "the replica's token must stay valid at least this long", "10m")
     .option(
       "--rehearse",
       "also read each replica's identity and copy into memory, open the copy and authenticate its key against the cloud (writes nothing)",
-    )
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
     )
     .addHelpText(
       "after",

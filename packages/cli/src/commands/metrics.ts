@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import type { HealthTopologyOptions } from "../wiring/health.js";
+import { withNodeFlags } from "./node-flags.js";
 
 export interface MetricsOptions extends HealthTopologyOptions {
   readonly out: string;
@@ -30,20 +31,15 @@ export async function runMetricsCommand(context: CommandContext, options: Metric
 }
 
 export function registerMetrics(program: Command, run: CommandRunner): void {
-  program
-    .command("metrics")
+  withNodeFlags(program.command("metrics"), {
+    inventory: "also report each node's generation and each replica's failover readiness",
+    select: true,
+    writes: false,
+  })
     .description(
       "write a Prometheus textfile (for node_exporter's textfile collector): token expiry, generations, failover readiness, last successes, backup residue",
     )
     .requiredOption("--out <file>", "the .prom file to write, e.g. /var/lib/prometheus/node-exporter/connect_ops.prom")
-    .option("--inventory <file>", "also report each node's generation and each replica's failover readiness")
-    .option("--cluster-conf <file>", "the same, with the node list from a GHES cluster.conf")
-    .option("--nodes <names>", "only these nodes, comma separated")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
-    )
     .addHelpText(
       "after",
       [

@@ -1,6 +1,7 @@
 import { topologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import { withNodeFlags } from "./node-flags.js";
 
 /** The flags of `node enroll` as commander names them. */
 export interface NodeEnrollOptions {
@@ -33,23 +34,15 @@ export function registerNode(program: Command, run: CommandRunner): void {
     .command("node")
     .description("give HA replicas and cluster nodes their own age identity")
     .addHelpText("after", "\nExample:\n  connect-ops node enroll --inventory inventory.json --node ghes-replica");
-  group
-    .command("enroll")
+  withNodeFlags(group.command("enroll"), {
+    inventory: "inventory JSON listing the nodes (see docs/replication.md)",
+    select: false,
+    writes: true,
+  })
     .description(
       "make an age identity for a node on the primary, write it to the node (0600), and seal every copy to its recipient",
     )
     .requiredOption("--node <name>", "the node to enroll, by its name in the inventory")
-    .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
-    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
-    .option(
-      "--accept-new-host-keys",
-      "record the host key of a node not yet in known_hosts (never replaces a changed key)",
-    )
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
-    )
     .addHelpText(
       "after",
       [

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
 import type { ReplicateReport } from "../lifecycle/replicate.js";
+import { withNodeFlags } from "./node-flags.js";
 
 /** The flags as commander names them. */
 export interface ReplicateOptions {
@@ -67,22 +68,16 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
 }
 
 export function registerReplicate(program: Command, run: CommandRunner): void {
-  program
-    .command("replicate")
+  withNodeFlags(program.command("replicate"), {
+    inventory: "inventory JSON listing the nodes (see docs/replication.md)",
+    select: true,
+    writes: true,
+  })
     .description(
       "push the primary vault's sealed credentials (credentials.age + meta.json) to every HA replica and cluster node",
     )
-    .option("--inventory <file>", "inventory JSON listing the nodes (see docs/replication.md)")
-    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
-    .option("--nodes <names>", "only these nodes, comma separated")
     .option("--dry-run", "probe the nodes and report what would change; write nothing")
     .option("--concurrency <n>", "nodes in flight at once (default: all, at most 16)")
-    .option("--accept-new-host-keys", "record host keys of nodes not yet in known_hosts (never replaces a changed key)")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
-    )
     .addHelpText(
       "after",
       [

@@ -1,8 +1,9 @@
-import { topologyFlags } from "../flows/topology-options.js";
+import { optionalTopologyFlags } from "../flows/topology-options.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { NodeStatus } from "../lifecycle/node-status.js";
+import { withNodeFlags } from "./node-flags.js";
 
 export interface StatusOptions {
   readonly offline?: boolean;
@@ -18,9 +19,7 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
     import("../lifecycle/status.js"),
     import("../wiring/nodes.js"),
   ]);
-  const withTopology =
-    options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
-  const topology = withTopology ? topologyFlags(options) : undefined;
+  const topology = optionalTopologyFlags(options);
   const status = await readStatus(await statusPorts(context, topology), { offline: options.offline === true });
   const drifted = status.cloud.drift.length > 0;
   const human = status.connected
@@ -77,20 +76,15 @@ async function nodeLines(nodes: readonly NodeStatus[]): Promise<string[]> {
 }
 
 export function registerStatus(program: Command, run: CommandRunner): void {
-  program
-    .command("status")
+  withNodeFlags(program.command("status"), {
+    inventory: "also probe the nodes of this inventory: generation, key fingerprint, drift",
+    select: true,
+    writes: false,
+  })
     .description(
       "show the connection, the vault and the token; compare the cloud's record (and with --inventory every node) with this appliance",
     )
     .option("--offline", "do not contact the cloud")
-    .option("--inventory <file>", "also probe the nodes of this inventory: generation, key fingerprint, drift")
-    .option("--cluster-conf <file>", "the same, with the node list from a GHES cluster.conf")
-    .option("--nodes <names>", "only these nodes, comma separated")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
-    )
     .addHelpText(
       "after",
       [

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
+import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
+import { withNodeFlags } from "./node-flags.js";
 
 /** The flags as commander names them. */
-export interface VerifyCleanupOptions {
-  readonly inventory?: string;
+export interface VerifyCleanupOptions extends TopologyOptions {
   readonly fingerprints?: string;
   readonly dataDir?: readonly string[];
   readonly report?: string;
@@ -27,7 +28,7 @@ export async function runVerifyCleanupCommand(
   const { auditPorts } = await import("../wiring/disconnect.js");
   const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
   const { ports, request } = await auditPorts(context, {
-    inventory: options.inventory,
+    topology: topologyFlags(options),
     dataDirs: options.dataDir ?? [],
     fingerprintsFile: options.fingerprints,
     format,
@@ -43,14 +44,14 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function registerVerifyCleanup(program: Command, run: CommandRunner): void {
-  program
-    .command("verify-cleanup")
+  withNodeFlags(program.command("verify-cleanup"), {
+    inventory:
+      "the nodes to check (docs/replication.md); without it, a standalone appliance (nodes the disconnect recorded are still audited)",
+    select: false,
+    writes: false,
+  })
     .description(
       "audit that the credentials are gone everywhere (cloud, primary, nodes, snapshots); exit 0 clean, 1 residue, 3 inconclusive",
-    )
-    .option(
-      "--inventory <file>",
-      "the nodes to check (docs/replication.md); without it, a standalone appliance (nodes the disconnect recorded are still audited)",
     )
     .option("--data-dir <dir>", "a backup data dir whose snapshots are scanned (repeatable)", collect)
     .option("--report <file>", "write the signed JSON report here and its raw Ed25519 signature to FILE.sig")

@@ -170,7 +170,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
           await import("../wiring/disconnect.js")
         ).disconnectPorts(
           context,
-          { inventory: sandbox.inventory, dataDirs: [sandbox.dataDir], purgeBackups: true },
+          { topology: { inventory: sandbox.inventory }, dataDirs: [sandbox.dataDir], purgeBackups: true },
           () => Promise.resolve(),
         );
         return renderDisconnect(await runDisconnect(ports, request));
@@ -187,7 +187,7 @@ function demoSteps(sandbox: DemoSandbox, cloudUrl: string, backupRecipient: stri
         const { ports, request } = await (
           await import("../wiring/disconnect.js")
         ).auditPorts(context, {
-          inventory: sandbox.inventory,
+          topology: { inventory: sandbox.inventory },
           dataDirs: [sandbox.dataDir],
           reportFile: report,
           format: "json",

@@ -21,3 +21,13 @@ export function topologyFlags(options: TopologyOptions): TopologyFlags {
     ...(options.acceptNewHostKeys === true ? { acceptNewHostKeys: true } : {}),
   };
 }
+
+/**
+ * The flags as `TopologyFlags` when the operator named nodes at all (`--inventory`, `--cluster-conf` or
+ * `--nodes`), else undefined: for the commands whose nodes are optional (status, metrics, check, restore,
+ * disconnect, verify-cleanup: without them, a standalone appliance).
+ */
+export function optionalTopologyFlags(options: TopologyOptions): TopologyFlags | undefined {
+  const named = options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
+  return named ? topologyFlags(options) : undefined;
+}

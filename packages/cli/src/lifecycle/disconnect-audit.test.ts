@@ -1,4 +1,3 @@
-import { CredentialVault, loadStateDir } from "@connect-ops/credential-vault";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,19 +11,6 @@ const NODES = [
   { name: "replica-1", role: "replica" },
   { name: "cluster-1", role: "cluster" },
 ] as const;
-
-/** A connected appliance replicated to two local nodes (set up through the in-process CLI; the lifecycles are then called directly). */
-async function replicatedTopology(): Promise<LocalTopology> {
-  const topology = await LocalTopology.create(NODES);
-  const replicated = await topology.cli(["replicate", "--inventory", topology.inventory]);
-  if (replicated.code !== 0) throw new Error(`replicate failed: ${replicated.stderr}`);
-  return topology;
-}
-
-async function appKeyPem(topology: LocalTopology): Promise<string> {
-  const state = await loadStateDir(topology.stateDir);
-  return (await new CredentialVault(join(topology.stateDir, "vault")).open(state.identities)).bundle.app.privateKeyPem;
-}
 
 /** A backup-utils data dir with one snapshot (`current`) holding `settingsJson` in settings.json. */
 function dataDirWith(topology: LocalTopology, settingsJson: unknown): string {
@@ -54,7 +40,7 @@ const request = (topology: LocalTopology, dataDirs: readonly string[] = []) => (
 
 describe("runDisconnect then auditCleanup (no CLI)", () => {
   it("disconnects everywhere, and the audit then proves it CLEAN", async () => {
-    await using topology = await replicatedTopology();
+    await using topology = await LocalTopology.replicated(NODES);
     const outcome = await runDisconnect(await localDisconnectPorts(topology), request(topology));
     expect(outcome).toMatchObject({ completed: true, resumed: false, pendingNodes: [], unfinishedSnapshots: 0 });
     expect(outcome.journal.cloud).toMatchObject({
@@ -81,8 +67,8 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
   });
 
   it("audit finds the app key left in a snapshot the disconnect was not told about", async () => {
-    await using topology = await replicatedTopology();
-    const dataDir = dataDirWith(topology, { "github-connect": { key: await appKeyPem(topology) } });
+    await using topology = await LocalTopology.replicated(NODES);
+    const dataDir = dataDirWith(topology, { "github-connect": { key: await topology.appKeyPem() } });
     expect((await runDisconnect(await localDisconnectPorts(topology), request(topology))).completed).toBe(true);
 
     const audit = await auditCleanup(await localAuditPorts(topology), { dataDirs: [dataDir], format: "json" });
@@ -92,7 +78,7 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
   });
 
   it("leaves an unreachable node pending (incomplete), and the audit names it as a gap", async () => {
-    await using topology = await replicatedTopology();
+    await using topology = await LocalTopology.replicated(NODES);
     // An ssh node on a closed port of the loopback: the connection is refused.
     const inventory = topology.writeInventory(
       {
@@ -132,7 +118,7 @@ describe("runDisconnect then auditCleanup (no CLI)", () => {
   it.each(["disconnect:vault-destroyed", "disconnect:nodes-deleted"])(
     "resumes after a crash at %s and never repeats a cloud delete",
     async (checkpoint) => {
-      await using topology = await replicatedTopology();
+      await using topology = await LocalTopology.replicated(NODES);
       const crash = (point: string): void => {
         if (point === checkpoint) throw new Error(`simulated crash at ${point}`);
       };

@@ -1,4 +1,3 @@
-import { CredentialVault, loadStateDir } from "@connect-ops/credential-vault";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,18 +13,6 @@ const NODES = [
   { name: "replica-1", role: "replica" },
   { name: "cluster-1", role: "cluster" },
 ] as const;
-
-async function replicatedTopology(): Promise<LocalTopology> {
-  const topology = await LocalTopology.create(NODES);
-  const replicated = await topology.cli(["replicate", "--inventory", topology.inventory]);
-  if (replicated.code !== 0) throw new Error(`replicate failed: ${replicated.stderr}`);
-  return topology;
-}
-
-async function appKeyPem(topology: LocalTopology): Promise<string> {
-  const state = await loadStateDir(topology.stateDir);
-  return (await new CredentialVault(join(topology.stateDir, "vault")).open(state.identities)).bundle.app.privateKeyPem;
-}
 
 /** A PEM body line of the key: what a partial leak looks like. */
 function pemLine(pem: string): string {
@@ -47,9 +34,9 @@ const journalFile = (topology: LocalTopology): string => join(topology.stateDir,
 
 describe("auditCleanup covers what the disconnect journal recorded (issue 13.6)", () => {
   it("audits every recorded node and data dir when none is given, and finds residue planted in them", async () => {
-    await using topology = await replicatedTopology();
+    await using topology = await LocalTopology.replicated(NODES);
     const data = dataDir(topology);
-    const pem = await appKeyPem(topology);
+    const pem = await topology.appKeyPem();
     const done = await runDisconnect(await localDisconnectPorts(topology), {
       inventory: topology.inventory,
       dataDirs: [data],
@@ -84,7 +71,7 @@ describe("auditCleanup covers what the disconnect journal recorded (issue 13.6)"
   });
 
   it("names a recorded ssh node it cannot reach as a gap: not given, and the journal lacks its port and user", async () => {
-    await using topology = await replicatedTopology();
+    await using topology = await LocalTopology.replicated(NODES);
     expect(
       (
         await runDisconnect(await localDisconnectPorts(topology), {
@@ -116,7 +103,7 @@ describe("auditCleanup covers what the disconnect journal recorded (issue 13.6)"
   });
 
   it("is never clean about a data dir with no snapshot: a gap 'no snapshot found in DIR'", async () => {
-    await using topology = await replicatedTopology();
+    await using topology = await LocalTopology.replicated(NODES);
     await runDisconnect(await localDisconnectPorts(topology), {
       inventory: topology.inventory,
       dataDirs: [],
@@ -131,7 +118,7 @@ describe("auditCleanup covers what the disconnect journal recorded (issue 13.6)"
   });
 
   it("shows a recorded snapshot that was pruned since as gone, and audits the rest of its data dir", async () => {
-    await using topology = await replicatedTopology();
+    await using topology = await LocalTopology.replicated(NODES);
     const data = dataDir(topology);
     mkdirSync(join(data, "20240101T000000"));
     writeFileSync(join(data, "20240101T000000", "old.json"), "{}");

@@ -1,3 +1,4 @@
+import { CredentialVault, loadStateDir } from "@connect-ops/credential-vault";
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { connectArgv, testdirSync, writeLicense, type TestDir } from "@connect-ops/test-support";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -45,6 +46,20 @@ export class LocalTopology implements AsyncDisposable {
       nodes: nodes.map((node) => ({ ...node, transport: "local", path: `nodes/${node.name}` })),
     });
     return topology;
+  }
+
+  /** `create`, then `replicate` to every node: a connected appliance whose nodes hold the current generation. */
+  static async replicated(nodes: readonly LocalNode[] = DEFAULT_NODES): Promise<LocalTopology> {
+    const topology = await LocalTopology.create(nodes);
+    const replicated = await topology.cli(["replicate", "--inventory", topology.inventory]);
+    if (replicated.code !== 0) throw new Error(`replicate failed: ${replicated.stderr}`);
+    return topology;
+  }
+
+  /** The App's private key, opened from the primary's vault (what a leak would copy). */
+  async appKeyPem(): Promise<string> {
+    const state = await loadStateDir(this.stateDir);
+    return (await new CredentialVault(join(this.stateDir, "vault")).open(state.identities)).bundle.app.privateKeyPem;
   }
 
   get stateDir(): string {

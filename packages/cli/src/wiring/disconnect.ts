@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { CommandContext } from "../context.js";
 import { checkDataDirs } from "../flows/data-dirs.js";
-import type { Topology } from "../flows/inventory.js";
+import type { Topology, TopologyFlags } from "../flows/inventory.js";
 import { loadTopology } from "./topology.js";
 import type { AuditPorts, AuditRequest } from "../lifecycle/audit-cleanup.js";
 import type { DisconnectPorts, DisconnectRequest } from "../lifecycle/disconnect.js";
@@ -13,31 +13,42 @@ import { cloudAdminToken, cloudFactory, crashHook, openAppliance } from "./appli
 // The composition root's part for the end of a connection: disconnect, verify-cleanup and
 // fingerprints export (split from wiring.ts to keep each file small; same rules).
 
-/** The nodes of `--inventory FILE`, or none (a standalone appliance: no replica, no cluster). */
+/**
+ * The nodes of `--inventory FILE` or `--cluster-conf FILE`, or none (a standalone appliance: no replica,
+ * no cluster). Recorded ssh nodes the audit derives from the journal are reached with `--identity-file`
+ * and `--known-hosts` when given, else the operator's defaults.
+ */
 async function optionalNodes(
   context: CommandContext,
-  inventory: string | undefined,
+  flags: TopologyFlags,
 ): Promise<{ nodes: Topology["all"]; ssh: Topology["ssh"]; source?: string }> {
-  if (inventory !== undefined) {
-    const topology = await loadTopology(context, { inventory });
+  if (flags.inventory !== undefined || flags.clusterConf !== undefined) {
+    const topology = await loadTopology(context, flags);
     return { nodes: topology.all, ssh: topology.ssh, source: topology.source };
   }
-  // Recorded ssh nodes the audit derives from the journal are reached with the operator's defaults.
-  const home = context.io.env.HOME ?? homedir();
+  const knownHostsFile =
+    flags.knownHostsFile === undefined
+      ? join(context.io.env.HOME ?? homedir(), ".ssh", "known_hosts")
+      : context.resolvePath(flags.knownHostsFile);
   return {
     nodes: [],
-    ssh: { knownHostsFile: join(home, ".ssh", "known_hosts"), acceptNewHostKeys: false, env: context.io.env },
+    ssh: {
+      knownHostsFile,
+      ...(flags.identityFile === undefined ? {} : { identityFile: context.resolvePath(flags.identityFile) }),
+      acceptNewHostKeys: flags.acceptNewHostKeys === true,
+      env: context.io.env,
+    },
   };
 }
 
 /** The disconnect's production ports: the state dir's vault, the inventory's nodes (none: standalone), the cloud named by the vault. */
 export async function disconnectPorts(
   context: CommandContext,
-  flags: { inventory?: string | undefined; dataDirs: readonly string[]; purgeBackups: boolean },
+  flags: { topology: TopologyFlags; dataDirs: readonly string[]; purgeBackups: boolean },
   confirm: (journal: DisconnectJournal) => Promise<void>,
 ): Promise<{ ports: DisconnectPorts; request: DisconnectRequest }> {
   const appliance = await openAppliance(context);
-  const topology = await optionalNodes(context, flags.inventory);
+  const topology = await optionalNodes(context, flags.topology);
   const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
   return {
     ports: {
@@ -54,7 +65,7 @@ export async function disconnectPorts(
       confirm,
     },
     request: {
-      ...(flags.inventory === undefined ? {} : { inventory: context.resolvePath(flags.inventory) }),
+      ...(topology.source === undefined ? {} : { inventory: context.resolvePath(topology.source) }),
       dataDirs,
       purgeBackups: flags.purgeBackups,
     },
@@ -65,7 +76,7 @@ export async function disconnectPorts(
 export async function auditPorts(
   context: CommandContext,
   flags: {
-    inventory?: string | undefined;
+    topology: TopologyFlags;
     dataDirs: readonly string[];
     reportFile?: string;
     format: "json" | "md";
@@ -75,7 +86,7 @@ export async function auditPorts(
   const appliance = await openAppliance(context);
   const { readAuditSigningKey } = await import("../lifecycle/audit-signing-key.js");
   const signingKey = await readAuditSigningKey(appliance.state.stateDir);
-  const topology = await optionalNodes(context, flags.inventory);
+  const topology = await optionalNodes(context, flags.topology);
   const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
   const { toolVersion } = await import("../tool-version.js");
   return {

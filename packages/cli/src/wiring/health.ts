@@ -1,6 +1,5 @@
-import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
+import { optionalTopologyFlags, topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
 import type { CommandContext } from "../context.js";
-import type { TopologyFlags } from "../flows/inventory.js";
 import type { HealthPorts } from "../lifecycle/health.js";
 
 /** The node flags `check` and `metrics` share. */
@@ -18,15 +17,13 @@ export async function healthPorts(
 ): Promise<HealthPorts> {
   const { failoverPorts, statusPorts } = await import("./nodes.js");
   const { readStatus } = await import("../lifecycle/status.js");
-  const withTopology =
-    options.inventory !== undefined || options.clusterConf !== undefined || options.nodes !== undefined;
-  const flags: TopologyFlags = topologyFlags(options);
-  const status = await statusPorts(context, withTopology ? flags : undefined);
+  const flags = optionalTopologyFlags(options);
+  const status = await statusPorts(context, flags);
   const replicas = status.topology?.nodes.nodes.filter((node) => node.role === "replica") ?? [];
   let failover: HealthPorts["failover"];
   if (replicas.length > 0) {
     const { checkFailover } = await import("../lifecycle/failover-check.js");
-    const ports = await failoverPorts(context, flags);
+    const ports = await failoverPorts(context, topologyFlags(options));
     failover = () => checkFailover(ports, { minTtlMs: mode.failoverMinTtlMs ?? 10 * 60_000, rehearse: false });
   }
   return {
