@@ -1,6 +1,6 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { CLI_DIR, connectArgv, initialisedAppliance, spawnCli, testdirSync } from "@connect-ops/test-support";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +64,16 @@ describe("the hot paths load no heavy module", () => {
   it("status --offline", async () => {
     const sources = await sourcesLoadedBy(["status", "--offline", "--json"]);
     expect(heavyIn(sources)).toEqual([]);
+  });
+
+  it("a token cache hit and status --offline with a --config file (checked by hand, issue 14)", async () => {
+    const config = join(scratch.path, "config.json");
+    writeFileSync(config, JSON.stringify({ recoveryRecipients: [], tokenMinTtlSeconds: 600 }));
+    for (const argv of [["token"], ["status", "--offline"]]) {
+      const sources = await sourcesLoadedBy(["--config", config, ...argv, "--json"]);
+      expect(sources.some((source) => source.includes("flows/config-file.ts"))).toBe(true);
+      expect(heavyIn(sources)).toEqual([]);
+    }
   });
 
   it("the control: a forced refresh loads them (the trace sees dynamic imports)", async () => {

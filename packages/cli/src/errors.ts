@@ -2,7 +2,17 @@ import { ConnectOpsError, redactSecrets, type ConnectOpsErrorOptions } from "@co
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
 export type CliErrorCode =
-  "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL" | "CLI_VAULT_UNLOCK_FAILED" | "CLI_SHRED_FAILED";
+  | "CLI_USAGE"
+  | "CLI_CONFIRMATION_REQUIRED"
+  | "CLI_INTERNAL"
+  | "CLI_VAULT_UNLOCK_FAILED"
+  | "CLI_SHRED_FAILED"
+  | "CLI_MANIFEST_STATE_MISMATCH"
+  | "CLI_MANIFEST_TIMEOUT"
+  | "CLI_MANIFEST_NOT_INSTALLED"
+  | "CLI_CONNECT_RECORDS_UNSUPPORTED"
+  | "CONFIG_NOT_FOUND"
+  | "CONFIG_INVALID";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { COMMANDS } from "./commands/registry.js";
 import { createContext, type CommandResult } from "./context.js";
 import { errorJson, exitCodeFor, formatError, usageError } from "./errors.js";
@@ -100,6 +101,43 @@ function subcommandOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** The value of `--config FILE` / `--config=FILE` in argv, if any. */
+function configArgument(argv: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index] ?? "";
+    if (word === "--") break;
+    if (word === "--config") value = argv[index + 1];
+    else if (word.startsWith("--config=")) value = word.slice("--config=".length);
+  }
+  return value;
+}
+
+/**
+ * A given `--config` is checked before any command runs (every command has the global flag; the token cache hit and
+ * `status --offline` too, cheaply: no zod). A missing or invalid file is exit 2 with its own code; `--help` is not
+ * held up by it. Returns the exit code when the run must stop.
+ */
+async function checkGivenConfig(argv: readonly string[], io: CliIO): Promise<number | undefined> {
+  const given = configArgument(argv);
+  if (given === undefined || argv.includes("--help") || argv.includes("-h")) return undefined;
+  const { readConfigFile } = await import("./flows/config-file.js");
+  try {
+    await readConfigFile(resolve(io.cwd, given), { optional: false });
+    return undefined;
+  } catch (error) {
+    // `check` is a monitoring plugin: a config it cannot use is UNKNOWN (3) with a status line, as its bad usage is.
+    if (subcommandOf(argv) === "check") {
+      const { unknownLine } = await import("./render/check.js");
+      io.stdout.write(`${unknownLine(formatError(error))}\n`);
+      return PLUGIN_UNKNOWN;
+    }
+    if (argv.includes("--json")) io.stdout.write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
+    io.stderr.write(`${formatError(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
 /**
  * The testable entry: parses `argv` (without node and script), runs the
  * command, writes to `io`, and returns the exit code. Never calls process.exit.
@@ -111,6 +149,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     io.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
+  const configError = await checkGivenConfig(argv, io);
+  if (configError !== undefined) return configError;
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;

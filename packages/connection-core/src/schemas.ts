@@ -54,7 +54,6 @@ export const ageRecipientSchema = ageRecipient;
 /** The optional config file (`--config`, default `<state-dir>/config.json`). */
 export const configSchema = z
   .object({
-    cloudUrl: z.url({ message: "expected the cloud API base URL, e.g. https://api.github.com" }).optional(),
     recoveryRecipients: z.array(ageRecipient).default([]),
     backupRecipients: z.array(ageRecipient).default([]),
     tokenMinTtlSeconds: z.number().int().min(0).max(3600).default(600),

@@ -16,6 +16,10 @@ export interface SimRequest {
   /** The JSON body, `undefined` when empty; `invalidBody` is set when it was not JSON. */
   readonly body: unknown;
   readonly invalidBody: boolean;
+  /** The body as text (a web form posts `application/x-www-form-urlencoded`, not JSON). */
+  readonly rawBody: string;
+  /** The query string's parameters. */
+  readonly query: URLSearchParams;
 }
 
 export const DOCS_BASE = "https://docs.github.com/rest";
@@ -67,7 +71,8 @@ export async function readSimRequest(incoming: IncomingMessage): Promise<SimRequ
   const text = Buffer.concat(chunks).toString("utf8");
   let body: unknown;
   let invalidBody = false;
-  if (text.trim() !== "") {
+  const isForm = (incoming.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+  if (text.trim() !== "" && !isForm) {
     try {
       body = JSON.parse(text) as unknown;
     } catch (error) {
@@ -88,6 +93,8 @@ export async function readSimRequest(incoming: IncomingMessage): Promise<SimRequ
     headers: incoming.headers,
     body,
     invalidBody,
+    rawBody: text,
+    query: url.searchParams,
   };
 }
 

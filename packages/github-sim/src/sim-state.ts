@@ -56,6 +56,8 @@ interface ManifestCode {
   readonly expiresAtMs: number;
   readonly account: SimAccount;
   readonly recordId: number | undefined;
+  /** The manifest's `name`, when the code came from the manifest flow's form. */
+  readonly appName: string | undefined;
 }
 
 /** GitHub gives the manifest flow's code one hour before it must be converted. */
@@ -100,9 +102,9 @@ export class SimState {
     return account;
   }
 
-  createManifestCode(account: SimAccount, recordId: number | undefined, nowMs: number): string {
+  createManifestCode(account: SimAccount, recordId: number | undefined, nowMs: number, appName?: string): string {
     const code = randomBytes(10).toString("hex");
-    this.#codes.set(code, { expiresAtMs: nowMs + MANIFEST_CODE_TTL_MS, account, recordId });
+    this.#codes.set(code, { expiresAtMs: nowMs + MANIFEST_CODE_TTL_MS, account, recordId, appName });
     return code;
   }
 
@@ -113,7 +115,7 @@ export class SimState {
     this.#codes.delete(code);
     const record = entry.recordId === undefined ? undefined : this.records.get(entry.recordId);
     if (entry.recordId !== undefined && (record === undefined || record.appId !== undefined)) return undefined;
-    const created = await this.createApp(entry.account, entry.recordId, nowMs);
+    const created = await this.createApp(entry.account, entry.recordId, nowMs, entry.appName);
     if (record !== undefined) record.appId = created.app.id;
     return {
       ...created,
@@ -123,15 +125,25 @@ export class SimState {
   }
 
   /** Creates an App owned by `account` with one fresh key and one installation on that account. */
-  async createApp(account: SimAccount, recordId: number | undefined, nowMs: number): Promise<CreatedApp> {
+  async createApp(
+    account: SimAccount,
+    recordId: number | undefined,
+    nowMs: number,
+    name?: string,
+  ): Promise<CreatedApp> {
     const key = await generateAppKey();
     const id = this.#nextAppId++;
+    // GitHub slugs the name the person typed; the id keeps the sim's slugs unique (GitHub would ask for another name).
+    const named = name
+      ?.toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "");
     const createdAt = isoSeconds(nowMs);
     const keyId = this.#nextKeyId++;
     const app: SimApp = {
       id,
-      slug: `ghes-connect-${account.login.toLowerCase()}-${id}`,
-      name: `GHES Connect ${account.login} ${id}`,
+      slug: named ? `${named}-${id}` : `ghes-connect-${account.login.toLowerCase()}-${id}`,
+      name: name ?? `GHES Connect ${account.login} ${id}`,
       clientId: `Iv23li${randomAlphanumeric(14)}`,
       nodeId: Buffer.from(`App${id}`).toString("base64"),
       owner: account,

@@ -9,6 +9,7 @@ import { routeApps } from "./routes-apps.js";
 import { routeConnect } from "./routes-connect.js";
 import { routeControl } from "./routes-control.js";
 import { routeInstallation } from "./routes-installation.js";
+import { answerManifestForm, isManifestFormRoute } from "./routes-manifest-flow.js";
 import { emptyCounters, type SimContext, type SimCounters, type SimProfile } from "./sim-context.js";
 import { SimState, type AccountType } from "./sim-state.js";
 import { createSimTlsMaterial } from "./tls-material.js";
@@ -159,10 +160,16 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
 
   async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
     const request = await readSimRequest(incoming);
-    const isControl = request.segments[0] === "_sim";
+    // The manifest flow's settings page is the web host, not the API: like the control routes, never faulted or logged.
+    const isControl = request.segments[0] === "_sim" || isManifestFormRoute(request);
     let response: SimResponse;
     try {
-      response = isControl ? await routeControl(sim, request) : await answerApi(request);
+      response =
+        request.segments[0] === "_sim"
+          ? await routeControl(sim, request)
+          : isManifestFormRoute(request)
+            ? answerManifestForm(context, request)
+            : await answerApi(request);
     } catch {
       // Like GitHub: a failing handler answers 500 and the server stays up; the request log records the 500.
       response = errorResponse(500, "Server Error");

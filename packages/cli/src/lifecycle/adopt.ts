@@ -1,3 +1,4 @@
+import type { AppAuth, CloudClient } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
 import { open, unlink } from "node:fs/promises";
 import { usageError } from "../errors.js";
@@ -8,7 +9,9 @@ import type { ApplianceConnectPorts } from "./connect.js";
 export interface AdoptRequest {
   readonly cloudUrl: string;
   readonly appId: string;
-  readonly installationId: string;
+  /** Exactly one of them: the installation's id, or the account (`organization:LOGIN`) to find it on. */
+  readonly installationId: string | undefined;
+  readonly account: string | undefined;
   /** The PEM file as typed (for messages) and resolved. */
   readonly privateKeyFile: string;
   readonly privateKeyPath: string;
@@ -45,6 +48,58 @@ function positiveId(value: string, flag: string): number {
   return id;
 }
 
+type InstallationTarget =
+  | { readonly kind: "id"; readonly id: number }
+  | { readonly kind: "account"; readonly spec: string; readonly login: string };
+
+/** `--installation-id M` or `--account TYPE:LOGIN`: exactly one. */
+function installationTarget(request: AdoptRequest): InstallationTarget {
+  if ((request.installationId === undefined) === (request.account === undefined)) {
+    throw usageError(
+      "adopt needs exactly one of --installation-id and --account",
+      "pass --account organization:LOGIN (the App's installation on that account is found with its JWT), or --installation-id ID",
+    );
+  }
+  if (request.installationId !== undefined) {
+    return { kind: "id", id: positiveId(request.installationId, "--installation-id") };
+  }
+  const spec = request.account ?? "";
+  const match = /^(organization|enterprise|user):([A-Za-z0-9][A-Za-z0-9-]{0,38})$/.exec(spec);
+  if (match?.[2] === undefined) {
+    throw usageError(
+      `--account "${spec}" is not organization:LOGIN, enterprise:SLUG or user:LOGIN`,
+      "pass e.g. --account organization:acme-ops",
+    );
+  }
+  return { kind: "account", spec, login: match[2] };
+}
+
+/** The App's installation, checked (by id) or found (`GET /app/installations`, by account) with the App's JWT. */
+async function findAdoptedInstallation(
+  client: CloudClient,
+  auth: AppAuth,
+  slug: string,
+  target: InstallationTarget,
+): Promise<number> {
+  if (target.kind === "account") {
+    const found = await client.findInstallation(auth, target.login);
+    if (found === undefined) {
+      throw usageError(
+        `the App ${slug} has no installation on ${target.spec} at ${client.baseUrl}`,
+        "install the App on that account (its settings page → Install App), or check --account",
+      );
+    }
+    return found;
+  }
+  if ((await client.lookInstallation(auth, target.id)) !== "exists") {
+    throw usageError(
+      `installation ${target.id} is not an installation of app ${slug} at ${client.baseUrl}`,
+      "pass the id from the App's settings page (Install App → the gear's URL ends in /installations/ID), or --account TYPE:LOGIN",
+    );
+  }
+  return target.id;
+}
+
 /** Overwrites the PEM file with zeros, syncs it, then unlinks it. */
 async function removeSource(path: string, size: number): Promise<void> {
   const handle = await open(path, "r+");
@@ -65,7 +120,7 @@ async function removeSource(path: string, size: number): Promise<void> {
  */
 export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptRequest): Promise<AdoptOutcome> {
   const appId = positiveId(request.appId, "--app-id");
-  const installationId = positiveId(request.installationId, "--installation-id");
+  const target = installationTarget(request);
   const bytes = await readArgumentFile({
     path: request.privateKeyPath,
     given: request.privateKeyFile,
@@ -89,12 +144,7 @@ export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptReque
       "check --app-id (the App's settings page, About → App ID) and pass a current private key of that App",
     );
   }
-  if ((await client.lookInstallation(auth, installationId)) !== "exists") {
-    throw usageError(
-      `installation ${installationId} is not an installation of app ${probe.app.slug} at ${client.baseUrl}`,
-      "pass the id from the App's settings page (Install App → the gear's URL ends in /installations/ID)",
-    );
-  }
+  const installationId = await findAdoptedInstallation(client, auth, probe.app.slug, target);
   const appliance = await ports.openAppliance();
   const { keyFingerprint } = await import("@connect-ops/connection-core");
   const held = await appliance.vault.readMeta();

@@ -1,6 +1,6 @@
-import type { ConnectJournal, ConnectOutcome } from "@connect-ops/connection-core";
+import type { ConnectJournal, ConnectOpsError, ConnectOutcome } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
-import { usageError } from "../errors.js";
+import { CliError, usageError } from "../errors.js";
 import { readArgumentFile } from "../flows/argument-file.js";
 import { readJournal, writeJournal } from "../flows/journal-file.js";
 import type { CloudClientFactory, CrashHook, OpenedAppliance } from "./ports.js";
@@ -70,44 +70,65 @@ export async function connectAppliance(ports: ApplianceConnectPorts, request: Co
     );
   }
   const identities = appliance.identities;
-  return core.runConnect(
-    client.baseUrl,
-    { ...record, account },
-    {
-      client,
-      now: ports.now,
-      loadJournal: () => Promise.resolve(journal),
-      saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
-      sealedApp: async () => {
-        const meta = await appliance.vault.readMeta();
-        if (meta === undefined) return undefined;
-        const { bundle } = await appliance.vault.open(identities);
-        if (bundle.cloudUrl !== client.baseUrl) return undefined;
-        return { ...bundle.app, installationId: bundle.installationId };
-      },
-      sealApp: async (app, link) => {
-        await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
-          cloudUrl: client.baseUrl,
-          app: { appId: app.appId, slug: app.slug, clientId: app.clientId, privateKeyPem: app.privateKeyPem },
-          recordId: link.recordId,
-          record: { ...record, account: { ...account, id: link.accountId } },
-          saltBytes: randomBytes(16),
-        });
-      },
-      sealToken: async (installationId, token) => {
-        const lock = await appliance.vault.lock();
-        try {
-          const opened = await appliance.vault.open(identities);
-          await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
-            installationId,
-            token: token.token,
-            expiresAt: token.expiresAt,
+  return core
+    .runConnect(
+      client.baseUrl,
+      { ...record, account },
+      {
+        client,
+        now: ports.now,
+        loadJournal: () => Promise.resolve(journal),
+        saveJournal: (next) => writeJournal(appliance.journalDir, journalName, next),
+        sealedApp: async () => {
+          const meta = await appliance.vault.readMeta();
+          if (meta === undefined) return undefined;
+          const { bundle } = await appliance.vault.open(identities);
+          if (bundle.cloudUrl !== client.baseUrl) return undefined;
+          return { ...bundle.app, installationId: bundle.installationId };
+        },
+        sealApp: async (app, link) => {
+          await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
+            cloudUrl: client.baseUrl,
+            app: { appId: app.appId, slug: app.slug, clientId: app.clientId, privateKeyPem: app.privateKeyPem },
+            recordId: link.recordId,
+            record: { ...record, account: { ...account, id: link.accountId } },
+            saltBytes: randomBytes(16),
           });
-        } finally {
-          await lock.release();
-        }
+        },
+        sealToken: async (installationId, token) => {
+          const lock = await appliance.vault.lock();
+          try {
+            const opened = await appliance.vault.open(identities);
+            await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
+              installationId,
+              token: token.token,
+              expiresAt: token.expiresAt,
+            });
+          } finally {
+            await lock.release();
+          }
+        },
+        checkpoint: ports.crash,
       },
-      checkpoint: ports.crash,
+    )
+    .catch((error: unknown) => {
+      throw recordsUnsupported(error instanceof core.ConnectOpsError ? error : undefined, client.baseUrl) ?? error;
+    });
+}
+
+/**
+ * A cloud without the Connect-record API (github.com answers 404 for `POST /connect/records`) cannot be connected this
+ * way: say which commands can, instead of a bare 404.
+ */
+function recordsUnsupported(error: ConnectOpsError | undefined, baseUrl: string): CliError | undefined {
+  if (error?.code !== "CLOUD_NOT_FOUND" || error.context["route"] !== "POST /connect/records") return undefined;
+  return new CliError(
+    "CLI_CONNECT_RECORDS_UNSUPPORTED",
+    `the cloud at ${baseUrl} has no Connect-record API (POST /connect/records answered 404, as github.com does): connect cannot register a record there`,
+    {
+      category: "input",
+      hint: "create the App with `connect-ops connect --manifest --cloud-url URL --account organization:LOGIN`, or take over an App made in the settings page with `connect-ops adopt --cloud-url URL --app-id N --private-key FILE --account organization:LOGIN`",
+      cause: error,
     },
   );
 }

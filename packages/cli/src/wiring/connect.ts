@@ -1,5 +1,6 @@
 import type { CommandContext } from "../context.js";
 import type { ApplianceConnectPorts } from "../lifecycle/connect.js";
+import type { ManifestConnectPorts } from "../lifecycle/connect-manifest.js";
 import type { TokenPorts } from "../lifecycle/token.js";
 import { cloudAdminToken, cloudFactory, crashHook, openedAppliance } from "./appliance.js";
 
@@ -25,4 +26,38 @@ export async function connectPorts(context: CommandContext): Promise<ApplianceCo
     now: context.io.now,
     crash: await crashHook(context),
   };
+}
+
+/** `connect --manifest`'s production ports: the system clock's sleep for --timeout, stderr for the URL, xdg-open. */
+export async function manifestConnectPorts(
+  context: CommandContext,
+  options: { readonly open: boolean },
+): Promise<ManifestConnectPorts> {
+  const { systemClock } = await import("@connect-ops/connection-core");
+  const say = (line: string): void => {
+    context.io.stderr.write(`${line}\n`);
+  };
+  return {
+    openAppliance: () => openedAppliance(context),
+    cloud: cloudFactory(context),
+    now: context.io.now,
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    crash: await crashHook(context),
+    announce: (pageUrl) => {
+      say(`Open this URL in a browser signed in as an owner of the account, and create the App:`);
+      say(`  ${pageUrl}`);
+    },
+    ...(options.open ? { openBrowser: (pageUrl: string) => openBrowser(pageUrl, say) } : {}),
+  };
+}
+
+/** Starts the desktop's browser (`xdg-open`); when there is none, says so and leaves the printed URL to the person. */
+function openBrowser(pageUrl: string, say: (line: string) => void): void {
+  void import("node:child_process").then(({ spawn }) => {
+    const child = spawn("xdg-open", [pageUrl], { stdio: "ignore", detached: true });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      say(`(no browser could be opened: xdg-open ${error.code ?? "failed"}; open the URL above yourself)`);
+    });
+    child.unref();
+  });
 }
