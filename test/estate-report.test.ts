@@ -72,7 +72,7 @@ beforeAll(async () => {
       join(scratch.path, "reports-residue", `${name}.json.sig`),
     );
   await auditInto("lab", join(scratch.path, "reports-residue"), false);
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   await sim.close();

@@ -242,7 +242,7 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
       encoding: "utf8",
     });
     expect(lint).not.toContain("violation");
-  });
+  }, 600_000);
 
   it("installs the checksum-verified single executable, state dir, config, inventory and units; a second run changes nothing", async () => {
     const first = await playbook("install");
@@ -280,7 +280,7 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
     expect(recap(run, "prod").failed).toBe(0);
     expect(estateJson()).toMatchObject({ verdict: "residue", residue: ["dr"] });
     expect(run.stdout).toContain("residue on dr");
-  });
+  }, 600_000);
 
   it("after the snapshot is redacted, the estate audit is CLEAN and verify-report checks it and every embedded report", async () => {
     await exec("dr", `connect-ops --state-dir /var/lib/connect-ops backup redact ${DATA_DIR}/${SNAPSHOT}`);
@@ -299,7 +299,7 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
       { encoding: "utf8" },
     );
     expect(JSON.parse(verified)).toMatchObject({ result: "valid", estate: { valid: true } });
-  });
+  }, 600_000);
 
   it("one host stopped: the play reports it unreachable and the estate report lists it as a gap", async () => {
     await host("staging").container.stop({ remove: false, timeout: 1 });
@@ -323,7 +323,7 @@ describe("the connect_ops Ansible collection across an estate of three admin hos
       ["staging", "absent"],
       ["dr", "clean"],
     ]);
-  });
+  }, 600_000);
 
   it("no secret in any play's -vvv output, nor the admin tokens; the hosts' files hold none outside sealed files", async () => {
     const places = Object.fromEntries(
