@@ -38,7 +38,11 @@ export async function runEstateReportCommand(
 export function registerEstate(program: Command, run: CommandRunner): void {
   const group = program
     .command("estate")
-    .description("merge the signed verify-cleanup reports of many appliances into one signed estate report");
+    .description("merge the signed verify-cleanup reports of many appliances into one signed estate report")
+    .addHelpText(
+      "after",
+      "\nExample:\n  connect-ops estate report --estate estate.json --reports reports/ --out estate-report.json",
+    );
   group
     .command("report")
     .description(
