@@ -22,6 +22,8 @@ export const INPUT_CAPS = {
   identity: 64 << 10,
   report: 64 << 20,
   journal: 16 << 20,
+  /** `verify-cleanup --unreachable-copies`: one SHA-256 or path a line. */
+  "copy-list": 4 << 20,
 } as const;
 
 export type InputKind = keyof typeof INPUT_CAPS;

@@ -29,3 +29,5 @@ export { CredentialVault } from "./vault.js";
 export type { CommitInput, CommitStep, RemovedFile, VaultDeps } from "./vault.js";
 export { commitToken, resealToRecipients, sealAppKey } from "./credential-store.js";
 export type { SealAppInput, SealTokenInput } from "./credential-store.js";
+export { readSealedCopies, recordSealedCopy, sealedCopyEntrySchema } from "./sealed-copy-ledger.js";
+export type { SealedCopyEntry } from "./sealed-copy-ledger.js";

@@ -14,4 +14,10 @@ export const STATE_FILES = {
   journal: "journal",
   /** Nodes enrolled with their own age identity: recipients and identity-file hashes, no secret. */
   enrolledNodes: "enrolled-nodes.json",
+  /** Every sealed copy this tool wrote (vault generations, snapshot copies): SHA-256 and recipients, no secret. */
+  sealedCopies: "sealed-copies.json",
+  /** The backup escrow identity `backup include --escrow` used: its path on this host and its recipient. */
+  escrow: "backup-escrow.json",
+  /** The signed record of the identities `shred` destroyed (and `.sig` beside it). */
+  shredAttestation: "shred-attestation.json",
 } as const;

@@ -18,6 +18,7 @@ import { registerToken } from "./token.js";
 import { registerDisconnect } from "./disconnect.js";
 import { registerVerifyCleanup } from "./verify-cleanup.js";
 import { registerVerifyReport } from "./verify-report.js";
+import { registerShred } from "./shred.js";
 
 /** Every command, in help order. Command modules are light: they load packages inside `run`. */
 export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
@@ -39,4 +40,5 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerFingerprints,
   registerDemo,
   registerCompletion,
+  registerShred,
 ];

@@ -10,6 +10,7 @@ export interface VerifyCleanupOptions {
   readonly report?: string;
   readonly format?: string;
   readonly crossMounts?: boolean;
+  readonly unreachableCopies?: string;
 }
 
 export async function runVerifyCleanupCommand(
@@ -30,6 +31,7 @@ export async function runVerifyCleanupCommand(
     inventory: options.inventory,
     dataDirs: options.dataDir ?? [],
     fingerprintsFile: options.fingerprints,
+    unreachableCopies: options.unreachableCopies,
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
   });
@@ -59,6 +61,10 @@ export function registerVerifyCleanup(program: Command, run: CommandRunner): voi
     .option(
       "--fingerprints <file>",
       "fingerprints to look for, from `connect-ops fingerprints export` (an audit off the appliance: the primary is then a gap)",
+    )
+    .option(
+      "--unreachable-copies <file>",
+      "copies the audit cannot reach (one SHA-256 or written path a line): after `shred`, covered by its attestation",
     )
     .addHelpText(
       "after",
