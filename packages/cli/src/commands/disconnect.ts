@@ -36,8 +36,10 @@ export async function runDisconnectCommand(
         "Not shredded: the disconnect is incomplete; re-run `disconnect --shred` to finish both",
       ],
     };
-  const { runShredCommand } = await import("./shred.js");
-  const shredded = await runShredCommand(context);
+  const { shredPorts } = await import("../wiring/shred.js");
+  const { runShred } = await import("../lifecycle/shred.js");
+  const { renderShred } = await import("../render/shred.js");
+  const shredded = renderShred(await runShred(await shredPorts(context)));
   return {
     exitCode: rendered.exitCode,
     json: Object.assign({}, rendered.json, { shred: shredded.json }),

@@ -97,7 +97,7 @@ export async function classifySealedCopies(
       else kept.push(survivors.length > 0 && gone.size > 0 ? { ...finding, openableBy: survivors } : finding);
     }
     if (kept.length === audit.findings.length) {
-      classified.push(audit);
+      classified.push({ ...audit, findings: kept });
       continue;
     }
     const result = locationResult(kept, audit.gaps);
