@@ -15,11 +15,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { auditJson } from "./support/cli-json.js";
 import { backupRecipient } from "./disconnect-fixture.js";
+import { expectNoLeak, runPlaces } from "./support/leaks.js";
 
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 const scratch = testdirSync({ prefix: "e2e-shred-" });
-const connectOps = (argv: readonly string[], env: Record<string, string | undefined> = {}) => cli.run(argv, env);
+const runs: CliRun[] = [];
+const connectOps = async (argv: readonly string[], env: Record<string, string | undefined> = {}) => {
+  const run = await cli.run(argv, env);
+  runs.push(run);
+  return run;
+};
 beforeAll(async () => {
   cli = await snapshotCli({ testHooks: true });
   sim = await startGitHubSim();
@@ -76,6 +82,8 @@ interface Scenario {
   readonly escrow: string;
   readonly offsite: string;
   readonly unreachable: string;
+  /** The identities the shred destroyed, read before it: they must never have leaked anywhere. */
+  readonly identities: Record<string, string>;
 }
 
 /** An appliance whose current snapshot is included (escrow + `extra` recipients), copied off-site, then `disconnect --shred`. */
@@ -100,12 +108,20 @@ async function shredScenario(extraRecipients: readonly string[]): Promise<Scenar
   writeFileSync(unreachable, `# the copy on tape\n${sha256(copy)}\n`);
   // Before the shred the escrow opens the off-site copy: what the shred must take away.
   expect(spawnSync("age", ["-d", "-i", escrow, copy]).status).toBe(0);
+  const identityLine = (file: string): string =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("AGE-SECRET-KEY-1")) ?? "";
+  const identities = {
+    "escrow identity": identityLine(escrow),
+    "appliance identity": identityLine(join(app.stateDir, "age-identity.txt")),
+  };
   const disconnect = await connectOps(
     ["--json", "disconnect", "--inventory", app.inventory, "--data-dir", app.dataDir, "--yes", "--shred"],
     app.env,
   );
   expect(disconnect.code, disconnect.stderr).toBe(0);
-  return { app, escrow, offsite: copy, unreachable };
+  return { app, escrow, offsite: copy, unreachable, identities };
 }
 
 const verifyCleanup = (scenario: Scenario) =>
@@ -160,6 +176,21 @@ describe("crypto-shredding: disconnect --shred → verify-cleanup --unreachable-
           path: join(scenario.app.dataDir, "20240102T000000", "github-connect", "credentials.age"),
         }),
       ]),
+    );
+
+    // Nothing printed, passed as an argument or left in the state dir holds a secret or a destroyed identity.
+    const stateFiles: Record<string, string> = {};
+    for (const name of readdirSync(stateDir, { recursive: true, encoding: "utf8" })) {
+      const path = join(stateDir, name);
+      if (statSync(path).isFile() && !name.endsWith(".age")) stateFiles[path] = readFileSync(path, "latin1");
+    }
+    expectNoLeak(
+      {
+        ...runPlaces(runs),
+        ...stateFiles,
+        [join(scenario.app.dir, "audit.json")]: readFileSync(join(scenario.app.dir, "audit.json"), "utf8"),
+      },
+      { pem: scenario.app.secrets.pem, token: scenario.app.secrets.token, ...scenario.identities },
     );
 
     // No identity left on this machine opens the off-site copy (state dir, escrow dir, the test tree, HOME).
