@@ -2,7 +2,12 @@ import { ConnectOpsError, redactSecrets, type ConnectOpsErrorOptions } from "@co
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
 export type CliErrorCode =
-  "CLI_USAGE" | "CLI_CONFIRMATION_REQUIRED" | "CLI_INTERNAL" | "CLI_VAULT_UNLOCK_FAILED" | "CLI_SHRED_FAILED";
+  | "CLI_USAGE"
+  | "CLI_CONFIRMATION_REQUIRED"
+  | "CLI_INTERNAL"
+  | "CLI_VAULT_UNLOCK_FAILED"
+  | "CLI_SHRED_FAILED"
+  | "CLI_REKEY_INCOMPLETE";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {

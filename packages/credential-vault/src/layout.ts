@@ -7,6 +7,10 @@ export const VAULT_FILES = {
 /** What lives in a state dir (docs/vault.md). */
 export const STATE_FILES = {
   identity: "age-identity.txt",
+  /** `rekey --new-identity`: the new identity until every copy holds the new sealing (then it becomes `identity`). */
+  nextIdentity: "age-identity.next.txt",
+  /** `rekey --new-identity`: the old identity, hard-linked here when the new one is promoted, until it is shredded. */
+  oldIdentity: "age-identity.old.txt",
   auditSigningKey: "audit-signing.key",
   auditSigningPublicKey: "audit-signing.pub",
   config: "config.json",

@@ -19,6 +19,7 @@ import { registerDisconnect } from "./disconnect.js";
 import { registerVerifyCleanup } from "./verify-cleanup.js";
 import { registerVerifyReport } from "./verify-report.js";
 import { registerShred } from "./shred.js";
+import { registerRekey } from "./rekey.js";
 
 /** Every command, in help order. Command modules are light: they load packages inside `run`. */
 export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
@@ -41,4 +42,5 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerDemo,
   registerCompletion,
   registerShred,
+  registerRekey,
 ];

@@ -45,10 +45,14 @@ export async function openAppliance(context: CommandContext): Promise<Appliance>
 }
 
 /** What every seal of this state dir is to: its own recipient, the recovery recipients, each enrolled node's. */
-export function sealRecipients(state: Pick<StateDir, "recipient" | "config" | "enrolledNodes">): string[] {
+export function sealRecipients(
+  state: Pick<StateDir, "recipient" | "config" | "enrolledNodes"> & Partial<Pick<StateDir, "pendingRecipients">>,
+): string[] {
   return [
     ...new Set([
       state.recipient,
+      // A rekey in progress: a commit made meanwhile (a token refresh) opens with the new identity too.
+      ...(state.pendingRecipients ?? []),
       ...state.config.recoveryRecipients,
       ...state.enrolledNodes.map((node) => node.recipient),
     ]),
