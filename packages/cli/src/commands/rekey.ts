@@ -17,6 +17,9 @@ export async function runRekeyCommand(context: CommandContext, options: RekeyOpt
   const hint = "an age X25519 recipient: age1… (age-keygen -y IDENTITY-FILE prints it)";
   const addRecipients = parseInput(z.array(ageRecipientSchema), options.addRecipient, "--add-recipient", hint);
   const removeRecipients = parseInput(z.array(ageRecipientSchema), options.removeRecipient, "--remove-recipient", hint);
+  const { checkSealableRecipients } = await import("../flows/recipient-check.js");
+  await checkSealableRecipients(addRecipients, "--add-recipient", hint);
+  await checkSealableRecipients(removeRecipients, "--remove-recipient", hint);
   const given = topologyFlags(options);
   const { rekeyPorts } = await import("../wiring/rekey.js");
   const ports = await rekeyPorts(

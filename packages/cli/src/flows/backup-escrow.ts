@@ -41,5 +41,8 @@ export async function readEscrowRecipient(
     });
     return { recipient, path, holdsIdentity: true };
   }
-  return { recipient: parseInput(ageRecipientSchema, first, "--escrow", ESCROW_HINT), path, holdsIdentity: false };
+  const recipient = parseInput(ageRecipientSchema, first, "--escrow", ESCROW_HINT);
+  const { checkSealableRecipients } = await import("./recipient-check.js");
+  await checkSealableRecipients([recipient], "--escrow", ESCROW_HINT);
+  return { recipient, path, holdsIdentity: false };
 }
