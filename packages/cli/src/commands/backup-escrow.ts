@@ -34,7 +34,11 @@ export async function runBackupEscrowInitCommand(
 export function registerBackupEscrow(group: Command, run: CommandRunner): void {
   const escrow = group
     .command("escrow")
-    .description("the backup escrow identity: destroying it (shred) makes every snapshot copy sealed to it unopenable");
+    .description("the backup escrow identity: destroying it (shred) makes every snapshot copy sealed to it unopenable")
+    .addHelpText(
+      "after",
+      "\nExample:\n  connect-ops backup escrow init --out /root/connect-escrow.txt --data-dir /data/ghe-backup",
+    );
   escrow
     .command("init")
     .description("create a backup escrow identity (0600) on the backup host, outside the state dir and every data dir")
