@@ -219,6 +219,17 @@ describe("crypto-shredding: disconnect --shred → verify-cleanup --unreachable-
     );
   });
 
+  it("finds a shredded identity's AGE-SECRET-KEY planted in a snapshot: RESIDUE (the identities are fingerprinted first)", async () => {
+    const scenario = await shredScenario([]);
+    const planted = join(scenario.app.older, "notes.txt");
+    writeFileSync(planted, `escrow backup: ${scenario.identities["escrow identity"] ?? ""}\n`);
+    const audit = await verifyCleanup(scenario);
+    expect(audit.code, audit.stdout + audit.stderr).toBe(1);
+    const report = shredReport.parse(parseJsonOutput(auditJson, audit.stdout).report);
+    expect(report.findings).toEqual([expect.objectContaining({ path: planted, form: "age-identity" })]);
+    expect(audit.stdout + audit.stderr).not.toContain(scenario.identities["escrow identity"]);
+  });
+
   it("refuses shred before a disconnect (exit 2, the identity kept) and an escrow --out inside a data dir", async () => {
     const app = await fresh();
     const shred = await connectOps(["shred"], app.env);

@@ -1,4 +1,5 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { detectAgeIdentities } from "./age-identity-detect.js";
 import { detectBase64 } from "./base64-detect.js";
 import { detectContent } from "./content-detect.js";
 import { CoveredRanges, type Hit } from "./hit.js";
@@ -15,6 +16,7 @@ export function detectSecrets(buf: Buffer, from: number, to: number, end: number
   const scope = { buf, from, to, end, matcher, covered: new CoveredRanges(), hits: [] as Hit[] };
   detectPemKeys(scope);
   detectTokens(scope);
+  detectAgeIdentities(scope);
   detectBase64(scope);
   detectContent(scope);
   return scope.hits;

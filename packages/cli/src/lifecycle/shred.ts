@@ -4,7 +4,7 @@ import { usageError } from "../errors.js";
 import { signReportBytes } from "../flows/audit-report-sign.js";
 import { readJournal, writeJournal } from "../flows/journal-file.js";
 import type { AuditSigningKey } from "./audit-signing-key.js";
-import { readDisconnectJournal, type DisconnectSubject } from "./disconnect-journal.js";
+import { readDisconnectJournal, writeDisconnectJournal, type DisconnectSubject } from "./disconnect-journal.js";
 import type { CrashHook } from "./ports.js";
 import type { ShredTarget } from "./shred-plan.js";
 
@@ -58,6 +58,28 @@ async function destroyIdentity(path: string): Promise<number> {
 }
 
 /**
+ * Adds the salted digests of each identity still to be destroyed to every
+ * fingerprint set the disconnect journal keeps, before it is destroyed: an
+ * `AGE-SECRET-KEY-1…` of a shredded identity found anywhere later is residue.
+ * Idempotent (a resumed shred adds the same digests again).
+ */
+async function fingerprintIdentities(journalDir: string, targets: readonly ShredTarget[]): Promise<void> {
+  const { readIdentityFile } = await import("@connect-ops/credential-vault");
+  const { ignoreMissing, withIdentityFingerprints } = await import("@connect-ops/connection-core");
+  const { lstat } = await import("node:fs/promises");
+  const identities: string[] = [];
+  for (const target of targets)
+    if (target.state === "pending" && (await ignoreMissing(lstat(target.where))) !== undefined)
+      identities.push(...(await readIdentityFile(target.where)));
+  const disconnect = await readDisconnectJournal(journalDir);
+  if (identities.length === 0 || disconnect === undefined) return;
+  await writeDisconnectJournal(journalDir, {
+    ...disconnect,
+    fingerprints: disconnect.fingerprints.map((set) => withIdentityFingerprints(set, identities)),
+  });
+}
+
+/**
  * Crypto-shredding (issue 17.3), after a completed disconnect: destroys each
  * planned identity (journaled: a re-run resumes, never re-plans), then writes
  * `shred-attestation.json` and its raw Ed25519 signature `.sig`, signed with
@@ -78,6 +100,7 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
     targets: await ports.plan(),
   };
   if (existing === undefined) await writeJournal(ports.journalDir, SHRED_JOURNAL, journal);
+  await fingerprintIdentities(ports.journalDir, journal.targets);
   ports.crash("shred:planned");
   for (const [index, target] of journal.targets.entries()) {
     if (target.state !== "pending") continue;
