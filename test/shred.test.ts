@@ -5,6 +5,7 @@ import {
   snapshotCli,
   testdirSync,
   type Appliance,
+  type CliRun,
 } from "@connect-ops/test-support";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
