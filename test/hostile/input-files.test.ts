@@ -158,6 +158,16 @@ const readers: { readonly name: string; readonly kind: InputKind; readonly argv:
     argv: (path) => ["backup", "restore", join(appliance.dataDir, CURRENT_SNAPSHOT), "--identity", path],
   },
   {
+    name: "backup include --escrow",
+    kind: "identity",
+    argv: (path) => ["backup", "include", join(appliance.dataDir, CURRENT_SNAPSHOT), "--escrow", path],
+  },
+  {
+    name: "verify-cleanup --unreachable-copies",
+    kind: "copy-list",
+    argv: (path) => ["verify-cleanup", "--unreachable-copies", path],
+  },
+  {
     name: "verify-report REPORT",
     kind: "report",
     argv: (path) => ["verify-report", path, "--public-key", join(appliance.stateDir, "audit-signing.pub")],

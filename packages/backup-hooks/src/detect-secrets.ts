@@ -1,4 +1,5 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { detectAgeIdentities } from "./age-identity-detect.js";
 import { detectBase64 } from "./base64-detect.js";
 import { detectContent } from "./content-detect.js";
 import { CoveredRanges, type Hit } from "./hit.js";
@@ -36,6 +37,7 @@ export function detectSecrets(
   if (claimedTo > 0) scope.covered.add(0, claimedTo);
   detectPemKeys(scope, undefined, nest.limits);
   detectTokens(scope);
+  detectAgeIdentities(scope);
   detectBase64(scope);
   detectEncodedText(scope, nest, (decoded, inner) =>
     detectSecrets(decoded, 0, decoded.length, decoded.length, matcher, inner),

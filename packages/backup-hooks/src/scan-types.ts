@@ -6,7 +6,8 @@ import type { ResidueMatcher } from "@connect-ops/connection-core";
  * `token-content`: a run of a token's secret part (its 36 random characters, or its JWT signature as
  * text or bytes), with or without `ghs_`.
  */
-export type FindingForm = "pem-key" | "pem-line" | "token" | "key-content" | "token-content" | "sealed-copy";
+export type FindingForm =
+  "pem-key" | "pem-line" | "token" | "key-content" | "token-content" | "sealed-copy" | "age-identity";
 
 /**
  * How the secret was written where it was found: `raw` (LF PEM or a bare token),

@@ -12,7 +12,8 @@ export type CliErrorCode =
   | "CLI_MANIFEST_NOT_INSTALLED"
   | "CLI_CONNECT_RECORDS_UNSUPPORTED"
   | "CONFIG_NOT_FOUND"
-  | "CONFIG_INVALID";
+  | "CONFIG_INVALID"
+  | "CLI_REKEY_INCOMPLETE";
 
 export class CliError extends ConnectOpsError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, options: ConnectOpsErrorOptions = {}) {

@@ -29,6 +29,8 @@ export const residueFingerprintsSchema = z.object({
   pemLineHashes: z.array(z.string().regex(/^[0-9a-f]{32}$/)),
   tokenHashes: z.array(z.string().regex(/^[0-9a-f]{32}$/)),
   content: contentPiecesSchema.optional(),
+  /** Salted digests of age identities (`AGE-SECRET-KEY-1…`) a shred destroyed: one found anywhere is residue. */
+  identityHashes: z.array(z.string().regex(/^[0-9a-f]{32}$/)).optional(),
 });
 export type ResidueFingerprints = z.infer<typeof residueFingerprintsSchema>;
 
@@ -118,6 +120,15 @@ export function withTokenFingerprint(fingerprints: ResidueFingerprints, token: s
   };
 }
 
+/** A copy of `fingerprints` that also recognises each age identity in `identities` (before they are destroyed). */
+export function withIdentityFingerprints(
+  fingerprints: ResidueFingerprints,
+  identities: readonly string[],
+): ResidueFingerprints {
+  const digests = identities.map((identity) => residueDigest(fingerprints.salt, identity));
+  return { ...fingerprints, identityHashes: [...new Set([...(fingerprints.identityHashes ?? []), ...digests])] };
+}
+
 /**
  * Recognises residue of any of several fingerprint sets (one per connection
  * the appliance ever had). Each method returns the matching set's id, or
@@ -131,6 +142,8 @@ export interface ResidueMatcher {
   matchToken(candidate: string): string | undefined;
   /** A key fingerprint in GitHub's `SHA256:…` form. */
   matchKeyFingerprint(fingerprint: string): string | undefined;
+  /** An `AGE-SECRET-KEY-1…` candidate (a shredded identity); optional so older matchers need not know it. */
+  matchAgeIdentity?(candidate: string): string | undefined;
   /** The content pieces of every v2 set (private numbers, token secrets), or undefined when no set has them. */
   readonly content: ContentIndex | undefined;
 }
@@ -140,6 +153,7 @@ export function createResidueMatcher(sets: readonly ResidueFingerprints[]): Resi
     set,
     pemLines: new Set(set.pemLineHashes),
     tokens: new Set(set.tokenHashes),
+    identities: new Set(set.identityHashes ?? []),
   }));
   return {
     ids: sets.map((set) => set.id),
@@ -152,6 +166,9 @@ export function createResidueMatcher(sets: readonly ResidueFingerprints[]): Resi
     },
     matchKeyFingerprint(fingerprint) {
       return prepared.find((entry) => entry.set.keyFingerprint === fingerprint)?.set.id;
+    },
+    matchAgeIdentity(candidate) {
+      return prepared.find((entry) => entry.identities.has(residueDigest(entry.set.salt, candidate)))?.set.id;
     },
     content: createContentIndex(sets),
   };

@@ -25,6 +25,7 @@ export {
   pemBodyLines,
   residueDigest,
   residueFingerprintsSchema,
+  withIdentityFingerprints,
   withTokenFingerprint,
 } from "./fingerprints.js";
 export type { DeriveFingerprintsInput, ResidueFingerprints, ResidueMatcher } from "./fingerprints.js";

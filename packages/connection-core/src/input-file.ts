@@ -23,6 +23,8 @@ export const INPUT_CAPS = {
   report: 64 << 20,
   journal: 16 << 20,
   "ca-certificates": 4 << 20,
+  /** `verify-cleanup --unreachable-copies`: one SHA-256 or path a line. */
+  "copy-list": 4 << 20,
 } as const;
 
 export type InputKind = keyof typeof INPUT_CAPS;

@@ -31,3 +31,5 @@ export { commitToken, resealToRecipients, sealAppKey } from "./credential-store.
 export type { SealAppInput, SealTokenInput } from "./credential-store.js";
 export { dropRetiringKeys, residueSetsOf, sealRotatedKey } from "./key-rotation.js";
 export type { RotateKeyInput } from "./key-rotation.js";
+export { readSealedCopies, recordSealedCopy, sealedCopyEntrySchema } from "./sealed-copy-ledger.js";
+export type { SealedCopyEntry } from "./sealed-copy-ledger.js";

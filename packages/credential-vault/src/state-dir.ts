@@ -110,6 +110,14 @@ export interface StateDir {
   readonly config: Config;
   /** Nodes enrolled with their own identity (`node enroll`): every seal includes their recipients. */
   readonly enrolledNodes: readonly EnrolledNode[];
+  /** While a `rekey --new-identity` runs: the new identity's recipient, which every seal includes until it is promoted. */
+  readonly pendingRecipients: readonly string[];
+}
+
+/** The identities of a rekey's next/old identity file, when one is there (they open the vault too). */
+async function rekeyIdentities(stateDir: string, name: string): Promise<string[]> {
+  const path = join(stateDir, name);
+  return (await ignoreMissing(stat(path))) === undefined ? [] : await readIdentityFile(path);
 }
 
 /** Opens an initialised state dir after checking it is safe; throws `VAULT_NOT_INITIALISED` otherwise. */
@@ -123,7 +131,9 @@ export async function loadStateDir(stateDir: string, configPath?: string): Promi
       context: { path: stateDir },
     });
   }
-  const identities = await readIdentityFile(identityFile);
+  const own = await readIdentityFile(identityFile);
+  const next = await rekeyIdentities(stateDir, STATE_FILES.nextIdentity);
+  const identities = [...new Set([...own, ...next, ...(await rekeyIdentities(stateDir, STATE_FILES.oldIdentity))])];
   const file = configPath ?? join(stateDir, STATE_FILES.config);
   const text = await readInputText(file, {
     kind: "config",
@@ -146,8 +156,9 @@ export async function loadStateDir(stateDir: string, configPath?: string): Promi
   return {
     stateDir,
     identities,
-    recipient: await recipientOf(identities[0] as string),
+    recipient: await recipientOf(own[0] as string),
     config,
     enrolledNodes: await readEnrolledNodes(stateDir),
+    pendingRecipients: await Promise.all(next.map((identity) => recipientOf(identity))),
   };
 }

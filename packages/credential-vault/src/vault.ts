@@ -26,6 +26,11 @@ export interface VaultDeps {
   /** Fault injection for tests: called before each step of a commit. */
   readonly onStep?: StepHook;
   readonly onCommitStep?: (step: CommitStep) => void | Promise<void>;
+  /**
+   * Told of every sealed file before it is written (its SHA-256 and recipients), so the
+   * state dir's ledger lists it even when the commit is interrupted (`recordSealedCopy`).
+   */
+  readonly onSealed?: (copy: { readonly sha256: string; readonly recipients: readonly string[] }) => Promise<void>;
 }
 
 export interface CommitInput {
@@ -159,6 +164,7 @@ export class CredentialVault {
       recipients: [...input.recipients],
       updatedAt: new Date(this.#deps.now()).toISOString(),
     };
+    await this.#deps.onSealed?.({ sha256: meta.sealedSha256, recipients: meta.recipients });
     const onCommit = this.#deps.onCommitStep ?? (() => undefined);
     const writeOptions = { mode: 0o600, ...(this.#deps.onStep ? { onStep: this.#deps.onStep } : {}) };
     await atomicWriteFile(this.sealedPath + PENDING, sealed, writeOptions);

@@ -13,6 +13,7 @@ export interface BackupHookOptions {
   readonly force?: boolean;
   readonly recipient: readonly string[];
   readonly recipientsFile?: string;
+  readonly escrow?: string;
   readonly fingerprints?: string;
 }
 
@@ -36,7 +37,11 @@ export async function runBackupHookCommand(
   if (policy === "include") {
     const { includePorts } = await import("../wiring/backup.js");
     const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
-    const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
+    const ports = await includePorts(context, {
+      recipient: options.recipient,
+      recipientsFile: options.recipientsFile,
+      escrow: options.escrow,
+    });
     const outcome = await includeIntoSnapshot(ports, {
       snapshot: join(dataDir, "current"),
       force,
@@ -87,6 +92,7 @@ export function registerBackupHook(group: Command, run: CommandRunner): void {
       [],
     )
     .option("--recipients-file <file>", "include: file of backup recipients, one age1… per line")
+    .option("--escrow <file>", "include: also seal to the backup escrow (its identity file or recipient file)")
     .option("--fingerprints <file>", "redact: fingerprints to look for when this state dir has none")
     .addHelpText(
       "after",

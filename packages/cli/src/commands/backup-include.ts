@@ -4,6 +4,7 @@ import type { CommandContext, CommandResult, CommandRunner } from "../context.js
 export interface BackupIncludeOptions {
   readonly recipient: readonly string[];
   readonly recipientsFile?: string;
+  readonly escrow?: string;
   readonly force?: boolean;
 }
 
@@ -14,7 +15,11 @@ export async function runBackupIncludeCommand(
 ): Promise<CommandResult> {
   const { includePorts } = await import("../wiring/backup.js");
   const { includeIntoSnapshot } = await import("../lifecycle/backup-include.js");
-  const ports = await includePorts(context, { recipient: options.recipient, recipientsFile: options.recipientsFile });
+  const ports = await includePorts(context, {
+    recipient: options.recipient,
+    recipientsFile: options.recipientsFile,
+    escrow: options.escrow,
+  });
   const outcome = await includeIntoSnapshot(ports, {
     snapshot: context.resolvePath(snapshot),
     force: options.force === true,
@@ -32,6 +37,10 @@ export function registerBackupInclude(group: Command, run: CommandRunner): void 
     .argument("<snapshot>", "a snapshot dir (DATA_DIR/YYYYMMDDTHHMMSS) or DATA_DIR/current")
     .option("--recipient <age1…>", "backup recipient (repeatable); default: config backupRecipients", collect, [])
     .option("--recipients-file <file>", "file of backup recipients, one age1… per line")
+    .option(
+      "--escrow <file>",
+      "also seal to the backup escrow (`backup escrow init`): its identity file or a file with its recipient",
+    )
     .option("--force", "also write into an incomplete snapshot or while a backup runs")
     .addHelpText(
       "after",

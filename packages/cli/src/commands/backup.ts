@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../context.js";
+import { registerBackupEscrow } from "./backup-escrow.js";
 import { registerBackupHook } from "./backup-hook.js";
 import { registerBackupInclude } from "./backup-include.js";
 import { registerBackupRedact } from "./backup-redact.js";
@@ -20,4 +21,5 @@ export function registerBackup(program: Command, run: CommandRunner): void {
   registerBackupRedact(group, run);
   registerBackupHook(group, run);
   registerBackupRestore(group, run);
+  registerBackupEscrow(group, run);
 }

@@ -8,6 +8,7 @@ export interface DisconnectOptions extends TopologyOptions {
   readonly dataDir?: readonly string[];
   readonly purgeBackups?: boolean;
   readonly yes?: boolean;
+  readonly shred?: boolean;
 }
 
 export async function runDisconnectCommand(
@@ -26,7 +27,25 @@ export async function runDisconnectCommand(
   );
   const outcome = await runDisconnect(ports, request);
   const { renderDisconnect } = await import("../render/disconnect.js");
-  return renderDisconnect(outcome);
+  const rendered = renderDisconnect(outcome);
+  if (options.shred !== true) return rendered;
+  if (!outcome.completed)
+    return {
+      ...rendered,
+      human: [
+        ...rendered.human,
+        "Not shredded: the disconnect is incomplete; re-run `disconnect --shred` to finish both",
+      ],
+    };
+  const { shredPorts } = await import("../wiring/shred.js");
+  const { runShred } = await import("../lifecycle/shred.js");
+  const { renderShred } = await import("../render/shred.js");
+  const shredded = renderShred(await runShred(await shredPorts(context)));
+  return {
+    exitCode: rendered.exitCode,
+    json: Object.assign({}, rendered.json, { shred: shredded.json }),
+    human: [...rendered.human, ...shredded.human],
+  };
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -44,6 +63,10 @@ export function registerDisconnect(program: Command, run: CommandRunner): void {
     )
     .option("--data-dir <dir>", "a backup data dir whose snapshots may hold the credentials (repeatable)", collect)
     .option("--purge-backups", "redact every snapshot under the data dirs (default: only list what they still hold)")
+    .option(
+      "--shred",
+      "then crypto-shred: destroy the appliance and escrow identities and sign an attestation (see `shred --help`)",
+    )
     .option("--yes", "do not ask for confirmation (required without a terminal)")
     .addHelpText(
       "after",

@@ -20,6 +20,8 @@ import { registerDisconnect } from "./disconnect.js";
 import { registerEstate } from "./estate.js";
 import { registerVerifyCleanup } from "./verify-cleanup.js";
 import { registerVerifyReport } from "./verify-report.js";
+import { registerShred } from "./shred.js";
+import { registerRekey } from "./rekey.js";
 
 /** Every command, in help order. Command modules are light: they load packages inside `run`. */
 export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => void> = [
@@ -43,4 +45,6 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerRotateKey,
   registerDemo,
   registerCompletion,
+  registerShred,
+  registerRekey,
 ];

@@ -11,6 +11,7 @@ export interface VerifyCleanupOptions extends TopologyOptions {
   readonly report?: string;
   readonly format?: string;
   readonly crossMounts?: boolean;
+  readonly unreachableCopies?: string;
 }
 
 export async function runVerifyCleanupCommand(
@@ -31,6 +32,7 @@ export async function runVerifyCleanupCommand(
     topology: topologyFlags(options),
     dataDirs: options.dataDir ?? [],
     fingerprintsFile: options.fingerprints,
+    unreachableCopies: options.unreachableCopies,
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
   });
@@ -60,6 +62,10 @@ export function registerVerifyCleanup(program: Command, run: CommandRunner): voi
     .option(
       "--fingerprints <file>",
       "fingerprints to look for, from `connect-ops fingerprints export` (an audit off the appliance: the primary is then a gap)",
+    )
+    .option(
+      "--unreachable-copies <file>",
+      "copies the audit cannot reach (one SHA-256 or written path a line): after `shred`, covered by its attestation",
     )
     .addHelpText(
       "after",

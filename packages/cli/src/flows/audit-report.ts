@@ -4,7 +4,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 
 export type Verdict = "clean" | "residue" | "inconclusive";
-export type LocationKind = "cloud" | "primary" | "node" | "snapshot" | "data-dir";
+export type LocationKind = "cloud" | "primary" | "node" | "snapshot" | "data-dir" | "unreachable";
 
 /** One thing checked about a location and what came of it. */
 export interface AuditCheck {
@@ -43,6 +43,8 @@ export interface AuditFinding {
   readonly encoding?: string;
   readonly fingerprintId: string;
   readonly recipients?: readonly string[];
+  /** A sealed copy after a shred: the recipients whose identities were not destroyed (they still open it). */
+  readonly openableBy?: readonly string[];
   readonly linkedPaths?: readonly string[];
 }
 
@@ -109,6 +111,20 @@ export interface AuditReport {
   readonly gaps: readonly AuditGap[];
   /** Every gap, then every known limit of the method. */
   readonly notChecked: readonly NotChecked[];
+  /** After `shred`: the attestation checked (signature with the audit key) and the sealed copies it made unopenable. */
+  readonly shred?: {
+    readonly attestation: string;
+    readonly attestationSha256: string;
+    readonly signature: "valid" | "invalid";
+    readonly destroyedRecipients: readonly string[];
+    readonly shredded: readonly {
+      readonly location: string;
+      readonly path: string;
+      readonly sha256: string;
+      readonly recipients: readonly string[];
+      readonly coveredBy: "audited" | "attestation";
+    }[];
+  };
 }
 
 /** Sums layer counts (`{gzip: 1}` + `{gzip: 2, tar: 1}`). */

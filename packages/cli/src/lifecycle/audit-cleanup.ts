@@ -21,6 +21,7 @@ import { auditCloud, type LocationAudit } from "./verify-cleanup-cloud.js";
 import { auditNodes } from "./verify-cleanup-nodes.js";
 import { auditPrimary, primaryNotAudited } from "./verify-cleanup-primary.js";
 import { auditSnapshots } from "./verify-cleanup-snapshots.js";
+import { applyShredEvidence, type UnreachableCopies } from "./verify-cleanup-shred-apply.js";
 
 /** What the audit reads (it changes nothing but the report files it is asked to write). */
 export interface AuditPorts {
@@ -55,6 +56,8 @@ export interface AuditRequest {
   /** `--fingerprints FILE` as typed (resolved against `cwd`): an audit off the appliance. */
   readonly fingerprintsFile?: string;
   readonly cwd?: string;
+  /** `--unreachable-copies FILE`: copies covered by the shred attestation alone. */
+  readonly unreachableCopies?: UnreachableCopies;
 }
 
 export interface AuditOutcome {
@@ -110,7 +113,7 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   });
   const offAppliance = loaded.fromStateDir === 0 && request.fingerprintsFile !== undefined;
 
-  const audits: LocationAudit[] = [
+  const scanned: LocationAudit[] = [
     await auditCloud(
       { cloud: ports.cloud, hasAdminToken: ports.hasAdminToken },
       subject,
@@ -122,8 +125,14 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     ...(await auditNodes(scope.nodes, ports.ssh, matcher, ports.fanOut)),
     ...(await auditSnapshots(scope.dataDirs, matcher, request.crossMounts === true, scope.recordedSnapshots)),
   ];
+  const shred = await applyShredEvidence(scanned, {
+    stateDir: ports.stateDir,
+    publicKey: ports.signingKey.publicKey,
+    ...(request.unreachableCopies === undefined ? {} : { unreachable: request.unreachableCopies }),
+  });
+  const audits = shred.audits;
   const findings = audits.flatMap((audit) => audit.findings);
-  const gaps = [...scope.gaps, ...audits.flatMap((audit) => audit.gaps)];
+  const gaps = [...scope.gaps, ...shred.gaps, ...audits.flatMap((audit) => audit.gaps)];
   // Snapshots are parts of their data dir's scan: count the data dir once.
   const counted = audits.filter((audit) => audit.location.kind !== "snapshot");
   const notChecked: NotChecked[] = [
@@ -156,6 +165,7 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     findings,
     gaps,
     notChecked,
+    ...(shred.shred === undefined ? {} : { shred: shred.shred }),
   };
   const bytes = reportBytes(report);
   const reportSha256 = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;

@@ -4,9 +4,12 @@ import {
   readIncludedCredentials,
   type IncludedManifest,
 } from "@connect-ops/backup-hooks";
-import { sealBytes, type EnrolledNode } from "@connect-ops/credential-vault";
+import { recordSealedCopy, sealBytes, sha256Hex, type EnrolledNode } from "@connect-ops/credential-vault";
+import { join } from "node:path";
 import { usageError } from "../errors.js";
 import type { BackupCredentials } from "../flows/backup-bundle.js";
+import type { EscrowRecipient } from "../flows/backup-escrow.js";
+import { recordEscrow } from "../flows/escrow-record.js";
 import type { OpenedAppliance } from "./ports.js";
 
 /** What an include needs: the primary's vault, the backup recipients (resolved from flags and config), the clock. */
@@ -15,6 +18,8 @@ export interface IncludePorts {
   readonly backupRecipients: string[];
   /** Recorded in the sealed document, so a restore keeps the nodes enrolled. */
   readonly enrolledNodes?: readonly EnrolledNode[];
+  /** `--escrow FILE`: its recipient is among `backupRecipients`; an identity file is recorded so `shred` destroys it. */
+  readonly escrow?: EscrowRecipient;
   readonly now: () => number;
 }
 
@@ -44,6 +49,8 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeRequest): Promise<IncludeOutcome> {
   const { appliance, backupRecipients: recipients } = ports;
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
+  if (ports.escrow?.holdsIdentity === true)
+    await recordEscrow(appliance.stateDir, { path: ports.escrow.path, recipient: ports.escrow.recipient });
   const seen = await appliance.vault.readMeta();
   if (seen?.appId === undefined || seen.keyFingerprint === undefined || seen.tokenExpiresAt === undefined) {
     throw usageError(
@@ -88,6 +95,14 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
   } finally {
     plaintext.fill(0);
   }
+  // Listed before it is written: a copy interrupted half-way is still accounted for.
+  await recordSealedCopy(appliance.stateDir, {
+    sha256: sha256Hex(sealed),
+    recipients: [...recipients],
+    kind: "snapshot",
+    where: join(snapshot.path, "github-connect", "credentials.age"),
+    at: new Date(ports.now()).toISOString(),
+  });
   const result = await includeCredentials(snapshot.path, {
     sealed,
     manifest: {

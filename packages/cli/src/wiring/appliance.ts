@@ -21,21 +21,38 @@ export interface Appliance {
 }
 
 export async function openAppliance(context: CommandContext): Promise<Appliance> {
-  const { CredentialVault, loadStateDir, STATE_FILES } = await import("@connect-ops/credential-vault");
+  const { CredentialVault, loadStateDir, recordSealedCopy, STATE_FILES } =
+    await import("@connect-ops/credential-vault");
   const state = await loadStateDir(context.globals.stateDir, context.globals.configPath);
+  const vaultDir = join(state.stateDir, STATE_FILES.vault);
   return {
     state,
-    vault: new CredentialVault(join(state.stateDir, STATE_FILES.vault), { now: context.io.now }),
+    vault: new CredentialVault(vaultDir, {
+      now: context.io.now,
+      // Every generation is listed in the sealed-copy ledger (the nodes' copies are the same bytes).
+      onSealed: (copy) =>
+        recordSealedCopy(state.stateDir, {
+          ...copy,
+          recipients: [...copy.recipients],
+          kind: "vault",
+          where: vaultDir,
+          at: new Date(context.io.now()).toISOString(),
+        }),
+    }),
     recipients: sealRecipients(state),
     journalDir: join(state.stateDir, STATE_FILES.journal),
   };
 }
 
 /** What every seal of this state dir is to: its own recipient, the recovery recipients, each enrolled node's. */
-export function sealRecipients(state: Pick<StateDir, "recipient" | "config" | "enrolledNodes">): string[] {
+export function sealRecipients(
+  state: Pick<StateDir, "recipient" | "config" | "enrolledNodes"> & Partial<Pick<StateDir, "pendingRecipients">>,
+): string[] {
   return [
     ...new Set([
       state.recipient,
+      // A rekey in progress: a commit made meanwhile (a token refresh) opens with the new identity too.
+      ...(state.pendingRecipients ?? []),
       ...state.config.recoveryRecipients,
       ...state.enrolledNodes.map((node) => node.recipient),
     ]),

@@ -38,14 +38,34 @@ export async function restorePorts(context: CommandContext, topologyFlags?: Topo
 }
 
 /** backup include's production ports: the vault, then the backup recipients from the flags or the config (checked before any snapshot is). */
-export async function includePorts(context: CommandContext, flags: RecipientFlags): Promise<IncludePorts> {
+export async function includePorts(
+  context: CommandContext,
+  flags: RecipientFlags & { readonly escrow?: string | undefined },
+): Promise<IncludePorts> {
   const appliance = await openAppliance(context);
   const { resolveBackupRecipients } = await import("../flows/backup-recipients.js");
-  const backupRecipients = await resolveBackupRecipients(
-    flags,
-    { recipient: appliance.state.recipient, configured: appliance.state.config.backupRecipients },
-    context.resolvePath,
-  );
+  const { readEscrowRecipient } = await import("../flows/backup-escrow.js");
+  const escrow = flags.escrow === undefined ? undefined : await readEscrowRecipient(flags.escrow, context.resolvePath);
+  // The escrow alone is a backup key kept off the appliance: no other recipient is then required.
+  const escrowOnly =
+    escrow !== undefined &&
+    (flags.recipient ?? []).length === 0 &&
+    flags.recipientsFile === undefined &&
+    appliance.state.config.backupRecipients.length === 0;
+  const backupRecipients = escrowOnly
+    ? []
+    : await resolveBackupRecipients(
+        flags,
+        { recipient: appliance.state.recipient, configured: appliance.state.config.backupRecipients },
+        context.resolvePath,
+      );
+  if (escrow?.recipient === appliance.state.recipient) {
+    const { usageError } = await import("../errors.js");
+    throw usageError(
+      "--escrow names this appliance's own identity",
+      "create the escrow on the backup host: connect-ops backup escrow init --out FILE",
+    );
+  }
   return {
     appliance: {
       stateDir: appliance.state.stateDir,
@@ -56,8 +76,13 @@ export async function includePorts(context: CommandContext, flags: RecipientFlag
     },
     // Enrolled nodes can open the snapshot's copy too: a surviving replica restores without the lost primary's key.
     backupRecipients: [
-      ...new Set([...backupRecipients, ...appliance.state.enrolledNodes.map((node) => node.recipient)]),
+      ...new Set([
+        ...backupRecipients,
+        ...(escrow === undefined ? [] : [escrow.recipient]),
+        ...appliance.state.enrolledNodes.map((node) => node.recipient),
+      ]),
     ],
+    ...(escrow === undefined ? {} : { escrow }),
     enrolledNodes: appliance.state.enrolledNodes,
     now: context.io.now,
   };

@@ -81,19 +81,23 @@ export async function auditPorts(
     reportFile?: string;
     format: "json" | "md";
     fingerprintsFile?: string | undefined;
+    unreachableCopies?: string | undefined;
   },
 ): Promise<{ ports: AuditPorts; request: AuditRequest }> {
-  const appliance = await openAppliance(context);
+  const { auditedState, readUnreachableCopies } = await import("./shred.js");
+  const state = await auditedState(context);
   const { readAuditSigningKey } = await import("../lifecycle/audit-signing-key.js");
-  const signingKey = await readAuditSigningKey(appliance.state.stateDir);
+  const signingKey = await readAuditSigningKey(state.stateDir);
+  const unreachableCopies =
+    flags.unreachableCopies === undefined ? undefined : await readUnreachableCopies(context, flags.unreachableCopies);
   const topology = await optionalNodes(context, flags.topology);
   const dataDirs = await checkDataDirs(flags.dataDirs.map(context.resolvePath));
   const { toolVersion } = await import("../tool-version.js");
   return {
     ports: {
-      vault: appliance.vault,
-      stateDir: appliance.state.stateDir,
-      journalDir: appliance.journalDir,
+      vault: state.vault,
+      stateDir: state.stateDir,
+      journalDir: state.journalDir,
       signingKey,
       cloud: cloudFactory(context),
       hasAdminToken: cloudAdminToken(context) !== undefined,
@@ -110,6 +114,7 @@ export async function auditPorts(
       ...(flags.fingerprintsFile === undefined
         ? {}
         : { fingerprintsFile: flags.fingerprintsFile, cwd: context.io.cwd }),
+      ...(unreachableCopies === undefined ? {} : { unreachableCopies }),
     },
   };
 }
