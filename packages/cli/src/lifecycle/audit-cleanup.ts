@@ -9,6 +9,7 @@ import {
   type AuditReport,
   type AuditSubject,
   type NotChecked,
+  recordFacts,
 } from "../flows/audit-report.js";
 import { renderReportMarkdown } from "../flows/audit-report-markdown.js";
 import { signReportBytes } from "../flows/audit-report-sign.js";
@@ -42,6 +43,8 @@ export interface AuditPorts {
   readonly now: () => number;
   /** Written into the report's `tool`. */
   readonly toolVersion: string;
+  /** The OS user and host running the audit, written into the report. */
+  readonly ranBy: { readonly user: string; readonly host: string };
 }
 
 export interface AuditRequest {
@@ -50,6 +53,8 @@ export interface AuditRequest {
   /** Where to write the report (resolved); FILE.sig (and FILE.md with format md) beside it. */
   readonly reportFile?: string;
   readonly format: "json" | "md";
+  /** Also write the self-contained HTML rendering here (needs reportFile). */
+  readonly htmlFile?: string;
   /** Walk into other filesystems mounted inside the data dirs (default: each mount point is a gap). */
   readonly crossMounts?: boolean;
   /** `--fingerprints FILE` as typed (resolved against `cwd`): an audit off the appliance. */
@@ -65,6 +70,7 @@ export interface AuditOutcome {
   readonly reportFile?: string;
   readonly signatureFile?: string;
   readonly markdownFile?: string;
+  readonly htmlFile?: string;
   /** `sha256:<hex>` of the exact signed JSON bytes (the Markdown rendering names it). */
   readonly reportSha256: string;
 }
@@ -102,6 +108,8 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
           appSlug: meta.appSlug,
           installationId: meta.installationId,
           recordId: meta.recordId,
+          keyFingerprint: meta.keyFingerprint,
+          ...recordFacts(meta.record),
         });
   const scope = auditScope(journal, {
     ...(ports.nodeSource === undefined ? {} : { source: ports.nodeSource }),
@@ -122,6 +130,7 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     ...(await auditNodes(scope.nodes, ports.ssh, matcher, ports.fanOut)),
     ...(await auditSnapshots(scope.dataDirs, matcher, request.crossMounts === true, scope.recordedSnapshots)),
   ];
+  const proofs = [journal?.cloud.proofs?.appKey, journal?.cloud.proofs?.token].filter((proof) => proof !== undefined);
   const findings = audits.flatMap((audit) => audit.findings);
   const gaps = [...scope.gaps, ...audits.flatMap((audit) => audit.gaps)];
   // Snapshots are parts of their data dir's scan: count the data dir once.
@@ -156,6 +165,8 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     findings,
     gaps,
     notChecked,
+    ranBy: ports.ranBy,
+    ...(proofs.length === 0 ? {} : { disconnectProofs: proofs }),
   };
   const bytes = reportBytes(report);
   const reportSha256 = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -176,10 +187,20 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     const markdown = renderReportMarkdown(report, { jsonFile: reportFile, sha256: reportSha256 });
     await atomicWriteFile(markdownFile, Buffer.from(markdown), { mode: 0o644 });
   }
+  if (request.htmlFile !== undefined) {
+    const { renderReportHtml } = await import("../flows/audit-report-html.js");
+    const html = renderReportHtml(report, {
+      jsonFile: reportFile,
+      sha256: reportSha256,
+      publicKeyPem: ports.signingKey.publicKey,
+    });
+    await atomicWriteFile(request.htmlFile, Buffer.from(html), { mode: 0o644 });
+  }
   return {
     ...outcome,
     reportFile,
     signatureFile: `${reportFile}.sig`,
     ...(markdownFile === undefined ? {} : { markdownFile }),
+    ...(request.htmlFile === undefined ? {} : { htmlFile: request.htmlFile }),
   };
 }

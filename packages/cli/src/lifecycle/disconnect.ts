@@ -2,6 +2,7 @@ import { ConnectOpsError, type CloudClient } from "@connect-ops/connection-core"
 import type { CredentialVault, HeldLock, LockOptions, VaultMeta } from "@connect-ops/credential-vault";
 import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { CliError, usageError } from "../errors.js";
+import { recordFacts } from "../flows/audit-report.js";
 import { runCloudStep } from "./disconnect-cloud.js";
 import {
   mergeFingerprints,
@@ -65,6 +66,7 @@ function subjectOf(meta: VaultMeta): DisconnectSubject | undefined {
     ...(meta.installationId === undefined ? {} : { installationId: meta.installationId }),
     ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
     ...(meta.keyFingerprint === undefined ? {} : { keyFingerprint: meta.keyFingerprint }),
+    ...recordFacts(meta.record),
   };
 }
 
