@@ -288,7 +288,15 @@ describe("backup include | scan | redact | hook | restore, against the GitHub AP
       env,
     );
     expect(hookInclude.code, hookInclude.stderr).toBe(0);
-    expect(JSON.parse(hookInclude.stdout)).toMatchObject({ policy: "include", changed: false });
+    // Every snapshot not processed yet: NEW already holds this generation's copy (unchanged), OLD gets one.
+    expect(JSON.parse(hookInclude.stdout)).toMatchObject({
+      policy: "include",
+      current: NEW,
+      snapshots: [
+        { id: OLD, outcome: "processed", detail: { changed: true } },
+        { id: NEW, outcome: "processed", detail: { changed: false } },
+      ],
+    });
     writeFileSync(data(NEW, "incomplete"), "");
     try {
       const refused = await spawnCli(["--json", "backup", "hook", "--data-dir", data()], env);

@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { CoreError } from "./errors.js";
+import { jsonErrorWhere } from "./json-position.js";
 
 /** One problem found in an input document: where, and what was expected. */
 export interface InputIssue {
@@ -45,9 +46,10 @@ export function parseJsonText(text: string, source: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    // V8 quotes part of the text in its message; the text may be secret, so keep only the position.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    const where = position === undefined ? "" : ` (at byte ${position})`;
+    // V8 quotes part of the text in its message (it may be secret) and does not always give a position:
+    // the line and column come from our own checker, and nothing of the text is echoed.
+    if (!(error instanceof SyntaxError)) throw error;
+    const where = jsonErrorWhere(text);
     throw new CoreError("CORE_INVALID_INPUT", `${source} is not valid JSON${where}`, {
       category: "input",
       hint: `check ${source} with a JSON validator and run the command again`,

@@ -1,5 +1,6 @@
 import type { Finding, Gap, ScanResult } from "@connect-ops/backup-hooks";
 import type { Command } from "commander";
+import { Option } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -8,6 +9,7 @@ export interface BackupScanOptions {
   readonly maxDepth?: string;
   readonly fingerprints?: string;
   readonly crossMounts?: boolean;
+  readonly policy?: "include" | "redact";
 }
 
 export function parseMaxDepth(value: string | undefined): number | undefined {
@@ -44,6 +46,19 @@ export function scanExitCode(result: ScanResult): typeof EXIT.ok | typeof EXIT.p
   return result.gaps.length > 0 ? EXIT.incomplete : EXIT.ok;
 }
 
+/** `--policy include`: sealed copies of the current generation, proved by hash, are what the policy keeps (not residue). */
+async function applyScanPolicy(
+  context: CommandContext,
+  policy: BackupScanOptions["policy"],
+  findings: Finding[],
+): Promise<{ findings: Finding[]; accepted: Array<{ path: string; generation: number }> }> {
+  if (policy !== "include") return { findings, accepted: [] };
+  const { currentCopies } = await import("../wiring/backup.js");
+  const { splitForIncludePolicy } = await import("../lifecycle/backup-scan.js");
+  const { sha256OfFile } = await import("../flows/included-copies.js");
+  return await splitForIncludePolicy(findings, await currentCopies(context), sha256OfFile);
+}
+
 export async function runBackupScanCommand(
   context: CommandContext,
   path: string,
@@ -52,19 +67,24 @@ export async function runBackupScanCommand(
   const maxDepth = parseMaxDepth(options.maxDepth);
   const { scanPorts } = await import("../wiring/backup.js");
   const { scanBackupPath } = await import("../lifecycle/backup-scan.js");
-  const { result, fingerprintIds } = await scanBackupPath(await scanPorts(context, options.fingerprints), {
+  const { result: scanned, fingerprintIds } = await scanBackupPath(await scanPorts(context, options.fingerprints), {
     path: context.resolvePath(path),
     typedPath: path,
     maxDepth,
     crossMounts: options.crossMounts === true,
   });
+  const { findings, accepted } = await applyScanPolicy(context, options.policy, scanned.findings);
+  const result = { ...scanned, findings };
   const exitCode = scanExitCode(result);
   const { recordResidue } = await import("../flows/residue-record.js");
   await recordResidue(context.globals.stateDir, context.resolvePath(path), result.findings);
   const summary = `Scanned ${result.filesScanned} files, ${result.bytesScanned} bytes, for ${fingerprintIds.join(", ")}`;
+  const kept = accepted.map(
+    (copy) => `  kept by the include policy: ${copy.path} (sealed copy of the current generation ${copy.generation})`,
+  );
   const human =
     exitCode === EXIT.ok
-      ? [`Clean: no trace of the Connect credentials in ${path}`, `  ${summary}`]
+      ? [`Clean: no trace of the Connect credentials in ${path}`, ...kept, `  ${summary}`]
       : [
           ...(result.findings.length > 0
             ? [
@@ -75,6 +95,7 @@ export async function runBackupScanCommand(
           ...(result.gaps.length > 0
             ? [`${result.gaps.length} place(s) could not be checked:`, ...result.gaps.map(describeGap)]
             : []),
+          ...kept,
           `  ${summary}`,
           result.findings.length > 0
             ? "Next: connect-ops backup redact SNAPSHOT (for each snapshot listed)"
@@ -84,6 +105,7 @@ export async function runBackupScanCommand(
     exitCode,
     json: {
       findings: result.findings,
+      ...(options.policy === "include" ? { policy: "include", accepted } : {}),
       gaps: result.gaps,
       filesScanned: result.filesScanned,
       bytesScanned: result.bytesScanned,
@@ -100,6 +122,12 @@ export function registerBackupScan(group: Command, run: CommandRunner): void {
     )
     .argument("<path>", "a backup data dir, a snapshot, or one file or archive")
     .option("--max-depth <n>", "archive nesting depth to open (each tar or gzip layer counts one; default 6)")
+    .addOption(
+      new Option(
+        "--policy <policy>",
+        "include: a sealed copy of the current generation (hash recorded by include) is not residue; redact (default): every trace is",
+      ).choices(["include", "redact"]),
+    )
     .option("--cross-mounts", "also walk other filesystems mounted inside the path (by default each is a gap)")
     .option(
       "--fingerprints <file>",

@@ -12,6 +12,7 @@ export interface VerifyCleanupOptions extends TopologyOptions {
   readonly format?: string;
   readonly crossMounts?: boolean;
   readonly unreachableCopies?: string;
+  readonly html?: string;
 }
 
 export async function runVerifyCleanupCommand(
@@ -26,6 +27,11 @@ export async function runVerifyCleanupCommand(
     );
   if (format === "md" && options.report === undefined)
     throw usageError("--format md needs --report FILE", "pass --report audit.json --format md");
+  if (options.html !== undefined && options.report === undefined)
+    throw usageError(
+      "--html needs --report FILE",
+      "the HTML page renders the signed JSON report: pass --report audit.json --html audit.html",
+    );
   const { auditPorts } = await import("../wiring/disconnect.js");
   const { auditCleanup } = await import("../lifecycle/audit-cleanup.js");
   const { ports, request } = await auditPorts(context, {
@@ -35,6 +41,7 @@ export async function runVerifyCleanupCommand(
     unreachableCopies: options.unreachableCopies,
     format,
     ...(options.report === undefined ? {} : { reportFile: options.report }),
+    ...(options.html === undefined ? {} : { htmlFile: options.html }),
   });
   const outcome = await auditCleanup(ports, { ...request, crossMounts: options.crossMounts === true });
   const { renderAudit } = await import("../render/verify-cleanup.js");
@@ -58,6 +65,10 @@ export function registerVerifyCleanup(program: Command, run: CommandRunner): voi
     .option("--data-dir <dir>", "a backup data dir whose snapshots are scanned (repeatable)", collect)
     .option("--report <file>", "write the signed JSON report here and its raw Ed25519 signature to FILE.sig")
     .option("--format <format>", "json (default) or md (also writes FILE.md)")
+    .option(
+      "--html <file>",
+      "also write a self-contained HTML rendering of the signed report (prints to PDF; needs --report)",
+    )
     .option("--cross-mounts", "also walk other filesystems mounted inside the data dirs (by default each is a gap)")
     .option(
       "--fingerprints <file>",

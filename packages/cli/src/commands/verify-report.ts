@@ -4,6 +4,7 @@ import type { CommandContext, CommandResult, CommandRunner } from "../context.js
 
 export interface VerifyReportOptions {
   readonly publicKey?: string;
+  readonly html?: string;
 }
 
 /** Exit 0 valid, 1 invalid (tampered or another key), 2 signature or report missing/unreadable. */
@@ -19,7 +20,28 @@ export async function runVerifyReportCommand(
       : context.resolvePath(options.publicKey);
   const check = await checkSignedReport(context.resolvePath(file), publicKeyFile);
   const { renderSignatureCheck } = await import("../render/verify-report.js");
-  return renderSignatureCheck(check);
+  const result = renderSignatureCheck(check);
+  if (options.html === undefined) return result;
+  if (check.result !== "valid") {
+    // An invalid report's content is not trusted: no rendering claims to be of a signed document.
+    return { ...result, human: [...result.human, `  no HTML written: the signature does not hold`] };
+  }
+  const { readSignedReportForRendering } = await import("../flows/audit-report-render-file.js");
+  const { renderReportHtml } = await import("../flows/audit-report-html.js");
+  const { atomicWriteFile } = await import("@connect-ops/credential-vault");
+  const readBack = await readSignedReportForRendering(check.reportFile, check.publicKeyFile);
+  const htmlFile = context.resolvePath(options.html);
+  const html = renderReportHtml(readBack.report, {
+    jsonFile: file,
+    sha256: readBack.sha256,
+    publicKeyPem: readBack.publicKeyPem,
+  });
+  await atomicWriteFile(htmlFile, Buffer.from(html), { mode: 0o644 });
+  return {
+    ...result,
+    json: { ...check, htmlFile },
+    human: [...result.human, `  html     ${htmlFile} (a rendering of ${file}, ${readBack.sha256})`],
+  };
 }
 
 export function registerVerifyReport(program: Command, run: CommandRunner): void {
@@ -30,6 +52,10 @@ export function registerVerifyReport(program: Command, run: CommandRunner): void
       "check the Ed25519 signature of an audit report; exit 0 valid, 1 invalid, 2 missing signature or unreadable",
     )
     .option("--public-key <file>", "the signer's public key (default <state-dir>/audit-signing.pub)")
+    .option(
+      "--html <file>",
+      "when the signature is valid, write a self-contained HTML rendering of the report (prints to PDF)",
+    )
     .addHelpText(
       "after",
       "\nExample (as the auditor, with the public key received out of band):\n  connect-ops verify-report audit.json --public-key audit-signing.pub\n\nSame check with OpenSSL alone:\n  openssl pkeyutl -verify -pubin -inkey audit-signing.pub -rawin -in FILE -sigfile FILE.sig",

@@ -84,6 +84,32 @@ export interface AuditSubject {
   readonly appSlug?: string;
   readonly installationId?: number;
   readonly recordId?: number;
+  readonly keyFingerprint?: string;
+  /** The appliance as the connection record names it. */
+  readonly hostname?: string;
+  readonly ghesVersion?: string;
+  /** `enterprise:acme` / `organization:octo`. */
+  readonly account?: string;
+}
+
+/** The appliance facts of a connection record, for a report's subject (none when there is no record). */
+export function recordFacts(
+  record: { hostname: string; ghesVersion: string; account: { type: string; login: string } } | undefined,
+): Pick<AuditSubject, "hostname" | "ghesVersion" | "account"> {
+  if (record === undefined) return {};
+  return {
+    hostname: record.hostname,
+    ghesVersion: record.ghesVersion,
+    account: `${record.account.type}:${record.account.login}`,
+  };
+}
+
+/** A credential presented to the cloud after the disconnect deleted everything, and the HTTP status it got (401 = refused). */
+export interface DisconnectProof {
+  readonly credential: string;
+  readonly request: string;
+  readonly status: number;
+  readonly at: string;
 }
 
 export interface AuditReport {
@@ -125,6 +151,10 @@ export interface AuditReport {
       readonly coveredBy: "audited" | "attestation";
     }[];
   };
+  /** Who ran the audit: the OS user and host (reports before this field lack it). */
+  readonly ranBy?: { readonly user: string; readonly host: string };
+  /** The disconnect journal's proofs (the old App key and token presented after the deletes). */
+  readonly disconnectProofs?: readonly DisconnectProof[];
 }
 
 /** Sums layer counts (`{gzip: 1}` + `{gzip: 2, tar: 1}`). */

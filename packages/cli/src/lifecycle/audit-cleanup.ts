@@ -9,6 +9,7 @@ import {
   type AuditReport,
   type AuditSubject,
   type NotChecked,
+  recordFacts,
 } from "../flows/audit-report.js";
 import { renderReportMarkdown } from "../flows/audit-report-markdown.js";
 import { signReportBytes } from "../flows/audit-report-sign.js";
@@ -43,6 +44,8 @@ export interface AuditPorts {
   readonly now: () => number;
   /** Written into the report's `tool`. */
   readonly toolVersion: string;
+  /** The OS user and host running the audit, written into the report. */
+  readonly ranBy: { readonly user: string; readonly host: string };
 }
 
 export interface AuditRequest {
@@ -51,6 +54,8 @@ export interface AuditRequest {
   /** Where to write the report (resolved); FILE.sig (and FILE.md with format md) beside it. */
   readonly reportFile?: string;
   readonly format: "json" | "md";
+  /** Also write the self-contained HTML rendering here (needs reportFile). */
+  readonly htmlFile?: string;
   /** Walk into other filesystems mounted inside the data dirs (default: each mount point is a gap). */
   readonly crossMounts?: boolean;
   /** `--fingerprints FILE` as typed (resolved against `cwd`): an audit off the appliance. */
@@ -68,6 +73,7 @@ export interface AuditOutcome {
   readonly reportFile?: string;
   readonly signatureFile?: string;
   readonly markdownFile?: string;
+  readonly htmlFile?: string;
   /** `sha256:<hex>` of the exact signed JSON bytes (the Markdown rendering names it). */
   readonly reportSha256: string;
 }
@@ -105,6 +111,8 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
           appSlug: meta.appSlug,
           installationId: meta.installationId,
           recordId: meta.recordId,
+          keyFingerprint: meta.keyFingerprint,
+          ...recordFacts(meta.record),
         });
   const scope = auditScope(journal, {
     ...(ports.nodeSource === undefined ? {} : { source: ports.nodeSource }),
@@ -131,6 +139,7 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     ...(request.unreachableCopies === undefined ? {} : { unreachable: request.unreachableCopies }),
   });
   const audits = shred.audits;
+  const proofs = [journal?.cloud.proofs?.appKey, journal?.cloud.proofs?.token].filter((proof) => proof !== undefined);
   const findings = audits.flatMap((audit) => audit.findings);
   const gaps = [...scope.gaps, ...shred.gaps, ...audits.flatMap((audit) => audit.gaps)];
   // Snapshots are parts of their data dir's scan: count the data dir once.
@@ -166,6 +175,8 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     gaps,
     notChecked,
     ...(shred.shred === undefined ? {} : { shred: shred.shred }),
+    ranBy: ports.ranBy,
+    ...(proofs.length === 0 ? {} : { disconnectProofs: proofs }),
   };
   const bytes = reportBytes(report);
   const reportSha256 = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -186,10 +197,20 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     const markdown = renderReportMarkdown(report, { jsonFile: reportFile, sha256: reportSha256 });
     await atomicWriteFile(markdownFile, Buffer.from(markdown), { mode: 0o644 });
   }
+  if (request.htmlFile !== undefined) {
+    const { renderReportHtml } = await import("../flows/audit-report-html.js");
+    const html = renderReportHtml(report, {
+      jsonFile: reportFile,
+      sha256: reportSha256,
+      publicKeyPem: ports.signingKey.publicKey,
+    });
+    await atomicWriteFile(request.htmlFile, Buffer.from(html), { mode: 0o644 });
+  }
   return {
     ...outcome,
     reportFile,
     signatureFile: `${reportFile}.sig`,
     ...(markdownFile === undefined ? {} : { markdownFile }),
+    ...(request.htmlFile === undefined ? {} : { htmlFile: request.htmlFile }),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  CONNECT_DIR,
   includeCredentials,
   openSnapshot,
   readIncludedCredentials,
@@ -10,6 +11,7 @@ import { usageError } from "../errors.js";
 import type { BackupCredentials } from "../flows/backup-bundle.js";
 import type { EscrowRecipient } from "../flows/backup-escrow.js";
 import { recordEscrow } from "../flows/escrow-record.js";
+import { recordIncludedCopy, sha256OfFile } from "../flows/included-copies.js";
 import type { OpenedAppliance } from "./ports.js";
 
 /** What an include needs: the primary's vault, the backup recipients (resolved from flags and config), the clock. */
@@ -66,6 +68,7 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
     existing.manifest.generation === seen.generation &&
     sameSet(existing.manifest.recipients, recipients)
   ) {
+    await recordCopy(appliance.journalDir, snapshot.path, existing.manifest);
     return { snapshot: snapshot.path, changed: false, manifest: existing.manifest };
   }
 
@@ -114,5 +117,15 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
     },
     now: () => new Date(ports.now()),
   });
+  await recordCopy(appliance.journalDir, snapshot.path, result.manifest);
   return { snapshot: snapshot.path, changed: result.changed, manifest: result.manifest };
+}
+
+/** The copy's hash, for `backup scan --policy include` (flows/included-copies.ts). */
+async function recordCopy(journalDir: string, snapshotDir: string, manifest: IncludedManifest): Promise<void> {
+  await recordIncludedCopy(journalDir, {
+    generation: manifest.generation,
+    keyFingerprint: manifest.keyFingerprint,
+    sha256: await sha256OfFile(join(snapshotDir, CONNECT_DIR, "credentials.age")),
+  });
 }

@@ -1,6 +1,5 @@
-import { applyBackupPolicy, openSnapshot, redactSnapshot, type RedactionReport } from "@connect-ops/backup-hooks";
+import { openSnapshot, redactSnapshot, type RedactionReport } from "@connect-ops/backup-hooks";
 import { createResidueMatcher } from "@connect-ops/connection-core";
-import { join } from "node:path";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
 
 /** What a redaction needs: the fingerprints (loaded once the snapshot checks out) and the clock. */
@@ -26,25 +25,6 @@ export async function redactBackupSnapshot(ports: RedactPorts, request: RedactRe
     dryRun: request.dryRun,
     now: () => new Date(ports.now()),
   });
-}
-
-/** The hook's redact policy: `current` of the data dir, through the library's policy entry point. */
-export async function redactCurrent(
-  ports: RedactPorts,
-  request: { dataDir: string; force: boolean },
-): Promise<RedactionReport> {
-  const { dataDir } = request;
-  await openSnapshot(join(dataDir, "current"), { force: request.force });
-  const sets = await ports.loadFingerprints();
-  const applied = await applyBackupPolicy({
-    dataDir,
-    policy: "redact",
-    force: request.force,
-    matcher: createResidueMatcher(sets),
-    now: () => new Date(ports.now()),
-  });
-  if (applied.policy !== "redact") throw new Error("applyBackupPolicy returned another policy than asked");
-  return applied.redaction;
 }
 
 /** A redaction is complete when nothing failed and the scan had no gaps; otherwise residue may remain. */

@@ -1,4 +1,4 @@
-import { scanPath, type ScanResult } from "@connect-ops/backup-hooks";
+import { scanPath, type Finding, type ScanResult } from "@connect-ops/backup-hooks";
 import { createResidueMatcher, errnoCode } from "@connect-ops/connection-core";
 import { lstat, realpath } from "node:fs/promises";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
@@ -61,4 +61,45 @@ export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Pr
   } finally {
     progress.done();
   }
+}
+
+/** The vault's generation now and the hashes of the sealed copies include recorded for it (flows/included-copies.ts). */
+export interface CurrentCopies {
+  readonly generation: number;
+  readonly sha256: ReadonlySet<string>;
+}
+
+export interface IncludePolicySplit {
+  /** Still residue: everything but a sealed copy of the current generation. */
+  readonly findings: Finding[];
+  /** Sealed copies of the current generation, proved by their hash: what the include policy keeps on purpose. */
+  readonly accepted: Array<{ readonly path: string; readonly generation: number }>;
+}
+
+/**
+ * `backup scan --policy include`: a sealed copy (`github-connect/credentials.age`, top level of
+ * a snapshot, not inside an archive) whose SHA-256 is one include recorded for the vault's
+ * current generation is not residue. A copy of an older generation, one the state dir never
+ * recorded (or an edited one), and every other finding stay findings.
+ */
+export async function splitForIncludePolicy(
+  findings: readonly Finding[],
+  current: CurrentCopies | undefined,
+  hashOf: (path: string) => Promise<string>,
+): Promise<IncludePolicySplit> {
+  const kept: Finding[] = [];
+  const accepted: IncludePolicySplit["accepted"] = [];
+  for (const finding of findings) {
+    const candidate =
+      current !== undefined &&
+      finding.form === "sealed-copy" &&
+      finding.member === undefined &&
+      finding.path.endsWith("/github-connect/credentials.age");
+    if (candidate && current.sha256.has(await hashOf(finding.path))) {
+      accepted.push({ path: finding.path, generation: current.generation });
+    } else {
+      kept.push(finding);
+    }
+  }
+  return { findings: kept, accepted };
 }

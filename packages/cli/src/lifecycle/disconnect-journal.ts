@@ -11,6 +11,11 @@ export interface DisconnectSubject {
   readonly installationId?: number;
   readonly recordId?: number;
   readonly keyFingerprint?: string;
+  /** From the connection record (journals before these fields lack them). */
+  readonly hostname?: string;
+  readonly ghesVersion?: string;
+  /** `enterprise:acme` / `organization:octo`. */
+  readonly account?: string;
 }
 
 export interface CloudStepResult {

@@ -8,6 +8,7 @@ import {
 } from "@connect-ops/credential-vault";
 import type { FanOutOptions, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { CliError, usageError } from "../errors.js";
+import { recordFacts } from "../flows/audit-report.js";
 import { runCloudStep } from "./disconnect-cloud.js";
 import {
   mergeFingerprints,
@@ -71,6 +72,7 @@ function subjectOf(meta: VaultMeta): DisconnectSubject | undefined {
     ...(meta.installationId === undefined ? {} : { installationId: meta.installationId }),
     ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
     ...(meta.keyFingerprint === undefined ? {} : { keyFingerprint: meta.keyFingerprint }),
+    ...recordFacts(meta.record),
   };
 }
 

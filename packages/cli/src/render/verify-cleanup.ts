@@ -23,6 +23,7 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
       : [`  report   ${outcome.reportFile} (${outcome.reportSha256}; signature ${outcome.signatureFile ?? ""})`]),
     `  not checked: ${String(report.notChecked.filter((item) => item.kind === "limit").length)} known limit(s) of ${report.detectionMethod.split(" ")[0] ?? ""} (listed in the report's notChecked)`,
     ...(outcome.markdownFile === undefined ? [] : [`  markdown ${outcome.markdownFile}`]),
+    ...(outcome.htmlFile === undefined ? [] : [`  html     ${outcome.htmlFile}`]),
   ];
   return {
     exitCode: EXIT_BY_VERDICT[report.verdict],
@@ -37,6 +38,7 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
       reportSha256: outcome.reportSha256,
       signatureFile: outcome.signatureFile ?? null,
       markdownFile: outcome.markdownFile ?? null,
+      htmlFile: outcome.htmlFile ?? null,
     },
     human,
   };

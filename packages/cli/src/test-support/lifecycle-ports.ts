@@ -54,6 +54,7 @@ export async function localAuditPorts(
     ...common,
     signingKey: await readAuditSigningKey(topology.stateDir),
     toolVersion: "0.0.0-test",
+    ranBy: { user: "auditor", host: "test-host" },
     ...overrides,
   };
 }

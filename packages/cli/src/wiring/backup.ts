@@ -2,7 +2,7 @@ import type { CommandContext } from "../context.js";
 import type { RecipientFlags } from "../flows/backup-recipients.js";
 import type { IncludePorts } from "../lifecycle/backup-include.js";
 import type { RedactPorts } from "../lifecycle/backup-redact.js";
-import type { ScanPorts } from "../lifecycle/backup-scan.js";
+import type { CurrentCopies, ScanPorts } from "../lifecycle/backup-scan.js";
 import type { RestorePorts } from "../lifecycle/restore.js";
 import type { TopologyFlags } from "../flows/inventory.js";
 import { cloudFactory, crashHook, openAppliance } from "./appliance.js";
@@ -115,4 +115,15 @@ export async function scanPorts(context: CommandContext, fingerprintsFile: strin
       stderr: context.io.stderr,
     }),
   };
+}
+
+/** `backup scan --policy include`: the vault's generation and the copies include recorded for it, from this state dir. */
+export async function currentCopies(context: CommandContext): Promise<CurrentCopies | undefined> {
+  const appliance = await openAppliance(context);
+  const meta = await appliance.vault.readMeta();
+  const { readIncludedCopies } = await import("../flows/included-copies.js");
+  const record = await readIncludedCopies(appliance.journalDir);
+  if (meta === undefined || record?.generation !== meta.generation || record.keyFingerprint !== meta.keyFingerprint)
+    return meta === undefined ? undefined : { generation: meta.generation, sha256: new Set() };
+  return { generation: meta.generation, sha256: new Set(record.sha256) };
 }

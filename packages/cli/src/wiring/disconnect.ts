@@ -80,6 +80,7 @@ export async function auditPorts(
     dataDirs: readonly string[];
     reportFile?: string;
     format: "json" | "md";
+    htmlFile?: string;
     fingerprintsFile?: string | undefined;
     unreachableCopies?: string | undefined;
   },
@@ -106,11 +107,13 @@ export async function auditPorts(
       ssh: topology.ssh,
       now: context.io.now,
       toolVersion: await toolVersion(),
+      ranBy: await ranBy(context),
     },
     request: {
       dataDirs,
       format: flags.format,
       ...(flags.reportFile === undefined ? {} : { reportFile: context.resolvePath(flags.reportFile) }),
+      ...(flags.htmlFile === undefined ? {} : { htmlFile: context.resolvePath(flags.htmlFile) }),
       ...(flags.fingerprintsFile === undefined
         ? {}
         : { fingerprintsFile: flags.fingerprintsFile, cwd: context.io.cwd }),
@@ -128,4 +131,19 @@ export async function fingerprintExportPorts(context: CommandContext): Promise<F
     journalDir: appliance.journalDir,
     now: context.io.now,
   };
+}
+
+/** Who runs the audit, for the report: the login name (USER/LOGNAME, else the OS account) and this host. */
+async function ranBy(context: CommandContext): Promise<{ user: string; host: string }> {
+  const { hostname, userInfo } = await import("node:os");
+  const fromEnv = context.io.env.USER ?? context.io.env.LOGNAME;
+  let user = fromEnv;
+  if (user === undefined || user === "") {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = `uid ${String(process.getuid?.() ?? "unknown")}`; // no passwd entry (a container): the uid is what there is
+    }
+  }
+  return { user, host: hostname() };
 }

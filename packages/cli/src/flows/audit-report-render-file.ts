@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { usageError } from "../errors.js";
+import { readArgumentFile } from "./argument-file.js";
+import type { AuditReport } from "./audit-report.js";
+
+/** A signed report read back for rendering (verify-report --html): its bytes' SHA-256 and the parsed report. */
+export interface ReadBackReport {
+  readonly report: AuditReport;
+  readonly sha256: string;
+  readonly publicKeyPem: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+/**
+ * Reads the report and public key of a signature already checked valid and gives the report
+ * in the renderer's shape: `@1` reports (no layer counts, no notChecked) get empty ones.
+ * A signed file that is not a cleanup report is a usage error (exit 2): nothing is written.
+ */
+export async function readSignedReportForRendering(reportFile: string, publicKeyFile: string): Promise<ReadBackReport> {
+  const bytes = await readArgumentFile({
+    path: reportFile,
+    given: reportFile,
+    kind: "report",
+    what: "the report",
+    hint: "pass the JSON report written by `connect-ops verify-cleanup --report FILE`",
+  });
+  const publicKeyPem = (
+    await readArgumentFile({
+      path: publicKeyFile,
+      given: publicKeyFile,
+      kind: "public-key",
+      what: "the public key",
+      hint: "pass --public-key audit-signing.pub (from the appliance's state dir)",
+    })
+  ).toString("utf8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    parsed = undefined;
+  }
+  const shaped =
+    isObject(parsed) &&
+    typeof parsed.format === "string" &&
+    parsed.format.startsWith("connect-ops/cleanup-report@") &&
+    typeof parsed.verdict === "string" &&
+    isObject(parsed.subject) &&
+    isObject(parsed.totals) &&
+    isObject(parsed.topology) &&
+    isObject(parsed.tool) &&
+    Array.isArray(parsed.locations) &&
+    Array.isArray(parsed.findings) &&
+    Array.isArray(parsed.gaps);
+  if (!shaped) {
+    throw usageError(
+      `${reportFile} is signed but is not a connect-ops cleanup report`,
+      "--html renders reports written by `connect-ops verify-cleanup --report FILE`",
+    );
+  }
+  // @1 reports (no layer counts, no notChecked) get empty ones: the renderer's shape.
+  const raw = parsed as Omit<AuditReport, "notChecked" | "locations"> & {
+    notChecked?: AuditReport["notChecked"];
+    locations: Array<
+      Omit<AuditReport["locations"][number], "layersDecoded"> & { layersDecoded?: Record<string, number> }
+    >;
+  };
+  const report: AuditReport = {
+    ...raw,
+    notChecked: raw.notChecked ?? [],
+    locations: raw.locations.map((location) => ({ ...location, layersDecoded: location.layersDecoded ?? {} })),
+  };
+  return { report, sha256: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, publicKeyPem };
+}
