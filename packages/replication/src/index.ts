@@ -8,7 +8,7 @@ export {
   parseInventory,
   selectNodes,
 } from "./inventory.js";
-export type { Inventory, LoadInventoryOptions, NodeRole, NodeSpec, SshSettings } from "./inventory.js";
+export type { Inventory, JumpHostSpec, LoadInventoryOptions, NodeRole, NodeSpec, SshSettings } from "./inventory.js";
 export { readInventoryFile, readClusterConfFile } from "./inventory-file.js";
 export { importClusterConf } from "./cluster-conf.js";
 export type { ImportClusterConfOptions } from "./cluster-conf.js";

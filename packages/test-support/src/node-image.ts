@@ -3,4 +3,4 @@
  * place it is named: the sshd-container starter and the bench import it, and the
  * build and CI scripts read it from this line.
  */
-export const NODE_IMAGE_TAG = "connect-ops/ghes-node:1";
+export const NODE_IMAGE_TAG = "connect-ops/ghes-node:2";
