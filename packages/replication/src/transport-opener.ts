@@ -21,6 +21,8 @@ export interface SshOptions extends SshSettings {
   readonly agentSocket?: string;
   /** Who a node's lock names while this run commits (default `<host> pid <pid>`). */
   readonly lockHolder?: string;
+  /** How long a commit waits for another run's node-side lock (default: the connect timeout). */
+  readonly lockWaitMs?: number;
   /** Where `SSH_AUTH_SOCK` and `HOME` are read; defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -79,7 +81,7 @@ export async function createTransportOpener(
     if (verifier === undefined || jumps === undefined) throw new Error("unreachable: ssh verifier not prepared");
     const sudo = node.sudo === true;
     // A commit waits for another run's lock on the node as long as a connect may take.
-    const lock = { holder, waitMs: connectTimeoutMs };
+    const lock = { holder, waitMs: ssh.lockWaitMs ?? connectTimeoutMs };
     if (node.jumpHost === undefined) {
       const shell = await openSshShell(node, { verifier, connectTimeoutMs, signal, sudo, ...auth });
       return createShellTransport(node.name, node.path, shell, lock);
