@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
+import type { TopologyOptions } from "../flows/topology-options.js";
 
-export interface TokenOptions {
+export interface TokenOptions extends TopologyOptions {
   readonly minTtl: string;
   readonly force?: boolean;
   readonly verify?: boolean;
+  /** Push the vault to the inventory's nodes in the same run. */
+  readonly replicate?: boolean;
 }
+
+const NODE_FLAGS = ["inventory", "clusterConf", "nodes", "identityFile", "knownHosts", "acceptNewHostKeys"] as const;
 
 /** GitHub installation tokens live one hour (DOMAIN-FACTS.md). */
 const TOKEN_LIFETIME_MS = 60 * 60_000;
@@ -24,13 +29,27 @@ export async function runTokenCommand(context: CommandContext, options: TokenOpt
       "pass a margin below 1h; the documented cron uses --min-ttl 15m every 5 minutes",
     );
   }
+  const usesNodes = NODE_FLAGS.some((flag) => options[flag] !== undefined);
+  if (options.replicate !== true && usesNodes) {
+    const { usageError } = await import("../errors.js");
+    throw usageError(
+      "--inventory, --cluster-conf and the other node flags of token need --replicate",
+      "add --replicate to push the token to the nodes in the same run, or drop the node flags",
+    );
+  }
+  // Lazy: only `--replicate` loads the replication package (a cache hit stays as light as before).
+  const replicate =
+    options.replicate === true
+      ? await (await import("./token-replicate.js")).prepareTokenReplication(context, options)
+      : undefined;
   const result = await ensureFreshToken(await tokenPorts(context), {
     minTtlMs,
     force: options.force === true,
     verify: options.verify === true,
   });
   const { renderToken } = await import("../render/token.js");
-  return { ...renderToken(result), success: "token" };
+  const rendered = renderToken(result);
+  return { ...(replicate === undefined ? rendered : await replicate(rendered)), success: "token" };
 }
 
 export function registerToken(program: Command, run: CommandRunner): void {
@@ -42,6 +61,22 @@ export function registerToken(program: Command, run: CommandRunner): void {
     .option("--min-ttl <duration>", "mint when less than this remains", "10m")
     .option("--force", "mint a new token even if the sealed one is valid (after a suspected leak)")
     .option("--verify", "ask the cloud whether the sealed token is still accepted; re-mint once if refused")
-    .addHelpText("after", "\nExample (cron, every 5 minutes):\n  */5 * * * * connect-ops --json token --min-ttl 15m")
+    .option("--replicate", "then push the vault to the nodes of --inventory/--cluster-conf (exit 3 if a node failed)")
+    .option("--inventory <file>", "with --replicate: inventory JSON listing the nodes (see docs/replication.md)")
+    .option("--cluster-conf <file>", "with --replicate: build the node list from a GHES cluster.conf instead")
+    .option("--nodes <names>", "with --replicate: only these nodes, comma separated")
+    .option("--accept-new-host-keys", "with --replicate: record host keys of nodes not yet in known_hosts")
+    .option("--identity-file <file>", "with --replicate: SSH private key (default: the inventory's ssh.identityFile)")
+    .option("--known-hosts <file>", "with --replicate: known_hosts file (default: the inventory's ssh.knownHostsFile)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit: 0 token valid (and, with --replicate, every node converged) · 2 bad input · 3 a node did not converge",
+        "",
+        "Example (cron, every 5 minutes, replicas kept current in the same run):",
+        "  */5 * * * * connect-ops --json token --min-ttl 15m --replicate --inventory /data/user/common/connect-ops/inventory.json",
+      ].join("\n"),
+    )
     .action((options: TokenOptions) => run((context) => runTokenCommand(context, options)));
 }
