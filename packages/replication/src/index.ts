@@ -34,7 +34,7 @@ export { withDeadline } from "./with-deadline.js";
 export { silentLogger } from "./logger.js";
 export type { ReplicationLogger } from "./logger.js";
 export { MAX_CONCURRENCY } from "./node-runner.js";
-export type { FanOutOptions } from "./node-runner.js";
+export type { FanOutOptions, NodeError } from "./node-runner.js";
 export { allConverged, replicateToNodes } from "./replicate.js";
 export type { NodeResult, ReplicateOptions, ReplicateStatus } from "./replicate.js";
 export { deleteFromNodes } from "./delete-nodes.js";

@@ -28,15 +28,20 @@ export function defaultLockHolder(): string {
 }
 
 /**
- * sh that takes the lock (after `header`, with `$d` existing), waiting up to
- * `waitMs`, and releases it on exit. Prints `result locked <owner>` and exits
- * when the wait runs out.
+ * sh that takes the lock (after `header` and the commit's `fail`, with `$d`
+ * existing), waiting up to `waitMs`, and releases it on exit. Prints
+ * `result locked <owner>` and exits when the wait runs out; a lock that
+ * cannot be made at all (read-only dir, full disk) is `result failed lock`.
  */
 export function lockScript(lock: NodeLockOptions, id: string): string {
   const tenths = Math.max(1, Math.ceil(lock.waitMs / 100));
   const holder = lock.holder.replace(/[^A-Za-z0-9._:@ -]/g, "_").slice(0, 120);
   return `lk="$d/${NODE_LOCK_DIR}"
-lk_take() { mkdir "$lk" 2>/dev/null || return 1; printf '%s %s\\n' "$(date +%s)" ${shellQuote(holder)} > "$lk/owner.${id}" && mv -f "$lk/owner.${id}" "$lk/owner"; }
+lk_take() {
+  mkdir "$lk" 2>/dev/null || return 1
+  if printf '%s %s\\n' "$(date +%s)" ${shellQuote(holder)} > "$lk/owner.${id}" && mv -f "$lk/owner.${id}" "$lk/owner"; then return 0; fi
+  rm -rf "$lk"; fail lock
+}
 lk_age() { now=$(date +%s); if [ -f "$1/owner" ]; then set -- $(head -c 200 "$1/owner") 0; t=$1; else t=$(stat -c %Y "$1" 2>/dev/null || echo "$now"); fi; case $t in *[!0-9]*|'') t=0;; esac; printf '%s' $((now - t)); }
 lk_break() {
   if [ -d "$lk.break" ] && [ "$(lk_age "$lk.break")" -gt ${NODE_LOCK_STALE_SECONDS} ]; then rmdir "$lk.break" 2>/dev/null; fi
@@ -46,6 +51,11 @@ lk_break() {
 }
 waited=0
 until lk_take; do
+  if [ ! -d "$lk" ]; then
+    # Not held, yet not made: the directory is not writable. Fail with mkdir's own error, not as "locked".
+    if lk_take; then break; fi
+    [ -d "$lk" ] || { mkdir "$lk" && rmdir "$lk"; fail lock; }
+  fi
   lk_break
   if [ "$waited" -ge ${tenths} ]; then printf 'result locked %s\\n' "$(head -c 200 "$lk/owner" 2>/dev/null | tr -c 'A-Za-z0-9._:@ \\n-' _ | head -n 1)"; exit 0; fi
   sleep 0.1; waited=$((waited + 1))

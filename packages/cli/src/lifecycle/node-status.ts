@@ -48,7 +48,6 @@ export async function probeNodeStatus(
           },
         }),
   });
-  const byName = new Map(topology.nodes.map((node) => [node.name, node]));
   return probes.map((probe) => ({
     name: probe.name,
     role: probe.role,
@@ -60,7 +59,7 @@ export async function probeNodeStatus(
     consistent: probe.consistent,
     ...(probe.error === undefined
       ? {}
-      : { error: describeNodeFailure(probe.error, byName.get(probe.name), topology.knownHostsFile) }),
+      : { error: describeNodeFailure(probe.error) }),
   }));
 }
 
