@@ -76,8 +76,7 @@ export async function createTransportOpener(
   };
   const holder = ssh.lockHolder ?? defaultLockHolder();
   const jumps = verifier === undefined ? undefined : new JumpHosts({ verifier, ...auth });
-  return async (node, connectTimeoutMs, signal) => {
-    if (node.transport === "local") return createLocalTransport(node.name, node.path);
+  const openSsh: TransportOpener = async (node, connectTimeoutMs, signal) => {
     if (verifier === undefined || jumps === undefined) throw new Error("unreachable: ssh verifier not prepared");
     const sudo = node.sudo === true;
     // A commit waits for another run's lock on the node as long as a connect may take.
@@ -110,4 +109,10 @@ export async function createTransportOpener(
       throw error;
     }
   };
+  // The one table of drivers, keyed by the inventory's `transport`.
+  const drivers: Readonly<Record<NodeSpec["transport"], TransportOpener>> = {
+    local: (node) => Promise.resolve().then(() => createLocalTransport(node.name, node.path)),
+    ssh: openSsh,
+  };
+  return (node, connectTimeoutMs, signal) => drivers[node.transport](node, connectTimeoutMs, signal);
 }
