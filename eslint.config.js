@@ -27,15 +27,23 @@ const crossPackageRelative = {
   message: "Import another package by its name (@connect-ops/…), never through its source tree.",
 };
 
-/** The imports of our packages that `dir` may not make, given what it may use. */
+/** One port for nodes: only the replication package opens SSH; the CLI reaches nodes through its transports. */
+const sshOnlyInReplication = {
+  name: "ssh2",
+  message:
+    "packages/cli opens no SSH session of its own: read and write nodes through @connect-ops/replication's transports (probes, rehearsal, enroll, verify-cleanup).",
+};
+
+/** The imports of our packages (and, for the cli, ssh2) that `dir` may not make, given what it may use. */
 function forbidden(dir, allowed) {
   const self = packages[dir].name;
-  return ourNames
+  const ours = ourNames
     .filter((name) => name !== self && !allowed.includes(name))
     .map((name) => ({
       name,
       message: `${dir} may not import ${name} here: declare it in package.json (dependencies for production code, devDependencies for tests) and keep the graph one-way (ARCHITECTURE.md).`,
     }));
+  return dir === "cli" ? [...ours, sshOnlyInReplication] : ours;
 }
 
 /** The CLI bundles its packages, so they are devDependencies; production cli code may use them all but test-support. */

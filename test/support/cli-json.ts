@@ -96,3 +96,6 @@ export const journalJson = z.looseObject({ completedAt: z.string().optional() })
 
 /** A vault's meta.json, as far as the suites read it. */
 export const vaultMetaJson = z.looseObject({ generation: z.number(), residue: z.unknown() });
+
+/** `token --replicate --json`: the token fields plus the `replicate` report. */
+export const tokenReplicateJson = tokenJson.extend({ replicate: replicateJson });

@@ -9,13 +9,15 @@ tag=${1:-$(sed -n 's/^export const NODE_IMAGE_TAG = "\(.*\)";$/\1/p' "$here/../.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 # The customize hooks run after package install inside the chroot: add the admin
-# user (locked password, key-only login) and install the entrypoint.
+# user (locked password, key-only login) and install the entrypoint. sudo is
+# installed but grants nothing until the entrypoint is told (NODE_SUDO) how GHES
+# would: admin with passwordless sudo, or one whose sudo asks for a password.
 # Docs, man pages and translations are excluded: with dockerd's vfs storage
 # every container copies the whole image, so its size is container start time.
 mmdebstrap --variant=minbase --quiet \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-  --include=openssh-server,coreutils,passwd \
+  --include=openssh-server,coreutils,passwd,sudo,netcat-openbsd \
   --customize-hook='chroot "$1" useradd --create-home --shell /bin/sh admin' \
   --customize-hook='chroot "$1" passwd -l admin >/dev/null' \
   --customize-hook="upload $here/entrypoint.sh /usr/local/bin/connect-ops-entrypoint" \

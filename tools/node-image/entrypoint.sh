@@ -21,7 +21,25 @@ if [ -f /home/admin/.ssh/authorized_keys ]; then
   chown admin:admin /home/admin/.ssh/authorized_keys
   chmod 0600 /home/admin/.ssh/authorized_keys
 fi
-# The appliance path the credentials live under; admin owns it like on GHES.
-install -d -m 0755 -o admin -g admin /data/user/common
+# The appliance path the credentials live under. Default: admin owns it. With
+# NODE_SUDO set the node is modelled on a real GHES appliance: /data/user/common
+# is root's, and admin gets there only through sudo: `nopasswd` grants
+# passwordless sudo (as GHES does), `password` makes sudo ask for one (admin's
+# password is locked, so `sudo -n` fails).
+case "${NODE_SUDO:-}" in
+  nopasswd)
+    printf 'admin ALL=(ALL) NOPASSWD: ALL\n' > /etc/sudoers.d/admin
+    chmod 0440 /etc/sudoers.d/admin
+    install -d -m 0755 -o root -g root /data/user/common
+    ;;
+  password)
+    printf 'admin ALL=(ALL) ALL\n' > /etc/sudoers.d/admin
+    chmod 0440 /etc/sudoers.d/admin
+    install -d -m 0755 -o root -g root /data/user/common
+    ;;
+  *)
+    install -d -m 0755 -o admin -g admin /data/user/common
+    ;;
+esac
 mkdir -p /run/sshd
 exec /usr/sbin/sshd -D -e -p 122

@@ -31,7 +31,7 @@ const CLUSTER_CONF = `[cluster]
 `;
 
 describe("importClusterConf", () => {
-  it("maps sections to nodes: address ipv6 > ipv4 > hostname, roles from mysql-master and replica", () => {
+  it("maps sections to nodes: address ipv6 > ipv4 > hostname, replica or cluster (mysql-master is not the tool's primary)", () => {
     const nodes = importClusterConf(CLUSTER_CONF, "cluster.conf");
     expect(
       nodes.map(({ name, host, role, datacenter, port, user }) => ({ name, host, role, datacenter, port, user })),
@@ -40,24 +40,26 @@ describe("importClusterConf", () => {
       {
         name: "ghes-data-1",
         host: "fd12:3456:789a:1::4",
-        role: "primary",
+        role: "cluster",
         datacenter: "primary",
         port: 122,
         user: "admin",
       },
       { name: "ghes-data-1-r", host: "10.0.0.4", role: "replica", datacenter: "secondary", port: 122, user: "admin" },
     ]);
-    expect(nodes.every((node) => node.path === "/data/user/common/github-connect" && node.transport === "ssh")).toBe(
-      true,
-    );
+    expect(
+      nodes.every(
+        (node) => node.path === "/data/user/common/github-connect" && node.transport === "ssh" && node.sudo === true,
+      ),
+    ).toBe(true);
   });
 
-  it("takes the single non-replica node of an HA pair as the primary", () => {
+  it("an HA pair: the active node is a cluster node, the replica a replica; no node is called primary", () => {
     const nodes = importClusterConf(
       '[cluster "a"]\nhostname = a\n[cluster "b"]\nhostname = b\nreplica = enabled\n',
       "c",
     );
-    expect(nodes.map((node) => node.role)).toEqual(["primary", "replica"]);
+    expect(nodes.map((node) => node.role)).toEqual(["cluster", "replica"]);
   });
 
   it.each([

@@ -15,9 +15,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
  *
  * Each `[cluster "NAME"]` section is a node. Host: `ipv6`, else `ipv4`, else
  * `hostname` (the order backup-utils' ghe-ssh-config uses). Role:
- * `replica = enabled` → `replica`; the node named by `[cluster] mysql-master`
- * → `primary`; with no `mysql-master` (a plain HA pair) the single non-replica
- * node → `primary`; every other node → `cluster`. Throws
+ * `replica = enabled` → `replica`, every other node → `cluster`: which node
+ * runs connect-ops is not in cluster.conf (`mysql-master` is MySQL's primary,
+ * not the tool's). Every node is a GHES appliance: port 122, user `admin`,
+ * the script through `sudo -n` (admin reaches /data/user/common only as root). Throws
  * `REPL_CLUSTER_CONF_INVALID` (input) with the line number of the problem.
  */
 export function importClusterConf(text: string, source: string, options: ImportClusterConfOptions = {}): NodeSpec[] {
@@ -73,11 +74,9 @@ export function importClusterConf(text: string, source: string, options: ImportC
   if (mysqlMaster !== undefined && !seen.has(mysqlMaster.value)) {
     fail(mysqlMaster.line, `mysql-master names ${mysqlMaster.value}, which has no section`);
   }
-  const active = drafts.filter((draft) => !draft.isReplica);
-  const primaryName = mysqlMaster?.value ?? (active.length === 1 ? active[0]?.name : undefined);
 
   return drafts.map((draft) => {
-    const role: NodeRole = draft.isReplica ? "replica" : draft.name === primaryName ? "primary" : "cluster";
+    const role: NodeRole = draft.isReplica ? "replica" : "cluster";
     return {
       name: draft.name,
       host: draft.host,
@@ -87,6 +86,7 @@ export function importClusterConf(text: string, source: string, options: ImportC
       ...(draft.datacenter === undefined ? {} : { datacenter: draft.datacenter }),
       path: options.path ?? DEFAULT_NODE_PATH,
       transport: "ssh" as const,
+      sudo: true,
     };
   });
 }

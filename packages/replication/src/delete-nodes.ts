@@ -8,6 +8,7 @@ import {
   resolveRunOptions,
   runOnNode,
   type FanOutOptions,
+  type NodeError,
 } from "./node-runner.js";
 import { createTransportOpener, type SshOptions, type TransportOpener } from "./transport-opener.js";
 
@@ -20,7 +21,7 @@ export interface NodeDeleteResult {
   /** Files removed: credentials.age, meta.json and leftover temps. */
   readonly removed: number;
   readonly durationMs: number;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: NodeError;
 }
 
 export interface DeleteOptions extends FanOutOptions {

@@ -18,7 +18,9 @@ export type ReplicationErrorCode =
   | "REPL_GENERATION_CONFLICT"
   | "REPL_NOT_CONVERGED"
   | "REPL_UNKNOWN_NODE"
-  | "REPL_NODE_DIR_UNSAFE";
+  | "REPL_NODE_DIR_UNSAFE"
+  | "REPL_SUDO_PASSWORD_REQUIRED"
+  | "REPL_NODE_LOCKED";
 
 /**
  * Errors of the replication package. `context` names the node (and host, user,

@@ -8,7 +8,7 @@ export {
   parseInventory,
   selectNodes,
 } from "./inventory.js";
-export type { Inventory, LoadInventoryOptions, NodeRole, NodeSpec, SshSettings } from "./inventory.js";
+export type { Inventory, JumpHostSpec, LoadInventoryOptions, NodeRole, NodeSpec, SshSettings } from "./inventory.js";
 export { readInventoryFile, readClusterConfFile } from "./inventory-file.js";
 export { importClusterConf } from "./cluster-conf.js";
 export type { ImportClusterConfOptions } from "./cluster-conf.js";
@@ -34,7 +34,7 @@ export { withDeadline } from "./with-deadline.js";
 export { silentLogger } from "./logger.js";
 export type { ReplicationLogger } from "./logger.js";
 export { MAX_CONCURRENCY } from "./node-runner.js";
-export type { FanOutOptions } from "./node-runner.js";
+export type { FanOutOptions, NodeError } from "./node-runner.js";
 export { allConverged, replicateToNodes } from "./replicate.js";
 export type { NodeResult, ReplicateOptions, ReplicateStatus } from "./replicate.js";
 export { deleteFromNodes } from "./delete-nodes.js";

@@ -22,6 +22,48 @@ describe("parseInventory", () => {
     });
   });
 
+  it("GHES conventions for the whole inventory: sudo and a jump host for every ssh node but the jump host itself", () => {
+    const inventory = parse({
+      ssh: { sudo: true, jumpHost: "primary" },
+      nodes: [
+        { name: "primary", host: "203.0.113.1", port: 2222, role: "cluster" },
+        { name: "c1", host: "10.0.0.2", role: "cluster" },
+        { name: "c2", host: "10.0.0.3", role: "cluster", sudo: false, jumpHost: null },
+        { name: "lab", role: "replica", transport: "local", path: "nodes/lab" },
+      ],
+    });
+    const [primary, c1, c2, lab] = inventory.nodes;
+    expect(primary).toMatchObject({ sudo: true });
+    expect(primary?.jumpHost).toBeUndefined();
+    expect(c1).toMatchObject({
+      sudo: true,
+      jumpHost: { name: "primary", host: "203.0.113.1", port: 2222, user: "admin" },
+    });
+    expect(c2?.sudo).toBeUndefined();
+    expect(c2?.jumpHost).toBeUndefined();
+    expect(lab?.sudo).toBeUndefined();
+    expect(lab?.jumpHost).toBeUndefined();
+    expect(inventory.ssh).toEqual({});
+  });
+
+  it.each([
+    [{ nodes: [{ name: "c1", host: "h", role: "cluster", jumpHost: "nope" }] }, "jumpHost nope is not a node"],
+    [{ nodes: [{ name: "c1", host: "h", role: "cluster", jumpHost: "c1" }] }, "another ssh node"],
+    [
+      {
+        nodes: [
+          { name: "a", host: "h", role: "cluster", jumpHost: "b" },
+          { name: "b", host: "h", role: "cluster", jumpHost: "c" },
+          { name: "c", host: "h", role: "cluster" },
+        ],
+      },
+      "one hop",
+    ],
+    [{ nodes: [{ name: "l", role: "replica", transport: "local", path: "x", sudo: true }] }, "ssh nodes only"],
+  ])("refuses a jump host or sudo that cannot work: %j", (value, problem) => {
+    expect(() => parse(value)).toThrow(problem);
+  });
+
   it("resolves a local node's relative path against the inventory's directory", () => {
     const inventory = parse({ nodes: [{ name: "demo", role: "replica", transport: "local", path: "nodes/demo" }] });
     expect(inventory.nodes[0]?.path).toBe("/etc/connect-ops/nodes/demo");

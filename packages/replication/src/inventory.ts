@@ -37,9 +37,16 @@ const inventoryNodeSchema = z
     transport: z.enum(["ssh", "local"]).default("ssh"),
     /** The age recipient this node's own identity answers to, for the failover check. */
     recipient: ageRecipientSchema.optional(),
+    /** Run the node script through `sudo -n` (GHES: admin writes /data/user/common only through sudo). */
+    sudo: z.boolean().optional(),
+    /** Reach this node through another node's SSH connection (backup-utils does it through the primary); null: directly. */
+    jumpHost: nodeName.nullable().optional(),
   })
   .strict()
   .superRefine((node, context) => {
+    if (node.transport === "local" && (node.sudo === true || typeof node.jumpHost === "string")) {
+      context.addIssue({ code: "custom", path: ["transport"], message: "sudo and jumpHost apply to ssh nodes only" });
+    }
     if (node.transport === "ssh" && node.host === undefined) {
       context.addIssue({ code: "custom", path: ["host"], message: "an ssh node needs a host" });
     }
@@ -51,7 +58,14 @@ const inventoryNodeSchema = z
 export const inventorySchema = z
   .object({
     ssh: z
-      .object({ identityFile: z.string().min(1).optional(), knownHostsFile: z.string().min(1).optional() })
+      .object({
+        identityFile: z.string().min(1).optional(),
+        knownHostsFile: z.string().min(1).optional(),
+        /** Default of every ssh node's `sudo`. */
+        sudo: z.boolean().optional(),
+        /** Default of every ssh node's `jumpHost` (the jump node itself is reached directly). */
+        jumpHost: nodeName.optional(),
+      })
       .strict()
       .default({}),
     nodes: z.array(inventoryNodeSchema).min(1, "list at least one node"),
@@ -69,6 +83,23 @@ export const inventorySchema = z
       }
       seen.add(node.name);
     });
+    const byName = new Map(inventory.nodes.map((node) => [node.name, node]));
+    const checkJump = (name: string, path: (string | number)[], from?: string): void => {
+      const jump = byName.get(name);
+      if (jump === undefined) {
+        context.addIssue({ code: "custom", path, message: `jumpHost ${name} is not a node of this inventory` });
+      } else if (jump.transport !== "ssh" || name === from || jumpHostOf(jump, inventory.ssh.jumpHost) !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path,
+          message: `jumpHost ${name} must be another ssh node that is reached directly (one hop)`,
+        });
+      }
+    };
+    if (inventory.ssh.jumpHost !== undefined) checkJump(inventory.ssh.jumpHost, ["ssh", "jumpHost"]);
+    inventory.nodes.forEach((node, index) => {
+      if (typeof node.jumpHost === "string") checkJump(node.jumpHost, ["nodes", index, "jumpHost"], node.name);
+    });
   });
 
 export type NodeRole = "primary" | "replica" | "cluster";
@@ -84,11 +115,33 @@ export interface NodeSpec {
   readonly path: string;
   readonly transport: "ssh" | "local";
   readonly recipient?: string;
+  /** The node script runs through `sudo -n`. */
+  readonly sudo?: boolean;
+  /** The node whose SSH connection reaches this one (`forwardOut`); absent: directly. */
+  readonly jumpHost?: JumpHostSpec;
+}
+
+/** Where a jump host answers: another node of the inventory, reached directly. */
+export interface JumpHostSpec {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
 }
 
 export interface SshSettings {
   readonly identityFile?: string;
   readonly knownHostsFile?: string;
+}
+
+/** The jump host of a node: its own, else the inventory's (never itself), else none. */
+function jumpHostOf(
+  node: { name: string; jumpHost?: string | null | undefined },
+  fallback?: string,
+): string | undefined {
+  if (node.jumpHost === null) return undefined;
+  const jump = node.jumpHost ?? fallback;
+  return jump === node.name ? undefined : jump;
 }
 
 export interface Inventory {
@@ -125,11 +178,22 @@ export function parseInventory(text: string, options: LoadInventoryOptions): Inv
       ...(parsed.ssh.identityFile === undefined ? {} : { identityFile: absolute(parsed.ssh.identityFile) }),
       ...(parsed.ssh.knownHostsFile === undefined ? {} : { knownHostsFile: absolute(parsed.ssh.knownHostsFile) }),
     },
-    nodes: parsed.nodes.map((node) => ({
-      ...node,
-      host: node.host ?? "localhost",
-      path: node.transport === "local" ? absolute(node.path) : node.path,
-    })),
+    nodes: parsed.nodes.map((entry) => {
+      const { sudo, jumpHost: ownJump, ...node } = entry;
+      const jumpHost =
+        node.transport === "ssh" ? jumpHostOf({ name: node.name, jumpHost: ownJump }, parsed.ssh.jumpHost) : undefined;
+      const useSudo = node.transport === "ssh" && (sudo ?? parsed.ssh.sudo) === true;
+      const jump = jumpHost === undefined ? undefined : parsed.nodes.find((candidate) => candidate.name === jumpHost);
+      return {
+        ...node,
+        host: node.host ?? "localhost",
+        path: node.transport === "local" ? absolute(node.path) : node.path,
+        ...(useSudo ? { sudo: true } : {}),
+        ...(jump === undefined
+          ? {}
+          : { jumpHost: { name: jump.name, host: jump.host ?? "localhost", port: jump.port, user: jump.user } }),
+      };
+    }),
   };
 }
 

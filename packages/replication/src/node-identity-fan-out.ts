@@ -1,6 +1,13 @@
 import { mapWithConcurrency } from "./fan-out.js";
 import type { NodeSpec } from "./inventory.js";
-import { concurrencyFor, describeNodeError, resolveRunOptions, runOnNode, type FanOutOptions } from "./node-runner.js";
+import {
+  concurrencyFor,
+  describeNodeError,
+  resolveRunOptions,
+  runOnNode,
+  type FanOutOptions,
+  type NodeError,
+} from "./node-runner.js";
 import type { RehearsalFiles } from "./node-identity.js";
 import { createTransportOpener, type SshOptions, type TransportOpener } from "./transport-opener.js";
 
@@ -27,8 +34,7 @@ export async function writeNodeIdentity(
 
 /** One node's rehearsal read: the files in memory, or why they could not be read. */
 export type NodeRehearsalRead =
-  | { readonly name: string; readonly files: RehearsalFiles }
-  | { readonly name: string; readonly error: { readonly code: string; readonly message: string } };
+  { readonly name: string; readonly files: RehearsalFiles } | { readonly name: string; readonly error: NodeError };
 
 /**
  * Reads every node's identity file and credentials.age into memory (for

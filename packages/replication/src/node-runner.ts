@@ -110,9 +110,24 @@ export function runOnNode<Result>(
   );
 }
 
-/** The `{code, message}` a per-node result carries; non-typed errors become `REPL_INTERNAL`-free generic text. */
-export function describeNodeError(error: unknown): { code: string; message: string } {
-  if (error instanceof ReplicationError) return { code: error.code, message: error.message };
+/** What a per-node result carries: the library's code, message, hint and non-secret context, so callers render hints without a table of their own. */
+export interface NodeError {
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+  readonly context?: Readonly<Record<string, string | number | boolean | undefined>>;
+}
+
+/** The `NodeError` of a failure; non-typed errors keep their code (or `REPL_INTERNAL`) and message, without a hint. */
+export function describeNodeError(error: unknown): NodeError {
+  if (error instanceof ReplicationError) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(Object.keys(error.context).length === 0 ? {} : { context: error.context }),
+    };
+  }
   if (error instanceof Error && "code" in error && typeof error.code === "string")
     return { code: error.code, message: error.message };
   return { code: "REPL_INTERNAL", message: error instanceof Error ? error.message : String(error) };

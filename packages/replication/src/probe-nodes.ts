@@ -7,6 +7,7 @@ import {
   resolveRunOptions,
   runOnNode,
   type FanOutOptions,
+  type NodeError,
 } from "./node-runner.js";
 import { createTransportOpener, type SshOptions, type TransportOpener } from "./transport-opener.js";
 import type { NodeState } from "./transport.js";
@@ -40,7 +41,7 @@ export interface NodeProbe {
   readonly durationMs: number;
   /** SHA-256 of the node's identity file (`withIdentity`); null when it has none. */
   readonly identitySha256?: string | null;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: NodeError;
 }
 
 export interface ProbeOptions extends FanOutOptions {

@@ -79,7 +79,7 @@ export function parseCommitOutput(stdout: Buffer, stderr: Buffer, nodeName: stri
       metaSha256: hashOrNull(meta ?? "", nodeName, "write"),
     };
   }
-  const step = /^failed (mkdir|sweep|write|verify|sync|rename)$/.exec(result ?? "")?.[1];
+  const step = /^failed (mkdir|lock|sweep|write|verify|sync|rename)$/.exec(result ?? "")?.[1];
   if (step === undefined) throw invalid(nodeName, "write");
   const detail = sanitizeRemoteText(stderr.toString("utf8"));
   throw new ReplicationError(

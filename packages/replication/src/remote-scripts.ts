@@ -1,4 +1,5 @@
 import { TEMP_NAME_GLOB, VAULT_FILES } from "@connect-ops/credential-vault";
+import { lockScript, type NodeLockOptions } from "./node-lock.js";
 import { shellQuote } from "./shell-quote.js";
 
 /**
@@ -57,10 +58,12 @@ export interface CommitScriptInput {
   readonly metaSha256: string;
   readonly expectedSealed: string | null;
   readonly expectedMeta: string | null;
+  /** Take the node-side lock (see node-lock.ts) around sweep, staging and renames. */
+  readonly lock?: NodeLockOptions;
 }
 
 /**
- * Removes stale temps of interrupted pushes (our pattern only), reads meta.json (exactly `metaLength` bytes: GNU head -c never reads past
+ * Takes the node-side lock when asked (waiting for another run's commit), removes stale temps of interrupted pushes (our pattern only), reads meta.json (exactly `metaLength` bytes: GNU head -c never reads past
  * its count) then credentials.age (to EOF) from stdin into 0600 temps,
  * verifies, fsyncs, compare-and-swaps on the current hashes, renames sealed,
  * fsyncs the dir, renames meta (the commit record), fsyncs the dir and prints the hashes read back. Ends with one
@@ -79,7 +82,7 @@ tm="$d/.${VAULT_FILES.meta}.tmp-${input.id}"
 fail() { rm -f "$ts" "$tm"; printf 'result failed %s\\n' "$1"; exit 0; }
 if [ ! -d "$d" ]; then mkdir -p "$d" && chmod 700 "$d" || fail mkdir; fi
 ${REFUSE_LINK}
-sweep_temps > /dev/null || fail sweep
+${input.lock === undefined ? "" : lockScript(input.lock, input.id)}sweep_temps > /dev/null || fail sweep
 head -c ${input.metaLength} > "$tm" || fail write
 cat > "$ts" || fail write
 [ "$(hash_of "$tm")" = ${input.metaSha256} ] || fail verify

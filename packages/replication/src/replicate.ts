@@ -7,6 +7,7 @@ import {
   resolveRunOptions,
   runOnNode,
   type FanOutOptions,
+  type NodeError,
 } from "./node-runner.js";
 import type { ReplicationPayload } from "./payload.js";
 import { pushToNode } from "./push-to-node.js";
@@ -22,7 +23,7 @@ export interface NodeResult {
   readonly generationBefore: number | null;
   readonly generationAfter: number | null;
   readonly durationMs: number;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: NodeError;
 }
 
 export interface ReplicateOptions extends FanOutOptions {

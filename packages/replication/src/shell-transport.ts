@@ -17,12 +17,18 @@ import {
   parseRehearsalOutput,
   rehearsalReadScript,
 } from "./node-identity.js";
+import { lockedError, type NodeLockOptions } from "./node-lock.js";
 import { sha256Hex } from "./payload.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
 import type { NodeTransport } from "./transport.js";
 
-/** The `ssh` driver's logic, over any `RemoteShell`: one sh script per step. */
-export function createShellTransport(nodeName: string, dir: string, shell: RemoteShell): NodeTransport {
+/** The `ssh` driver's logic, over any `RemoteShell`: one sh script per step; commits under the node-side lock when `lock` is given. */
+export function createShellTransport(
+  nodeName: string,
+  dir: string,
+  shell: RemoteShell,
+  lock?: NodeLockOptions,
+): NodeTransport {
   const checkExit = (result: ShellResult, what: string): ShellResult => {
     if (result.code === 0) {
       if (result.stdout.length === REFUSED_SYMLINK.length && result.stdout.toString("latin1") === REFUSED_SYMLINK) {
@@ -56,8 +62,12 @@ export function createShellTransport(nodeName: string, dir: string, shell: Remot
         metaSha256: payload.metaSha256,
         expectedSealed: expected.sealedSha256,
         expectedMeta: expected.metaSha256,
+        ...(lock === undefined ? {} : { lock }),
       });
       const result = checkExit(await shell.run(script, [payload.metaBytes, payload.sealed], signal), "write");
+      const locked =
+        lock === undefined ? undefined : lockedError(result.stdout.toString("latin1"), nodeName, lock.waitMs);
+      if (locked !== undefined) throw locked;
       return parseCommitOutput(result.stdout, result.stderr, nodeName, dir);
     },
     async sweepTemps(signal) {

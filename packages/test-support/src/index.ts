@@ -14,7 +14,7 @@ export { openSealedVault, openWithAge } from "./sealed-vault.js";
 export type { SealedBundle } from "./sealed-vault.js";
 export type { CliErrorDocument, JsonShape } from "./json-output.js";
 export { ADMIN_HOST_IMAGE_TAG, NODE_IMAGE_TAG } from "./node-image.js";
-export { freeLoopbackPort, NODE_TARGET, NodeContainer } from "./node-container.js";
+export { freeLoopbackPort, NODE_TARGET, NodeContainer, startNodeNetwork } from "./node-container.js";
 export type { NodeRole, SshNodeSpec, StartNodeOptions } from "./node-container.js";
 export { hostKeyFingerprints, SshFixture, startNodes, startSshNodes } from "./ssh-nodes.js";
 export type { NodeDefinition, SshTopology } from "./ssh-nodes.js";

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { promisify } from "node:util";
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import { NODE_IMAGE_TAG } from "./node-image.js";
 
 const run = promisify(execFile);
@@ -9,7 +9,7 @@ const run = promisify(execFile);
 /** A node's role, as the replication inventory spells it. */
 export type NodeRole = "primary" | "replica" | "cluster";
 
-/** Where GHES keeps the Connect credentials; the image's `admin` (uid 1000) owns it. */
+/** Where GHES keeps the Connect credentials; the image's `admin` (uid 1000) owns it (root with `sudo`). */
 export const NODE_TARGET = "/data/user/common/github-connect";
 
 /** A container node as the replication API takes it (assignable to replication's `NodeSpec`). */
@@ -25,6 +25,11 @@ export interface SshNodeSpec {
 
 /** sshd's ready line (no `g` flag: a shared global regex keeps `lastIndex` between containers and misses the next one's line). */
 const LISTENING = /Server listening on 0\.0\.0\.0 port 122/;
+
+/** A Docker network for nodes that answer only each other (a GHES cluster behind its primary); dispose it after its nodes. */
+export function startNodeNetwork(): Promise<StartedNetwork> {
+  return new Network().start();
+}
 
 /** A free TCP port on 127.0.0.1, so a node keeps its port across restart and recreate. */
 export async function freeLoopbackPort(): Promise<number> {
@@ -42,10 +47,12 @@ export async function freeLoopbackPort(): Promise<number> {
 
 /** The test-node image with its SSH port published on 127.0.0.1 only (testcontainers binds all interfaces). */
 class LoopbackNodeContainer extends GenericContainer {
-  constructor(hostPort: number) {
+  constructor(hostPort: number | undefined) {
     super(NODE_IMAGE_TAG);
-    this.withExposedPorts({ container: 122, host: hostPort });
-    this.hostConfig.PortBindings = { "122/tcp": [{ HostIp: "127.0.0.1", HostPort: String(hostPort) }] };
+    if (hostPort !== undefined) {
+      this.withExposedPorts({ container: 122, host: hostPort });
+      this.hostConfig.PortBindings = { "122/tcp": [{ HostIp: "127.0.0.1", HostPort: String(hostPort) }] };
+    }
     this.withWaitStrategy(Wait.forLogMessage(LISTENING)).withStartupTimeout(120_000);
   }
 }
@@ -53,6 +60,15 @@ class LoopbackNodeContainer extends GenericContainer {
 export interface StartNodeOptions {
   /** Mount a tmpfs at the target (e.g. "size=64k") to fill the disk. */
   readonly tmpfsAtTarget?: string;
+  /**
+   * Set up like a GHES appliance: /data/user/common owned by root and admin with
+   * passwordless sudo (`nopasswd`), or with a sudo that asks for a password (`password`).
+   */
+  readonly sudo?: "nopasswd" | "password";
+  /** Join this Docker network, reachable there as the node's name (port 122). */
+  readonly network?: StartedNetwork;
+  /** Publish port 122 on 127.0.0.1 (default true); false: reachable only on `network`, like a GHES cluster node behind the primary. */
+  readonly publish?: boolean;
 }
 
 /** One sshd node (the test-node image) that trusts one client key; `recreate` gives it new host keys on the same port. */
@@ -82,8 +98,12 @@ export class NodeContainer implements AsyncDisposable {
     options: StartNodeOptions = {},
     port?: number,
   ): Promise<NodeContainer> {
-    const hostPort = port ?? (await freeLoopbackPort());
-    const builder = new LoopbackNodeContainer(hostPort).withEnvironment({ AUTHORIZED_KEY: authorizedKey });
+    const hostPort = options.publish === false ? 0 : (port ?? (await freeLoopbackPort()));
+    const builder = new LoopbackNodeContainer(hostPort === 0 ? undefined : hostPort).withEnvironment({
+      AUTHORIZED_KEY: authorizedKey,
+      ...(options.sudo === undefined ? {} : { NODE_SUDO: options.sudo }),
+    });
+    if (options.network !== undefined) builder.withNetwork(options.network).withNetworkAliases(name);
     if (options.tmpfsAtTarget !== undefined) {
       // uid 1000 is `admin` in the image.
       builder.withTmpFs({ [NODE_TARGET]: `${options.tmpfsAtTarget},mode=0700,uid=1000,gid=1000` });
@@ -95,11 +115,26 @@ export class NodeContainer implements AsyncDisposable {
     return this.#container.getId();
   }
 
+  /** Whether port 122 is published on 127.0.0.1 (`port`); else the node answers only on its network, as `name`:122. */
+  get published(): boolean {
+    return this.port !== 0;
+  }
+
+  /** The host public keys as known_hosts lines for `host` (default: how the test reaches it), read inside the container. */
+  async knownHostsLines(host = this.published ? `[127.0.0.1]:${this.port}` : `[${this.name}]:122`): Promise<string> {
+    const keys = await this.exec("cat /etc/ssh/ssh_host_*_key.pub", "root");
+    return keys
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => `${host} ${line.split(" ").slice(0, 2).join(" ")}\n`)
+      .join("");
+  }
+
   spec(path = NODE_TARGET): SshNodeSpec {
     return {
       name: this.name,
-      host: "127.0.0.1",
-      port: this.port,
+      host: this.published ? "127.0.0.1" : this.name,
+      port: this.published ? this.port : 122,
       user: "admin",
       role: this.role,
       path,

@@ -47,7 +47,10 @@ export class SshFixture implements AsyncDisposable {
   /** Trusts the nodes' current keys, as an operator would after checking them (ssh-keyscan). */
   async trust(...nodes: readonly NodeContainer[]): Promise<void> {
     for (const node of nodes) {
-      const { stdout } = await run("ssh-keyscan", ["-p", String(node.port), "127.0.0.1"]);
+      // A node behind a jump host has no published port: read its keys inside the container.
+      const stdout = node.published
+        ? (await run("ssh-keyscan", ["-p", String(node.port), "127.0.0.1"])).stdout
+        : await node.knownHostsLines();
       await writeFile(this.knownHostsFile, stdout, { flag: "a" });
     }
   }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
+import { withNodeFlags } from "./node-flags.js";
 
 export interface RekeyOptions extends TopologyOptions {
   readonly addRecipient: readonly string[];
@@ -46,23 +47,15 @@ export async function runRekeyCommand(context: CommandContext, options: RekeyOpt
 }
 
 export function registerRekey(program: Command, run: CommandRunner): void {
-  program
-    .command("rekey")
+  withNodeFlags(program.command("rekey"), {
+    inventory: "the nodes holding copies: each gets the new sealing, verified, before the old identity goes",
+    select: false,
+    writes: true,
+  })
     .description("re-seal the vault (and every node's copy) to a changed recipient set or a fresh appliance identity")
     .option("--add-recipient <age1…>", "also seal to this recovery recipient (repeatable)", collect, [])
     .option("--remove-recipient <age1…>", "stop sealing to this recovery recipient (repeatable)", collect, [])
     .option("--new-identity", "replace the appliance's age identity; the old one is shredded once every copy moved")
-    .option(
-      "--inventory <file>",
-      "the nodes holding copies: each gets the new sealing, verified, before the old identity goes",
-    )
-    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
-    .option("--accept-new-host-keys", "record host keys of nodes not yet in known_hosts (never replaces a changed key)")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
-    )
     .addHelpText(
       "after",
       [

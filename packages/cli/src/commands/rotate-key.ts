@@ -3,6 +3,7 @@ import type { CommandContext, CommandResult, CommandRunner } from "../context.js
 import { usageError } from "../errors.js";
 import { collect } from "./backup-include.js";
 import { topologyFlags, type TopologyOptions } from "../flows/topology-options.js";
+import { withNodeFlags } from "./node-flags.js";
 
 /** The flags as commander names them. */
 export interface RotateKeyOptions extends TopologyOptions {
@@ -45,19 +46,16 @@ export async function runRotateKeyCommand(context: CommandContext, options: Rota
 }
 
 export function registerRotateKey(program: Command, run: CommandRunner): void {
-  program
-    .command("rotate-key")
+  withNodeFlags(program.command("rotate-key"), {
+    inventory: "push the new generation to the nodes of this inventory and verify each",
+    select: false,
+    writes: true,
+  })
     .description(
       "rotate the GitHub App's private key without downtime: prove the new key, seal it, mint, replicate; --finish drops the old one",
     )
     .option("--new-key <file>", "the new PEM private key, generated on the App's settings page")
     .option("--finish", "after the old key was deleted on the settings page: prove it is refused (401), then drop it")
-    .option("--inventory <file>", "push the new generation to the nodes of this inventory and verify each")
-    .option("--cluster-conf <file>", "build the node list from a GHES cluster.conf instead")
-    .option("--nodes <names>", "only these nodes, comma separated")
-    .option("--accept-new-host-keys", "record host keys of nodes not yet in known_hosts (never replaces a changed key)")
-    .option("--identity-file <file>", "SSH private key (default: the inventory's ssh.identityFile, else ssh-agent)")
-    .option("--known-hosts <file>", "known_hosts file (default: the inventory's ssh.knownHostsFile)")
     .option("--data-dir <dir>", "backup-utils data dir whose newest snapshot gets the new generation")
     .option("--backup-config <file>", "backup-utils backup.config naming GHE_DATA_DIR instead")
     .option("--backup-policy <policy>", "include: seal the new generation into the newest snapshot (default: redact)")

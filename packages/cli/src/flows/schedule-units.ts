@@ -42,9 +42,15 @@ export function scheduledJobs(request: ScheduleRequest): Job[] {
         request.inventory === undefined
           ? "connect-ops: keep the GitHub Connect installation token fresh"
           : "connect-ops: keep the GitHub Connect installation token fresh and the nodes current",
+      // One command: `token --replicate` pushes a fresh token to the nodes in the same run.
       commands: [
-        [...base, "token", "--min-ttl", "15m"],
-        ...(request.inventory === undefined ? [] : [[...base, "replicate", ...inventory]]),
+        [
+          ...base,
+          "token",
+          "--min-ttl",
+          "15m",
+          ...(request.inventory === undefined ? [] : ["--replicate", ...inventory]),
+        ],
       ],
       every: { calendar: "*:0/5", cron: "*/5 * * * *" },
       writes: [],

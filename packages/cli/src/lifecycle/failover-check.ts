@@ -95,7 +95,6 @@ export async function checkFailover(ports: FailoverPorts, request: FailoverReque
     const checks = rehearsal === undefined ? replica.checks : [...replica.checks, rehearsal];
     return { name: replica.name, ready: checks.every((check) => check.ok), checks };
   });
-  const byName = new Map(replicas.map((node) => [node.name, node]));
   return {
     ready: replicasOut.length > 0 && replicasOut.every((replica) => replica.ready),
     source: ports.source,
@@ -107,9 +106,7 @@ export async function checkFailover(ports: FailoverPorts, request: FailoverReque
       const hint = fixFor(replica.checks, replica.name, ports);
       return {
         ...replica,
-        ...(error === undefined
-          ? {}
-          : { error: describeNodeFailure(error, byName.get(replica.name), ports.knownHostsFile) }),
+        ...(error === undefined ? {} : { error: describeNodeFailure(error) }),
         ...(hint === undefined ? {} : { hint }),
       };
     }),

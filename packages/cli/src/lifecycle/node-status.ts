@@ -48,7 +48,6 @@ export async function probeNodeStatus(
           },
         }),
   });
-  const byName = new Map(topology.nodes.map((node) => [node.name, node]));
   return probes.map((probe) => ({
     name: probe.name,
     role: probe.role,
@@ -58,9 +57,7 @@ export async function probeNodeStatus(
     tokenExpiresAt: probe.tokenExpiresAt,
     drift: probe.drift,
     consistent: probe.consistent,
-    ...(probe.error === undefined
-      ? {}
-      : { error: describeNodeFailure(probe.error, byName.get(probe.name), topology.knownHostsFile) }),
+    ...(probe.error === undefined ? {} : { error: describeNodeFailure(probe.error) }),
   }));
 }
 

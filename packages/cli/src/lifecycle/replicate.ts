@@ -82,9 +82,8 @@ export async function replicateFromPrimary(ports: ReplicatePorts, request: Repli
   if (!request.dryRun) await ports.sealToEnrolled?.();
   const payload = await readPrimaryPayload(ports.stateDir, ports.now);
   const { probeNodes, replicateToNodes } = await import("@connect-ops/replication");
-  const byName = new Map(topology.nodes.map((node) => [node.name, node]));
   const errorView = (name: string, error: NodeResult["error"]) =>
-    error === undefined ? {} : { error: describeNodeFailure(error, byName.get(name), topology.knownHostsFile) };
+    error === undefined ? {} : { error: describeNodeFailure(error) };
   const common = {
     ssh: topology.ssh,
     logger,
