@@ -1,6 +1,7 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { connectedAppliance, snapshotCli, testdirSync, type Appliance } from "@connect-ops/test-support";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -123,6 +124,55 @@ describe("connect-ops estate report", () => {
       ]).toString(),
     ).toContain("Signature Verified Successfully");
   });
+
+  it("--html renders the signed estate and every embedded report: one self-contained page, in real headless Chromium", async () => {
+    using dir = testdirSync({ prefix: "e2e-estate-html-" });
+    const out = join(dir.path, "estate-report.json");
+    const html = join(dir.path, "estate-report.html");
+    const run = await connectOps([
+      "--json",
+      "estate",
+      "report",
+      "--estate",
+      estateFile(dir.path, names),
+      "--reports",
+      join(scratch.path, "reports"),
+      "--out",
+      out,
+      "--signing-key",
+      signingKey,
+      "--html",
+      html,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ verdict: "clean", htmlFile: html });
+    const page = readFileSync(html, "utf8");
+    const sha256 = `sha256:${createHash("sha256").update(readFileSync(out)).digest("hex")}`;
+    expect(page).toContain(sha256);
+    // Self-contained: nothing loads from anywhere (no script, no external src/href).
+    expect(page).not.toMatch(/<script|\ssrc=|\shref=/i);
+    const profile = join(dir.path, "chromium-profile");
+    const chromium = (args: string[]) =>
+      execFileSync(
+        "chromium",
+        ["--headless=new", "--no-sandbox", "--disable-gpu", `--user-data-dir=${profile}`, ...args],
+        {
+          timeout: 120_000,
+          maxBuffer: 16 * 1024 * 1024,
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      ).toString();
+    const dom = chromium(["--dump-dom", `file://${html}`]);
+    expect(dom).toMatch(/<span id="verdict" class="verdict clean">CLEAN<\/span>/);
+    // Each appliance's own signed report is rendered in full, ids kept unique.
+    for (const name of names) {
+      expect(dom).toContain(`id="appliance-${name}"`);
+      expect(dom).toMatch(new RegExp(`<span id="${name}-verdict" class="verdict clean">CLEAN</span>`));
+    }
+    const pdf = join(dir.path, "estate.pdf");
+    chromium([`--print-to-pdf=${pdf}`, "--no-pdf-header-footer", `file://${html}`]);
+    expect(readFileSync(pdf).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  }, 300_000);
 
   it("an appliance still connected: the estate is residue (exit 1) and names it", async () => {
     using dir = testdirSync({ prefix: "e2e-estate-residue-" });

@@ -7,6 +7,7 @@ export interface EstateReportOptions {
   readonly reports?: string;
   readonly out?: string;
   readonly signingKey?: string;
+  readonly html?: string;
 }
 
 function required(value: string | undefined, flag: string, example: string): string {
@@ -29,6 +30,7 @@ export async function runEstateReportCommand(
     reportsDir: reports,
     outFile: out,
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    ...(options.html === undefined ? {} : { htmlFile: options.html }),
   });
   const outcome = await buildEstateReport(ports, request);
   const { renderEstateReport } = await import("../render/estate-report.js");
@@ -58,6 +60,7 @@ export function registerEstate(program: Command, run: CommandRunner): void {
       "--signing-key <file>",
       "the Ed25519 private key (PEM) to sign with (default <state-dir>/audit-signing.key)",
     )
+    .option("--html <file>", "also write a self-contained HTML rendering of the signed estate report (prints to PDF)")
     .addHelpText(
       "after",
       "\nExample (on the admin host that collected the reports):\n  connect-ops estate report --estate estate.json --reports reports/ --out estate-report.json\n  connect-ops verify-report estate-report.json   # checks it and every embedded report",

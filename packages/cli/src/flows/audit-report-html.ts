@@ -94,13 +94,25 @@ function locationRow(location: ReportedLocation): string[] {
 const where = (item: { path?: string | undefined; member?: string | undefined }): string =>
   `${item.path ?? ""}${item.member === undefined ? "" : `!${item.member}`}`;
 
+/** The page's head: title, CSP (nothing may load), inline CSS. Shared by the estate page. */
+export function htmlHead(title: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style></head><body>
+`;
+}
+
+export { row as htmlRow, table as htmlTable, td as htmlCell };
+
 /**
- * The auditor's copy of a cleanup report: one self-contained HTML page (inline CSS with print
- * rules, no script, no external asset) rendering the parsed signed report. It says that it is a
- * rendering and carries the SHA-256 of the signed JSON and the openssl line that verifies it.
- * Every value is HTML-escaped. Reused by other reports (an estate report renders through it).
+ * The sections of one cleanup report (verdict, subject, run, locations, findings, what was not
+ * checked, disconnect proofs, signature). `idPrefix` keeps element ids unique when an estate page
+ * renders several reports.
  */
-export function renderReportHtml(report: AuditReport, source: HtmlSource): string {
+export function reportSections(report: AuditReport, source: HtmlSource, idPrefix = ""): string {
   const { subject } = report;
   const keyFingerprint = publicKeyFingerprint(source.publicKeyPem);
   const opensslLine = `openssl pkeyutl -verify -pubin -inkey audit-signing.pub -rawin -in ${source.jsonFile} -sigfile ${source.jsonFile}.sig`;
@@ -108,17 +120,12 @@ export function renderReportHtml(report: AuditReport, source: HtmlSource): strin
   const gaps = report.notChecked.filter((item) => item.kind === "gap");
   const proofs = report.disconnectProofs ?? [];
   const verdict = report.verdict.toUpperCase();
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>GitHub Connect cleanup audit: ${escapeHtml(verdict)} (${escapeHtml(subject.hostname ?? subject.appSlug ?? "appliance")})</title>
-<style>${CSS}</style></head><body>
-<h1>GitHub Connect cleanup audit</h1>
-<p>Verdict: <span id="verdict" class="verdict ${escapeHtml(report.verdict)}">${escapeHtml(verdict)}</span>
+  const id = (name: string): string => escapeHtml(`${idPrefix}${name}`);
+  return `<h1>GitHub Connect cleanup audit</h1>
+<p>Verdict: <span id="${id("verdict")}" class="verdict ${escapeHtml(report.verdict)}">${escapeHtml(verdict)}</span>
  — ${escapeHtml(report.findings.length)} finding(s), ${escapeHtml(report.gaps.length)} coverage gap(s)</p>
 <div class="notice">This page is a rendering of the signed JSON report <code>${escapeHtml(source.jsonFile)}</code>, not the signed document.
-Only the JSON is signed; its SHA-256 is <code id="report-sha256">${escapeHtml(source.sha256)}</code> (check with <code>sha256sum ${escapeHtml(source.jsonFile)}</code>).</div>
+Only the JSON is signed; its SHA-256 is <code id="${id("report-sha256")}">${escapeHtml(source.sha256)}</code> (check with <code>sha256sum ${escapeHtml(source.jsonFile)}</code>).</div>
 <h2>Appliance and connection</h2><dl>
 ${row("Appliance hostname", subject.hostname)}${row("GHES version", subject.ghesVersion)}${row("Account", subject.account)}
 ${row("GitHub App", subject.appSlug === undefined ? undefined : `${subject.appSlug} (App id ${String(subject.appId ?? "?")})`)}
@@ -171,7 +178,18 @@ ${table(
 ${row("Signed file", source.jsonFile)}${row("Signature file", `${source.jsonFile}.sig (raw Ed25519)`)}
 ${row("SHA-256 of the signed JSON", source.sha256)}${row("Signing public key fingerprint", keyFingerprint)}</dl>
 <p>Verify the JSON with OpenSSL alone (the public key <code>audit-signing.pub</code> received out of band):</p>
-<pre class="mono" id="openssl">${escapeHtml(opensslLine)}</pre>
-</body></html>
+<pre class="mono" id="${id("openssl")}">${escapeHtml(opensslLine)}</pre>
+`;
+}
+
+/**
+ * The auditor's copy of a cleanup report: one self-contained HTML page (inline CSS with print
+ * rules, no script, no external asset) rendering the parsed signed report. It says that it is a
+ * rendering and carries the SHA-256 of the signed JSON and the openssl line that verifies it.
+ * Every value is HTML-escaped. An estate report renders its appliances through `reportSections`.
+ */
+export function renderReportHtml(report: AuditReport, source: HtmlSource): string {
+  const title = `GitHub Connect cleanup audit: ${report.verdict.toUpperCase()} (${report.subject.hostname ?? report.subject.appSlug ?? "appliance"})`;
+  return `${htmlHead(title)}${reportSections(report, source)}</body></html>
 `;
 }

@@ -40,6 +40,22 @@ export async function readSignedReportForRendering(reportFile: string, publicKey
   } catch {
     parsed = undefined;
   }
+  const report = renderableReport(parsed);
+  if (report === undefined) {
+    throw usageError(
+      `${reportFile} is signed but is not a connect-ops cleanup report`,
+      "--html renders reports written by `connect-ops verify-cleanup --report FILE`",
+    );
+  }
+  return { report, sha256: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, publicKeyPem };
+}
+
+/**
+ * A parsed cleanup report in the renderer's shape, or undefined when it is not one: `@1` reports
+ * (no layer counts, no notChecked) get empty ones. Used for a report read back and for the reports
+ * an estate report embeds.
+ */
+export function renderableReport(parsed: unknown): AuditReport | undefined {
   const shaped =
     isObject(parsed) &&
     typeof parsed.format === "string" &&
@@ -52,12 +68,7 @@ export async function readSignedReportForRendering(reportFile: string, publicKey
     Array.isArray(parsed.locations) &&
     Array.isArray(parsed.findings) &&
     Array.isArray(parsed.gaps);
-  if (!shaped) {
-    throw usageError(
-      `${reportFile} is signed but is not a connect-ops cleanup report`,
-      "--html renders reports written by `connect-ops verify-cleanup --report FILE`",
-    );
-  }
+  if (!shaped) return undefined;
   // @1 reports (no layer counts, no notChecked) get empty ones: the renderer's shape.
   const raw = parsed as Omit<AuditReport, "notChecked" | "locations"> & {
     notChecked?: AuditReport["notChecked"];
@@ -65,10 +76,9 @@ export async function readSignedReportForRendering(reportFile: string, publicKey
       Omit<AuditReport["locations"][number], "layersDecoded"> & { layersDecoded?: Record<string, number> }
     >;
   };
-  const report: AuditReport = {
+  return {
     ...raw,
     notChecked: raw.notChecked ?? [],
     locations: raw.locations.map((location) => ({ ...location, layersDecoded: location.layersDecoded ?? {} })),
   };
-  return { report, sha256: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, publicKeyPem };
 }

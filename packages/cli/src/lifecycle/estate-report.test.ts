@@ -69,7 +69,11 @@ async function merge(fixture: Fixture): Promise<{ report: EstateReport; out: str
     {
       now: () => Date.parse("2026-12-02T05:00:00Z"),
       toolVersion: "test",
-      signingKey: { privateKeyPem: signer.privatePem, publicKeyFingerprint: "sha256:test" },
+      signingKey: {
+        privateKeyPem: signer.privatePem,
+        publicKeyPem: signer.publicPem,
+        publicKeyFingerprint: "sha256:test",
+      },
     },
     {
       estate: await readEstateFile(fixture.estateFile, "estate.json"),

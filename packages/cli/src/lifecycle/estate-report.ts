@@ -19,13 +19,19 @@ export interface EstateReportPorts {
   readonly now: () => number;
   readonly toolVersion: string;
   /** The Ed25519 key the estate report is signed with, and its public key's fingerprint. */
-  readonly signingKey: { readonly privateKeyPem: string; readonly publicKeyFingerprint: string };
+  readonly signingKey: {
+    readonly privateKeyPem: string;
+    readonly publicKeyPem: string;
+    readonly publicKeyFingerprint: string;
+  };
 }
 
 export interface EstateReportRequest {
   readonly estate: Estate;
   readonly reportsDir: string;
   readonly outFile: string;
+  /** Also write the HTML rendering of the signed estate report here (`--html FILE`). */
+  readonly htmlFile?: string;
 }
 
 export interface EstateReportOutcome {
@@ -33,6 +39,7 @@ export interface EstateReportOutcome {
   readonly reportFile: string;
   readonly signatureFile: string;
   readonly reportSha256: string;
+  readonly htmlFile?: string;
 }
 
 const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -156,5 +163,21 @@ export async function buildEstateReport(
   const signature = signReportBytes(bytes, ports.signingKey.privateKeyPem);
   await atomicWriteFile(request.outFile, bytes, { mode: 0o644 });
   await atomicWriteFile(`${request.outFile}.sig`, signature, { mode: 0o644 });
-  return { report, reportFile: request.outFile, signatureFile: `${request.outFile}.sig`, reportSha256: sha256(bytes) };
+  const reportSha256 = sha256(bytes);
+  if (request.htmlFile !== undefined) {
+    const { renderEstateHtml } = await import("../flows/estate-report-html.js");
+    const html = renderEstateHtml(report, {
+      jsonFile: request.outFile,
+      sha256: reportSha256,
+      publicKeyPem: ports.signingKey.publicKeyPem,
+    });
+    await atomicWriteFile(request.htmlFile, Buffer.from(html), { mode: 0o644 });
+  }
+  return {
+    report,
+    reportFile: request.outFile,
+    signatureFile: `${request.outFile}.sig`,
+    reportSha256,
+    ...(request.htmlFile === undefined ? {} : { htmlFile: request.htmlFile }),
+  };
 }

@@ -26,6 +26,7 @@ export function renderEstateReport(outcome: EstateReportOutcome): CommandResult 
     ...(report.residue.length === 0 ? [] : [`Residue on: ${report.residue.join(", ")}`]),
     ...(report.unlisted.length === 0 ? [] : [`Not in the estate file (not merged): ${report.unlisted.join(", ")}`]),
     `Signed report: ${outcome.reportFile} (signature ${outcome.signatureFile}, ${outcome.reportSha256})`,
+    ...(outcome.htmlFile === undefined ? [] : [`HTML rendering: ${outcome.htmlFile}`]),
   ];
   return {
     exitCode: EXIT_BY_VERDICT[report.verdict],
@@ -40,6 +41,7 @@ export function renderEstateReport(outcome: EstateReportOutcome): CommandResult 
       reportFile: outcome.reportFile,
       signatureFile: outcome.signatureFile,
       reportSha256: outcome.reportSha256,
+      ...(outcome.htmlFile === undefined ? {} : { htmlFile: outcome.htmlFile }),
     },
     human,
   };

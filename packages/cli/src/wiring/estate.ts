@@ -7,6 +7,7 @@ export interface EstateFlags {
   readonly reportsDir: string;
   readonly outFile: string;
   readonly signingKey?: string;
+  readonly htmlFile?: string;
 }
 
 async function signingKeyFrom(context: CommandContext, file: string | undefined): Promise<string> {
@@ -62,8 +63,17 @@ export async function estateReportPorts(
     ports: {
       now: context.io.now,
       toolVersion: await toolVersion(),
-      signingKey: { privateKeyPem, publicKeyFingerprint: publicKeyFingerprint(publicKeyPem, "the signing key") },
+      signingKey: {
+        privateKeyPem,
+        publicKeyPem,
+        publicKeyFingerprint: publicKeyFingerprint(publicKeyPem, "the signing key"),
+      },
     },
-    request: { estate, reportsDir, outFile: context.resolvePath(flags.outFile) },
+    request: {
+      estate,
+      reportsDir,
+      outFile: context.resolvePath(flags.outFile),
+      ...(flags.htmlFile === undefined ? {} : { htmlFile: context.resolvePath(flags.htmlFile) }),
+    },
   };
 }
