@@ -169,6 +169,14 @@ describe("connect-ops estate report", () => {
       expect(dom).toContain(`id="appliance-${name}"`);
       expect(dom).toMatch(new RegExp(`<span id="${name}-verdict" class="verdict clean">CLEAN</span>`));
     }
+    // verify-report renders the same page from the signed estate report alone, once the signatures hold.
+    const again = join(dir.path, "verified.html");
+    const verified = await connectOps(["--json", "verify-report", out, "--public-key", signingPub, "--html", again]);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(readFileSync(again, "utf8")).toContain(sha256);
+    expect(chromium(["--dump-dom", `file://${again}`])).toMatch(
+      /<span id="prod-verdict" class="verdict clean">CLEAN<\/span>/,
+    );
     const pdf = join(dir.path, "estate.pdf");
     chromium([`--print-to-pdf=${pdf}`, "--no-pdf-header-footer", `file://${html}`]);
     expect(readFileSync(pdf).subarray(0, 5).toString("latin1")).toBe("%PDF-");

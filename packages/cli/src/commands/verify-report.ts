@@ -27,15 +27,14 @@ export async function runVerifyReportCommand(
     return { ...result, human: [...result.human, `  no HTML written: the signature does not hold`] };
   }
   const { readSignedReportForRendering } = await import("../flows/audit-report-render-file.js");
-  const { renderReportHtml } = await import("../flows/audit-report-html.js");
   const { atomicWriteFile } = await import("@connect-ops/credential-vault");
   const readBack = await readSignedReportForRendering(check.reportFile, check.publicKeyFile);
   const htmlFile = context.resolvePath(options.html);
-  const html = renderReportHtml(readBack.report, {
-    jsonFile: file,
-    sha256: readBack.sha256,
-    publicKeyPem: readBack.publicKeyPem,
-  });
+  const source = { jsonFile: file, sha256: readBack.sha256, publicKeyPem: readBack.publicKeyPem };
+  const html =
+    readBack.kind === "estate"
+      ? (await import("../flows/estate-report-html.js")).renderEstateHtml(readBack.estate, source)
+      : (await import("../flows/audit-report-html.js")).renderReportHtml(readBack.report, source);
   await atomicWriteFile(htmlFile, Buffer.from(html), { mode: 0o644 });
   return {
     ...result,

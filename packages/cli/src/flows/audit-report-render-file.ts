@@ -2,13 +2,16 @@ import { createHash } from "node:crypto";
 import { usageError } from "../errors.js";
 import { readArgumentFile } from "./argument-file.js";
 import type { AuditReport } from "./audit-report.js";
+import { ESTATE_REPORT_FORMAT, type EstateReport } from "./estate-report.js";
 
 /** A signed report read back for rendering (verify-report --html): its bytes' SHA-256 and the parsed report. */
-export interface ReadBackReport {
-  readonly report: AuditReport;
+export type ReadBackReport = {
   readonly sha256: string;
   readonly publicKeyPem: string;
-}
+} & (
+  | { readonly kind: "cleanup"; readonly report: AuditReport }
+  | { readonly kind: "estate"; readonly estate: EstateReport }
+);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
 
@@ -40,14 +43,18 @@ export async function readSignedReportForRendering(reportFile: string, publicKey
   } catch {
     parsed = undefined;
   }
+  const sha256 = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  // An estate report's signature and every embedded report were checked by the caller (checkSignedReport).
+  if (isObject(parsed) && parsed.format === ESTATE_REPORT_FORMAT)
+    return { kind: "estate", estate: parsed as unknown as EstateReport, sha256, publicKeyPem };
   const report = renderableReport(parsed);
   if (report === undefined) {
     throw usageError(
       `${reportFile} is signed but is not a connect-ops cleanup report`,
-      "--html renders reports written by `connect-ops verify-cleanup --report FILE`",
+      "--html renders reports written by `connect-ops verify-cleanup --report FILE` or `connect-ops estate report`",
     );
   }
-  return { report, sha256: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, publicKeyPem };
+  return { kind: "cleanup", report, sha256, publicKeyPem };
 }
 
 /**
