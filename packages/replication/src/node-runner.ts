@@ -2,7 +2,7 @@ import { systemClock, withRetries, type Clock, type RetryPolicy } from "@connect
 import { isTransientReplicationError, ReplicationError } from "./errors.js";
 import type { NodeSpec } from "./inventory.js";
 import { silentLogger, type ReplicationLogger } from "./logger.js";
-import type { TransportOpener } from "./transport-opener.js";
+import type { SshOptions, TransportOpener } from "./transport-opener.js";
 import type { NodeTransport } from "./transport.js";
 import { withDeadline } from "./with-deadline.js";
 
@@ -36,9 +36,9 @@ export interface ResolvedRunOptions {
   readonly logger: ReplicationLogger;
 }
 
-export function resolveRunOptions(options: FanOutOptions): ResolvedRunOptions {
+export function resolveRunOptions(options: FanOutOptions & { readonly ssh?: SshOptions }): ResolvedRunOptions {
   return {
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? options.ssh?.connectTimeoutMs ?? 10_000,
     operationTimeoutMs: options.operationTimeoutMs ?? 30_000,
     policy: {
       attempts: (options.retries ?? 2) + 1,

@@ -38,7 +38,11 @@ function hostKeyAlgorithms(keyTypes: readonly string[]): string[] {
   return keyTypes.flatMap((type) => (type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type]));
 }
 
-function mapConnectError(node: SshNodeAddress, error: Error & { level?: string; code?: string }): ReplicationError {
+function mapConnectError(
+  node: SshNodeAddress,
+  error: Error & { level?: string; code?: string },
+  connectTimeoutMs: number,
+): ReplicationError {
   const context = { node: node.name, host: node.host, port: node.port, user: node.user };
   const where = `node ${node.name} (${node.user}@${node.host}:${node.port})`;
   if (error.level === "client-authentication") {
@@ -49,12 +53,16 @@ function mapConnectError(node: SshNodeAddress, error: Error & { level?: string; 
     });
   }
   if (error.level === "client-timeout") {
-    return new ReplicationError("REPL_TIMEOUT", `${where} did not complete the SSH handshake in time`, {
-      category: "incomplete",
-      hint: "check that the node is up and not overloaded; re-run to retry only the nodes not converged",
-      context,
-      cause: error,
-    });
+    return new ReplicationError(
+      "REPL_TIMEOUT",
+      `${where} did not complete the SSH handshake within ${connectTimeoutMs} ms`,
+      {
+        category: "incomplete",
+        hint: "check that the node is up and not overloaded; re-run to retry only the nodes not converged",
+        context,
+        cause: error,
+      },
+    );
   }
   if (error.code !== undefined && TRANSIENT_SOCKET_CODES.has(error.code)) {
     return new ReplicationError("REPL_UNREACHABLE", `${where} is unreachable (${error.code})`, {
@@ -129,11 +137,14 @@ export function connectSshClient(node: SshNodeAddress, options: SshConnectOption
     client.once("error", (error: Error & { level?: string; code?: string }) => {
       settle();
       client.destroy();
-      reject(hostKeyError ?? mapConnectError(node, error));
+      reject(hostKeyError ?? mapConnectError(node, error, options.connectTimeoutMs));
     });
     client.once("close", () => {
       settle();
-      reject(hostKeyError ?? mapConnectError(node, Object.assign(new Error("closed"), { code: "ECONNRESET" })));
+      reject(
+        hostKeyError ??
+          mapConnectError(node, Object.assign(new Error("closed"), { code: "ECONNRESET" }), options.connectTimeoutMs),
+      );
     });
     client.connect(config);
   });

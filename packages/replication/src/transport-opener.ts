@@ -15,6 +15,8 @@ import type { NodeTransport } from "./transport.js";
 export type TransportOpener = (node: NodeSpec, connectTimeoutMs: number, signal: AbortSignal) => Promise<NodeTransport>;
 
 export interface SshOptions extends SshSettings {
+  /** `--connect-timeout`: bound on TCP connect + SSH handshake + login per node, when a fan-out names none (default 10 s). */
+  readonly connectTimeoutMs?: number;
   /** Record keys of hosts not yet in known_hosts (`--accept-new-host-keys`); never replaces a known key. */
   readonly acceptNewHostKeys?: boolean;
   /** ssh-agent socket; defaults to `SSH_AUTH_SOCK` from `env`. */

@@ -13,7 +13,7 @@ export interface NodeFlagSpec {
 /**
  * Registers the node flags every command that touches nodes takes, spelled once (issue 15, item 3):
  * `--inventory | --cluster-conf`, `--nodes` where the command may narrow, `--identity-file`,
- * `--known-hosts`, and `--accept-new-host-keys` only where it writes. `flows/topology-options.ts`
+ * `--known-hosts`, `--connect-timeout`, and `--accept-new-host-keys` only where it writes. `flows/topology-options.ts`
  * turns the parsed values into the composition root's `TopologyFlags`.
  */
 export function withNodeFlags(command: Command, spec: NodeFlagSpec): Command {
@@ -26,6 +26,10 @@ export function withNodeFlags(command: Command, spec: NodeFlagSpec): Command {
     .option(
       "--known-hosts <file>",
       "known_hosts file (default: the inventory's ssh.knownHostsFile, else ~/.ssh/known_hosts)",
+    )
+    .option(
+      "--connect-timeout <duration>",
+      "per node: bound on TCP connect + SSH handshake + login, e.g. 5s (default 10s)",
     );
   if (spec.writes) {
     command.option(

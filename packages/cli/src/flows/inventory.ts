@@ -10,6 +10,8 @@ export interface TopologyFlags {
   readonly identityFile?: string;
   readonly knownHostsFile?: string;
   readonly acceptNewHostKeys?: boolean;
+  /** `--connect-timeout 5s` exactly as typed. */
+  readonly connectTimeout?: string;
 }
 
 /** The nodes a command works on and how to reach them. */

@@ -8,6 +8,7 @@ export interface TopologyOptions {
   readonly identityFile?: string;
   readonly knownHosts?: string;
   readonly acceptNewHostKeys?: boolean;
+  readonly connectTimeout?: string;
 }
 
 /** The flags given, as the composition root's `TopologyFlags` (absent flags stay absent). Type-only imports: cheap at start-up. */
@@ -19,6 +20,7 @@ export function topologyFlags(options: TopologyOptions): TopologyFlags {
     ...(options.identityFile === undefined ? {} : { identityFile: options.identityFile }),
     ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
     ...(options.acceptNewHostKeys === true ? { acceptNewHostKeys: true } : {}),
+    ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
   };
 }
 

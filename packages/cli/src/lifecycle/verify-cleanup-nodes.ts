@@ -114,7 +114,7 @@ export async function auditNodes(
       }
     } else if (reachable) {
       try {
-        const tree = await readNodeTree(node, ssh);
+        const tree = await readNodeTree(node, ssh, ssh.connectTimeoutMs);
         for (const item of tree.unfetched) gaps.push({ location: node.name, path: item.path, reason: item.reason });
         if (!tree.absent && tree.files.length > 0) {
           const scan = await scanBuffers(tree.files, { matcher });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { CommandContext } from "../context.js";
 import { checkDataDirs } from "../flows/data-dirs.js";
 import type { Topology, TopologyFlags } from "../flows/inventory.js";
-import { loadTopology } from "./topology.js";
+import { connectTimeoutMs, loadTopology } from "./topology.js";
 import type { AuditPorts, AuditRequest } from "../lifecycle/audit-cleanup.js";
 import type { DisconnectPorts, DisconnectRequest } from "../lifecycle/disconnect.js";
 import type { DisconnectJournal } from "../lifecycle/disconnect-journal.js";
@@ -26,6 +26,7 @@ async function optionalNodes(
     const topology = await loadTopology(context, flags);
     return { nodes: topology.all, ssh: topology.ssh, source: topology.source };
   }
+  const timeout = await connectTimeoutMs(flags.connectTimeout);
   const knownHostsFile =
     flags.knownHostsFile === undefined
       ? join(context.io.env.HOME ?? homedir(), ".ssh", "known_hosts")
@@ -36,6 +37,7 @@ async function optionalNodes(
       knownHostsFile,
       ...(flags.identityFile === undefined ? {} : { identityFile: context.resolvePath(flags.identityFile) }),
       acceptNewHostKeys: flags.acceptNewHostKeys === true,
+      ...(timeout === undefined ? {} : { connectTimeoutMs: timeout }),
       env: context.io.env,
     },
   };

@@ -14,6 +14,31 @@ function requireFileFlag(value: string | undefined, flag: string): string | unde
   return value;
 }
 
+/** At most this per node: a longer bound only delays the report of a node that is down. */
+const MAX_CONNECT_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * `--connect-timeout 5s` in ms (undefined when absent): a duration from 1 s to 10 min.
+ * Throws `CLI_USAGE` naming the flag.
+ */
+export async function connectTimeoutMs(raw: string | undefined): Promise<number | undefined> {
+  if (raw === undefined) return undefined;
+  const { parseDuration } = await import("@connect-ops/connection-core");
+  let ms: number;
+  try {
+    ms = parseDuration(raw, "--connect-timeout");
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms >= 1000 && ms <= MAX_CONNECT_TIMEOUT_MS)) {
+    throw usageError(
+      "--connect-timeout must be a duration from 1s to 10m, such as 5s or 1m",
+      "pass e.g. --connect-timeout 5s, or leave it out for the default 10s",
+    );
+  }
+  return ms;
+}
+
 /**
  * Loads the node list from `--inventory FILE` or `--cluster-conf FILE`
  * (exactly one), applies `--nodes`, and resolves the SSH settings: flags win
@@ -38,6 +63,7 @@ export async function loadTopology(context: CommandContext, flags: TopologyFlags
     );
   }
   const wanted = flags.nodes === undefined ? undefined : parseNodeList(flags.nodes);
+  const timeout = await connectTimeoutMs(flags.connectTimeout);
 
   const { readClusterConfFile, readInventoryFile } = await import("@connect-ops/replication");
   const source = (inventory ?? clusterConf) as string;
@@ -73,6 +99,7 @@ export async function loadTopology(context: CommandContext, flags: TopologyFlags
     knownHostsFile,
     ...(resolvedIdentity === undefined ? {} : { identityFile: resolvedIdentity }),
     acceptNewHostKeys: flags.acceptNewHostKeys === true,
+    ...(timeout === undefined ? {} : { connectTimeoutMs: timeout }),
     env: context.io.env,
   };
   return { source, all, nodes, ssh, knownHostsFile };
