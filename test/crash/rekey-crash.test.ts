@@ -152,7 +152,13 @@ describe("rekey --new-identity after a SIGKILL", () => {
 
   it(`at random instants (${crashIterations(200)} kills, seeded): the same invariants`, async () => {
     const random = seededRandom(seed);
-    const delays = Array.from({ length: crashIterations(200) }, () => Math.floor(random() * 2500));
+    // A plain run, measured: the kills are drawn inside it (a fixed window missed most runs on a fast machine
+    // and more on a slow one; a kill after the run ends proves nothing).
+    const plain = freshCopy();
+    const measured = await runCli(cli.bin, plain.argv, plain.env);
+    expect(measured.code, measured.stderr).toBe(0);
+    const span = measured.durationMs * 0.9;
+    const delays = Array.from({ length: crashIterations(200) }, () => Math.floor(random() * span));
     let killedCount = 0;
     await runLanes(delays.length, LANES, async (iteration) => {
       const copy = freshCopy();
@@ -166,6 +172,6 @@ describe("rekey --new-identity after a SIGKILL", () => {
       expectConverged(copy.dir, copy.oldIdentity, label);
     });
     // Most delays land inside the run: a suite whose kills all came too late would prove nothing.
-    expect(killedCount).toBeGreaterThan(delays.length / 4);
+    expect(killedCount).toBeGreaterThan(delays.length / 2);
   }, 3_600_000);
 });
