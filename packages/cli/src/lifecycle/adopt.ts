@@ -5,6 +5,7 @@ import { usageError } from "../errors.js";
 import { readArgumentFile } from "../flows/argument-file.js";
 import { writeJournal } from "../flows/journal-file.js";
 import type { ApplianceConnectPorts } from "./connect.js";
+import { sealMintedToken } from "./seal-token.js";
 
 export interface AdoptRequest {
   readonly cloudUrl: string;
@@ -171,17 +172,7 @@ export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptReque
     });
   }
   ports.crash("adopt:key-sealed");
-  const lock = await appliance.vault.lock();
-  try {
-    const opened = await appliance.vault.open(appliance.identities);
-    await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
-      installationId,
-      token: token.token,
-      expiresAt: token.expiresAt,
-    });
-  } finally {
-    await lock.release();
-  }
+  await sealMintedToken(appliance, installationId, token);
   const journal: AdoptJournal = {
     format: "connect-ops/adopt-journal@1",
     cloudUrl: client.baseUrl,

@@ -5,6 +5,7 @@ import { manifestFormPage, startManifestCallback } from "../flows/manifest-callb
 import { readJournal, writeJournal } from "../flows/journal-file.js";
 import { webBaseOf } from "./app-settings-page.js";
 import type { CloudClientFactory, CrashHook, OpenedAppliance } from "./ports.js";
+import { sealMintedToken } from "./seal-token.js";
 
 /** What `connect --manifest` touches. */
 export interface ManifestConnectPorts {
@@ -211,17 +212,7 @@ export async function connectViaManifest(
     );
   }
   const token = await client.mintInstallationToken(auth, installationId);
-  const lock = await appliance.vault.lock();
-  try {
-    const opened = await appliance.vault.open(appliance.identities);
-    await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
-      installationId,
-      token: token.token,
-      expiresAt: token.expiresAt,
-    });
-  } finally {
-    await lock.release();
-  }
+  await sealMintedToken(appliance, installationId, token);
   ports.crash("manifest:token-sealed");
   await writeJournal(appliance.journalDir, JOURNAL, {
     ...journal,

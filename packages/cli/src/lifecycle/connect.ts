@@ -4,6 +4,7 @@ import { CliError, usageError } from "../errors.js";
 import { readArgumentFile } from "../flows/argument-file.js";
 import { readJournal, writeJournal } from "../flows/journal-file.js";
 import type { CloudClientFactory, CrashHook, OpenedAppliance } from "./ports.js";
+import { sealMintedToken } from "./seal-token.js";
 
 /** What connect touches; the appliance is opened only once every input checked out. */
 export interface ApplianceConnectPorts {
@@ -95,19 +96,7 @@ export async function connectAppliance(ports: ApplianceConnectPorts, request: Co
             saltBytes: randomBytes(16),
           });
         },
-        sealToken: async (installationId, token) => {
-          const lock = await appliance.vault.lock();
-          try {
-            const opened = await appliance.vault.open(identities);
-            await vaultLib.commitToken(appliance.vault, lock, opened, appliance.recipients, {
-              installationId,
-              token: token.token,
-              expiresAt: token.expiresAt,
-            });
-          } finally {
-            await lock.release();
-          }
-        },
+        sealToken: (installationId, token) => sealMintedToken(appliance, installationId, token),
         checkpoint: ports.crash,
       },
     )
