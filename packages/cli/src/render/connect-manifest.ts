@@ -1,14 +1,11 @@
 import type { CommandResult } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { connectVerb } from "./connect.js";
 import type { ManifestConnectOutcome } from "../lifecycle/connect-manifest.js";
 
 /** `connect --manifest`'s output: exit code, `--json` document and human lines (no secret is in the outcome). */
 export function renderManifestConnect(outcome: ManifestConnectOutcome): CommandResult {
-  const verb = outcome.alreadyConnected
-    ? "Already connected"
-    : outcome.resumed
-      ? "Connected (resumed an interrupted run)"
-      : "Connected";
+  const verb = connectVerb(outcome);
   return {
     exitCode: EXIT.ok,
     json: outcome,

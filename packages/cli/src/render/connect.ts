@@ -2,16 +2,18 @@ import type { CommandResult } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import type { ConnectOutcome } from "@connect-ops/connection-core";
 
+/** How a connect run ended, as its first human line says it (also `connect --manifest`'s). */
+export function connectVerb(outcome: { readonly alreadyConnected: boolean; readonly resumed: boolean }): string {
+  if (outcome.alreadyConnected) return "Already connected";
+  return outcome.resumed ? "Connected (resumed an interrupted run)" : "Connected";
+}
+
 /** The `connect` command's output: exit code, `--json` document and human lines (shared with the demo). */
 export function renderConnect(
   outcome: ConnectOutcome,
   options: { readonly hostname: string; readonly account: string; readonly cloudUrl: string },
 ): CommandResult {
-  const verb = outcome.alreadyConnected
-    ? "Already connected"
-    : outcome.resumed
-      ? "Connected (resumed an interrupted run)"
-      : "Connected";
+  const verb = connectVerb(outcome);
   return {
     exitCode: EXIT.ok,
     json: outcome,
