@@ -71,6 +71,21 @@ export async function removeStaleTemps(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Removes the temps an interrupted `atomicWriteFile(path)` left beside `path`
+ * (`.NAME.tmp-<12 hex>` of that one name). For the state dir's ledgers, whose
+ * writers all hold the vault lock: no other write of `path` can be in flight.
+ */
+export async function removeStaleTempsOf(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.tmp-`;
+  const dir = dirname(path);
+  for (const name of (await ignoreMissing(readdir(dir))) ?? []) {
+    if (!name.startsWith(prefix) || !isTempName(name)) continue;
+    const temp = join(dir, name);
+    if ((await ignoreMissing(lstat(temp)))?.isFile()) await removeFileIfPresent(temp, "the leftover temp file");
+  }
+}
+
 /** fsync a directory so a rename inside it survives power loss. */
 export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);

@@ -49,7 +49,11 @@ export async function readEnrolledNodes(stateDir: string): Promise<EnrolledNode[
   return parsed.nodes;
 }
 
-/** Records `node` (replacing an earlier enrollment of the same name) with an atomic, durable write (0600). */
+/**
+ * Records `nodes` (replacing earlier enrollments of the same names) with an
+ * atomic, durable write (0600). The caller holds the vault lock (no update is
+ * lost, and taking it swept the temp a killed earlier write left).
+ */
 export async function recordEnrolledNodes(stateDir: string, nodes: readonly EnrolledNode[]): Promise<EnrolledNode[]> {
   const current = await readEnrolledNodes(stateDir);
   const names = new Set(nodes.map((node) => node.name));

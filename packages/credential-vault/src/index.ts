@@ -5,6 +5,7 @@ export {
   isTempName,
   newTempId,
   removeStaleTemps,
+  removeStaleTempsOf,
   syncDirectory,
   tempNameFor,
 } from "./atomic-write.js";

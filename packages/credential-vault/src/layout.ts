@@ -25,3 +25,10 @@ export const STATE_FILES = {
   /** The signed record of the identities `shred` destroyed (and `.sig` beside it). */
   shredAttestation: "shred-attestation.json",
 } as const;
+
+/**
+ * The state dir's ledgers: rewritten (read, append, atomic replace) only under
+ * the vault lock, so taking the lock also sweeps the temps a killed write of
+ * them left (`CredentialVault.lock`).
+ */
+export const STATE_LEDGERS = [STATE_FILES.sealedCopies, STATE_FILES.enrolledNodes, STATE_FILES.escrow] as const;

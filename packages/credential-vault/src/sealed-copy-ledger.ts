@@ -44,7 +44,9 @@ export async function readSealedCopies(stateDir: string): Promise<SealedCopyEntr
 
 /**
  * Appends `entry` (atomic, durable rewrite, 0600). The same SHA-256 at the
- * same place is recorded once, so a re-run after a crash adds nothing.
+ * same place is recorded once, so a re-run after a crash adds nothing. The
+ * caller holds the vault lock (every writer of the ledger does: no update is
+ * lost, and taking it swept the temp a killed earlier write left).
  */
 export async function recordSealedCopy(stateDir: string, entry: SealedCopyEntry): Promise<void> {
   const copies = await readSealedCopies(stateDir);

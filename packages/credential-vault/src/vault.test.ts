@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CredentialsBundle } from "./bundle.js";
-import { STATE_FILES } from "./layout.js";
+import { STATE_FILES, STATE_LEDGERS } from "./layout.js";
 import { initStateDir, readIdentityFile } from "./state-dir.js";
 import { CredentialVault, type CommitStep } from "./vault.js";
 import type { WriteStep } from "./atomic-write.js";
@@ -112,6 +112,19 @@ describe("CredentialVault faults", () => {
     await expect(vault.open(identities)).rejects.toMatchObject({ code: "VAULT_INTEGRITY" });
     await expect(vault.readVerifiedMeta()).rejects.toMatchObject({ code: "VAULT_INTEGRITY" });
     expect(readFileSync(vault.sealedPath).equals(damaged)).toBe(true);
+  });
+
+  it("taking the lock sweeps the temps a killed write of the state dir's ledgers left, and nothing else", async () => {
+    const { stateDir, vault } = await initialised();
+    const leftovers = STATE_LEDGERS.map((ledger) => join(stateDir, `.${ledger}.tmp-0123456789ab`));
+    for (const path of leftovers) writeFileSync(path, "{");
+    const foreign = join(stateDir, ".config.json.tmp-0123456789ab"); // not a ledger: its writer does not take the lock
+    writeFileSync(foreign, "{");
+    const before = readdirSync(stateDir).filter((name) => !leftovers.some((path) => path.endsWith(`/${name}`)));
+    const lock = await vault.lock();
+    await lock.release();
+    expect(readdirSync(stateDir).sort()).toEqual([...before, STATE_FILES.vault].sort()); // lock() made the vault dir
+    expect(readFileSync(foreign, "utf8")).toBe("{");
   });
 
   it("lock-free readers racing 40 commits never report the vault as damaged (regression: a cache hit beside a mint exited 2)", async () => {

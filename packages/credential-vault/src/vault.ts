@@ -1,14 +1,14 @@
 import { ignoreMissing, isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
 import { mkdir, readFile, rename, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
-import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
+import { atomicWriteFile, removeStaleTemps, removeStaleTempsOf, syncDirectory, type StepHook } from "./atomic-write.js";
 import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
 import { removeFileIfPresent } from "./remove-file.js";
 import { destroyVaultDir, type RemovedFile } from "./destroy-vault.js";
-import { VAULT_FILES } from "./layout.js";
+import { STATE_LEDGERS, VAULT_FILES } from "./layout.js";
 import type { VaultMeta } from "./meta.js";
 import { looksLikeVaultMeta } from "./meta-shape.js";
 import { sha256Hex } from "./sha256.js";
@@ -75,7 +75,11 @@ export class CredentialVault {
     return join(this.dir, VAULT_FILES.meta);
   }
 
-  /** Takes the vault's exclusive lock (creating the vault dir 0700) and finishes any interrupted commit. */
+  /**
+   * Takes the vault's exclusive lock (creating the vault dir 0700), finishes
+   * any interrupted commit and sweeps the temps an interrupted write of the
+   * state dir's ledgers left beside the vault dir (`STATE_LEDGERS`).
+   */
   async lock(options: LockOptions = {}): Promise<HeldLock> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const held = await acquireLock(join(this.dir, LOCK_FILE), options);
@@ -264,6 +268,8 @@ export class CredentialVault {
     await removeFileIfPresent(this.sealedPath + PENDING, "the half-committed sealed file");
     await removeStaleTemps(this.dir);
     await syncDirectory(this.dir);
+    // The state dir's ledgers are written under this lock too (a commit's `onSealed`, enroll, include).
+    for (const ledger of STATE_LEDGERS) await removeStaleTempsOf(join(dirname(this.dir), ledger));
   }
 
   /** The full schema check that every decrypting or writing path applies (readMeta's quick check is for hot paths). */

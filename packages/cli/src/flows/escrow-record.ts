@@ -31,7 +31,10 @@ export async function readEscrows(stateDir: string): Promise<EscrowEntry[]> {
   return parseInput(schema, parseJsonText(text, path), path, "restore the file from the state dir's backup").escrows;
 }
 
-/** Records `entry` once (atomic, durable, 0600): `shred` destroys each recorded escrow identity found on this host. */
+/**
+ * Records `entry` once (atomic, durable, 0600): `shred` destroys each recorded escrow identity found on this host.
+ * The caller holds the vault lock (no update is lost, and taking it swept the temp a killed earlier write left).
+ */
 export async function recordEscrow(stateDir: string, entry: EscrowEntry): Promise<void> {
   const escrows = await readEscrows(stateDir);
   if (escrows.some((known) => known.path === entry.path && known.recipient === entry.recipient)) return;

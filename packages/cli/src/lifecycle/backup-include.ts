@@ -51,8 +51,6 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeRequest): Promise<IncludeOutcome> {
   const { appliance, backupRecipients: recipients } = ports;
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
-  if (ports.escrow?.holdsIdentity === true)
-    await recordEscrow(appliance.stateDir, { path: ports.escrow.path, recipient: ports.escrow.recipient });
   const seen = await appliance.vault.readMeta();
   if (seen?.appId === undefined || seen.keyFingerprint === undefined || seen.tokenExpiresAt === undefined) {
     throw usageError(
@@ -72,40 +70,44 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
     return { snapshot: snapshot.path, changed: false, manifest: existing.manifest };
   }
 
-  // Opened under the lock so a concurrent token refresh cannot swap the sealed file between meta and bundle.
+  // Under the vault lock: a concurrent token refresh cannot swap the sealed file between meta and bundle,
+  // and the state dir's ledgers (escrow, sealed copies) have one writer at a time.
   const lock = await appliance.vault.lock();
-  let opened;
+  let sealed: Uint8Array;
+  let opened: Awaited<ReturnType<typeof appliance.vault.open>>;
   try {
+    if (ports.escrow?.holdsIdentity === true)
+      await recordEscrow(appliance.stateDir, { path: ports.escrow.path, recipient: ports.escrow.recipient });
     opened = await appliance.vault.open(appliance.identities);
+    const { meta, bundle } = opened;
+    const document: BackupCredentials = {
+      format: "connect-ops/backup-credentials@1",
+      credentials: bundle,
+      ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
+      ...(meta.record === undefined ? {} : { record: meta.record }),
+      ...(meta.residue === undefined ? {} : { residue: meta.residue }),
+      ...(ports.enrolledNodes === undefined || ports.enrolledNodes.length === 0
+        ? {}
+        : { enrolledNodes: [...ports.enrolledNodes] }),
+    };
+    const plaintext = Buffer.from(JSON.stringify(document), "utf8");
+    try {
+      sealed = await sealBytes(plaintext, recipients);
+    } finally {
+      plaintext.fill(0);
+    }
+    // Listed before it is written: a copy interrupted half-way is still accounted for.
+    await recordSealedCopy(appliance.stateDir, {
+      sha256: sha256Hex(sealed),
+      recipients: [...recipients],
+      kind: "snapshot",
+      where: join(snapshot.path, "github-connect", "credentials.age"),
+      at: new Date(ports.now()).toISOString(),
+    });
   } finally {
     await lock.release();
   }
   const { meta, bundle } = opened;
-  const document: BackupCredentials = {
-    format: "connect-ops/backup-credentials@1",
-    credentials: bundle,
-    ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
-    ...(meta.record === undefined ? {} : { record: meta.record }),
-    ...(meta.residue === undefined ? {} : { residue: meta.residue }),
-    ...(ports.enrolledNodes === undefined || ports.enrolledNodes.length === 0
-      ? {}
-      : { enrolledNodes: [...ports.enrolledNodes] }),
-  };
-  const plaintext = Buffer.from(JSON.stringify(document), "utf8");
-  let sealed: Uint8Array;
-  try {
-    sealed = await sealBytes(plaintext, recipients);
-  } finally {
-    plaintext.fill(0);
-  }
-  // Listed before it is written: a copy interrupted half-way is still accounted for.
-  await recordSealedCopy(appliance.stateDir, {
-    sha256: sha256Hex(sealed),
-    recipients: [...recipients],
-    kind: "snapshot",
-    where: join(snapshot.path, "github-connect", "credentials.age"),
-    at: new Date(ports.now()).toISOString(),
-  });
   const result = await includeCredentials(snapshot.path, {
     sealed,
     manifest: {

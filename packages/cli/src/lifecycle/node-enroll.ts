@@ -78,7 +78,12 @@ export async function enrollNode(ports: EnrollPorts, request: EnrollRequest): Pr
     identityWritten = true;
     ports.crash("enroll-identity-written");
     enrollment = { name: node.name, recipient, identitySha256, enrolledAt: new Date(ports.now()).toISOString() };
-    await vaultLib.recordEnrolledNodes(appliance.stateDir, [enrollment]);
+    const lock = await appliance.vault.lock(); // the state dir's ledgers have one writer at a time
+    try {
+      await vaultLib.recordEnrolledNodes(appliance.stateDir, [enrollment]);
+    } finally {
+      await lock.release();
+    }
     ports.crash("enroll-recorded");
   }
 
