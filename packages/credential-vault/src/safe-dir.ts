@@ -1,4 +1,5 @@
 import { lstat, mkdir } from "node:fs/promises";
+import { errnoCode } from "@connect-ops/connection-core";
 import { VaultError } from "./errors.js";
 
 /**
@@ -20,9 +21,13 @@ export async function ensureSafeDirectory(path: string, { create = false } = {})
           context: { path },
         });
       }
-      throw error;
+      throw unusable(path, error);
     }
-    await mkdir(path, { recursive: true, mode: 0o700 });
+    try {
+      await mkdir(path, { recursive: true, mode: 0o700 });
+    } catch (mkdirError) {
+      throw unusable(path, mkdirError);
+    }
     stats = await lstat(path);
   }
   const unsafe = (reason: string, hint: string) =>
@@ -43,4 +48,19 @@ export async function ensureSafeDirectory(path: string, { create = false } = {})
       "run connect-ops as the directory's owner",
     );
   }
+}
+
+/** A state dir that cannot be looked at or created (EACCES, EROFS, ENOTDIR…): the user's path or permissions, not a bug. */
+function unusable(path: string, error: unknown): Error {
+  const code = errnoCode(error);
+  if (code === undefined) return error instanceof Error ? error : new Error(String(error));
+  return new VaultError("VAULT_STATE_DIR_UNSAFE", `cannot use ${path} as the state dir (${code})`, {
+    category: "input",
+    hint:
+      code === "EACCES" || code === "EPERM"
+        ? "run as the user that owns the state dir's parent, or pass a --state-dir you can create"
+        : "pass a --state-dir on a writable local file system",
+    context: { path, errno: code },
+    cause: error,
+  });
 }

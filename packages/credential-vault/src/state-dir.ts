@@ -41,6 +41,7 @@ export async function initStateDir(
   options: { recoveryRecipients?: readonly string[]; now?: () => number } = {},
 ): Promise<InitResult> {
   const identityFile = join(stateDir, STATE_FILES.identity);
+  await ensureSafeDirectory(stateDir, { create: true });
   if ((await ignoreMissing(stat(identityFile))) !== undefined) {
     throw new VaultError("VAULT_ALREADY_INITIALISED", `${stateDir} is already initialised`, {
       category: "input",
@@ -48,7 +49,6 @@ export async function initStateDir(
       context: { path: stateDir },
     });
   }
-  await ensureSafeDirectory(stateDir, { create: true });
   const recoveryRecipients = [...new Set(options.recoveryRecipients ?? [])];
   const config = parseInput(configSchema, { recoveryRecipients }, "--recipient");
   const now = new Date((options.now ?? Date.now)());

@@ -114,6 +114,19 @@ describe("CredentialVault faults", () => {
     expect(readFileSync(vault.sealedPath).equals(damaged)).toBe(true);
   });
 
+  it("refuses a state dir it cannot create with a coded input error naming the errno, not a crash", async () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    const parent = join(dir, "a-file");
+    writeFileSync(parent, "not a directory");
+    await expect(initStateDir(join(parent, "state"))).rejects.toMatchObject({
+      code: "VAULT_STATE_DIR_UNSAFE",
+      category: "input",
+      message: stringContaining("ENOTDIR"),
+    });
+    expect(readFileSync(parent, "utf8")).toBe("not a directory");
+  });
+
   it("taking the lock sweeps the temps a killed write of the state dir's ledgers left, and nothing else", async () => {
     const { stateDir, vault } = await initialised();
     const leftovers = STATE_LEDGERS.map((ledger) => join(stateDir, `.${ledger}.tmp-0123456789ab`));
