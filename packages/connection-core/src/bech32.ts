@@ -26,7 +26,7 @@ export function hasValidBech32Checksum(text: string, hrp: string): boolean {
     data.push(value);
   }
   if (data.length < 6) return false;
-  const expanded = [...hrp].map((char) => char.charCodeAt(0) >> 5);
-  expanded.push(0, ...[...hrp].map((char) => char.charCodeAt(0) & 31));
+  const codes = Array.from({ length: hrp.length }, (_, index) => hrp.charCodeAt(index));
+  const expanded = [...codes.map((code) => code >> 5), 0, ...codes.map((code) => code & 31)];
   return polymod([...expanded, ...data]) === 1;
 }
