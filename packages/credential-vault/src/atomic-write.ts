@@ -59,30 +59,19 @@ export function isTempName(name: string): boolean {
 /**
  * Removes the temp files an interrupted `atomicWriteFile` left in `dir`
  * (`.NAME.tmp-<12 hex>`, never renamed). Only plain files; anything else with
- * such a name is left alone. Callers run it where no other writer of `dir` is
- * in flight (under the vault lock, or before their own write). A temp gone
+ * such a name is left alone. With `targets`, only the temps of those file
+ * names (the state dir's ledgers, swept under the vault lock while other files
+ * of the dir may be mid-write). Callers run it where no other writer of those
+ * files is in flight (under the vault lock, or before their own write). A temp gone
  * meanwhile is fine; one that cannot be removed throws `VAULT_WRITE_FAILED`.
  */
-export async function removeStaleTemps(dir: string): Promise<void> {
+export async function removeStaleTemps(dir: string, targets?: readonly string[]): Promise<void> {
+  const prefixes = targets?.map((target) => `.${target}.tmp-`);
   for (const name of await readdir(dir)) {
     if (!isTempName(name)) continue;
+    if (prefixes !== undefined && !prefixes.some((prefix) => name.startsWith(prefix))) continue;
     const path = join(dir, name);
     if ((await ignoreMissing(lstat(path)))?.isFile()) await removeFileIfPresent(path, "the leftover temp file");
-  }
-}
-
-/**
- * Removes the temps an interrupted `atomicWriteFile(path)` left beside `path`
- * (`.NAME.tmp-<12 hex>` of that one name). For the state dir's ledgers, whose
- * writers all hold the vault lock: no other write of `path` can be in flight.
- */
-export async function removeStaleTempsOf(path: string): Promise<void> {
-  const prefix = `.${basename(path)}.tmp-`;
-  const dir = dirname(path);
-  for (const name of (await ignoreMissing(readdir(dir))) ?? []) {
-    if (!name.startsWith(prefix) || !isTempName(name)) continue;
-    const temp = join(dir, name);
-    if ((await ignoreMissing(lstat(temp)))?.isFile()) await removeFileIfPresent(temp, "the leftover temp file");
   }
 }
 

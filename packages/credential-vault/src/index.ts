@@ -5,7 +5,6 @@ export {
   isTempName,
   newTempId,
   removeStaleTemps,
-  removeStaleTempsOf,
   syncDirectory,
   tempNameFor,
 } from "./atomic-write.js";

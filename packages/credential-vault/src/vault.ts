@@ -2,7 +2,7 @@ import { ignoreMissing, isConnectOpsError, parseInput, parseJsonText, systemCloc
 import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
-import { atomicWriteFile, removeStaleTemps, removeStaleTempsOf, syncDirectory, type StepHook } from "./atomic-write.js";
+import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
 import type { CredentialsBundle } from "./bundle.js";
 import { VaultError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
@@ -269,7 +269,7 @@ export class CredentialVault {
     await removeStaleTemps(this.dir);
     await syncDirectory(this.dir);
     // The state dir's ledgers are written under this lock too (a commit's `onSealed`, enroll, include).
-    for (const ledger of STATE_LEDGERS) await removeStaleTempsOf(join(dirname(this.dir), ledger));
+    await removeStaleTemps(dirname(this.dir), STATE_LEDGERS);
   }
 
   /** The full schema check that every decrypting or writing path applies (readMeta's quick check is for hot paths). */
