@@ -1,7 +1,7 @@
-import { lstat, mkdir, readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
-import { ageRecipientSchema } from "@connect-ops/connection-core";
+import { ageRecipientSchema, makeDirectories } from "@connect-ops/connection-core";
 import { atomicWriteFile, removeStaleTemps } from "@connect-ops/credential-vault";
 import { BackupError } from "./errors.js";
 import { unlessMissing } from "./fs-errors.js";
@@ -66,7 +66,7 @@ export async function includeCredentials(snapshotDir: string, input: IncludeInpu
   });
   const directory = join(snapshotDir, CONNECT_DIR);
   await assertWritableInside(snapshotDir, directory);
-  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await makeDirectories(directory, 0o700);
   if (!(await lstat(directory)).isDirectory()) {
     throw new BackupError("BACKUP_PATH_ESCAPE", `${directory} is not a directory`, {
       category: "input",

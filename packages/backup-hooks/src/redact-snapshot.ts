@@ -2,7 +2,7 @@ import { constants, readdirSync } from "node:fs";
 import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { makeDirectories, type ResidueMatcher } from "@connect-ops/connection-core";
 import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
@@ -277,7 +277,7 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
   if (!dryRun && (report.changes.length > 0 || removed.length > 0)) {
     const directory = join(root, CONNECT_DIR);
     await assertWritableInside(root, directory);
-    await mkdir(directory, { recursive: true, mode: 0o700 });
+    await makeDirectories(directory, 0o700);
     await atomicWriteFile(
       join(directory, REDACTION_FILE),
       Buffer.from(`${JSON.stringify({ version: 1, runs: [...runs, report] }, null, 2)}\n`),

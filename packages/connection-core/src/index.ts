@@ -2,6 +2,7 @@ export { abortReason } from "./abort-reason.js";
 export { systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { errnoCode, ignoreMissing } from "./errno.js";
+export { makeDirectories, makeDirectoriesSync } from "./make-directories.js";
 export { ConnectOpsError, CoreError, isConnectOpsError } from "./errors.js";
 export type { ConnectOpsErrorOptions, CoreErrorCode, ErrorCategory } from "./errors.js";
 export { parseInput, parseJsonText } from "./validate.js";

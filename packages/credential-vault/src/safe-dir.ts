@@ -1,5 +1,5 @@
-import { lstat, mkdir } from "node:fs/promises";
-import { errnoCode } from "@connect-ops/connection-core";
+import { lstat } from "node:fs/promises";
+import { errnoCode, makeDirectories } from "@connect-ops/connection-core";
 import { VaultError } from "./errors.js";
 
 /**
@@ -24,7 +24,7 @@ export async function ensureSafeDirectory(path: string, { create = false } = {})
       throw unusable(path, error);
     }
     try {
-      await mkdir(path, { recursive: true, mode: 0o700 });
+      await makeDirectories(path, 0o700);
     } catch (mkdirError) {
       throw unusable(path, mkdirError);
     }

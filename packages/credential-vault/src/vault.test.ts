@@ -127,6 +127,13 @@ describe("CredentialVault faults", () => {
     expect(readFileSync(parent, "utf8")).toBe("not a directory");
   });
 
+  it("refuses a state dir under /proc at once (Node's recursive mkdir never returns there: ENOENT on every level)", async () => {
+    await expect(initStateDir("/proc/nonexistent/connect-ops")).rejects.toMatchObject({
+      code: "VAULT_STATE_DIR_UNSAFE",
+      message: stringContaining("ENOENT"),
+    });
+  });
+
   it("taking the lock sweeps the temps a killed write of the state dir's ledgers left, and nothing else", async () => {
     const { stateDir, vault } = await initialised();
     const leftovers = STATE_LEDGERS.map((ledger) => join(stateDir, `.${ledger}.tmp-0123456789ab`));

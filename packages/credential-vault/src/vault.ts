@@ -1,5 +1,12 @@
-import { ignoreMissing, isConnectOpsError, parseInput, parseJsonText, systemClock } from "@connect-ops/connection-core";
-import { mkdir, readFile, rename, stat } from "node:fs/promises";
+import {
+  ignoreMissing,
+  isConnectOpsError,
+  makeDirectories,
+  parseInput,
+  parseJsonText,
+  systemClock,
+} from "@connect-ops/connection-core";
+import { readFile, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { openSealedBytes, sealBytes } from "./age-seal.js";
 import { atomicWriteFile, removeStaleTemps, syncDirectory, type StepHook } from "./atomic-write.js";
@@ -81,7 +88,7 @@ export class CredentialVault {
    * state dir's ledgers left beside the vault dir (`STATE_LEDGERS`).
    */
   async lock(options: LockOptions = {}): Promise<HeldLock> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDirectories(this.dir, 0o700);
     const held = await acquireLock(join(this.dir, LOCK_FILE), options);
     try {
       await this.#recover();

@@ -1,7 +1,23 @@
+import { stringContaining } from "@connect-ops/test-support";
+import { describe, expect, it } from "vitest";
 import { createLocalTransport } from "./local-transport.js";
+import { makePayload } from "./test-support/payloads.js";
 import { createTempDirNode } from "./test-support/local-contract-node.js";
 import { describeIdentityContract } from "./test-support/identity-contract.js";
 import { describeTransportContract } from "./test-support/transport-contract.js";
 
 describeTransportContract("local", (dirName) => createTempDirNode(dirName, (dir) => createLocalTransport("n1", dir)));
 describeIdentityContract("local", (dirName) => createTempDirNode(dirName, (dir) => createLocalTransport("n1", dir)));
+
+describe("local transport: a node path whose directory cannot be created", () => {
+  it("fails the push at once under /proc (Node's recursive mkdir never returns there), leaving nothing", async () => {
+    await using transport = createLocalTransport("ghes-bad", "/proc/nonexistent/connect-ops");
+    await expect(transport.commit(makePayload(2), { sealedSha256: null, metaSha256: null })).rejects.toMatchObject({
+      code: "REPL_REMOTE_WRITE_FAILED",
+      message: stringContaining("ENOENT"),
+    });
+    await expect(transport.writeIdentity(new Uint8Array(8))).rejects.toMatchObject({
+      code: "REPL_REMOTE_WRITE_FAILED",
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { renameSync } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { lstat, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
+import { errnoCode, ignoreMissing, makeDirectories } from "@connect-ops/connection-core";
 import {
   VAULT_FILES,
   atomicWriteFile,
@@ -140,7 +140,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     await refuseSymlink();
     try {
       const existed = (await ignoreMissing(stat(dir))) !== undefined;
-      if (!existed) await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (!existed) await makeDirectories(dir, 0o700);
     } catch (error) {
       throw writeFailed("create the directory", error);
     }
@@ -203,7 +203,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
   async function writeIdentity(identityFile: Uint8Array): Promise<string> {
     await refuseSymlink();
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeDirectories(dir, 0o700);
     } catch (error) {
       throw writeFailed("create the directory", error);
     }

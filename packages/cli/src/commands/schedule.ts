@@ -55,13 +55,14 @@ export async function runScheduleSystemd(context: CommandContext, options: Sched
   const request = await scheduleRequest(context, options);
   const { systemdUnits } = await import("../flows/schedule-units.js");
   const { atomicWriteFile } = await import("@connect-ops/credential-vault");
-  const { mkdir } = await import("node:fs/promises");
+  // Not mkdir({ recursive }): it never returns for a --out under /proc (see makeDirectories).
+  const { makeDirectories } = await import("@connect-ops/connection-core");
   const path = await import("node:path");
   const out = context.resolvePath(options.out);
   const units = systemdUnits(request);
   for (const unit of units) {
     const file = path.join(out, unit.name);
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeDirectories(path.dirname(file), 0o755);
     await atomicWriteFile(file, Buffer.from(unit.content), { mode: 0o644 });
   }
   const timers = units.filter((unit) => unit.name.endsWith(".timer")).map((unit) => unit.name);
