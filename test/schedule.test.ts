@@ -103,15 +103,16 @@ describe("connect-ops schedule systemd", () => {
 });
 
 describe("connect-ops schedule cron", () => {
-  it("prints /etc/cron.d lines with the user column, stdout discarded so only errors are mailed", async () => {
+  it("prints /etc/cron.d lines with the user column, each command --quiet so only failures are mailed", async () => {
     const run = await spawnCli(["schedule", "cron", "--user", "admin", "--inventory", inventory], env);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.split("\n").filter((line) => /^[*0-9]/.test(line));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
-      /^\*\/5 \* \* \* \* admin .* token --min-ttl 15m --replicate --inventory [^&]* >\/dev\/null$/,
+      /^\*\/5 \* \* \* \* admin .*connect-ops\.js'? --quiet --state-dir .* token --min-ttl 15m --replicate --inventory [^&]*$/,
     );
-    expect(lines[1]).toMatch(/^\*\/15 \* \* \* \* admin .* failover-check --inventory /);
+    expect(lines[1]).toMatch(/^\*\/15 \* \* \* \* admin .* --quiet .* failover-check --inventory /);
+    expect(run.stdout).not.toContain("/dev/null");
     expect(lines[2]).toMatch(
       /^\* \* \* \* \* admin .* metrics --out \/var\/lib\/prometheus\/node-exporter\/connect_ops\.prom/,
     );

@@ -29,11 +29,46 @@ export const REDACTED_PATHS = [
   "request.headers.authorization",
 ];
 
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warning",
+  50: "error",
+  60: "fatal",
+};
+const OWN_FIELDS = new Set(["level", "time", "tool", "msg"]);
+
 /**
- * The single logger factory: pino to stderr (fd 2) in JSON lines, secret
- * fields redacted. Loaded lazily so `--help` and `--version` stay fast.
+ * One pino JSON line as a person reads it on a terminal:
+ * `warning: closing the node connection failed (node=ghes-3 code=REPL_TIMEOUT)`.
+ * The fields are the redacted ones pino wrote; a line that is not JSON passes through.
  */
-export async function createLogger(level: string, destination: { write(text: string): unknown }): Promise<Logger> {
+export function humanLogLine(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const level = typeof record.level === "number" ? (LEVEL_NAMES[record.level] ?? "log") : "log";
+  const fields = Object.entries(record)
+    .filter(([key]) => !OWN_FIELDS.has(key))
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  const message = typeof record.msg === "string" ? record.msg : "";
+  return `${level}: ${message}${fields.length === 0 ? "" : ` (${fields.join(" ")})`}\n`;
+}
+
+/**
+ * The single logger factory: pino to stderr (fd 2), secret fields redacted;
+ * JSON lines, or on a terminal (`human`) one readable line each. Loaded
+ * lazily so `--help` and `--version` stay fast.
+ */
+export async function createLogger(
+  level: string,
+  destination: { write(text: string): unknown },
+  { human = false }: { readonly human?: boolean } = {},
+): Promise<Logger> {
   const { pino } = await import("pino");
   return pino(
     {
@@ -53,6 +88,6 @@ export async function createLogger(level: string, destination: { write(text: str
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    { write: (text: string) => destination.write(text) },
+    { write: (text: string) => destination.write(human ? humanLogLine(text) : text) },
   );
 }

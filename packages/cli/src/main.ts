@@ -23,6 +23,12 @@ function version(): string {
   return "0.0.0";
 }
 
+/** What a command prints for a person: everything, or under `--quiet` the verdict alone when it succeeded. */
+function humanLines(result: CommandResult, quiet: boolean): readonly string[] {
+  if (!quiet || result.exitCode !== EXIT.ok) return result.human;
+  return result.verdict === undefined ? [] : [result.verdict];
+}
+
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command("connect-ops");
   program
@@ -50,6 +56,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     )
     .option("--verbose", "same as --log-level debug (secrets are never logged)")
     .option("--no-progress", "no live progress, even on a terminal")
+    .option(
+      "--quiet",
+      "for cron: on success print only the verdict line (nothing for a command without one); a failure still prints its report and errors",
+    )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
@@ -63,7 +73,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     try {
       const result = await action(context);
       if (context.globals.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
-      else for (const line of result.human) io.stdout.write(`${line}\n`);
+      else for (const line of humanLines(result, context.globals.quiet)) io.stdout.write(`${line}\n`);
       setExit(result.exitCode);
       if (result.exitCode === EXIT.ok && result.success !== undefined) {
         const { markSuccess } = await import("./flows/last-success.js");
@@ -71,14 +81,16 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
           markSuccess(context.globals.stateDir, result.success, io.now());
         } catch (error) {
           // The command succeeded; only the monitoring mark is missing. Say so, do not fail the run.
-          io.stderr.write(`warning: could not record the success for metrics: ${formatError(error)}\n`);
+          context.terminal.write(`warning: could not record the success for metrics: ${formatError(error)}\n`);
         }
       }
     } catch (error) {
       if (context.globals.json) io.stdout.write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
-      io.stderr.write(`${formatError(error)}\n`);
+      context.terminal.write(`${formatError(error)}\n`);
       if (exitCodeFor(error) === EXIT.internal && context.globals.logLevel === "debug") {
-        io.stderr.write(`${formatError(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+        context.terminal.write(
+          `${formatError(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+        );
       }
       setExit(exitCodeFor(error));
     }

@@ -1,84 +1,68 @@
-/** One finished node as the progress line shows it. */
+import type { Terminal } from "./terminal.js";
+
+/** One finished node as the progress line counts it. */
 export interface ProgressItem {
   readonly name: string;
-  readonly status: string;
   readonly ok: boolean;
-  readonly detail?: string;
 }
 
 export interface ProgressWriter {
   /** The nodes in flight, in order; draws the status line. */
   start(names: readonly string[]): void;
-  /** Prints the node's line above the status line and redraws it. */
+  /** Counts the node as done (and failed, when not ok) and redraws the status line. */
   nodeDone(item: ProgressItem): void;
   /** Erases the status line so the command's own output starts on a clean line. */
   finish(): void;
 }
 
 export interface ProgressOptions {
-  /** stderr: progress never mixes with the result on stdout. */
-  readonly stream: { write(text: string): unknown };
-  /** False for `--no-progress`, a non-TTY stdout or `--json` piped away: every method is a no-op. */
-  readonly enabled: boolean;
-  /** False on NO_COLOR or a non-TTY: then no escape sequence at all is written, only `\r` and spaces. */
-  readonly color: boolean;
+  /** stderr, shared with the logs: progress never mixes with the result on stdout. */
+  readonly terminal: Terminal;
   /** The verb on the status line, e.g. "replicating". */
   readonly label: string;
 }
 
-const GREEN = "\x1b[32m";
-const RED = "\x1b[31m";
-const RESET = "\x1b[0m";
-const CLEAR_LINE = "\x1b[2K";
+/** At most this many names are spelled out on the status line; the rest is a count. */
+const NAMES_SHOWN = 4;
 
-const noProgress: ProgressWriter = { start: () => undefined, nodeDone: () => undefined, finish: () => undefined };
+function names(list: readonly string[]): string {
+  return list.length > NAMES_SHOWN
+    ? `${list.slice(0, NAMES_SHOWN).join(", ")}, +${list.length - NAMES_SHOWN}`
+    : list.join(", ");
+}
 
 /**
- * A live per-node progress display for a terminal: one permanent line per
- * finished node and one status line (`replicating 2/4 · waiting for a, b`)
- * that is rewritten in place with `\r`.
+ * A live per-node status line for a terminal — `replicating 2/4 · failed: b ·
+ * waiting for c, d` — rewritten in place and erased at the end. It prints no
+ * permanent line of its own: the command's result reports every node once
+ * (a failure shown here and again in the result table would be said twice).
  */
-export function createProgress(options: ProgressOptions): ProgressWriter {
-  if (!options.enabled) return noProgress;
-  const { stream, color, label } = options;
+export function createProgress({ terminal, label }: ProgressOptions): ProgressWriter {
   let pending: string[] = [];
+  const failed: string[] = [];
   let total = 0;
-  let drawn = 0;
-
-  const erase = () => {
-    if (drawn === 0) return;
-    // Without colour we stay escape-free: overwrite with spaces, then return to column 0.
-    stream.write(color ? `\r${CLEAR_LINE}` : `\r${" ".repeat(drawn)}\r`);
-    drawn = 0;
-  };
   const draw = () => {
-    if (pending.length === 0) return;
-    const waiting =
-      pending.length > 4 ? `${pending.slice(0, 4).join(", ")}, +${pending.length - 4}` : pending.join(", ");
-    const line = `${label} ${total - pending.length}/${total} · waiting for ${waiting}`;
-    stream.write(line);
-    drawn = line.length;
+    if (pending.length === 0) {
+      terminal.setLive(undefined);
+      return;
+    }
+    const failures = failed.length === 0 ? "" : ` · failed: ${names(failed)}`;
+    terminal.setLive(`${label} ${total - pending.length}/${total}${failures} · waiting for ${names(pending)}`);
   };
-  const paint = (text: string, ok: boolean) => (color ? `${ok ? GREEN : RED}${text}${RESET}` : text);
-
   return {
-    start(names) {
-      pending = [...names];
-      total = names.length;
+    start(list) {
+      pending = [...list];
+      total = list.length;
       draw();
     },
     nodeDone(item) {
       pending = pending.filter((name) => name !== item.name);
-      erase();
-      const mark = paint(item.ok ? "✓" : "✗", item.ok);
-      stream.write(
-        `  ${mark} ${item.name}  ${paint(item.status, item.ok)}${item.detail === undefined ? "" : `  ${item.detail}`}\n`,
-      );
+      if (!item.ok) failed.push(item.name);
       draw();
     },
     finish() {
-      erase();
       pending = [];
+      terminal.setLive(undefined);
     },
   };
 }

@@ -74,7 +74,8 @@ export async function replicateToNodes(
           durationMs: run.clock.now() - started,
           error: describeNodeError(error),
         };
-        logger.warn({ status: result.status, code: result.error?.code }, "node not replicated");
+        // The result reports every node; at the default level the log would say it a second time.
+        logger.info({ status: result.status, code: result.error?.code }, "node not replicated");
       }
       options.onNodeResult?.(result);
       return result;

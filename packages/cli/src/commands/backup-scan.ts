@@ -4,6 +4,7 @@ import { Option } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { usageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { formatBytes } from "../flows/human-units.js";
 
 export interface BackupScanOptions {
   readonly maxDepth?: string;
@@ -78,7 +79,7 @@ export async function runBackupScanCommand(
   const exitCode = scanExitCode(result);
   const { recordResidue } = await import("../flows/residue-record.js");
   await recordResidue(context.globals.stateDir, context.resolvePath(path), result.findings);
-  const summary = `Scanned ${result.filesScanned} files, ${result.bytesScanned} bytes, for ${fingerprintIds.join(", ")}`;
+  const summary = `Scanned ${result.filesScanned} files, ${formatBytes(result.bytesScanned)}, for ${fingerprintIds.join(", ")}`;
   const kept = accepted.map(
     (copy) => `  kept by the include policy: ${copy.path} (sealed copy of the current generation ${copy.generation})`,
   );
@@ -111,6 +112,7 @@ export async function runBackupScanCommand(
       bytesScanned: result.bytesScanned,
     },
     human,
+    verdict: human[0],
   };
 }
 

@@ -150,13 +150,44 @@ describe("connect-ops backup (in-process)", () => {
       ["--state-dir", fresh("none"), "backup", "scan", dir, "--fingerprints", fingerprintsFile()],
       { isTTY: true },
     );
-    expect(tty.stderr).toMatch(/scanning: [\d.]+ MB of [\d.]+ MB/);
+    expect(tty.stderr).toMatch(/scanning: [\d.]+ (B|KiB|MiB) of [\d.]+ (B|KiB|MiB)/);
     expect(tty.stderr.endsWith("\r\x1b[2K")).toBe(true);
     const quiet = await runCli(
       ["--state-dir", fresh("none"), "--no-progress", "backup", "scan", dir, "--fingerprints", fingerprintsFile()],
       { isTTY: true },
     );
     expect(quiet.stderr).toBe("");
+  });
+
+  it("--quiet: on success only the verdict line and no progress; a failure still prints its whole report", async () => {
+    const { dir } = dataDir();
+    const found = await runCli(
+      ["--state-dir", fresh("none"), "--quiet", "backup", "scan", dir, "--fingerprints", fingerprintsFile()],
+      { isTTY: true },
+    );
+    expect(found.code).toBe(1);
+    expect(found.stdout).toMatch(/^Found \d+ trace\(s\)/u);
+    expect(found.stdout).toContain("Next: connect-ops backup redact");
+    expect(found.stderr).toBe("");
+    const empty = fresh("empty-data");
+    mkdirSync(join(empty, "20240611T020000"), { recursive: true });
+    const clean = await runCli(
+      ["--state-dir", fresh("none"), "--quiet", "backup", "scan", empty, "--fingerprints", fingerprintsFile()],
+      { isTTY: true },
+    );
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toBe(`Clean: no trace of the Connect credentials in ${empty}\n`);
+    expect(clean.stderr).toBe("");
+    const loud = await runCli([
+      "--state-dir",
+      fresh("none"),
+      "backup",
+      "scan",
+      empty,
+      "--fingerprints",
+      fingerprintsFile(),
+    ]);
+    expect(loud.stdout.split("\n").length).toBeGreaterThan(2);
   });
 
   it("redact leaves a clean re-scan; a second redact changes nothing", async () => {

@@ -37,24 +37,15 @@ export async function runReplicateCommand(context: CommandContext, options: Repl
   const { CONVERGED } = await import("../render/replicate.js");
   const { replicatePorts } = await import("../wiring/nodes.js");
   const { createProgress } = await import("../progress.js");
-  const { formatGenerations } = await import("../node-table.js");
   const progress = createProgress({
-    stream: context.io.stderr,
-    enabled: context.globals.progress,
-    color: context.globals.color,
+    terminal: context.terminal,
     label: options.dryRun === true ? "probing" : "replicating",
   });
   let report: ReplicateReport;
   try {
     const ports = await replicatePorts(context, topologyFlags(options), {
       onStart: (names) => progress.start(names),
-      onNodeResult: (row) =>
-        progress.nodeDone({
-          name: row.name,
-          status: row.status,
-          ok: CONVERGED.has(row.status),
-          detail: row.error?.code ?? formatGenerations(row.generationBefore, row.generationAfter),
-        }),
+      onNodeResult: (row) => progress.nodeDone({ name: row.name, ok: CONVERGED.has(row.status) }),
     });
     report = await replicateFromPrimary(ports, {
       dryRun: options.dryRun === true,

@@ -1,4 +1,5 @@
 import { optionalTopologyFlags } from "../flows/topology-options.js";
+import { withRelativeTime } from "../flows/human-units.js";
 import type { Command } from "commander";
 import type { CommandContext, CommandResult, CommandRunner } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -30,7 +31,7 @@ export async function runStatusCommand(context: CommandContext, options: StatusO
           (fingerprint) =>
             `  retiring    key ${fingerprint} (delete it on the App's settings page, then rotate-key --finish)`,
         ),
-        `  token       expires ${status.token.expiresAt}`,
+        `  token       expires ${status.token.expiresAt === null ? "-" : withRelativeTime(status.token.expiresAt, context.io.now())}`,
         status.cloud.checked
           ? drifted
             ? `  cloud       DRIFT: ${status.cloud.drift.map((item) => `${item.field} local=${item.local} cloud=${item.cloud}`).join("; ")}`

@@ -55,7 +55,7 @@ export async function runTokenCommand(context: CommandContext, options: TokenOpt
     verify: options.verify === true,
   });
   const { renderToken } = await import("../render/token.js");
-  const rendered = renderToken(result);
+  const rendered = renderToken(result, context.io.now());
   return { ...(replicate === undefined ? rendered : await replicate(rendered)), success: "token" };
 }
 

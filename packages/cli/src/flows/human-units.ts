@@ -18,3 +18,20 @@ export function formatBytes(bytes: number): string {
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${value.toFixed(digits)} ${UNITS[unit] ?? "TiB"}`;
 }
+
+/** "52 min", "3 h 5 min", "40 s": how long, as a person reads it. */
+export function humanDuration(seconds: number): string {
+  const abs = Math.abs(Math.round(seconds));
+  if (abs < 90) return `${abs} s`;
+  const minutes = Math.round(abs / 60);
+  if (minutes < 90) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** A timestamp with how far it is from now, as a person reads it: `2026-12-02T16:33:34Z (in 52 min)`, `… (3 min ago)`. */
+export function withRelativeTime(iso: string, nowMs: number): string {
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at)) return iso;
+  const seconds = (at - nowMs) / 1000;
+  return `${iso} (${seconds >= 0 ? `in ${humanDuration(seconds)}` : `${humanDuration(seconds)} ago`})`;
+}

@@ -1,5 +1,6 @@
 import type { FailoverReport } from "./failover-check.js";
 import type { StatusReport } from "./status.js";
+import { humanDuration } from "../flows/human-units.js";
 
 /** The four states of the monitoring-plugins convention (Nagios, Icinga, Sensu), worst last. */
 export type HealthState = "OK" | "WARNING" | "CRITICAL" | "UNKNOWN";
@@ -46,15 +47,6 @@ function worst(problems: readonly HealthProblem[]): HealthState {
     (state, problem) => (ORDER.indexOf(problem.state) > ORDER.indexOf(state) ? problem.state : state),
     "OK",
   );
-}
-
-/** "52 min", "3 h 5 min", "40 s": how long, as a person reads it. */
-export function humanDuration(seconds: number): string {
-  const abs = Math.abs(Math.round(seconds));
-  if (abs < 90) return `${abs} s`;
-  const minutes = Math.round(abs / 60);
-  if (minutes < 90) return `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { redactSecrets } from "@connect-ops/connection-core";
 import type { CommandResult } from "../context.js";
-import { humanDuration, type HealthReport, type HealthState } from "../lifecycle/health.js";
+import { humanDuration } from "../flows/human-units.js";
+import type { HealthReport, HealthState } from "../lifecycle/health.js";
 
 /** The plugin's exit codes (monitoring-plugins guidelines), not the CLI contract's. */
 export const PLUGIN_EXIT: Readonly<Record<HealthState, 0 | 1 | 2 | 3>> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
@@ -59,7 +60,7 @@ export function renderCheck(report: HealthReport): CommandResult {
   const long = report.problems
     .slice(1)
     .map((problem) => `${problem.state}: ${redactSecrets(problem.text).replace(/\|/g, "/")}`);
-  return { exitCode: PLUGIN_EXIT[report.state], json: report, human: [line, ...long] };
+  return { exitCode: PLUGIN_EXIT[report.state], json: report, human: [line, ...long], verdict: line };
 }
 
 /** The status line for an input the plugin could not act on (a usage error): UNKNOWN, exit 3. */

@@ -4,7 +4,8 @@ import { renderTable } from "../node-table.js";
 
 /** The `failover-check` command's output: exit code, `--json` document and human lines (shared with the demo). */
 export function renderFailover(report: FailoverReport): CommandResult {
-  return { exitCode: failoverExitCode(report), json: report, human: humanReport(report) };
+  const human = humanReport(report);
+  return { exitCode: failoverExitCode(report), json: report, human, verdict: human.at(-1) };
 }
 
 function humanReport(report: FailoverReport): string[] {

@@ -1,5 +1,6 @@
 import type { CommandResult } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { formatBytes } from "../flows/human-units.js";
 import type { AuditOutcome } from "../lifecycle/audit-cleanup.js";
 
 const EXIT_BY_VERDICT = { clean: EXIT.ok, residue: EXIT.problemFound, inconclusive: EXIT.incomplete } as const;
@@ -8,7 +9,7 @@ const EXIT_BY_VERDICT = { clean: EXIT.ok, residue: EXIT.problemFound, inconclusi
 export function renderAudit(outcome: AuditOutcome): CommandResult {
   const { report } = outcome;
   const human = [
-    `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${report.totals.bytesScanned} bytes scanned)`,
+    `Verdict: ${report.verdict.toUpperCase()} (${report.findings.length} finding(s), ${report.gaps.length} coverage gap(s); ${report.totals.filesScanned} files, ${formatBytes(report.totals.bytesScanned)} scanned)`,
     ...(report.topology.note === undefined ? [] : [`  nodes    ${report.topology.note}`]),
     ...report.locations.map((location) => `  ${location.result.padEnd(8)} ${location.kind.padEnd(9)} ${location.name}`),
     ...report.findings.map(
@@ -27,6 +28,7 @@ export function renderAudit(outcome: AuditOutcome): CommandResult {
   ];
   return {
     exitCode: EXIT_BY_VERDICT[report.verdict],
+    verdict: human[0],
     json: {
       verdict: report.verdict,
       report,

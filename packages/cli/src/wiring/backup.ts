@@ -109,11 +109,7 @@ export async function scanPorts(context: CommandContext, fingerprintsFile: strin
   const { scanProgressLine } = await import("../flows/backup-progress.js");
   return {
     loadFingerprints: fingerprintLoader(context, fingerprintsFile),
-    progress: scanProgressLine({
-      enabled: context.globals.progress,
-      now: context.io.now,
-      stderr: context.io.stderr,
-    }),
+    progress: scanProgressLine(context.terminal, { enabled: context.globals.progress, now: context.io.now }),
   };
 }
 
