@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { hasValidBech32Checksum } from "./bech32.js";
 
 /** GitHub account the appliance is connected to on the cloud side. */
 export const connectedAccountSchema = z.object({
@@ -48,7 +49,12 @@ export const appCredentialsSchema = z.object({
 });
 export type AppCredentials = z.infer<typeof appCredentialsSchema>;
 
-const ageRecipient = z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, "expected an age X25519 recipient (age1…)");
+const ageRecipient = z
+  .string()
+  .regex(/^age1[02-9ac-hj-np-z]{58}$/, "expected an age X25519 recipient (age1…)")
+  .refine((text) => hasValidBech32Checksum(text, "age"), {
+    message: "the age recipient's checksum does not match: a character is mistyped; copy it again from `age-keygen -y`",
+  });
 export const ageRecipientSchema = ageRecipient;
 
 /** The optional config file (`--config`, default `<state-dir>/config.json`). */

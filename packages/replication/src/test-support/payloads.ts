@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import type { VaultMeta } from "@connect-ops/credential-vault";
 import { createReplicationPayload, type ReplicationPayload } from "../payload.js";
 
-export const TEST_RECIPIENT = `age1${"q".repeat(58)}`;
-export const OTHER_RECIPIENT = `age1${"p".repeat(58)}`;
+// Real recipients (made by age-keygen; their identities were thrown away): the schema checks the bech32 checksum.
+export const TEST_RECIPIENT = "age10q7udv6v7hsx09e7azqzd0vvkz43wjr8y7yvfqs09yxauk6lc5aq5ss6c6";
+export const OTHER_RECIPIENT = "age1ldujh5ppdp77qvu9ryrdecwk4cxfmg36jzq28xwamx6j3t072fks96kmq2";
 
 /** A valid payload: `sealed` bytes (default: every byte value, to catch text-mode bugs) and a meta describing them. */
 export function makePayload(
