@@ -27,6 +27,8 @@ const hasTinyproxy = (() => {
 
 const PASSWORD = "pr0xy-S3cret-pw-0123456";
 const scratch = testdirSync({ prefix: "e2e-proxy-" });
+// Config files that hold the proxy password on purpose (as an operator's would): outside the canary's scan.
+const configs = testdirSync({ prefix: "e2e-proxy-config-" });
 const runs: CliRun[] = [];
 let sim: GitHubSim;
 let caFile: string;
@@ -49,6 +51,7 @@ afterAll(async () => {
   // The canary: the proxy password is in no output, argv or file of any run (argv held it only inside env).
   expectNoLeak({ ...runPlaces(runs), ...scannablePlaces(scratch.path) }, { "proxy password": PASSWORD });
   scratch[Symbol.dispose]();
+  configs[Symbol.dispose]();
 });
 
 async function appliance(name: string) {
@@ -123,6 +126,48 @@ describe.skipIf(!hasTinyproxy)("the CLI through a proxy (tinyproxy → github-si
     });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("refused the proxy credentials");
+  });
+
+  it("the config's proxy wins over HTTPS_PROXY (like curl -x), NO_PROXY still applies, its password is never printed", async () => {
+    // Its config (which holds the password) lives beside the config files, outside the canary's scan.
+    await using proxy = await startTinyproxy({ dir: configs.path, auth: { user: "ops", password: PASSWORD } });
+    const layout = await appliance("config-proxy");
+    const config = configs.join("config-proxy.json");
+    writeFileSync(config, JSON.stringify({ proxy: proxy.url }));
+    // HTTPS_PROXY names a port nothing listens at: only the config's proxy can carry the requests.
+    const env = { ...layout.env, HTTPS_PROXY: "http://127.0.0.1:1" };
+    const connect = await run(["--config", config, "--ca-file", caFile, ...connectArgv(layout, sim.url)], env);
+    expect(connect.code, connect.stderr).toBe(0);
+    const tunnelled = proxy.connects().length;
+    expect(tunnelled).toBeGreaterThan(0);
+    expect(new Set(proxy.connects())).toEqual(new Set([`127.0.0.1:${sim.port}`]));
+    const force = await run(["--config", config, "--ca-file", caFile, "token", "--force"], env);
+    expect(force.code, force.stderr).toBe(0);
+    expect(proxy.connects().length).toBeGreaterThan(tunnelled);
+    // NO_PROXY bypasses the config's proxy too: the token is minted directly, the proxy logs no new CONNECT.
+    const before = proxy.connects().length;
+    const bypass = await run(["--config", config, "--ca-file", caFile, "token", "--force"], {
+      ...env,
+      NO_PROXY: "127.0.0.0/8",
+    });
+    expect(bypass.code, bypass.stderr).toBe(0);
+    expect(proxy.connects()).toHaveLength(before);
+    // A config proxy nobody listens at: the error names it without its credentials.
+    writeFileSync(config, JSON.stringify({ proxy: `http://ops:${PASSWORD}@127.0.0.1:1` }));
+    const down = await run(["--json", "--config", config, "--ca-file", caFile, "token", "--force"], layout.env);
+    expect(down.code).toBe(3);
+    expect(down.stdout).toContain("CLOUD_PROXY_UNREACHABLE");
+    expect(down.stdout).toContain("http://***@127.0.0.1:1");
+  });
+
+  it("a config proxy that is not an http(s) URL: CONFIG_INVALID exit 2 naming the key, never the value", async () => {
+    const layout = await appliance("config-proxy-bad");
+    const config = configs.join("config-proxy-bad.json");
+    writeFileSync(config, JSON.stringify({ proxy: `socks5://ops:${PASSWORD}@127.0.0.1:1080` }));
+    const token = await run(["--config", config, "token", "--force"], layout.env);
+    expect(token.code).toBe(2);
+    expect(token.stderr).toContain("CONFIG_INVALID");
+    expect(token.stderr).toContain("proxy must be an http:// or https:// proxy URL");
   });
 
   it("--ca-file that is not a PEM certificate: exit 2 naming the flag", async () => {

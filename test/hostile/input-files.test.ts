@@ -92,6 +92,12 @@ const readers: { readonly name: string; readonly kind: InputKind; readonly argv:
     ],
   },
   { name: "replicate --inventory", kind: "inventory", argv: (path) => ["replicate", "--inventory", path] },
+  { name: "doctor --inventory", kind: "inventory", argv: (path) => ["doctor", "--inventory", path] },
+  {
+    name: "doctor --known-hosts",
+    kind: "known-hosts",
+    argv: (path) => ["doctor", "--inventory", join(scratch.path, "ssh-inventory.json"), "--known-hosts", path],
+  },
   { name: "replicate --cluster-conf", kind: "cluster-conf", argv: (path) => ["replicate", "--cluster-conf", path] },
   { name: "backup hook --backup-config", kind: "config", argv: (path) => ["backup", "hook", "--backup-config", path] },
   {

@@ -62,6 +62,8 @@ export type { InputKind, ReadInputOptions } from "./input-file.js";
 export { parseLicense } from "./license.js";
 export type { ParsedLicense } from "./license.js";
 export { createCloudClient } from "./cloud/create-cloud-client.js";
+export { loadNetworkFetch } from "./cloud/load-network-fetch.js";
+export type { NetworkOptions } from "./cloud/proxy-settings.js";
 export { redactSecrets } from "./redact-secrets.js";
 export { backoffDelayMs, withRetries } from "./retry.js";
 export type { RetryDeps, RetryPolicy, RetryVerdict } from "./retry.js";

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { hasValidBech32Checksum } from "./bech32.js";
+import { parseProxy } from "./cloud/proxy-settings.js";
 
 /** GitHub account the appliance is connected to on the cloud side. */
 export const connectedAccountSchema = z.object({
@@ -57,12 +58,24 @@ const ageRecipient = z
   });
 export const ageRecipientSchema = ageRecipient;
 
+/** What `proxy` may hold: what `parseProxy` accepts (curl: no scheme means http://); the value is never echoed. */
+function isProxyUrl(value: string): boolean {
+  try {
+    parseProxy(value, "proxy");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The optional config file (`--config`, default `<state-dir>/config.json`). */
 export const configSchema = z
   .object({
     recoveryRecipients: z.array(ageRecipient).default([]),
     backupRecipients: z.array(ageRecipient).default([]),
     tokenMinTtlSeconds: z.number().int().min(0).max(3600).default(600),
+    /** A proxy for every cloud request (wins over HTTPS_PROXY/HTTP_PROXY; NO_PROXY still applies). Never printed. */
+    proxy: z.string().refine(isProxyUrl, "expected an http:// or https:// proxy URL").optional(),
   })
   .strict();
 export type Config = z.infer<typeof configSchema>;

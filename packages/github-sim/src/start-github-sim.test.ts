@@ -178,6 +178,16 @@ describe("startGitHubSim", () => {
     expect(Number(normal.headers.get("x-ratelimit-remaining"))).toBeGreaterThan(0);
   });
 
+  it("answers GET /user for an admin token, 403 for an installation token, 401 otherwise", async () => {
+    const { admin, token } = await connectedApp();
+    const user = await api(sim.url, "GET", "/user", { auth: admin });
+    expect(user.status).toBe(200);
+    expect(user.body["login"]).toBe("sim-admin");
+    expect((await api(sim.url, "GET", "/user", { auth: `token ${token}` })).status).toBe(403);
+    expect((await api(sim.url, "GET", "/user", { auth: "Bearer ghp_wrongwrong" })).status).toBe(401);
+    expect((await api(sim.url, "GET", "/user")).status).toBe(401);
+  });
+
   it("skews its Date header and JWT checks by the skew knob", async () => {
     const { appId, pem } = await connectedApp();
     sim.skewClock(-300);

@@ -9,6 +9,7 @@ import { routeApps } from "./routes-apps.js";
 import { routeConnect } from "./routes-connect.js";
 import { routeControl } from "./routes-control.js";
 import { routeInstallation } from "./routes-installation.js";
+import { routeUser } from "./routes-user.js";
 import { answerManifestForm, isManifestFormRoute } from "./routes-manifest-flow.js";
 import { emptyCounters, type SimContext, type SimCounters, type SimProfile } from "./sim-context.js";
 import { SimState, type AccountType } from "./sim-state.js";
@@ -154,6 +155,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       (await routeApps(context, request)) ??
       routeInstallation(context, request) ??
       routeConnect(context, request) ??
+      routeUser(context, request) ??
       errorResponse(404, "Not Found")
     );
   }

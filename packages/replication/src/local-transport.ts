@@ -1,6 +1,7 @@
 import { renameSync } from "node:fs";
-import { lstat, open, readdir, readFile, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { access, lstat, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { errnoCode, ignoreMissing, makeDirectories } from "@connect-ops/connection-core";
 import {
   VAULT_FILES,
@@ -104,6 +105,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
       meta,
       metaInvalid: metaBytes !== null && meta === null,
       tempFiles: temps.length,
+      writable: await writableDir(dir),
     };
   }
 
@@ -244,4 +246,16 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     remove: () => remove(),
     [Symbol.asyncDispose]: () => Promise.resolve(),
   };
+}
+
+/** access(2) W_OK on the dir, or while it does not exist on its nearest existing ancestor (what mkdir -p needs). */
+async function writableDir(dir: string): Promise<boolean> {
+  let at = dir;
+  while ((await ignoreMissing(stat(at))) === undefined && dirname(at) !== at) at = dirname(at);
+  try {
+    await access(at, constants.W_OK);
+    return (await stat(at)).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -39,6 +39,8 @@ export interface NodeProbe {
   readonly tempFiles: number;
   readonly drift: Drift;
   readonly durationMs: number;
+  /** Whether the login could write (or create) the target dir, tested without writing (`NodeState.writable`). */
+  readonly writable?: boolean;
   /** SHA-256 of the node's identity file (`withIdentity`); null when it has none. */
   readonly identitySha256?: string | null;
   readonly error?: NodeError;
@@ -97,6 +99,7 @@ export async function probeNodes(nodes: readonly NodeSpec[], options: ProbeOptio
           tempFiles: state.tempFiles,
           drift: driftOf(state, options.expected),
           durationMs: run.clock.now() - started,
+          ...(state.writable === undefined ? {} : { writable: state.writable }),
           ...(identitySha256 === undefined ? {} : { identitySha256 }),
         } satisfies NodeProbe;
       } catch (error) {

@@ -43,8 +43,19 @@ export function parseProbeOutput(stdout: Buffer, nodeName: string): NodeState {
   const markerAt = followsAt >= 0 ? followsAt : absentAt;
   if (markerAt < 0) throw invalid(nodeName, "probe");
   const head = stdout.subarray(0, markerAt).toString("latin1");
-  const [version, dir, sealed, temps] = takeLines(head, ["probe", "dir", "sealed", "temps"], nodeName, "probe");
-  if (version !== "1" || (dir !== "0" && dir !== "1") || temps === undefined || !COUNT.test(temps)) {
+  const [version, dir, sealed, temps, writable] = takeLines(
+    head,
+    ["probe", "dir", "sealed", "temps", "writable"],
+    nodeName,
+    "probe",
+  );
+  if (
+    version !== "1" ||
+    (dir !== "0" && dir !== "1") ||
+    temps === undefined ||
+    !COUNT.test(temps) ||
+    (writable !== "0" && writable !== "1")
+  ) {
     throw invalid(nodeName, "probe");
   }
   let metaBytes: Buffer | null = null;
@@ -62,6 +73,7 @@ export function parseProbeOutput(stdout: Buffer, nodeName: string): NodeState {
     meta,
     metaInvalid: metaBytes !== null && meta === null,
     tempFiles: Number(temps),
+    writable: writable === "1",
   };
 }
 

@@ -38,13 +38,15 @@ export function header(dir: string): string {
   return `d=${shellQuote(normalizeNodeDir(dir))}\ns="$d/${VAULT_FILES.sealed}"\nm="$d/${VAULT_FILES.meta}"\n${PRELUDE}\n${REFUSE_LINK}\n`;
 }
 
-/** Prints `probe 1`, `dir 0|1`, `sealed H|absent`, `temps N`, then `meta-follows` and the raw meta.json (if any) to the end. */
+/** Prints `probe 1`, `dir 0|1`, `sealed H|absent`, `temps N`, `writable 0|1` (access W_OK, nothing written), then `meta-follows` and the raw meta.json (if any) to the end. */
 export function probeScript(dir: string): string {
   return `${header(dir)}
 printf 'probe 1\\n'
 if [ -d "$d" ]; then printf 'dir 1\\n'; else printf 'dir 0\\n'; fi
 printf 'sealed %s\\n' "$(hash_of "$s")"
 printf 'temps %s\\n' "$(count_temps)"
+w="$d"; while [ ! -e "$w" ] && [ "$w" != / ]; do w=$(dirname "$w"); done
+if [ -d "$w" ] && [ -w "$w" ]; then printf 'writable 1\\n'; else printf 'writable 0\\n'; fi
 if [ -f "$m" ]; then printf 'meta-follows\\n'; cat "$m"; else printf 'meta-absent\\n'; fi
 `;
 }

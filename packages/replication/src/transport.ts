@@ -13,6 +13,11 @@ export interface NodeState {
   readonly metaInvalid: boolean;
   /** Leftover temp files of an interrupted push. */
   readonly tempFiles: number;
+  /**
+   * Whether this login could write the target dir (or, while it does not exist, create it in its nearest existing
+   * ancestor): access(2) W_OK, which also answers no on a read-only mount. Tested without writing anything.
+   */
+  readonly writable?: boolean;
 }
 
 /** What the node must still hold for a commit to go ahead (compare-and-swap). */

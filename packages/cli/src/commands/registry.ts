@@ -17,6 +17,7 @@ import { registerSchedule } from "./schedule.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
 import { registerDisconnect } from "./disconnect.js";
+import { registerDoctor } from "./doctor.js";
 import { registerEstate } from "./estate.js";
 import { registerVerifyCleanup } from "./verify-cleanup.js";
 import { registerVerifyReport } from "./verify-report.js";
@@ -30,6 +31,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, run: CommandRunner) => v
   registerAdopt,
   registerToken,
   registerStatus,
+  registerDoctor,
   registerReplicate,
   registerNode,
   registerFailoverCheck,

@@ -21,6 +21,15 @@ const DOCUMENTS: Record<string, unknown> = {
   "ttl as a string": { tokenMinTtlSeconds: "600" },
   "the removed cloudUrl": { cloudUrl: "https://api.github.com" },
   "an unknown key": { proxyUrl: "http://127.0.0.1:3128" },
+  "a proxy": { proxy: "http://127.0.0.1:3128" },
+  "a proxy with credentials": { proxy: "http://ops:pw@proxy.example:3128" },
+  "an https proxy": { proxy: "https://proxy.example" },
+  "a proxy without scheme (curl: http)": { proxy: "proxy.example:3128" },
+  "a socks proxy": { proxy: "socks5://127.0.0.1:1080" },
+  "an empty proxy": { proxy: "" },
+  "a proxy that is not a string": { proxy: 3128 },
+  "a proxy with spaces": { proxy: " http://127.0.0.1:3128" },
+  "a proxy without host": { proxy: "http://" },
   "a recipient that is not age": { recoveryRecipients: ["ssh-ed25519 AAAA"] },
   "recipients not an array": { recoveryRecipients: RECIPIENT },
   "a number in recipients": { backupRecipients: [1] },
@@ -53,6 +62,21 @@ describe("readConfigFile", () => {
     expect(error).toMatchObject({ code: "CONFIG_INVALID" });
     expect((error as Error).message).toMatch(/line:column 3:17/);
     expect((error as Error).message).not.toContain("ghp_notjson");
+  });
+
+  it("refuses a bad proxy naming the key, never its value (it may hold the proxy's password)", async () => {
+    using dir = testdirSync({ prefix: "config-file-" });
+    const path = join(dir.path, "config.json");
+    writeFileSync(path, JSON.stringify({ proxy: "ftp://ops:Pr0xyPw-123@proxy.example:21" }));
+    const error = await readConfigFile(path, { optional: false }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "CONFIG_INVALID" });
+    expect((error as Error).message).toContain("proxy must be an http:// or https:// proxy URL");
+    expect(JSON.stringify(error)).not.toContain("Pr0xyPw-123");
+    expect((error as Error).message).not.toContain("Pr0xyPw-123");
+    writeFileSync(path, JSON.stringify({ proxy: "http://ops:Pr0xyPw-123@proxy.example:3128" }));
+    await expect(readConfigFile(path, { optional: false })).resolves.toMatchObject({
+      proxy: "http://ops:Pr0xyPw-123@proxy.example:3128",
+    });
   });
 
   it("answers CONFIG_NOT_FOUND for a given file that is missing, and the empty config for the optional default", async () => {

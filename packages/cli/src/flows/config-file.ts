@@ -12,6 +12,8 @@ export interface CheckedConfig {
   readonly recoveryRecipients: readonly string[];
   readonly backupRecipients: readonly string[];
   readonly tokenMinTtlSeconds: number | undefined;
+  /** A proxy for every cloud request (wins over HTTPS_PROXY/HTTP_PROXY; NO_PROXY still applies). Holds credentials: never print it. */
+  readonly proxy: string | undefined;
 }
 
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
@@ -53,23 +55,41 @@ function recipients(value: unknown, key: string, path: string): string[] {
   });
 }
 
+/** What connection-core's `parseProxy` accepts (curl: no scheme means http://), checked without loading it. */
+function isProxyUrl(value: string): boolean {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return false;
+  }
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+}
+
 /** Checks a parsed config document; throws `CONFIG_INVALID` naming the key. */
 export function checkConfigDocument(document: unknown, path: string): CheckedConfig {
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
     throw invalid(path, "expected a JSON object");
   }
   const fields = document as Record<string, unknown>;
-  const known = new Set(["recoveryRecipients", "backupRecipients", "tokenMinTtlSeconds"]);
+  const known = new Set(["recoveryRecipients", "backupRecipients", "tokenMinTtlSeconds", "proxy"]);
   const unknown = Object.keys(fields).find((key) => !known.has(key));
   if (unknown !== undefined) throw invalid(path, `unknown key "${unknown}"`);
   const ttl = fields["tokenMinTtlSeconds"];
   if (ttl !== undefined && (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 0 || ttl > 3600)) {
     throw invalid(path, "tokenMinTtlSeconds must be a whole number of seconds from 0 to 3600");
   }
+  const proxy = fields["proxy"];
+  // The value may hold the proxy's password: the message names the key, never the value.
+  if (proxy !== undefined && (typeof proxy !== "string" || !isProxyUrl(proxy))) {
+    throw invalid(path, "proxy must be an http:// or https:// proxy URL (http://USER:PASSWORD@HOST:PORT)");
+  }
   return {
     recoveryRecipients: recipients(fields["recoveryRecipients"], "recoveryRecipients", path),
     backupRecipients: recipients(fields["backupRecipients"], "backupRecipients", path),
     tokenMinTtlSeconds: ttl,
+    proxy,
   };
 }
 

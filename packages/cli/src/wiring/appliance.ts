@@ -1,4 +1,4 @@
-import type { CloudClient } from "@connect-ops/connection-core";
+import type { CloudClient, CloudClientOptions } from "@connect-ops/connection-core";
 import type { CredentialVault, StateDir } from "@connect-ops/credential-vault";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -111,8 +111,26 @@ export async function cloudClient(context: CommandContext, baseUrl: string): Pro
     baseUrl,
     ...(adminToken === undefined ? {} : { adminToken }),
     deps: { now: context.io.now },
-    network: { env: context.io.env, extraCaPems: await extraCaPems(context) },
+    network: await networkOptions(context),
   });
+}
+
+/**
+ * How cloud requests leave this machine: the environment's proxy settings, the config's `proxy` (it wins over
+ * HTTPS_PROXY/HTTP_PROXY, as `curl -x` does; NO_PROXY still applies) and `--ca-file`. The config is read by hand
+ * (cheap); a given `--config` that is missing or invalid has already stopped the run.
+ */
+export async function networkOptions(context: CommandContext): Promise<NonNullable<CloudClientOptions["network"]>> {
+  const { readConfigFile } = await import("../flows/config-file.js");
+  const { configPath, stateDir } = context.globals;
+  const config = await readConfigFile(configPath ?? join(stateDir, "config.json"), {
+    optional: configPath === undefined,
+  });
+  return {
+    env: context.io.env,
+    ...(config.proxy === undefined ? {} : { proxy: config.proxy }),
+    extraCaPems: await extraCaPems(context),
+  };
 }
 
 /**

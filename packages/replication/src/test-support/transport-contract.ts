@@ -41,6 +41,7 @@ export function describeTransportContract(
         meta: null,
         metaInvalid: false,
         tempFiles: 0,
+        writable: true,
       });
       expect(await node.list()).toBeUndefined();
     });
