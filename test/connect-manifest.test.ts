@@ -13,6 +13,7 @@ import {
   type CliEnv,
   type CliRun,
 } from "@connect-ops/test-support";
+import { manifestFollower } from "./crash/manifest-flow.js";
 
 // Issue 14, item 4: `connect --manifest`, the App-manifest flow, followed end to end by a real headless Chromium:
 // the CLI's page auto-posts the manifest to the simulator's settings page, whose redirect brings the browser back to
@@ -21,9 +22,12 @@ import {
 const suite = new SuiteResources();
 const sims: Partial<Record<"github.com" | "ghes-connect", GitHubSim>> = {};
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
+/** The CLI with the test hooks (CONNECT_OPS_FAULT_CRASH_AT): the orphan cases kill it at a checkpoint. */
+let hooked: Awaited<ReturnType<typeof snapshotCli>>;
 const scratch = testdirSync({ prefix: "e2e-manifest-" }); // e2e-*: the leak canary scans it
 beforeAll(async () => {
   cli = suite.hold(await snapshotCli());
+  hooked = suite.hold(await snapshotCli({ testHooks: true }));
   sims["github.com"] = suite.hold(await startGitHubSim({ profile: "github.com" }));
   sims["ghes-connect"] = suite.hold(await startGitHubSim({ profile: "ghes-connect" }));
 });
@@ -176,6 +180,99 @@ describe("connect --manifest", () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--callback-port");
+  });
+});
+
+/** `connect --manifest` through the HTTP follower (no browser), on the hooked CLI; `crashAt` kills it there. */
+async function manifestRun(
+  env: CliEnv,
+  sim: GitHubSim,
+  extra: readonly string[] = [],
+  crashAt?: string,
+): Promise<CliRun> {
+  const follower = manifestFollower();
+  const run = await hooked.run(
+    ["--json", "connect", "--manifest", "--cloud-url", sim.url, "--account", "organization:octo-org", ...extra],
+    { ...env, ...(crashAt === undefined ? {} : { CONNECT_OPS_FAULT_CRASH_AT: crashAt }) },
+    { hangGuardMs: 120_000, killWhen: follower.watch },
+  );
+  await follower.settled();
+  return run;
+}
+
+describe("connect --manifest killed between the conversion and the seal (issue 14: the orphan App)", () => {
+  it.each([
+    ["manifest:ids-journaled", true],
+    ["manifest:converted", false],
+  ] as const)(
+    "after a kill at %s the re-run exits 3 CLI_MANIFEST_ORPHAN_APP naming the App, creates none; deleted, --discard-orphan connects with one App",
+    async (point, idsKnown) => {
+      const sim = simOf("github.com");
+      const { stateDir, env } = await initialised();
+      const before = new Set(sim.listApps().map((app) => app.id));
+      const killed = await manifestRun(env, sim, [], point);
+      expect(killed.signal, killed.stderr).toBe("SIGKILL");
+      const orphans = sim.listApps().filter((app) => !before.has(app.id));
+      expect(orphans).toHaveLength(1);
+      const orphan = orphans[0] as { id: number; slug: string; name: string };
+
+      const rerun = await manifestRun(env, sim);
+      expect(rerun.code, rerun.stderr).toBe(3);
+      const { error } = JSON.parse(rerun.stdout) as { error: { code: string; message: string; hint: string } };
+      expect(error.code).toBe("CLI_MANIFEST_ORPHAN_APP");
+      if (idsKnown) {
+        expect(error.message).toContain(`${orphan.slug} (id ${orphan.id})`);
+        expect(error.hint).toContain(`/organizations/octo-org/settings/apps/${orphan.slug}/advanced`);
+      } else {
+        expect(error.message).toContain(`may have created an App named "${orphan.name}"`);
+        expect(error.hint).toContain("/organizations/octo-org/settings/apps ");
+      }
+      expect(error.hint).toContain("--discard-orphan");
+      expect(sim.listApps().filter((app) => !before.has(app.id))).toHaveLength(1);
+      expect(existsSync(join(stateDir, "vault", "meta.json"))).toBe(false);
+
+      // The person deletes the orphan on the settings page; --discard-orphan starts over and connects.
+      expect(sim.deleteApp(orphan.id)).toBe(true);
+      const fresh = await manifestRun(env, sim, ["--discard-orphan"]);
+      expect(fresh.code, fresh.stderr).toBe(0);
+      const outcome = JSON.parse(fresh.stdout) as { appId: number; resumed: boolean };
+      expect(outcome.resumed).toBe(false);
+      expect(
+        sim
+          .listApps()
+          .filter((app) => !before.has(app.id))
+          .map((app) => app.id),
+      ).toEqual([outcome.appId]);
+      const status = await cli.run(["--json", "status"], env);
+      expect(status.code, status.stderr).toBe(0);
+    },
+  );
+
+  it("a kill after the intent but before the conversion request: reported as a possible orphan, and no App exists", async () => {
+    const sim = simOf("github.com");
+    const { env } = await initialised();
+    const before = sim.listApps().length;
+    const killed = await manifestRun(env, sim, [], "manifest:intent-journaled");
+    expect(killed.signal).toBe("SIGKILL");
+    const rerun = await manifestRun(env, sim);
+    expect(rerun.code, rerun.stderr).toBe(3);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ error: { code: "CLI_MANIFEST_ORPHAN_APP" } });
+    expect(sim.listApps()).toHaveLength(before);
+    const fresh = await manifestRun(env, sim, ["--discard-orphan"]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(sim.listApps()).toHaveLength(before + 1);
+  });
+
+  it("a kill after the seal is no orphan: the re-run resumes from the sealed key, exit 0, one App", async () => {
+    const sim = simOf("github.com");
+    const { env } = await initialised();
+    const before = sim.listApps().length;
+    const killed = await manifestRun(env, sim, [], "manifest:key-sealed");
+    expect(killed.signal).toBe("SIGKILL");
+    const rerun = await manifestRun(env, sim);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ resumed: true });
+    expect(sim.listApps()).toHaveLength(before + 1);
   });
 });
 

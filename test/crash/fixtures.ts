@@ -15,11 +15,17 @@ import { registerSecret } from "../support/canary.js";
 import { runCli } from "./harness.js";
 
 /** init → connect → replicate (test-support's `connectedAppliance`), through the harness runner; registers the secrets with the canary. */
-export async function connectedTemplate(bin: string, sim: GitHubSim, dir: string): Promise<Appliance> {
+export async function connectedTemplate(
+  bin: string,
+  sim: GitHubSim,
+  dir: string,
+  nodes?: readonly string[],
+): Promise<Appliance> {
   const appliance = await connectedAppliance({
     cloud: sim,
     dir,
     connectOps: (argv, env) => runCli(bin, argv, env ?? {}),
+    ...(nodes === undefined ? {} : { nodes }),
   });
   registerSecret("crash template private key", appliance.secrets.pem);
   registerSecret("crash template token", appliance.secrets.token);
@@ -34,8 +40,15 @@ export interface ConnectedBench extends AsyncDisposable {
 }
 
 /** Builds the bench; disposing it closes the simulator and removes the CLI copy (the scratch dir stays the caller's). */
-export async function connectedBench(scratch: TestDir): Promise<ConnectedBench> {
-  const cli = await snapshotCli();
+/** A bench's options: the template's node names (test-support's default otherwise), the test-hook CLI build. */
+export interface BenchOptions {
+  readonly nodes?: readonly string[];
+  /** The CLI built with the test hooks (CONNECT_OPS_FAULT_CRASH_AT), for suites that kill at a checkpoint. */
+  readonly testHooks?: boolean;
+}
+
+export async function connectedBench(scratch: TestDir, options: BenchOptions = {}): Promise<ConnectedBench> {
+  const cli = await snapshotCli({ testHooks: options.testHooks === true });
   const sim = await startGitHubSim();
   const dispose = async (): Promise<void> => {
     await sim.close();
@@ -43,7 +56,7 @@ export async function connectedBench(scratch: TestDir): Promise<ConnectedBench> 
   };
   const template = scratch.join("template");
   try {
-    await connectedTemplate(cli.bin, sim, template);
+    await connectedTemplate(cli.bin, sim, template, options.nodes);
   } catch (error) {
     await dispose();
     throw error;
@@ -57,11 +70,16 @@ export async function connectedBench(scratch: TestDir): Promise<ConnectedBench> 
  * hand it to `use`, and that dispose of both (then run `after`). Returns the
  * scratch dir.
  */
-export function connectedBenchSuite(prefix: string, use: (bench: ConnectedBench) => void, after?: () => void): TestDir {
+export function connectedBenchSuite(
+  prefix: string,
+  use: (bench: ConnectedBench) => void,
+  after?: () => void,
+  options: BenchOptions = {},
+): TestDir {
   const scratch = testdirSync({ prefix });
   let bench: ConnectedBench | undefined;
   beforeAll(async () => {
-    bench = await connectedBench(scratch);
+    bench = await connectedBench(scratch, options);
     use(bench);
   }, 300_000);
   afterAll(async () => {

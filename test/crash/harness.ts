@@ -31,11 +31,14 @@ export function runCli(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   killAfterMs?: number,
+  /** Sees each chunk of output (`killWhen`: true kills), e.g. to follow a URL the command prints. */
+  watch?: (output: { readonly stdout: string; readonly stderr: string }) => boolean,
 ): Promise<KilledRun> {
   return spawnCli(argv, env, {
     bin,
     hangGuardMs: HANG_GUARD_MS,
     ...(killAfterMs === undefined ? {} : { killAfterMs }),
+    ...(watch === undefined ? {} : { killWhen: watch }),
   });
 }
 

@@ -1,5 +1,12 @@
 export { startGitHubSim } from "./start-github-sim.js";
-export type { GitHubSim, GitHubSimOptions, SimCreatedApp, SimRequestLogEntry, SimStats } from "./start-github-sim.js";
+export type {
+  GitHubSim,
+  GitHubSimOptions,
+  SimCreatedApp,
+  SimListedApp,
+  SimRequestLogEntry,
+  SimStats,
+} from "./start-github-sim.js";
 export type { FailureFaultOptions, RateLimitFaultOptions } from "./faults.js";
 export type { SimCounters, SimProfile } from "./sim-context.js";
 export type { AccountType } from "./sim-state.js";

@@ -60,6 +60,22 @@ describe("github-sim --profile github.com", () => {
     expect(mint.status).toBe(201);
   });
 
+  it("lists the Apps it holds over GET /_sim/apps (ids, names, owner; never a key), a deleted one gone", async () => {
+    const cloud = await start("github.com");
+    expect((await api(cloud.url, "GET", "/_sim/apps")).body).toEqual([]);
+    const first = await createApp(cloud);
+    const second = await createApp(cloud, "enterprise:acme");
+    const listed = await api(cloud.url, "GET", "/_sim/apps");
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject([
+      { id: first.id, slug: first.slug, owner: "organization:octo-org" },
+      { id: second.id, slug: second.slug, owner: "enterprise:acme" },
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain("PRIVATE KEY");
+    expect(cloud.deleteApp(first.id)).toBe(true);
+    expect(cloud.listApps().map((app) => app.id)).toEqual([second.id]);
+  });
+
   it("refuses a malformed account with 422", async () => {
     const cloud = await start("github.com");
     expect((await api(cloud.url, "POST", "/_sim/apps", { body: { account: "octo-org" } })).status).toBe(422);

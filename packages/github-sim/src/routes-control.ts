@@ -47,6 +47,8 @@ export async function routeControl(sim: GitHubSim, request: SimRequest): Promise
           body: { code: sim.createManifestCode({ type, login: stringField(body, "login") ?? "octo-org" }) },
         };
       }
+      case "GET /apps":
+        return { status: 200, body: sim.listApps() };
       case "POST /apps":
         return await createApp(sim, body);
       default:

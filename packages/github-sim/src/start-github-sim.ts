@@ -42,6 +42,15 @@ export interface SimCreatedApp {
   readonly pem: string;
 }
 
+/** One App as `listApps()` and `GET /_sim/apps` show it: ids, names and owner, never a key. */
+export interface SimListedApp {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly createdAt: string;
+}
+
 /** One API request as the sim saw it. The Authorization value is never kept, only its kind. */
 export interface SimRequestLogEntry {
   readonly method: string;
@@ -74,6 +83,8 @@ export interface GitHubSim extends AsyncDisposable {
   revokeApp(appId: number): boolean;
   /** Creates a private App with one key and one installation on the account (the settings page's "New GitHub App"). */
   createApp(account: { type: AccountType; login: string }): Promise<SimCreatedApp>;
+  /** The Apps the cloud holds, as the settings pages list them (e.g. to find an App a killed manifest flow left). */
+  listApps(): SimListedApp[];
   /** "Generate a private key": undefined when no such App; throws a RangeError at 25 keys. */
   addAppKey(appId: number): Promise<{ keyId: number; pem: string; fingerprint: string } | undefined>;
   /** The App's keys as the settings page lists them (id and fingerprint); undefined when no such App. */
@@ -243,6 +254,14 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       const { app, installation, keyId, pem } = created;
       return { id: app.id, slug: app.slug, installationId: installation.id, keyId, pem };
     },
+    listApps: () =>
+      [...state.apps.values()].map((app) => ({
+        id: app.id,
+        slug: app.slug,
+        name: app.name,
+        owner: `${app.owner.type}:${app.owner.login}`,
+        createdAt: app.createdAt,
+      })),
     addAppKey: async (appId) => {
       const app = state.apps.get(appId);
       return app === undefined ? undefined : state.addKey(app);

@@ -8,6 +8,7 @@ import {
   atomicWriteFile,
   isTempName,
   newTempId,
+  removeStaleTemps,
   syncDirectory,
   tempNameFor,
 } from "@connect-ops/credential-vault";
@@ -211,6 +212,8 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     }
     await refuseSymlink();
     try {
+      // A write killed before its rename left a temp holding an identity nobody records: it goes first.
+      await removeStaleTemps(dir, [NODE_IDENTITY_FILE]);
       await atomicWriteFile(identityPath, identityFile, { mode: 0o600 });
     } catch (error) {
       throw writeFailed("write the node identity", error);

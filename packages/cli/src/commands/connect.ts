@@ -14,6 +14,7 @@ export interface ConnectOptions {
   readonly callbackPort?: string;
   readonly open?: boolean;
   readonly timeout: string;
+  readonly discardOrphan?: boolean;
 }
 
 /** The GitHub App-manifest flow (`--manifest`): no license or record; a person creates the App in a browser. */
@@ -35,6 +36,7 @@ async function runManifestConnect(context: CommandContext, options: ConnectOptio
     account: options.account,
     callbackPort: Number(port),
     timeoutMs: parseDuration(options.timeout, "--timeout"),
+    discardOrphan: options.discardOrphan === true,
   });
   const { renderManifestConnect } = await import("../render/connect-manifest.js");
   return renderManifestConnect(outcome);
@@ -91,9 +93,13 @@ export function registerConnect(program: Command, run: CommandRunner): void {
     )
     .option("--open", "with --manifest: open the URL in the desktop's browser (xdg-open)")
     .option("--timeout <duration>", "with --manifest: how long to wait for the browser to come back", "10m")
+    .option(
+      "--discard-orphan",
+      "with --manifest: after deleting the App a killed run left unsealed (CLI_MANIFEST_ORPHAN_APP), start over",
+    )
     .addHelpText(
       "after",
-      "\nThe cloud admin token is read from CONNECT_OPS_CLOUD_TOKEN (never from arguments).\nRe-running after an interruption resumes; it never creates a second app.\n\nWith --manifest no admin token, license or record is needed: the command prints a URL on 127.0.0.1;\nopening it posts the App's manifest to the account's settings page, and GitHub's redirect back\n(its state checked) hands over the App's key, which is sealed at once.\n\nExamples:\n  CONNECT_OPS_CLOUD_TOKEN=… connect-ops connect --cloud-url https://api.github.com \\\n    --hostname ghes.example.com --ghes-version 3.14.2 --license /data/enterprise/enterprise.ghl --account enterprise:acme\n  connect-ops connect --manifest --cloud-url https://api.github.com --account organization:acme-ops --open",
+      "\nThe cloud admin token is read from CONNECT_OPS_CLOUD_TOKEN (never from arguments).\nRe-running after an interruption resumes; it never creates a second app.\n\nWith --manifest no admin token, license or record is needed: the command prints a URL on 127.0.0.1;\nopening it posts the App's manifest to the account's settings page, and GitHub's redirect back\n(its state checked) hands over the App's key, which is sealed at once. A run killed after the\nconversion and before the seal leaves an App nobody can take over: the next run names it\n(exit 3, CLI_MANIFEST_ORPHAN_APP) instead of making a second one; delete it, then --discard-orphan.\n\nExamples:\n  CONNECT_OPS_CLOUD_TOKEN=… connect-ops connect --cloud-url https://api.github.com \\\n    --hostname ghes.example.com --ghes-version 3.14.2 --license /data/enterprise/enterprise.ghl --account enterprise:acme\n  connect-ops connect --manifest --cloud-url https://api.github.com --account organization:acme-ops --open",
     )
     .action((options: ConnectOptions) => run((context) => runConnectCommand(context, options)));
 }

@@ -1,9 +1,9 @@
 import type { AppAuth, CloudClient } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
-import { open, unlink } from "node:fs/promises";
+import { open, readFile, unlink } from "node:fs/promises";
 import { usageError } from "../errors.js";
 import { readArgumentFile } from "../flows/argument-file.js";
-import { writeJournal } from "../flows/journal-file.js";
+import { readJournal, writeJournal } from "../flows/journal-file.js";
 import type { ApplianceConnectPorts } from "./connect.js";
 import { sealMintedToken } from "./seal-token.js";
 
@@ -102,7 +102,7 @@ async function findAdoptedInstallation(
 }
 
 /** Overwrites the PEM file with zeros, syncs it, then unlinks it. */
-async function removeSource(path: string, size: number): Promise<void> {
+async function removeSource(path: string, size: number, crash: (point: string) => void): Promise<void> {
   const handle = await open(path, "r+");
   try {
     await handle.write(Buffer.alloc(size), 0, size, 0);
@@ -110,7 +110,60 @@ async function removeSource(path: string, size: number): Promise<void> {
   } finally {
     await handle.close();
   }
+  crash("adopt:source-overwritten");
   await unlink(path);
+}
+
+/**
+ * `--remove-source` again after a run that sealed everything and had begun removing the PEM (killed during the
+ * overwrite or after the unlink, or simply run twice): the file is gone or starts with our zeros (a PEM never
+ * does), and the journal and vault say this App is adopted. Then the removal is finished (unlink) and the sealed
+ * key proven against the cloud, instead of refusing a file that is no PEM any more. Undefined: the normal path.
+ */
+async function finishRemoval(
+  ports: ApplianceConnectPorts,
+  request: AdoptRequest,
+  appId: number,
+): Promise<AdoptOutcome | undefined> {
+  let source: "gone" | "zeroed";
+  try {
+    const bytes = await readFile(request.privateKeyPath);
+    if (bytes.length === 0 || bytes[0] !== 0) return undefined;
+    source = "zeroed";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
+    source = "gone";
+  }
+  const client = await ports.cloud(request.cloudUrl);
+  const appliance = await ports.openAppliance();
+  const held = await appliance.vault.readMeta();
+  const journal = await readJournal<AdoptJournal>(appliance.journalDir, "adopt");
+  const adopted =
+    held?.appId === appId &&
+    held.cloudUrl === client.baseUrl &&
+    held.tokenExpiresAt !== undefined &&
+    journal?.appId === appId &&
+    journal.cloudUrl === client.baseUrl;
+  if (!adopted || held.tokenExpiresAt === undefined) return undefined;
+  const { bundle } = await appliance.vault.open(appliance.identities);
+  const probe = await client.probeAppKey({ appId, privateKeyPem: bundle.app.privateKeyPem });
+  if (!probe.accepted || probe.app.appId !== appId) {
+    throw usageError(
+      `app ${appId} is adopted in this state dir, but the cloud at ${client.baseUrl} refuses its sealed key (GET /app with its JWT answered 401)`,
+      "the key was deleted on the App's settings page: generate a new one and run `connect-ops rotate-key --new-key FILE`",
+    );
+  }
+  if (source === "zeroed") await unlink(request.privateKeyPath);
+  return {
+    cloudUrl: client.baseUrl,
+    appId,
+    appSlug: journal.appSlug,
+    owner: `${probe.app.ownerType}:${probe.app.ownerLogin}`,
+    installationId: journal.installationId,
+    tokenExpiresAt: held.tokenExpiresAt,
+    sourceRemoved: true,
+    sourceFile: request.privateKeyFile,
+  };
 }
 
 /**
@@ -122,6 +175,10 @@ async function removeSource(path: string, size: number): Promise<void> {
 export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptRequest): Promise<AdoptOutcome> {
   const appId = positiveId(request.appId, "--app-id");
   const target = installationTarget(request);
+  if (request.removeSource) {
+    const finished = await finishRemoval(ports, request, appId);
+    if (finished !== undefined) return finished;
+  }
   const bytes = await readArgumentFile({
     path: request.privateKeyPath,
     given: request.privateKeyFile,
@@ -173,6 +230,7 @@ export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptReque
   }
   ports.crash("adopt:key-sealed");
   await sealMintedToken(appliance, installationId, token);
+  ports.crash("adopt:token-sealed");
   const journal: AdoptJournal = {
     format: "connect-ops/adopt-journal@1",
     cloudUrl: client.baseUrl,
@@ -182,7 +240,8 @@ export async function adoptApp(ports: ApplianceConnectPorts, request: AdoptReque
     completedAt: new Date(ports.now()).toISOString(),
   };
   await writeJournal(appliance.journalDir, "adopt", journal);
-  if (request.removeSource) await removeSource(request.privateKeyPath, bytes.length);
+  ports.crash("adopt:journaled");
+  if (request.removeSource) await removeSource(request.privateKeyPath, bytes.length, ports.crash);
   return {
     cloudUrl: client.baseUrl,
     appId,

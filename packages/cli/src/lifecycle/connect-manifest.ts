@@ -1,5 +1,7 @@
 import type { AppAuth, CloudClient, ConvertedApp } from "@connect-ops/connection-core";
 import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { CliError, usageError } from "../errors.js";
 import { manifestFormPage, startManifestCallback } from "../flows/manifest-callback.js";
 import { readJournal, writeJournal } from "../flows/journal-file.js";
@@ -27,6 +29,8 @@ export interface ManifestConnectRequest {
   /** 0: any free port. */
   readonly callbackPort: number;
   readonly timeoutMs: number;
+  /** `--discard-orphan`: forget a conversion that was started and never sealed (its App deleted by a person), start over. */
+  readonly discardOrphan?: boolean;
 }
 
 export interface ManifestConnectOutcome {
@@ -40,13 +44,21 @@ export interface ManifestConnectOutcome {
   readonly alreadyConnected: boolean;
 }
 
-/** The journal (`<state>/journal/connect-manifest.json`): ids only; the key is in the vault before it is written. */
+/**
+ * The journal (`<state>/journal/connect-manifest.json`): ids only, never the code or the key. Written first as an
+ * intent (`conversionStartedAt`, no ids) before the one-time code is converted, then with the App's ids as soon as the
+ * conversion answers (before the key is sealed), then completed. An intent whose key is not in the vault means the
+ * cloud may hold an App nobody can take over (the code is spent, the key was shown once): an orphan.
+ */
 interface ManifestJournal {
   readonly format: "connect-ops/connect-manifest-journal@1";
   readonly cloudUrl: string;
   readonly account: string;
-  readonly appId: number;
-  readonly appSlug: string;
+  /** The App's name as the manifest asked for it (how a person finds an orphan whose ids were never journaled). */
+  readonly appName?: string;
+  readonly conversionStartedAt?: string;
+  readonly appId?: number;
+  readonly appSlug?: string;
   readonly installationId?: number;
   readonly completedAt?: string;
 }
@@ -62,10 +74,12 @@ function settingsPageFor(webBase: string, account: { type: string; login: string
     : `${webBase}/organizations/${owner}/settings/apps/new`;
 }
 
+const appNameFor = (login: string): string => `connect-ops ${login}`.slice(0, MAX_APP_NAME);
+
 /** The App's settings as GitHub's manifest parameters: private, no webhook, read-only metadata. */
 function manifestFor(webBase: string, login: string, redirectUrl: string): Record<string, unknown> {
   return {
-    name: `connect-ops ${login}`.slice(0, MAX_APP_NAME),
+    name: appNameFor(login),
     url: webBase,
     description: "GitHub Connect credentials of a GitHub Enterprise Server appliance, managed by connect-ops",
     redirect_url: redirectUrl,
@@ -73,6 +87,40 @@ function manifestFor(webBase: string, login: string, redirectUrl: string): Recor
     hook_attributes: { url: webBase, active: false },
     default_permissions: { metadata: "read" },
   };
+}
+
+/** Where the account's Apps are listed (the orphan is found and deleted from there, or at its own settings page). */
+function appsListPageFor(webBase: string, account: { type: string; login: string }): string {
+  const owner = encodeURIComponent(account.login);
+  return account.type === "enterprise"
+    ? `${webBase}/enterprises/${owner}/settings/apps`
+    : `${webBase}/organizations/${owner}/settings/apps`;
+}
+
+/** An intent without a sealed key: the App the spent code made (if the cloud got that far) cannot be taken over. */
+function orphanError(
+  journal: ManifestJournal,
+  webBase: string,
+  account: { type: string; login: string },
+  stateDir: string,
+): CliError {
+  const owner = encodeURIComponent(account.login);
+  const base = account.type === "enterprise" ? `/enterprises/${owner}` : `/organizations/${owner}`;
+  const known = journal.appId !== undefined && journal.appSlug !== undefined;
+  const page = known
+    ? `${webBase}${base}/settings/apps/${encodeURIComponent(journal.appSlug)}/advanced`
+    : appsListPageFor(webBase, account);
+  const what = known
+    ? `the cloud created the App ${journal.appSlug} (id ${String(journal.appId)}) of ${account.login}`
+    : `the cloud may have created an App named "${journal.appName ?? appNameFor(account.login)}" of ${account.login} (the run was killed before the cloud's answer was recorded)`;
+  return new CliError(
+    "CLI_MANIFEST_ORPHAN_APP",
+    `an App-manifest conversion started at ${journal.conversionStartedAt ?? "an unknown time"} (state dir ${stateDir}) never sealed its key: ${what}, and its key was shown only once; this run cannot take it over and did not create another`,
+    {
+      category: "incomplete",
+      hint: `open ${page} as an owner of ${account.login}, delete that App (Advanced, "Delete GitHub App"; if it is not listed, none was created), then run \`connect-ops connect --manifest --discard-orphan\` with the same --cloud-url and --account; see docs/runbooks/connect-manifest-orphan.md`,
+    },
+  );
 }
 
 /** Serves the page, waits for the callback (or the timeout), and returns the checked code. Writes nothing. */
@@ -160,7 +208,11 @@ export async function connectViaManifest(
   if (held !== undefined) {
     // A connection made by this flow, for this cloud and account, is finished from the sealed key; any other is
     // refused. No journal yet but a key without a token or record: killed between the seal and the journal write.
-    const journaled = journal !== undefined && journal.appId === held.appId && journal.account === request.account;
+    // An intent journaled before the conversion carries no ids yet when the kill came before they were written.
+    const journaled =
+      journal !== undefined &&
+      (journal.appId === held.appId || (journal.appId === undefined && journal.conversionStartedAt !== undefined)) &&
+      journal.account === request.account;
     const killedBeforeJournal = journal === undefined && held.tokenExpiresAt === undefined;
     const ours = held.cloudUrl === client.baseUrl && held.recordId === undefined && (journaled || killedBeforeJournal);
     if (!ours) {
@@ -176,8 +228,36 @@ export async function connectViaManifest(
       return outcomeOf(client, auth, account, journal.installationId ?? 0, held.tokenExpiresAt, true, true);
     }
   } else {
+    const webBase = webBaseOf(client.baseUrl);
+    if (journal !== undefined && journal.completedAt === undefined && request.discardOrphan !== true) {
+      throw orphanError(journal, webBase, account, appliance.stateDir);
+    }
     const code = await receiveManifestCode(ports, client, account, request);
-    const converted: ConvertedApp = await client.convertManifest(code);
+    // The intent goes first: from the conversion on, the cloud holds an App whose key only this run will ever see.
+    const intent: ManifestJournal = {
+      format: "connect-ops/connect-manifest-journal@1",
+      cloudUrl: client.baseUrl,
+      account: request.account,
+      appName: appNameFor(account.login),
+      conversionStartedAt: new Date(ports.now()).toISOString(),
+    };
+    await writeJournal(appliance.journalDir, JOURNAL, intent);
+    ports.crash("manifest:intent-journaled");
+    let converted: ConvertedApp;
+    try {
+      converted = await client.convertManifest(code);
+    } catch (error) {
+      // The cloud refused the code (spent or expired): it made no App, so the intent goes. Any other failure (no
+      // answer, a 5xx) may have come after the App was made: the intent stays and the next run names the orphan.
+      if (core.isConnectOpsError(error) && error.code === "CLOUD_NOT_FOUND") {
+        await rm(join(appliance.journalDir, `${JOURNAL}.json`), { force: true });
+      }
+      throw error;
+    }
+    ports.crash("manifest:converted");
+    // The ids before the key: a kill during the seal leaves an orphan the next run can name.
+    await writeJournal(appliance.journalDir, JOURNAL, { ...intent, appId: converted.appId, appSlug: converted.slug });
+    ports.crash("manifest:ids-journaled");
     // GitHub shows the key only in this answer: sealed before anything else can fail.
     await vaultLib.sealAppKey(appliance.vault, appliance.recipients, {
       cloudUrl: client.baseUrl,
@@ -196,6 +276,8 @@ export async function connectViaManifest(
     format: "connect-ops/connect-manifest-journal@1",
     cloudUrl: client.baseUrl,
     account: request.account,
+    ...(journal?.appName === undefined ? {} : { appName: journal.appName }),
+    ...(journal?.conversionStartedAt === undefined ? {} : { conversionStartedAt: journal.conversionStartedAt }),
     appId: auth.appId,
     appSlug: auth.slug,
   };
