@@ -2,6 +2,7 @@ import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import {
   connectedAppliance,
   parseJsonOutput,
+  stringContaining,
   snapshotCli,
   testdirSync,
   type Appliance,
@@ -76,6 +77,21 @@ function identityFiles(roots: readonly string[], depth: number): string[] {
   return found;
 }
 
+const nodeLedger = z.object({ nodes: z.array(z.looseObject({ name: z.string(), recipient: z.string() })) });
+const attestationTarget = z.looseObject({
+  role: z.string(),
+  where: z.string(),
+  recipient: z.string(),
+  state: z.string(),
+  node: z.string().optional(),
+  bytes: z.number().optional(),
+  reason: z.string().optional(),
+});
+const attestationFile = z.looseObject({
+  destroyed: z.array(attestationTarget),
+  notDestroyed: z.array(attestationTarget),
+});
+
 const sha256 = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 interface Scenario {
@@ -85,11 +101,24 @@ interface Scenario {
   readonly unreachable: string;
   /** The identities the shred destroyed, read before it: they must never have leaked anywhere. */
   readonly identities: Record<string, string>;
+  readonly disconnect: CliRun;
 }
 
 /** An appliance whose current snapshot is included (escrow + `extra` recipients), copied off-site, then `disconnect --shred`. */
-async function shredScenario(extraRecipients: readonly string[]): Promise<Scenario> {
+async function shredScenario(
+  extraRecipients: readonly string[],
+  enroll: readonly string[] = [],
+  beforeDisconnect: (app: Appliance) => void = () => undefined,
+): Promise<Scenario> {
   const app = await fresh();
+  for (const node of enroll) {
+    const enrolled = await connectOps(["node", "enroll", "--inventory", app.inventory, "--node", node], app.env);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+  }
+  if (enroll.length > 0) {
+    const replicated = await connectOps(["replicate", "--inventory", app.inventory], app.env);
+    expect(replicated.code, replicated.stderr).toBe(0);
+  }
   const escrowDir = join(app.dir, "backup-host");
   mkdirSync(escrowDir, { mode: 0o700 });
   const escrow = join(escrowDir, "escrow.txt");
@@ -113,16 +142,20 @@ async function shredScenario(extraRecipients: readonly string[]): Promise<Scenar
     readFileSync(file, "utf8")
       .split("\n")
       .find((line) => line.startsWith("AGE-SECRET-KEY-1")) ?? "";
-  const identities = {
+  const identities: Record<string, string> = {
     "escrow identity": identityLine(escrow),
     "appliance identity": identityLine(join(app.stateDir, "age-identity.txt")),
+    ...Object.fromEntries(
+      enroll.map((node) => [`${node} identity`, identityLine(join(app.nodeDirs[node] ?? "", "node-identity.txt"))]),
+    ),
   };
+  beforeDisconnect(app);
   const disconnect = await connectOps(
     ["--json", "disconnect", "--inventory", app.inventory, "--data-dir", app.dataDir, "--yes", "--shred"],
     app.env,
   );
-  expect(disconnect.code, disconnect.stderr).toBe(0);
-  return { app, escrow, offsite: copy, unreachable, identities };
+  expect(disconnect.code, disconnect.stderr).toBe(enroll.length > 0 ? disconnect.code : 0);
+  return { app, escrow, offsite: copy, unreachable, identities, disconnect };
 }
 
 const verifyCleanup = (scenario: Scenario) =>
@@ -229,6 +262,65 @@ describe("crypto-shredding: disconnect --shred → verify-cleanup --unreachable-
     const report = shredReport.parse(parseJsonOutput(auditJson, audit.stdout).report);
     expect(report.findings).toEqual([expect.objectContaining({ path: planted, form: "age-identity" })]);
     expect(audit.stdout + audit.stderr).not.toContain(scenario.identities["escrow identity"]);
+  });
+
+  it("destroys each enrolled node's identity over its transport and lists it in the attestation: CLEAN", async () => {
+    const nodes = ["replica-1", "data-1"];
+    const scenario = await shredScenario([], nodes);
+    expect(scenario.disconnect.code, scenario.disconnect.stderr).toBe(0);
+    const { app } = scenario;
+    for (const node of nodes) {
+      expect(existsSync(join(app.nodeDirs[node] ?? "", "node-identity.txt")), node).toBe(false);
+      expect(readdirSync(app.nodeDirs[node] ?? ""), node).toEqual([]);
+    }
+    const enrolled = nodeLedger.parse(JSON.parse(readFileSync(join(app.stateDir, "enrolled-nodes.json"), "utf8")));
+    const attestation = attestationFile.parse(
+      JSON.parse(readFileSync(join(app.stateDir, "shred-attestation.json"), "utf8")),
+    );
+    expect(attestation.notDestroyed).toEqual([]);
+    for (const node of enrolled.nodes)
+      expect(attestation.destroyed).toContainEqual(
+        expect.objectContaining({ role: "node", node: node.name, recipient: node.recipient, state: "destroyed" }),
+      );
+    for (const target of attestation.destroyed.filter((entry) => entry.role === "node"))
+      expect(target.bytes, target.where).toBeGreaterThan(0);
+
+    const audit = await verifyCleanup(scenario);
+    expect(audit.code, audit.stdout + audit.stderr).toBe(0);
+    const report = shredReport.parse(parseJsonOutput(auditJson, audit.stdout).report);
+    for (const node of enrolled.nodes) expect(report.shred.destroyedRecipients).toContain(node.recipient);
+    expect(report.shred.shredded).toContainEqual(expect.objectContaining({ coveredBy: "attestation" }));
+    // Every copy was sealed to the nodes too: no identity left on this machine opens the off-site one.
+    for (const identity of identityFiles([app.dir, homedir()], 4))
+      expect(spawnSync("age", ["-d", "-i", identity, scenario.offsite]).status, identity).not.toBe(0);
+    expectNoLeak(runPlaces(runs), scenario.identities);
+  });
+
+  it("leaves a file at a node identity's place that is not the enrolled one alone: its copies stay residue naming it", async () => {
+    const nodes = ["replica-1"];
+    let other = "";
+    const scenario = await shredScenario([], nodes, (app) => {
+      other = join(app.nodeDirs["replica-1"] ?? "", "node-identity.txt");
+      writeFileSync(other, "# not the enrolled identity\n");
+    });
+    expect(scenario.disconnect.code, scenario.disconnect.stderr).toBe(0);
+    expect(readFileSync(other, "utf8")).toBe("# not the enrolled identity\n");
+    const attestation = attestationFile.parse(
+      JSON.parse(readFileSync(join(scenario.app.stateDir, "shred-attestation.json"), "utf8")),
+    );
+    expect(attestation.notDestroyed).toEqual([
+      expect.objectContaining({
+        role: "node",
+        node: "replica-1",
+        state: "not-destroyed",
+        reason: stringContaining("another file"),
+      }),
+    ]);
+    const audit = await verifyCleanup(scenario);
+    expect(audit.code, audit.stdout + audit.stderr).toBe(1);
+    const report = shredReport.parse(parseJsonOutput(auditJson, audit.stdout).report);
+    const recipient = attestation.notDestroyed[0]?.recipient ?? "";
+    for (const finding of report.findings) expect(finding.openableBy, finding.path).toEqual([recipient]);
   });
 
   it("refuses shred before a disconnect (exit 2, the identity kept) and an escrow --out inside a data dir", async () => {

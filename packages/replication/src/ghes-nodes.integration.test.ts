@@ -7,6 +7,7 @@ import { replicateToNodes, type NodeResult } from "./replicate.js";
 import { shellQuote } from "./shell-quote.js";
 import { createTransportOpener } from "./transport-opener.js";
 import { describeIdentityContract } from "./test-support/identity-contract.js";
+import { describeIdentityDestroyContract } from "./test-support/identity-destroy-contract.js";
 import { describeLockContract, type LockContractNode } from "./test-support/lock-contract.js";
 import { makePayload } from "./test-support/payloads.js";
 import { describeTransportContract } from "./test-support/transport-contract.js";
@@ -99,6 +100,7 @@ async function createJumpNode(dirName: string): Promise<LockContractNode> {
 
 describeTransportContract("ssh through a jump host, with sudo", createJumpNode);
 describeIdentityContract("ssh through a jump host, with sudo", createJumpNode);
+describeIdentityDestroyContract("ssh through a jump host, with sudo", createJumpNode);
 describeLockContract("ssh through a jump host, with sudo", createJumpNode);
 
 const statuses = (results: NodeResult[]) => Object.fromEntries(results.map((result) => [result.name, result.status]));

@@ -46,6 +46,9 @@ export { NODE_IDENTITY_FILE } from "./node-identity.js";
 export type { RehearsalFiles } from "./node-identity.js";
 export { readNodeIdentityDigest, readNodesForRehearsal, writeNodeIdentity } from "./node-identity-fan-out.js";
 export type { NodeRehearsalRead } from "./node-identity-fan-out.js";
+export { destroyNodeIdentity } from "./node-identity-fan-out.js";
+export { NODE_IDENTITY_ASIDE } from "./node-identity-destroy.js";
+export type { IdentityDestroyResult } from "./node-identity-destroy.js";
 export type {
   FailoverCheck,
   FailoverCheckName,

@@ -13,6 +13,7 @@ import {
   tempNameFor,
 } from "@connect-ops/credential-vault";
 import { NODE_IDENTITY_FILE, type RehearsalFiles } from "./node-identity.js";
+import { destroyLocalIdentity } from "./node-identity-destroy.js";
 import { nodeDirIsSymlink, ReplicationError } from "./errors.js";
 import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
 import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
@@ -243,6 +244,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     writeIdentity: (identityFile) => writeIdentity(identityFile),
     identityDigest: () => identityDigest(),
     readForRehearsal: () => readForRehearsal(),
+    destroyIdentity: (expectedSha256) => destroyLocalIdentity(nodeName, dir, expectedSha256),
     probe: () => probe(),
     commit: (payload, expected) => commit(payload, expected),
     sweepTemps: () => sweepTemps(),

@@ -9,6 +9,7 @@ import {
   type NodeError,
 } from "./node-runner.js";
 import type { RehearsalFiles } from "./node-identity.js";
+import type { IdentityDestroyResult } from "./node-identity-destroy.js";
 import { createTransportOpener, type SshOptions, type TransportOpener } from "./transport-opener.js";
 
 export interface IdentityRunOptions extends FanOutOptions {
@@ -69,4 +70,20 @@ export async function readNodeIdentityDigest(node: NodeSpec, options: IdentityRu
   const run = resolveRunOptions(options);
   const open = options.openTransport ?? (await createTransportOpener([node], options.ssh));
   return await runOnNode(node, open, run, (transport, signal) => transport.identityDigest(signal));
+}
+
+/**
+ * Destroys `node`'s identity file over its transport when it is the recorded
+ * one (`expectedSha256`, from the enrolled-nodes ledger): see
+ * `NodeTransport.destroyIdentity`. Idempotent, so transient failures are
+ * retried; throws the last `ReplicationError` (an unreachable node: exit 3).
+ */
+export async function destroyNodeIdentity(
+  node: NodeSpec,
+  expectedSha256: string,
+  options: IdentityRunOptions = {},
+): Promise<IdentityDestroyResult> {
+  const run = resolveRunOptions(options);
+  const open = options.openTransport ?? (await createTransportOpener([node], options.ssh));
+  return await runOnNode(node, open, run, (transport, signal) => transport.destroyIdentity(expectedSha256, signal));
 }

@@ -51,6 +51,7 @@ function flakyOpener(down: Set<string>, commits: Map<string, number>): Transport
       writeIdentity: (identityFile, signal) => local.writeIdentity(identityFile, signal),
       identityDigest: (signal) => local.identityDigest(signal),
       readForRehearsal: (signal) => local.readForRehearsal(signal),
+      destroyIdentity: (expectedSha256, signal) => local.destroyIdentity(expectedSha256, signal),
       [Symbol.asyncDispose]: () => local[Symbol.asyncDispose](),
     };
     return Promise.resolve(counted);

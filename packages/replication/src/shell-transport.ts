@@ -17,6 +17,7 @@ import {
   parseRehearsalOutput,
   rehearsalReadScript,
 } from "./node-identity.js";
+import { identityDestroyScript, parseIdentityDestroyOutput } from "./node-identity-destroy.js";
 import { lockedError, type NodeLockOptions } from "./node-lock.js";
 import { sha256Hex } from "./payload.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
@@ -94,6 +95,13 @@ export function createShellTransport(
       } finally {
         result.stdout.fill(0); // the identity crossed in this buffer; the parsed copy is the caller's to zero
       }
+    },
+    async destroyIdentity(expectedSha256, signal) {
+      const result = checkExit(
+        await shell.run(identityDestroyScript(dir, expectedSha256), [], signal),
+        "identity destroy",
+      );
+      return parseIdentityDestroyOutput(result.stdout, result.stderr, nodeName, dir);
     },
     [Symbol.asyncDispose]: () => shell[Symbol.asyncDispose](),
   };

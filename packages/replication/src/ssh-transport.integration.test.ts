@@ -3,6 +3,7 @@ import { shellQuote } from "./shell-quote.js";
 import { createTransportOpener } from "./transport-opener.js";
 import { NodeContainer, SshFixture, SuiteResources } from "@connect-ops/test-support";
 import { describeIdentityContract } from "./test-support/identity-contract.js";
+import { describeIdentityDestroyContract } from "./test-support/identity-destroy-contract.js";
 import { describeTransportContract, type ContractNode } from "./test-support/transport-contract.js";
 
 // The same contract as the local driver, over real OpenSSH in a container.
@@ -58,3 +59,4 @@ async function createSshNode(dirName: string): Promise<ContractNode> {
 
 describeTransportContract("ssh", createSshNode);
 describeIdentityContract("ssh", createSshNode);
+describeIdentityDestroyContract("ssh", createSshNode);

@@ -1,5 +1,6 @@
 import type { VaultMeta } from "@connect-ops/credential-vault";
 import type { RehearsalFiles } from "./node-identity.js";
+import type { IdentityDestroyResult } from "./node-identity-destroy.js";
 import type { ReplicationPayload } from "./payload.js";
 
 /** What a node holds right now, read without writing. Hashes are hex SHA-256 computed on the node. */
@@ -79,4 +80,12 @@ export interface NodeTransport extends AsyncDisposable {
    * rehearsal; writes nothing anywhere. The caller zeroes the buffers.
    */
   readForRehearsal(signal?: AbortSignal): Promise<RehearsalFiles>;
+  /**
+   * Destroys the node's identity file if its SHA-256 is `expectedSha256`
+   * (`shred`): rename aside, overwrite with random bytes of its length, fsync,
+   * unlink, fsync the dir; an aside copy a killed destroy left is finished
+   * first. Another file there is left alone (`not-ours`). Nothing secret
+   * crosses: only the hash goes to the node, only counts come back.
+   */
+  destroyIdentity(expectedSha256: string, signal?: AbortSignal): Promise<IdentityDestroyResult>;
 }

@@ -40,9 +40,9 @@ export async function runDisconnectCommand(
   const { shredPorts } = await import("../wiring/shred.js");
   const { runShred } = await import("../lifecycle/shred.js");
   const { renderShred } = await import("../render/shred.js");
-  const shredded = renderShred(await runShred(await shredPorts(context)));
+  const shredded = renderShred(await runShred(await shredPorts(context, topologyFlags(options))));
   return {
-    exitCode: rendered.exitCode,
+    exitCode: Math.max(rendered.exitCode, shredded.exitCode) as typeof rendered.exitCode,
     json: Object.assign({}, rendered.json, { shred: shredded.json }),
     human: [...rendered.human, ...shredded.human],
   };
@@ -65,7 +65,7 @@ export function registerDisconnect(program: Command, run: CommandRunner): void {
     .option("--purge-backups", "redact every snapshot under the data dirs (default: only list what they still hold)")
     .option(
       "--shred",
-      "then crypto-shred: destroy the appliance and escrow identities and sign an attestation (see `shred --help`)",
+      "then crypto-shred: destroy the appliance, escrow and enrolled nodes' identities and sign an attestation (see `shred --help`)",
     )
     .option("--yes", "do not ask for confirmation (required without a terminal)")
     .addHelpText(

@@ -7,6 +7,7 @@ import type { AuditSigningKey } from "./audit-signing-key.js";
 import { readDisconnectJournal, writeDisconnectJournal, type DisconnectSubject } from "./disconnect-journal.js";
 import type { CrashHook } from "./ports.js";
 import type { ShredTarget } from "./shred-plan.js";
+import type { IdentityDestroyResult } from "@connect-ops/replication";
 
 export const SHRED_JOURNAL = "shred";
 export const ATTESTATION_FORMAT = "connect-ops/shred-attestation@1";
@@ -30,6 +31,14 @@ interface ShredJournal {
   readonly targets: readonly ShredTarget[];
 }
 
+/** How `shred` reaches the enrolled nodes (the inventory's transports). Each call may throw the transport's error. */
+export interface ShredNodePorts {
+  /** The node's identity file, read into memory only (never written anywhere); null when absent. */
+  readIdentity(node: string): Promise<Buffer | null>;
+  /** Destroys the node's identity file when its SHA-256 is `identitySha256` (replication's `destroyNodeIdentity`). */
+  destroy(node: string, identitySha256: string): Promise<IdentityDestroyResult>;
+}
+
 export interface ShredPorts {
   readonly stateDir: string;
   readonly journalDir: string;
@@ -39,6 +48,8 @@ export interface ShredPorts {
   readonly now: () => number;
   readonly crash: CrashHook;
   readonly toolVersion: string;
+  /** The enrolled nodes' transports; undefined when no inventory names them (their targets stay pending). */
+  readonly nodes?: ShredNodePorts;
 }
 
 export interface ShredOutcome {
@@ -46,6 +57,8 @@ export interface ShredOutcome {
   readonly attestationFile: string;
   readonly signatureFile: string;
   readonly resumed: boolean;
+  /** False while a target is still pending (a node that could not be reached): exit 3, a re-run finishes it. */
+  readonly complete: boolean;
 }
 
 /** Overwrites, fsyncs and unlinks an identity file, then fsyncs its directory; a file already gone is destroyed. */
@@ -58,19 +71,13 @@ async function destroyIdentity(path: string): Promise<number> {
 }
 
 /**
- * Adds the salted digests of each identity still to be destroyed to every
- * fingerprint set the disconnect journal keeps, before it is destroyed: an
+ * Adds the salted digests of `identities` to every fingerprint set the
+ * disconnect journal keeps, before they are destroyed: an
  * `AGE-SECRET-KEY-1…` of a shredded identity found anywhere later is residue.
  * Idempotent (a resumed shred adds the same digests again).
  */
-async function fingerprintIdentities(journalDir: string, targets: readonly ShredTarget[]): Promise<void> {
-  const { readIdentityFile } = await import("@connect-ops/credential-vault");
-  const { ignoreMissing, withIdentityFingerprints } = await import("@connect-ops/connection-core");
-  const { lstat } = await import("node:fs/promises");
-  const identities: string[] = [];
-  for (const target of targets)
-    if (target.state === "pending" && (await ignoreMissing(lstat(target.where))) !== undefined)
-      identities.push(...(await readIdentityFile(target.where)));
+async function addIdentityFingerprints(journalDir: string, identities: readonly string[]): Promise<void> {
+  const { withIdentityFingerprints } = await import("@connect-ops/connection-core");
   const disconnect = await readDisconnectJournal(journalDir);
   if (identities.length === 0 || disconnect === undefined) return;
   await writeDisconnectJournal(journalDir, {
@@ -79,9 +86,91 @@ async function fingerprintIdentities(journalDir: string, targets: readonly Shred
   });
 }
 
+/** The identities of the local targets still to be destroyed (appliance, escrow), read from their files. */
+async function localIdentities(targets: readonly ShredTarget[]): Promise<string[]> {
+  const { readIdentityFile } = await import("@connect-ops/credential-vault");
+  const { ignoreMissing } = await import("@connect-ops/connection-core");
+  const { lstat } = await import("node:fs/promises");
+  const identities: string[] = [];
+  for (const target of targets)
+    if (
+      target.role !== "node" &&
+      target.state === "pending" &&
+      (await ignoreMissing(lstat(target.where))) !== undefined
+    )
+      identities.push(...(await readIdentityFile(target.where)));
+  return identities;
+}
+
+function withoutReason(target: ShredTarget): ShredTarget {
+  const copy: { -readonly [K in keyof ShredTarget]?: ShredTarget[K] } = { ...target };
+  delete copy.reason;
+  return copy as ShredTarget;
+}
+
+/**
+ * One enrolled node's identity: read into memory and fingerprinted when it is
+ * the recorded file (nothing written anywhere but the salted digests), then
+ * destroyed over the node's transport. A node that cannot be reached stays
+ * `pending` with the transport's reason (a re-run retries it); another file
+ * at the identity's place is `not-destroyed` and left alone.
+ */
+async function shredNode(ports: ShredPorts, target: ShredTarget): Promise<ShredTarget> {
+  const name = target.node ?? "";
+  const expected = target.identitySha256 ?? "";
+  if (ports.nodes === undefined)
+    return {
+      ...target,
+      attempts: (target.attempts ?? 0) + 1,
+      reason: `no inventory names node ${name}: re-run with --inventory FILE (or --cluster-conf FILE) naming it`,
+    };
+  const { isConnectOpsError } = await import("@connect-ops/connection-core");
+  let result: IdentityDestroyResult;
+  try {
+    const bytes = await ports.nodes.readIdentity(name);
+    if (bytes !== null) {
+      try {
+        if (createHash("sha256").update(bytes).digest("hex") === expected) {
+          const identities = bytes
+            .toString("latin1")
+            .split(/\r?\n/)
+            .map((line) => line.trim())
+            .filter((line) => line.startsWith("AGE-SECRET-KEY-1"));
+          await addIdentityFingerprints(ports.journalDir, identities);
+        }
+      } finally {
+        bytes.fill(0);
+      }
+    }
+    ports.crash("shred:node-fingerprinted");
+    result = await ports.nodes.destroy(name, expected);
+  } catch (error) {
+    if (!isConnectOpsError(error)) throw error;
+    return { ...target, attempts: (target.attempts ?? 0) + 1, reason: `${error.message} (re-run to finish)` };
+  }
+  ports.crash("shred:destroyed-node");
+  const rest = withoutReason(target);
+  const destroyedAt = new Date(ports.now()).toISOString();
+  if (result.result === "destroyed") return { ...rest, state: "destroyed", bytes: result.bytes, destroyedAt };
+  if (result.result === "absent") return { ...rest, state: "destroyed", bytes: 0, absent: true, destroyedAt };
+  const found =
+    result.detail === "link"
+      ? "a symbolic link"
+      : result.detail === "special"
+        ? "not a regular file"
+        : `another file (SHA-256 ${result.detail})`;
+  return {
+    ...rest,
+    state: "not-destroyed",
+    reason: `the file there is ${found}, not the enrolled identity: left alone; copies sealed to this recipient stay residue`,
+  };
+}
+
 /**
  * Crypto-shredding (issue 17.3), after a completed disconnect: destroys each
- * planned identity (journaled: a re-run resumes, never re-plans), then writes
+ * planned identity — local files here, enrolled nodes' over their transport
+ * (journaled: a re-run resumes, never re-plans; a node that could not be
+ * reached stays pending and the outcome is not `complete`), then writes
  * `shred-attestation.json` and its raw Ed25519 signature `.sig`, signed with
  * the audit signing key (the verify-cleanup report's). Throws `CLI_USAGE` when
  * no completed disconnect is recorded: the identity still opens the vault then.
@@ -100,18 +189,17 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
     targets: await ports.plan(),
   };
   if (existing === undefined) await writeJournal(ports.journalDir, SHRED_JOURNAL, journal);
-  await fingerprintIdentities(ports.journalDir, journal.targets);
+  await addIdentityFingerprints(ports.journalDir, await localIdentities(journal.targets));
   ports.crash("shred:planned");
   for (const [index, target] of journal.targets.entries()) {
     if (target.state !== "pending") continue;
-    const bytes = await destroyIdentity(target.where);
-    ports.crash(`shred:destroyed-${target.role}`);
-    const done: ShredTarget = {
-      ...target,
-      state: "destroyed",
-      bytes,
-      destroyedAt: new Date(ports.now()).toISOString(),
-    };
+    let done: ShredTarget;
+    if (target.role === "node") done = await shredNode(ports, target);
+    else {
+      const bytes = await destroyIdentity(target.where);
+      ports.crash(`shred:destroyed-${target.role}`);
+      done = { ...target, state: "destroyed", bytes, destroyedAt: new Date(ports.now()).toISOString() };
+    }
     journal = { ...journal, targets: journal.targets.map((entry, at) => (at === index ? done : entry)) };
     await writeJournal(ports.journalDir, SHRED_JOURNAL, journal);
   }
@@ -128,7 +216,9 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
     finishedAt: new Date(ports.now()).toISOString(),
     ...(disconnect.subject === undefined ? {} : { subject: disconnect.subject }),
     destroyed: journal.targets.filter((target) => target.state === "destroyed"),
-    notDestroyed: journal.targets.filter((target) => target.state !== "destroyed"),
+    notDestroyed: journal.targets
+      .filter((target) => target.state !== "destroyed")
+      .map((target) => ({ ...target, state: "not-destroyed" as const })),
     ledger: {
       entries: (await readSealedCopies(ports.stateDir)).length,
       sha256: createHash("sha256").update(ledgerBytes).digest("hex"),
@@ -140,5 +230,12 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
   await atomicWriteFile(`${attestationFile}.sig`, signReportBytes(bytes, ports.signingKey.privateKeyPem), {
     mode: 0o644,
   });
-  return { attestation, attestationFile, signatureFile: `${attestationFile}.sig`, resumed: existing !== undefined };
+  ports.crash("shred:attested");
+  return {
+    attestation,
+    attestationFile,
+    signatureFile: `${attestationFile}.sig`,
+    resumed: existing !== undefined,
+    complete: journal.targets.every((target) => target.state !== "pending"),
+  };
 }

@@ -14,10 +14,14 @@ export function shredLines(outcome: ShredOutcome): string[] {
       (target) =>
         `  NOT        ${target.role} ${target.recipient} at ${target.where}: ${target.reason ?? target.state}`,
     ),
-    "  then: connect-ops verify-cleanup --data-dir DIR [--unreachable-copies FILE]",
+    ...(outcome.complete
+      ? ["  then: connect-ops verify-cleanup --data-dir DIR [--unreachable-copies FILE]"]
+      : [
+          "  INCOMPLETE: a node's identity is not destroyed yet; re-run `connect-ops shred --inventory FILE` once it is reachable",
+        ]),
   ];
 }
 
 export function renderShred(outcome: ShredOutcome): CommandResult {
-  return { exitCode: EXIT.ok, json: outcome, human: shredLines(outcome) };
+  return { exitCode: outcome.complete ? EXIT.ok : EXIT.incomplete, json: outcome, human: shredLines(outcome) };
 }

@@ -1,14 +1,71 @@
 import type { CredentialVault } from "@connect-ops/credential-vault";
 import { join } from "node:path";
 import type { CommandContext } from "../context.js";
-import type { ShredPorts } from "../lifecycle/shred.js";
+import type { TopologyFlags } from "../flows/inventory.js";
+import type { ShredNodePorts, ShredPorts } from "../lifecycle/shred.js";
 import { crashHook } from "./appliance.js";
 
 // Composition root (see appliance.ts): shred, and the state verify-cleanup reads after one.
 // A shredded state dir has no identity any more, so these ports never go through loadStateDir.
 
-/** shred's production ports: the state dir (checked safe), its signing key, and the plan from what it recorded. */
-export async function shredPorts(context: CommandContext): Promise<ShredPorts> {
+/**
+ * The enrolled nodes' transports: the nodes of `--inventory`/`--cluster-conf`, else of the inventory the
+ * disconnect recorded (when it is still there); undefined when no node is enrolled or none is named.
+ */
+async function nodePorts(
+  context: CommandContext,
+  flags: TopologyFlags,
+  stateDir: string,
+): Promise<{ ports?: ShredNodePorts; paths: ReadonlyMap<string, string> }> {
+  const { readEnrolledNodes, STATE_FILES } = await import("@connect-ops/credential-vault");
+  if ((await readEnrolledNodes(stateDir)).length === 0) return { paths: new Map() };
+  const { loadTopology } = await import("./topology.js");
+  let topologyFlags: TopologyFlags | undefined =
+    flags.inventory !== undefined || flags.clusterConf !== undefined ? flags : undefined;
+  if (topologyFlags === undefined) {
+    const { readDisconnectJournal } = await import("../lifecycle/disconnect-journal.js");
+    const { ignoreMissing } = await import("@connect-ops/connection-core");
+    const { lstat } = await import("node:fs/promises");
+    const recorded = (await readDisconnectJournal(join(stateDir, STATE_FILES.journal)))?.locations.inventory ?? "";
+    if (recorded !== "" && (await ignoreMissing(lstat(recorded))) !== undefined)
+      topologyFlags = { ...flags, inventory: recorded };
+  }
+  if (topologyFlags === undefined) return { paths: new Map() };
+  const topology = await loadTopology(context, topologyFlags);
+  const specs = new Map(topology.all.map((node) => [node.name, node]));
+  const { destroyNodeIdentity, readNodesForRehearsal } = await import("@connect-ops/replication");
+  const { ConnectOpsError } = await import("@connect-ops/connection-core");
+  const spec = (name: string) => {
+    const node = specs.get(name);
+    if (node === undefined)
+      throw new ConnectOpsError("CLI_USAGE", `${topology.source} does not list the enrolled node ${name}`, {
+        category: "input",
+        hint: "re-run with --inventory FILE (or --cluster-conf FILE) naming every enrolled node",
+      });
+    return node;
+  };
+  const options = { ssh: topology.ssh };
+  return {
+    paths: new Map(topology.all.map((node) => [node.name, node.path])),
+    ports: {
+      readIdentity: async (name) => {
+        const [read] = await readNodesForRehearsal([spec(name)], options);
+        if (read === undefined) return null;
+        if ("error" in read)
+          throw new ConnectOpsError(read.error.code, read.error.message, {
+            category: "incomplete",
+            ...(read.error.hint === undefined ? {} : { hint: read.error.hint }),
+          });
+        read.files.sealed?.fill(0);
+        return read.files.identity;
+      },
+      destroy: (name, identitySha256) => destroyNodeIdentity(spec(name), identitySha256, options),
+    },
+  };
+}
+
+/** shred's production ports: the state dir (checked safe), its signing key, the enrolled nodes' transports, and the plan from what it recorded. */
+export async function shredPorts(context: CommandContext, flags: TopologyFlags = {}): Promise<ShredPorts> {
   const { ensureSafeDirectory, readEnrolledNodes, readIdentityFile, recipientOf, STATE_FILES } =
     await import("@connect-ops/credential-vault");
   const stateDir = context.globals.stateDir;
@@ -16,7 +73,9 @@ export async function shredPorts(context: CommandContext): Promise<ShredPorts> {
   const { readAuditSigningKey } = await import("../lifecycle/audit-signing-key.js");
   const { toolVersion } = await import("../tool-version.js");
   const identityFile = join(stateDir, STATE_FILES.identity);
+  const nodes = await nodePorts(context, flags, stateDir);
   return {
+    ...(nodes.ports === undefined ? {} : { nodes: nodes.ports }),
     stateDir,
     journalDir: join(stateDir, STATE_FILES.journal),
     signingKey: await readAuditSigningKey(stateDir),
@@ -29,6 +88,7 @@ export async function shredPorts(context: CommandContext): Promise<ShredPorts> {
         applianceRecipient: await recipientOf(identity ?? ""),
         escrows: await readEscrows(stateDir),
         enrolledNodes: await readEnrolledNodes(stateDir),
+        nodePath: (name) => nodes.paths.get(name),
       });
     },
     now: context.io.now,
