@@ -38,6 +38,7 @@ describe("node flags", () => {
         "backup restore",
         "check",
         "disconnect",
+        "doctor",
         "failover-check",
         "metrics",
         "node enroll",
