@@ -281,6 +281,35 @@ describe("rotate-key (built CLI, simulator, local nodes)", () => {
     expect(parseJsonOutput(finishJson, again.stdout)).toMatchObject({ completed: true, removed: [] });
   }, 120_000);
 
+  it("a DR restore of a snapshot taken after the rotation keeps the retired key's fingerprints", async () => {
+    const included = await cli(["--json", "backup", "include", app.current, "--recipient", backupRecipient]);
+    expect(included.code, included.stderr).toBe(0);
+    const replacement = { ...app.env, CONNECT_OPS_STATE_DIR: join(scratch.path, "replacement-state") };
+    const run = async (argv: string[]) => {
+      const result = await spawnCli(argv, replacement);
+      runs.push(result);
+      return result;
+    };
+    expect((await run(["init"])).code).toBe(0);
+    const restored = await run([
+      "--json",
+      "backup",
+      "restore",
+      app.current,
+      "--identity",
+      join(scratch.path, "backup-identity.txt"),
+      "--hostname",
+      "ghes.example.com",
+    ]);
+    expect(restored.code, restored.stderr).toBe(0);
+    const meta = readMeta(join(replacement.CONNECT_OPS_STATE_DIR, "vault"));
+    expect(meta.retiredResidue?.map((set) => set.id)).toEqual([oldSetId]);
+    // The snapshot from before the rotation (the old key in a dump) is still residue for the restored appliance.
+    const scan = await run(["--json", "backup", "scan", app.older]);
+    expect(scan.code, scan.stderr).toBe(1);
+    expect(scan.stdout).toContain(oldSetId);
+  }, 120_000);
+
   it("after disconnect, the snapshot taken before the rotation still scans as residue of the retired key", async () => {
     const down = await cli(["--json", "disconnect", "--inventory", app.inventory, "--data-dir", app.dataDir, "--yes"]);
     expect(down.code, down.stderr).toBe(0);

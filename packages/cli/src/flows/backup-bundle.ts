@@ -20,6 +20,8 @@ export const backupCredentialsSchema = z.object({
   recordId: z.number().int().positive().optional(),
   record: connectionRecordSchema.optional(),
   residue: residueFingerprintsSchema.optional(),
+  /** The fingerprint sets of keys rotated out (`rotate-key --finish`): a restore keeps finding them in old snapshots. */
+  retiredResidue: z.array(residueFingerprintsSchema).optional(),
   /** The nodes enrolled with their own identity (recipients and identity hashes, no secret): a restore keeps them enrolled. */
   enrolledNodes: z.array(enrolledNodeSchema).optional(),
 });

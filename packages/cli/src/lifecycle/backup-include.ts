@@ -86,6 +86,9 @@ export async function includeIntoSnapshot(ports: IncludePorts, request: IncludeR
       ...(meta.recordId === undefined ? {} : { recordId: meta.recordId }),
       ...(meta.record === undefined ? {} : { record: meta.record }),
       ...(meta.residue === undefined ? {} : { residue: meta.residue }),
+      ...(meta.retiredResidue === undefined || meta.retiredResidue.length === 0
+        ? {}
+        : { retiredResidue: meta.retiredResidue }),
       ...(ports.enrolledNodes === undefined || ports.enrolledNodes.length === 0
         ? {}
         : { enrolledNodes: [...ports.enrolledNodes] }),

@@ -12,6 +12,7 @@ import { ReplicationError, type NodeProbe } from "@connect-ops/replication";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { CredentialVault } from "@connect-ops/credential-vault";
+import type { ResidueFingerprints } from "@connect-ops/connection-core";
 import { usageError } from "../errors.js";
 import { parseBackupCredentials, type BackupCredentials } from "../flows/backup-bundle.js";
 import type { CloudClientFactory, CrashHook } from "./ports.js";
@@ -197,6 +198,8 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
         }),
       check.token.token,
     );
+    // Keys rotated out before the snapshot (and, restoring in place, since): old snapshots still scan as their residue.
+    const retiredResidue = uniqueSets([...(document.retiredResidue ?? []), ...(current?.retiredResidue ?? [])]);
     // The snapshot's enrolled nodes stay enrolled: their identities are still on the nodes, their recipients join the seal.
     const known = new Set((await readEnrolledNodes(ports.stateDir)).map((node) => node.name));
     const carried = (document.enrolledNodes ?? []).filter((node) => !known.has(node.name));
@@ -219,6 +222,7 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
         ...(document.recordId === undefined ? {} : { recordId: document.recordId }),
         ...(document.record === undefined ? {} : { record: document.record }),
         residue,
+        ...(retiredResidue.length === 0 ? {} : { retiredResidue }),
       },
     });
     return {
@@ -235,4 +239,15 @@ export async function restoreFromSnapshot(ports: RestorePorts, request: RestoreR
   } finally {
     await lock.release();
   }
+}
+
+/** Fingerprint sets without repeats (the same set carried by the snapshot and the vault restored over). */
+function uniqueSets(sets: readonly ResidueFingerprints[]): ResidueFingerprints[] {
+  const seen = new Set<string>();
+  return sets.filter((set) => {
+    const key = JSON.stringify(set);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
