@@ -6,7 +6,7 @@ import { COMMANDS } from "./registry.js";
 // Issue 15, item 3: every command that touches nodes takes the same node flags, and only a command
 // that writes to nodes takes --accept-new-host-keys (a hint can never name a flag the command lacks).
 
-const WRITERS = ["replicate", "node enroll", "disconnect", "token", "rekey", "rotate-key"];
+const WRITERS = ["replicate", "node enroll", "disconnect", "token", "rekey", "rotate-key", "shred"];
 
 function commandsByPath(): Map<string, Command> {
   const program = new Command("connect-ops");
@@ -45,6 +45,7 @@ describe("node flags", () => {
         "rekey",
         "replicate",
         "rotate-key",
+        "shred",
         "status",
         "token",
         "verify-cleanup",
