@@ -11,7 +11,14 @@ import { assertWritableInside } from "./path-guard.js";
 import type { RewriteContext } from "./layer-decoder.js";
 import { rewriteFile } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
-import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_DEPTH,
+  type AgeAudit,
+  type Finding,
+  type Gap,
+  type ScanLimits,
+} from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
 
 export const CONNECT_DIR = "github-connect";
@@ -22,6 +29,8 @@ export interface RedactOptions {
   readonly dryRun?: boolean;
   readonly maxDepth?: number;
   readonly limits?: Partial<ScanLimits>;
+  /** How age files met in the snapshot are judged (scan-types AgeAudit); absent: each is a gap. */
+  readonly age?: AgeAudit;
   /** Injected clock for the report timestamp. */
   readonly now?: () => Date;
 }
@@ -222,7 +231,12 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
   const runs = dryRun ? [] : await previousRuns(root);
   // Before anything else: a killed run's scratch copies must not outlive the re-run (nor be rewritten as residue).
   const stale = await removeLeftovers(root, dryRun);
-  const scan = await scanPath(root, { matcher: options.matcher, maxDepth: options.maxDepth, limits: options.limits });
+  const scan = await scanPath(root, {
+    matcher: options.matcher,
+    maxDepth: options.maxDepth,
+    limits: options.limits,
+    ...(options.age === undefined ? {} : { age: options.age }),
+  });
   const inConnectDir = (path: string): boolean => isInside(join(root, CONNECT_DIR), path);
   const residue = scan.findings.filter((finding) => !inConnectDir(finding.path));
   const removed = [...stale, ...(await removeConnectDir(root, dryRun))];
