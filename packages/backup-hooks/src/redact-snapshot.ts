@@ -50,7 +50,7 @@ export interface RedactionReport {
   readonly snapshot: string;
   readonly dryRun: boolean;
   readonly redactedAt: string;
-  /** Spans overwritten with `X` (0x58), same length. */
+  /** Spans overwritten, same length: with `X` (0x58); the digits of a run of hex values with `0`, separators kept. */
   readonly changes: RedactionChange[];
   /** Files rewritten (new inode; hard links to other snapshots untouched). */
   readonly filesRewritten: string[];
