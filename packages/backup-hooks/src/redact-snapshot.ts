@@ -2,7 +2,7 @@ import { constants, readdirSync } from "node:fs";
 import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { ResidueMatcher } from "@connect-ops/connection-core";
+import { trackTemp, type ResidueMatcher } from "@connect-ops/connection-core";
 import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
@@ -247,6 +247,8 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
   if (!dryRun && byFile.size > 0) {
     const scratchDir = join(root, `.connect-ops-redact-${randomBytes(6).toString("hex")}`);
     await assertWritableInside(root, scratchDir);
+    // A signal (SIGINT, SIGTERM, SIGHUP) removes it before the process exits; a SIGKILL's is swept by the next run.
+    const untrack = trackTemp(scratchDir, "dir");
     await mkdir(scratchDir, { mode: 0o700 });
     try {
       for (const [path, findings] of byFile) {
@@ -268,6 +270,7 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
       }
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
+      untrack();
     }
   }
   const report: RedactionReport = {
