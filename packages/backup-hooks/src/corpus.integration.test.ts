@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32, deflateRawSync } from "node:zlib";
-import { testdirSync } from "@connect-ops/test-support";
+import { stringContaining, testdirSync } from "@connect-ops/test-support";
 import { describe, expect, it } from "vitest";
 import { scanPath } from "./scan-path.js";
 import { testCredentials } from "./test-support/credentials.js";
@@ -215,4 +216,147 @@ describe("decoder corpus: every way real tools write a credential is found or a 
         ).toBe(true);
       }
     });
+});
+
+/**
+ * age files anywhere (issue 13.3): an age file under any name, in any layer,
+ * is a known copy (its SHA-256 in the sealed-copy ledger), opened with the
+ * identities the audit holds and its plaintext scanned, or a named gap.
+ * The files are written by the real `age` CLI (and by the vault's sealBytes,
+ * as the vault writes its sealed copy); secrets reach it through files only.
+ */
+describe("decoder corpus: age files under any name", () => {
+  const identities = async (): Promise<{ identity: string; recipient: string }> => {
+    const { generateAgeIdentity } = await import("@connect-ops/credential-vault");
+    return generateAgeIdentity();
+  };
+
+  function ageCase(
+    dir: string,
+    script: string,
+    env: Record<string, string>,
+    extra: Record<string, Uint8Array> = {},
+  ): string {
+    const work = join(dir, "work");
+    const snapshot = join(dir, "snapshot");
+    mkdirSync(join(work, "out"), { recursive: true });
+    mkdirSync(snapshot, { recursive: true });
+    writeFileSync(join(work, "key.pem"), credentials.pem, { mode: 0o600 });
+    for (const [name, bytes] of Object.entries(extra)) writeFileSync(join(work, name), bytes, { mode: 0o600 });
+    execFileSync("sh", ["-ec", script], {
+      cwd: work,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    execFileSync("cp", ["-a", join(work, "out"), join(snapshot, "case")]);
+    return snapshot;
+  }
+
+  it("the vault's sealed copy renamed to notes.bin inside a tar.gz is a known copy by its ledger hash", async () => {
+    using dir = testdirSync({ prefix: "corpus-age-" });
+    const appliance = await identities();
+    const { sealBytes } = await import("@connect-ops/credential-vault");
+    const sealed = await sealBytes(Buffer.from(credentials.pem), [appliance.recipient]);
+    const sha256 = createHash("sha256").update(sealed).digest("hex");
+    const snapshot = ageCase(
+      dir.path,
+      "mkdir -p t/misc && cp credentials.age t/misc/notes.bin && tar -C t -czf out/home.tar.gz misc",
+      {},
+      { "credentials.age": sealed },
+    );
+    const result = await scanPath(snapshot, {
+      matcher: credentials.matcher,
+      age: { knownCopies: [{ sha256, recipients: [appliance.recipient] }], identities: [] },
+    });
+    expect(result.gaps).toEqual([]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        form: "sealed-copy",
+        encoding: "age",
+        sha256,
+        recipients: [appliance.recipient],
+        member: "misc/notes.bin",
+      }),
+    ]);
+    expect(result.layersDecoded).toMatchObject({ gzip: 1, tar: 1, age: 1 });
+  });
+
+  it("the same renamed copy, not in the ledger, is opened with the appliance identity and its key found", async () => {
+    using dir = testdirSync({ prefix: "corpus-age-" });
+    const appliance = await identities();
+    const { sealBytes } = await import("@connect-ops/credential-vault");
+    const sealed = await sealBytes(Buffer.from(credentials.pem), [appliance.recipient]);
+    const snapshot = ageCase(
+      dir.path,
+      "mkdir -p t/misc && cp credentials.age t/misc/notes.bin && tar -C t -czf out/home.tar.gz misc",
+      {},
+      { "credentials.age": sealed },
+    );
+    const result = await scanPath(snapshot, {
+      matcher: credentials.matcher,
+      age: { knownCopies: [], identities: [appliance.identity] },
+    });
+    expect(result.findings.length).toBeGreaterThan(0);
+    expect(result.findings.every((finding) => finding.member === "misc/notes.bin!(age)")).toBe(true);
+  });
+
+  for (const armor of [false, true])
+    it(`an age file the age CLI sealed to the appliance recipient${armor ? " (armored)" : ""} is opened and its key found`, async () => {
+      using dir = testdirSync({ prefix: "corpus-age-" });
+      const appliance = await identities();
+      const snapshot = ageCase(dir.path, `age ${armor ? "-a " : ""}-r "$RECIPIENT" -o out/blob.dat key.pem`, {
+        RECIPIENT: appliance.recipient,
+      });
+      const result = await scanPath(snapshot, {
+        matcher: credentials.matcher,
+        age: { knownCopies: [], identities: [appliance.identity] },
+      });
+      expect(result.gaps).toEqual([]);
+      expect(result.findings.length).toBeGreaterThan(0);
+      expect(result.findings.every((finding) => finding.member === "(age)")).toBe(true);
+    });
+
+  for (const armor of [false, true])
+    it(`an age file sealed to a foreign key${armor ? " (armored)" : ""} is a gap, never CLEAN`, async () => {
+      using dir = testdirSync({ prefix: "corpus-age-" });
+      const appliance = await identities();
+      const snapshot = ageCase(
+        dir.path,
+        `age-keygen -o foreign.txt 2>/dev/null && age ${armor ? "-a " : ""}-r "$(age-keygen -y foreign.txt)" -o out/other.bin key.pem`,
+        {},
+      );
+      const result = await scanPath(snapshot, {
+        matcher: credentials.matcher,
+        age: { knownCopies: [], identities: [appliance.identity] },
+      });
+      expect(result.findings).toEqual([]);
+      expect(result.gaps).toEqual([expect.objectContaining({ reason: stringContaining("age-not-ours") })]);
+    });
+
+  it("an armored age file pasted into the middle of a config file is opened through its base64", async () => {
+    using dir = testdirSync({ prefix: "corpus-age-" });
+    const appliance = await identities();
+    const snapshot = ageCase(
+      dir.path,
+      `{ echo 'notes: |'; age -a -r "$RECIPIENT" key.pem | sed 's/^/  /'; echo 'end: true'; } > out/app.yml`,
+      { RECIPIENT: appliance.recipient },
+    );
+    const result = await scanPath(snapshot, {
+      matcher: credentials.matcher,
+      age: { knownCopies: [], identities: [appliance.identity] },
+    });
+    expect(result.gaps).toEqual([]);
+    expect(result.findings.length).toBeGreaterThan(0);
+  });
+
+  it("without identities or ledger (off the appliance) an age file is a gap", async () => {
+    using dir = testdirSync({ prefix: "corpus-age-" });
+    const appliance = await identities();
+    const snapshot = ageCase(dir.path, `age -r "$RECIPIENT" -o out/blob.dat key.pem`, {
+      RECIPIENT: appliance.recipient,
+    });
+    const result = await scanPath(snapshot, { matcher: credentials.matcher });
+    expect(result.findings).toEqual([]);
+    expect(result.gaps).toEqual([expect.objectContaining({ reason: stringContaining("age-not-ours") })]);
+  });
 });

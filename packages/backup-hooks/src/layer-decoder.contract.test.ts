@@ -32,6 +32,13 @@ const SCRIPT = Buffer.from('#!/bin/sh\nset -e\ntail -n +4 "$0" | tar -xz\nexit 0
  * one (issue 13: zlib, xz, zstd, bzip2, zip, base64, hex, …).
  */
 const FORMATS: Record<string, { encode(content: Buffer): Buffer; decode(encoded: Buffer): Buffer; member?: string }> = {
+  age: {
+    encode: (content) => tool("age", ["-r", AGE_RECIPIENT], content),
+    decode: () => {
+      throw new Error("age has no rewriter");
+    },
+    member: "(age)",
+  },
   gzip: { encode: (content) => gzipSync(content), decode: (encoded) => gunzipSync(encoded) },
   zlib: { encode: (content) => deflateSync(content), decode: (encoded) => inflateSync(encoded) },
   xz: { encode: (content) => tool("xz", ["-c"], content), decode: (encoded) => tool("xz", ["-dc"], encoded) },
@@ -80,6 +87,13 @@ const FORMATS: Record<string, { encode(content: Buffer): Buffer; decode(encoded:
   },
 };
 
+/** The identity the contract's age files are sealed to (the real age CLI), held by every scan below. */
+const AGE_IDENTITY =
+  /^AGE-SECRET-KEY-1[0-9A-Z]+$/m.exec(
+    execFileSync("age-keygen", [], { stdio: ["ignore", "pipe", "ignore"] }).toString(),
+  )?.[0] ?? "";
+const AGE_RECIPIENT = execFileSync("age-keygen", ["-y"], { input: AGE_IDENTITY }).toString().trim();
+
 /** The real CLI of a format, bytes through stdin and stdout. */
 function tool(program: string, args: string[], input: Buffer): Buffer {
   return execFileSync(program, args, { input, maxBuffer: 64 * 1024 * 1024 });
@@ -116,6 +130,7 @@ async function scanBytes(bytes: Buffer): Promise<{ findings: Finding[]; gaps: Ga
     linkedPaths: undefined,
     findings,
     gaps,
+    age: { knownCopies: [], identities: [AGE_IDENTITY] },
   };
   await scanLayers(new ByteReader(chunksOf(bytes)), context);
   return { findings, gaps };

@@ -1,3 +1,4 @@
+import { ageLayer } from "./age-layer.js";
 import { ByteReader } from "./byte-reader.js";
 import { unsupportedArchive } from "./errors.js";
 import { bzip2Layer } from "./bzip2-layer.js";
@@ -23,6 +24,8 @@ import { WindowScanner, type DecodedStreamPorts } from "./window-scanner.js";
 const COMPRESSIONS: readonly LayerDecoder[] = [gzipLayer, zlibLayer, xzLayer, zstdLayer, bzip2Layer];
 
 export const LAYER_DECODERS: readonly LayerDecoder[] = [
+  // An age file under any name (issue 13.3): a known copy, opened with our identities, or a gap.
+  ageLayer,
   ...COMPRESSIONS,
   tarLayer,
   zipLayer,

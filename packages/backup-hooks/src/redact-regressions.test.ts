@@ -16,7 +16,15 @@ import { scanPath } from "./scan-path.js";
 import { randomBytes } from "node:crypto";
 import { createResidueMatcher, deriveResidueFingerprints } from "@connect-ops/connection-core";
 import { testCredentials } from "./test-support/credentials.js";
-import { buildPlantedSnapshots, gnuTar, gzipFile, run, tempDir, write } from "./test-support/snapshot-fixture.js";
+import {
+  NEW_ID,
+  buildPlantedSnapshots,
+  gnuTar,
+  gzipFile,
+  run,
+  tempDir,
+  write,
+} from "./test-support/snapshot-fixture.js";
 import { includeCredentials } from "./include-credentials.js";
 
 const fixedClock = () => new Date("2026-01-02T03:04:05Z");
@@ -215,5 +223,40 @@ describe("includeCredentials after a kill", () => {
     const second = await includeCredentials(snapshot, { sealed: new Uint8Array([1, 2, 3]), manifest: manifest(1) });
     expect(second.changed).toBe(false);
     expect(readdirSync(connect).sort()).toEqual(["credentials.age", "manifest.json", "notes.tmp-0a1b2c3d4e5f"]);
+  });
+
+  describe("redactSnapshot: how a hex run is overwritten", () => {
+    const credentials = testCredentials();
+    const { matcher } = credentials;
+
+    it("fills a run of hex values with 0, keeping its commas and 0x prefixes: the SQL row still parses", async () => {
+      using dir = tempDir();
+      const snapshot = join(dir.path, NEW_ID);
+      const hex = (text: string): string => Buffer.from(text).toString("hex").toUpperCase();
+      const before = "INSERT INTO `t` VALUES\n(1,'plain',0x00FF10,0x6E6F6E65),\n";
+      const row = `(2,'conn',0x${hex(credentials.pem)},0x${hex(credentials.classicToken)}),\n`;
+      const after = "(3,'binary',0xCAFEBABE00,0x0102);\n";
+      write(join(snapshot, "dump.sql"), before + row + after);
+      const report = await redactSnapshot(snapshot, { matcher, now: fixedClock });
+      expect(report.failed).toEqual([]);
+      const redacted = readFileSync(join(snapshot, "dump.sql"), "latin1");
+      const zeros = (text: string): string => "0".repeat(hex(text).length);
+      expect(redacted).toBe(
+        `${before}(2,'conn',0x${zeros(credentials.pem)},0x${zeros(credentials.classicToken)}),\n${after}`,
+      );
+      expect((await scanPath(snapshot, { matcher })).findings).toEqual([]);
+    });
+
+    it("fills a hex dump (xxd) with X: its ASCII column spells the secret too", async () => {
+      using dir = tempDir();
+      const snapshot = join(dir.path, NEW_ID);
+      write(join(snapshot, "key.pem"), credentials.pem);
+      write(join(snapshot, "key.xxd"), run("xxd", [join(snapshot, "key.pem")]));
+      run("rm", [join(snapshot, "key.pem")]);
+      await redactSnapshot(snapshot, { matcher, now: fixedClock });
+      const redacted = readFileSync(join(snapshot, "key.xxd"), "latin1");
+      for (const line of credentials.pemLines) expect(redacted).not.toContain(line.slice(0, 16));
+      expect((await scanPath(snapshot, { matcher })).findings).toEqual([]);
+    });
   });
 });

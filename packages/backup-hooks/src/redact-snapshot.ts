@@ -2,7 +2,7 @@ import { constants, readdirSync } from "node:fs";
 import { chown, lstat, mkdir, open, readFile, readdir, realpath, rm, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
-import { makeDirectories, type ResidueMatcher } from "@connect-ops/connection-core";
+import { makeDirectories, trackTemp, type ResidueMatcher } from "@connect-ops/connection-core";
 import { atomicWriteFile } from "@connect-ops/credential-vault";
 import { replaceWith } from "./replace-with.js";
 import { BackupError } from "./errors.js";
@@ -11,7 +11,14 @@ import { assertWritableInside } from "./path-guard.js";
 import type { RewriteContext } from "./layer-decoder.js";
 import { rewriteFile } from "./redact-file.js";
 import { scanPath } from "./scan-path.js";
-import { DEFAULT_LIMITS, DEFAULT_MAX_DEPTH, type Finding, type Gap, type ScanLimits } from "./scan-types.js";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_DEPTH,
+  type AgeAudit,
+  type Finding,
+  type Gap,
+  type ScanLimits,
+} from "./scan-types.js";
 import { isInside } from "./tree-walk.js";
 
 export const CONNECT_DIR = "github-connect";
@@ -22,6 +29,8 @@ export interface RedactOptions {
   readonly dryRun?: boolean;
   readonly maxDepth?: number;
   readonly limits?: Partial<ScanLimits>;
+  /** How age files met in the snapshot are judged (scan-types AgeAudit); absent: each is a gap. */
+  readonly age?: AgeAudit;
   /** Injected clock for the report timestamp. */
   readonly now?: () => Date;
 }
@@ -41,7 +50,7 @@ export interface RedactionReport {
   readonly snapshot: string;
   readonly dryRun: boolean;
   readonly redactedAt: string;
-  /** Spans overwritten with `X` (0x58), same length. */
+  /** Spans overwritten, same length: with `X` (0x58); the digits of a run of hex values with `0`, separators kept. */
   readonly changes: RedactionChange[];
   /** Files rewritten (new inode; hard links to other snapshots untouched). */
   readonly filesRewritten: string[];
@@ -222,7 +231,12 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
   const runs = dryRun ? [] : await previousRuns(root);
   // Before anything else: a killed run's scratch copies must not outlive the re-run (nor be rewritten as residue).
   const stale = await removeLeftovers(root, dryRun);
-  const scan = await scanPath(root, { matcher: options.matcher, maxDepth: options.maxDepth, limits: options.limits });
+  const scan = await scanPath(root, {
+    matcher: options.matcher,
+    maxDepth: options.maxDepth,
+    limits: options.limits,
+    ...(options.age === undefined ? {} : { age: options.age }),
+  });
   const inConnectDir = (path: string): boolean => isInside(join(root, CONNECT_DIR), path);
   const residue = scan.findings.filter((finding) => !inConnectDir(finding.path));
   const removed = [...stale, ...(await removeConnectDir(root, dryRun))];
@@ -233,6 +247,8 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
   if (!dryRun && byFile.size > 0) {
     const scratchDir = join(root, `.connect-ops-redact-${randomBytes(6).toString("hex")}`);
     await assertWritableInside(root, scratchDir);
+    // A signal (SIGINT, SIGTERM, SIGHUP) removes it before the process exits; a SIGKILL's is swept by the next run.
+    const untrack = trackTemp(scratchDir, "dir");
     await mkdir(scratchDir, { mode: 0o700 });
     try {
       for (const [path, findings] of byFile) {
@@ -254,6 +270,7 @@ export async function redactSnapshot(snapshotDir: string, options: RedactOptions
       }
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
+      untrack();
     }
   }
   const report: RedactionReport = {

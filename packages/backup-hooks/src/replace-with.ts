@@ -1,3 +1,4 @@
+import { trackTemp } from "@connect-ops/connection-core";
 import { syncDirectory } from "@connect-ops/credential-vault";
 import { randomBytes } from "node:crypto";
 import { link, rename, unlink } from "node:fs/promises";
@@ -17,8 +18,14 @@ export async function replaceWith(temp: string, targets: readonly string[]): Pro
   try {
     for (const target of targets) {
       const staged = `${target}.${randomBytes(6).toString("hex")}.new`;
-      await link(temp, staged);
-      await rename(staged, target);
+      // Tracked before it exists: a signal between link and rename must not leave it (issue 13.5).
+      const untrack = trackTemp(staged);
+      try {
+        await link(temp, staged);
+        await rename(staged, target);
+      } finally {
+        untrack();
+      }
       directories.add(dirname(target));
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { ResidueMatcher } from "@connect-ops/connection-core";
-import type { Finding, Gap, ScanLimits } from "./scan-types.js";
+import type { AgeAudit, Finding, Gap, ScanLimits } from "./scan-types.js";
 import type { StreamHit } from "./window-scanner.js";
 
 /** Where one stream sits (file, then tar members), and where its results go. */
@@ -16,6 +16,8 @@ export interface StreamContext {
   readonly gaps: Gap[];
   /** Layers opened so far, by decoder kind (`gzip`, `tar`): what the report says was decoded. Shared by all streams of a scan. */
   readonly layers?: Map<string, number>;
+  /** How age files met in this stream are judged (ledger hashes, identities); absent: each is a gap. */
+  readonly age?: AgeAudit;
 }
 
 /** Counts one opened layer of `kind`. */

@@ -117,6 +117,7 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
         findings,
         gaps,
         layers: new Map(),
+        ...(options.age === undefined ? {} : { age: options.age }),
       };
       if (isSealedCopy(file.path)) {
         const sealed = await readSealedCopy(file, options.matcher);
@@ -180,6 +181,7 @@ export async function scanBuffers(files: readonly InMemoryFile[], options: ScanO
       findings,
       gaps,
       layers: new Map(),
+      ...(options.age === undefined ? {} : { age: options.age }),
     };
     await scanLayers(new ByteReader(Readable.from([file.bytes])), context);
     bytesScanned += file.bytes.byteLength;

@@ -51,6 +51,8 @@ export interface Finding {
   readonly linkedPaths?: readonly string[];
   /** For `sealed-copy`: the age recipients that can open it (from the manifest next to it). */
   readonly recipients?: readonly string[];
+  /** For a `sealed-copy` met as an age file under any name: the SHA-256 (hex) of the binary age file, as the ledger records it. */
+  readonly sha256?: string;
 }
 
 /** Something that could not be checked, so the scan cannot vouch for it. */
@@ -102,7 +104,26 @@ export interface ScanProgress {
   readonly totalBytes: number;
 }
 
+/** A sealed copy this tool wrote, as the sealed-copy ledger records it (secret-free). */
+export interface KnownSealedCopy {
+  /** SHA-256 (hex) of the binary age file. */
+  readonly sha256: string;
+  readonly recipients: readonly string[];
+}
+
+/**
+ * What the audit holds to judge an age file met anywhere (issue 13.3): the
+ * ledger's hashes, and the identities (`AGE-SECRET-KEY-1…`) to trial-open the
+ * others with, in memory only. Without either, every age file is a gap.
+ */
+export interface AgeAudit {
+  readonly knownCopies: readonly KnownSealedCopy[];
+  readonly identities: readonly string[];
+}
+
 export interface ScanOptions {
+  /** The ledger and identities age files are judged with; absent: every age file not at the sealed-copy path is a gap. */
+  readonly age?: AgeAudit;
   readonly matcher: ResidueMatcher;
   /** Walk into other filesystems mounted inside the tree; by default each mount point is a gap. */
   readonly crossMounts?: boolean;

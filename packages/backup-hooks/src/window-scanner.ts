@@ -38,6 +38,36 @@ export interface DecodedStreamPorts {
 }
 
 const WINDOW_BYTES = LEFT + OVERLAP + WINDOW_DATA;
+
+const IS_HEX_DIGIT = new Uint8Array(256);
+for (const code of Buffer.from("0123456789abcdefABCDEF", "latin1")) IS_HEX_DIGIT[code] = 1;
+/** What may sit between the digits of hex values (text-hex.ts HEX_TEXT); a span with anything else is a dump. */
+const IS_HEX_SEPARATOR = new Uint8Array(256);
+for (const code of Buffer.from(" xX:,+\\\r\n\t", "latin1")) IS_HEX_SEPARATOR[code] = 1;
+
+function onlyHexValues(buffer: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at += 1) {
+    const code = buffer[at] ?? 0;
+    if (IS_HEX_DIGIT[code] !== 1 && IS_HEX_SEPARATOR[code] !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Overwrites a hit, same length: with `X`, except a run of hex values only,
+ * whose digits become `0` and whose separators and `0x` prefixes stay. A hex run may span
+ * several values (`0x2D2D…,0x6768…` in a mysqldump --hex-blob row): `X`
+ * there made `0xXXXX` an identifier ("Unknown column") and ate the commas
+ * (column count); zeros keep every value a hex literal and the row loadable.
+ */
+function overwrite(buffer: Buffer, hit: Hit): void {
+  // A dump (xxd, hexdump -C) has an ASCII column that spells the secret too: all of it goes to X.
+  if (hit.encoding !== "hex" || !onlyHexValues(buffer, hit.start, hit.end)) {
+    buffer.fill(0x58, hit.start, hit.end);
+    return;
+  }
+  for (let at = hit.start; at < hit.end; at += 1) if (IS_HEX_DIGIT[buffer[at] ?? 0] === 1) buffer[at] = 0x30;
+}
 /** Window buffers are reused: thousands of small files must not each allocate a megabyte. */
 const freeBuffers: Buffer[] = [];
 const MAX_POOLED = 16;
@@ -161,7 +191,7 @@ export class WindowScanner {
       const { start, end, ...rest } = hit;
       this.#onHit({ ...rest, offset: this.#base + start, length: end - start });
       this.#claimedTo = Math.max(this.#claimedTo, this.#base + end);
-      if (this.#sink) this.buffer.fill(0x58, start, end);
+      if (this.#sink) overwrite(this.buffer, hit);
     }
     if (this.#sink && scanEnd > this.#emitted) {
       // Copy out: the buffer is reused for the next window.

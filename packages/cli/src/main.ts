@@ -154,7 +154,10 @@ async function checkGivenConfig(argv: readonly string[], io: CliIO): Promise<num
  * The testable entry: parses `argv` (without node and script), runs the
  * command, writes to `io`, and returns the exit code. Never calls process.exit.
  */
-export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function main(argv: readonly string[], given?: CliIO): Promise<number> {
+  // The real process (not a test's in-memory IO): a signal removes this run's temporary files (issue 13.5).
+  if (given === undefined) (await import("./signals.js")).installSignalCleanup();
+  const io = given ?? processIO();
   // `--version` alone is answered before the program (every command's options) is built: it is what
   // monitoring and install checks run most, and commander would print exactly this string.
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {

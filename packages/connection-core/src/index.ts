@@ -84,3 +84,4 @@ export type {
 export { TOKEN_LIFETIME_MS, parseDuration, tokenNeedsRefresh } from "./token-rules.js";
 export { runConnect } from "./connect-flow.js";
 export type { ConnectCheckpoint, ConnectJournal, ConnectOutcome, ConnectPorts, SealedAppView } from "./connect-flow.js";
+export { removeTrackedTemps, trackTemp, trackedTemps } from "./temp-registry.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { ignoreMissing } from "@connect-ops/connection-core";
+import { ignoreMissing, trackTemp } from "@connect-ops/connection-core";
 import { lstat, open, readdir, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { VaultError } from "./errors.js";
@@ -100,6 +100,8 @@ export async function atomicWriteFile(
   const step = options.onStep ?? (() => undefined);
   const temp = tempNameFor(path);
   let created = false;
+  // A signal mid-write removes the temp before the process exits (connection-core temp-registry, issue 13.5).
+  const untrack = trackTemp(temp);
   try {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     const handle = await open(temp, flags, options.mode ?? 0o600);
@@ -117,11 +119,13 @@ export async function atomicWriteFile(
     }
     await rename(temp, path);
     created = false;
+    untrack();
     await step("renamed", path);
     await syncDirectory(dirname(path));
     await step("dir-synced", path);
   } catch (error) {
     const tempLeft = created ? await removeAfterFailure(temp) : undefined;
+    untrack();
     if (error instanceof VaultError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error; // an injected fault or a bug: let it surface as it is

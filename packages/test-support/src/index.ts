@@ -10,6 +10,8 @@ export { anyNumber, anyString, stringContaining, stringMatching, stringNotContai
 export { snapshotCli } from "./cli-snapshot.js";
 export type { CliSnapshot, SnapshotCliOptions } from "./cli-snapshot.js";
 export { cliErrorOf, parseJsonOutput } from "./json-output.js";
+export { mariaDbAvailable, startMariaDb } from "./mariadb.js";
+export type { MariaDb } from "./mariadb.js";
 export { openSealedVault, openWithAge } from "./sealed-vault.js";
 export type { SealedBundle } from "./sealed-vault.js";
 export type { CliErrorDocument, JsonShape } from "./json-output.js";

@@ -46,6 +46,8 @@ export interface AuditFinding {
   /** A sealed copy after a shred: the recipients whose identities were not destroyed (they still open it). */
   readonly openableBy?: readonly string[];
   readonly linkedPaths?: readonly string[];
+  /** A sealed copy met as an age file under any name: the SHA-256 (hex) of that age file (the ledger's key). */
+  readonly sha256?: string;
 }
 
 export interface AuditGap {

@@ -120,6 +120,9 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     dataDirs: request.dataDirs,
   });
   const offAppliance = loaded.fromStateDir === 0 && request.fingerprintsFile !== undefined;
+  // Off the appliance the audit holds no identity: an age file is a known copy by its ledger hash, or a gap.
+  const { loadAgeAudit } = await import("./audit-age.js");
+  const age = await loadAgeAudit(ports.stateDir, { identities: !offAppliance });
 
   const scanned: LocationAudit[] = [
     await auditCloud(
@@ -129,9 +132,9 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
     ),
     offAppliance
       ? primaryNotAudited(ports.stateDir, request.fingerprintsFile ?? "")
-      : await auditPrimary(ports.stateDir, ports.vault.dir, matcher),
-    ...(await auditNodes(scope.nodes, ports.ssh, matcher, ports.fanOut)),
-    ...(await auditSnapshots(scope.dataDirs, matcher, request.crossMounts === true, scope.recordedSnapshots)),
+      : await auditPrimary(ports.stateDir, ports.vault.dir, matcher, age),
+    ...(await auditNodes(scope.nodes, ports.ssh, matcher, ports.fanOut, age)),
+    ...(await auditSnapshots(scope.dataDirs, matcher, request.crossMounts === true, scope.recordedSnapshots, age)),
   ];
   const shred = await applyShredEvidence(scanned, {
     stateDir: ports.stateDir,

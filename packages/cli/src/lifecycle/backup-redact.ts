@@ -1,4 +1,4 @@
-import { openSnapshot, redactSnapshot, type RedactionReport } from "@connect-ops/backup-hooks";
+import { openSnapshot, redactSnapshot, type AgeAudit, type RedactionReport } from "@connect-ops/backup-hooks";
 import { createResidueMatcher } from "@connect-ops/connection-core";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
 
@@ -6,6 +6,8 @@ import type { ResidueFingerprints } from "@connect-ops/connection-core";
 export interface RedactPorts {
   readonly loadFingerprints: () => Promise<ResidueFingerprints[]>;
   readonly now: () => number;
+  /** The sealed-copy ledger and identities age files are judged with (lifecycle/audit-age.ts); absent: each is a gap. */
+  readonly loadAgeAudit?: () => Promise<AgeAudit>;
 }
 
 export interface RedactRequest {
@@ -20,8 +22,10 @@ export async function redactBackupSnapshot(ports: RedactPorts, request: RedactRe
   // The snapshot is checked first: a wrong path is reported as such even when no fingerprints are at hand.
   const snapshot = await openSnapshot(request.snapshot, { force: request.force });
   const sets = await ports.loadFingerprints();
+  const age = await ports.loadAgeAudit?.();
   return redactSnapshot(snapshot.path, {
     matcher: createResidueMatcher(sets),
+    ...(age === undefined ? {} : { age }),
     dryRun: request.dryRun,
     now: () => new Date(ports.now()),
   });

@@ -1,4 +1,4 @@
-import { scanPath, type Finding, type ScanResult } from "@connect-ops/backup-hooks";
+import { scanPath, type AgeAudit, type Finding, type ScanResult } from "@connect-ops/backup-hooks";
 import { createResidueMatcher, errnoCode } from "@connect-ops/connection-core";
 import { lstat, realpath } from "node:fs/promises";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
@@ -9,6 +9,8 @@ import { usageError } from "../errors.js";
 export interface ScanPorts {
   readonly loadFingerprints: () => Promise<ResidueFingerprints[]>;
   readonly progress: { readonly onProgress?: (progress: ScanProgress) => void; done(): void };
+  /** The sealed-copy ledger and identities age files are judged with (lifecycle/audit-age.ts); absent: each is a gap. */
+  readonly loadAgeAudit?: () => Promise<AgeAudit>;
 }
 
 export interface ScanRequest {
@@ -50,9 +52,11 @@ export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Pr
   const refusal = systemTreeRefusal(await realpath(path), request.typedPath);
   if (refusal !== undefined) throw refusal;
   const sets = await ports.loadFingerprints();
+  const age = await ports.loadAgeAudit?.();
   try {
     const result = await scanPath(path, {
       matcher: createResidueMatcher(sets),
+      ...(age === undefined ? {} : { age }),
       ...(request.maxDepth === undefined ? {} : { maxDepth: request.maxDepth }),
       crossMounts: request.crossMounts === true,
       ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
@@ -90,12 +94,13 @@ export async function splitForIncludePolicy(
   const kept: Finding[] = [];
   const accepted: IncludePolicySplit["accepted"] = [];
   for (const finding of findings) {
+    // A sealed copy met as an age file under another name or in an archive carries its hash (issue 13.3).
     const candidate =
       current !== undefined &&
       finding.form === "sealed-copy" &&
-      finding.member === undefined &&
-      finding.path.endsWith("/github-connect/credentials.age");
-    if (candidate && current.sha256.has(await hashOf(finding.path))) {
+      (finding.sha256 !== undefined ||
+        (finding.member === undefined && finding.path.endsWith("/github-connect/credentials.age")));
+    if (candidate && current.sha256.has(finding.sha256 ?? (await hashOf(finding.path)))) {
       accepted.push({ path: finding.path, generation: current.generation });
     } else {
       kept.push(finding);

@@ -1,3 +1,4 @@
+import type { AgeAudit } from "@connect-ops/backup-hooks";
 import { errnoCode, type ResidueMatcher } from "@connect-ops/connection-core";
 import type { FanOutOptions, NodeProbe, NodeSpec, SshOptions } from "@connect-ops/replication";
 import { lstat } from "node:fs/promises";
@@ -67,8 +68,10 @@ export async function auditNodes(
   ssh: SshOptions,
   matcher: ResidueMatcher,
   fanOut: FanOutOptions = {},
+  age?: AgeAudit,
 ): Promise<LocationAudit[]> {
   if (nodes.length === 0) return [];
+  const ageOption = age === undefined ? {} : { age };
   const { probeNodes } = await import("@connect-ops/replication");
   const { scanBuffers, scanPath } = await import("@connect-ops/backup-hooks");
   const probes = new Map((await probeNodes(nodes, { retries: 1, ...fanOut, ssh })).map((probe) => [probe.name, probe]));
@@ -90,7 +93,7 @@ export async function auditNodes(
         (error: unknown) => errnoCode(error) !== "ENOENT",
       );
       const scan = exists
-        ? await scanPath(node.path, { matcher }).catch((error: unknown) => error as Error)
+        ? await scanPath(node.path, { matcher, ...ageOption }).catch((error: unknown) => error as Error)
         : undefined;
       const listing = await listRegularFiles(node.path);
       if (scan === undefined)
@@ -117,7 +120,7 @@ export async function auditNodes(
         const tree = await readNodeTree(node, ssh, ssh.connectTimeoutMs);
         for (const item of tree.unfetched) gaps.push({ location: node.name, path: item.path, reason: item.reason });
         if (!tree.absent && tree.files.length > 0) {
-          const scan = await scanBuffers(tree.files, { matcher });
+          const scan = await scanBuffers(tree.files, { matcher, ...ageOption });
           findings.push(...scan.findings.map((finding) => toAuditFinding(node.name, finding)));
           gaps.push(...scan.gaps.map((gap) => toAuditGap(node.name, gap)));
           files = scan.filesScanned;

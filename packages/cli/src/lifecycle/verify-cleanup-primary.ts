@@ -1,3 +1,4 @@
+import type { AgeAudit } from "@connect-ops/backup-hooks";
 import { errnoCode, type ResidueMatcher } from "@connect-ops/connection-core";
 import { lstat } from "node:fs/promises";
 import {
@@ -22,6 +23,7 @@ export async function auditPrimary(
   stateDir: string,
   vaultDir: string,
   matcher: ResidueMatcher,
+  age?: AgeAudit,
 ): Promise<LocationAudit> {
   const { scanPath } = await import("@connect-ops/backup-hooks");
   const { isTempName } = await import("@connect-ops/credential-vault");
@@ -59,7 +61,7 @@ export async function auditPrimary(
     detail: `${leftovers.length} found`,
   });
   for (const path of leftovers) findings.push({ location: name, path, form: "temp-file", fingerprintId: "unknown" });
-  const scan = await scanPath(stateDir, { matcher });
+  const scan = await scanPath(stateDir, { matcher, ...(age === undefined ? {} : { age }) });
   findings.push(...scan.findings.map((finding) => toAuditFinding(name, finding)));
   gaps.push(...scan.gaps.map((gap) => toAuditGap(name, gap)));
   checks.push({

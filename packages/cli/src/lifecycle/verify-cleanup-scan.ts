@@ -17,6 +17,7 @@ export function toAuditFinding(
     encoding: finding.encoding,
     fingerprintId: finding.fingerprintId,
     ...(finding.recipients === undefined ? {} : { recipients: finding.recipients }),
+    ...(finding.sha256 === undefined ? {} : { sha256: finding.sha256 }),
     ...(finding.linkedPaths === undefined ? {} : { linkedPaths: finding.linkedPaths.map(mapPath) }),
   };
 }

@@ -182,7 +182,9 @@ describe("the report says what was and was not checked (issue 13.7)", () => {
     });
     const report = audit.report;
     expect(report.format).toBe("connect-ops/cleanup-report@2");
-    expect(report.detectionMethod).toMatch(/^connect-ops-scan\/\d+ \(layers: gzip, .*\btar\b.*; forms: .*key-content/);
+    expect(report.detectionMethod).toMatch(
+      /^connect-ops-scan\/\d+ \(layers: age, gzip, .*\btar\b.*; forms: .*key-content/,
+    );
     expect(report.locations.find((location) => location.kind === "snapshot")?.layersDecoded).toEqual({
       gzip: 1,
       tar: 1,

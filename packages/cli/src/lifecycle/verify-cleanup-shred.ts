@@ -83,7 +83,8 @@ export async function classifySealedCopies(
         kept.push(finding);
         continue;
       }
-      const sha256 = await sha256Of(finding.path);
+      // An age file met inside an archive or under another name carries its own hash; a top-level copy is hashed here.
+      const sha256 = finding.sha256 ?? (await sha256Of(finding.path));
       const recorded = ledger.find((entry) => entry.sha256 === sha256)?.recipients ?? finding.recipients ?? [];
       const survivors = recorded.filter((recipient) => !gone.has(recipient));
       if (sha256 !== undefined && recorded.length > 0 && survivors.length === 0)

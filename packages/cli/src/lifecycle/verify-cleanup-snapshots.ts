@@ -1,3 +1,4 @@
+import type { AgeAudit } from "@connect-ops/backup-hooks";
 import type { ResidueMatcher } from "@connect-ops/connection-core";
 import { join, sep } from "node:path";
 import {
@@ -72,6 +73,7 @@ export async function auditSnapshots(
   matcher: ResidueMatcher,
   crossMounts = false,
   recordedSnapshots: readonly { readonly dataDir: string; readonly path: string }[] = [],
+  age?: AgeAudit,
 ): Promise<LocationAudit[]> {
   const { listSnapshots, scanPath } = await import("@connect-ops/backup-hooks");
   const audits: LocationAudit[] = [];
@@ -88,7 +90,7 @@ export async function auditSnapshots(
       audits.push(dataDirGap(info.dataDir, "list snapshots", `no snapshot found in ${info.dataDir}`));
       continue;
     }
-    const scan = await scanPath(info.dataDir, { matcher, crossMounts });
+    const scan = await scanPath(info.dataDir, { matcher, crossMounts, ...(age === undefined ? {} : { age }) });
     const roots = info.snapshots.map((snapshot) => snapshot.path);
     const owners = (paths: readonly string[]): string[] => {
       const found = roots.filter((root) => paths.some((path) => inside(root, path)));

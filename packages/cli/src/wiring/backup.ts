@@ -99,9 +99,21 @@ function fingerprintLoader(
   };
 }
 
+/** This state dir's sealed-copy ledger and identities (none when it has none: every age file is then a gap). */
+function ageAuditLoader(context: CommandContext): NonNullable<RedactPorts["loadAgeAudit"]> {
+  return async () => {
+    const { loadAgeAudit } = await import("../lifecycle/audit-age.js");
+    return loadAgeAudit(context.globals.stateDir, { identities: true });
+  };
+}
+
 /** backup redact's (and the redact hook's) production ports. */
 export function redactPorts(context: CommandContext, fingerprintsFile: string | undefined): RedactPorts {
-  return { loadFingerprints: fingerprintLoader(context, fingerprintsFile), now: context.io.now };
+  return {
+    loadFingerprints: fingerprintLoader(context, fingerprintsFile),
+    now: context.io.now,
+    loadAgeAudit: ageAuditLoader(context),
+  };
 }
 
 /** backup scan's production ports: the progress line on a terminal's stderr. */
@@ -109,6 +121,7 @@ export async function scanPorts(context: CommandContext, fingerprintsFile: strin
   const { scanProgressLine } = await import("../flows/backup-progress.js");
   return {
     loadFingerprints: fingerprintLoader(context, fingerprintsFile),
+    loadAgeAudit: ageAuditLoader(context),
     progress: scanProgressLine(context.terminal, { enabled: context.globals.progress, now: context.io.now }),
   };
 }
