@@ -40,7 +40,7 @@ const bundle = (dir, testHooks) => ({
       groups: [
         {
           name: "hot-path",
-          test: /packages[\\/](connection-core[\\/]src[\\/](errors|errno|make-directories|validate|json-position|token-rules|input-file)|credential-vault[\\/]src[\\/](vault|safe-dir|meta-shape|layout|errors|lock|atomic-write|sha256|age-seal|remove-file|destroy-vault|shred-file))\.ts$/,
+          test: /packages[\\/](connection-core[\\/]src[\\/](errors|errno|make-directories|temp-registry|validate|json-position|token-rules|input-file)|credential-vault[\\/]src[\\/](vault|safe-dir|meta-shape|layout|errors|lock|atomic-write|sha256|age-seal|remove-file|destroy-vault|shred-file))\.ts$/,
         },
       ],
     },
