@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { lstat, open, readFile, rename, rm, unlink } from "node:fs/promises";
+import { lstat, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
-import { syncDirectory } from "@connect-ops/credential-vault";
+import { shredFile, syncDirectory } from "@connect-ops/credential-vault";
 import { nodeDirIsSymlink, ReplicationError, sanitizeRemoteText } from "./errors.js";
 import { NODE_IDENTITY_FILE } from "./node-identity.js";
 import { sha256Hex } from "./payload.js";
@@ -108,16 +106,7 @@ export function parseIdentityDestroyOutput(
 
 /** Overwrites `path` in place with random bytes of its length, fsyncs, unlinks it and fsyncs `dir`; returns the length. */
 async function wipe(path: string, dir: string): Promise<number> {
-  const handle = await open(path, constants.O_RDWR | constants.O_NOFOLLOW);
-  let size: number;
-  try {
-    size = (await handle.stat()).size;
-    if (size > 0) await handle.write(randomBytes(size), 0, size, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await unlink(path);
+  const size = await shredFile(path);
   await syncDirectory(dir);
   return size;
 }
