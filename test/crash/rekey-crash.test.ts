@@ -29,6 +29,8 @@ const REKEY_POINTS = [
   "rekey:resealed",
   "rekey:replicated",
   "rekey:promoted",
+  "rekey:old-aside",
+  "rekey:old-overwritten",
   "rekey:old-destroyed",
 ];
 const suite = new SuiteResources();

@@ -26,6 +26,8 @@ const seed = reliabilitySeed();
 const LANES = 2;
 const SHRED_POINTS = [
   "shred:planned",
+  "shred:appliance-aside",
+  "shred:appliance-overwritten",
   "shred:destroyed-appliance",
   "shred:node-fingerprinted",
   "shred:destroyed-node",

@@ -2,7 +2,7 @@ import { readdir, rename, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { syncDirectory } from "./atomic-write.js";
 import { VAULT_FILES } from "./layout.js";
-import { shredFile } from "./shred-file.js";
+import { shreddingName, shredFile } from "./shred-file.js";
 
 const PENDING = ".pending";
 
@@ -34,7 +34,7 @@ export async function destroyVaultDir(dir: string): Promise<RemovedFile[]> {
     const path = join(dir, name);
     if (name !== VAULT_FILES.meta && name !== VAULT_FILES.meta + PENDING) doomed.push({ path, reported: path });
     else {
-      const aside = join(dir, `.${name}.destroying`);
+      const aside = shreddingName(path);
       await rename(path, aside);
       doomed.push({ path: aside, reported: path });
     }

@@ -1,10 +1,58 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, unlink } from "node:fs/promises";
+import { lstat, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 
-/** Overwrites a regular file with random bytes, fsyncs and unlinks it; returns its size. */
-export async function shredFile(path: string): Promise<number> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
+const ASIDE_SUFFIX = ".destroying";
+
+/** The name a file is shredded under (`.NAME.destroying` beside it); a name of that form is its own. */
+export function shreddingName(path: string): string {
+  const name = basename(path);
+  return isShreddingName(name) ? path : join(dirname(path), `.${name}${ASIDE_SUFFIX}`);
+}
+
+/** Whether a directory entry is a file a killed shred left aside (`.NAME.destroying`). */
+export function isShreddingName(name: string): boolean {
+  return name.startsWith(".") && name.endsWith(ASIDE_SUFFIX) && name.length > 1 + ASIDE_SUFFIX.length;
+}
+
+export interface ShredSteps {
+  /** Called after each step, for the crash harness: `aside` (renamed), `overwritten` (random bytes fsynced). */
+  readonly onStep?: (step: "aside" | "overwritten") => void;
+}
+
+/**
+ * Shreds a regular file: renames it aside to `.NAME.destroying` (one rename),
+ * overwrites it with random bytes, fsyncs and unlinks it; returns its size.
+ * The rename comes first so a kill between the overwrite and the unlink never
+ * leaves random bytes under the file's own name (every reader would take the
+ * file for damaged, not for being destroyed, and refuse to start). A call for
+ * a file a killed run left aside finishes it; a file gone under both names
+ * throws ENOENT (`ignoreMissing` reads that as destroyed already). Refuses a
+ * symbolic link (ELOOP) or anything not a regular file (EISDIR) without moving it.
+ */
+export async function shredFile(path: string, steps: ShredSteps = {}): Promise<number> {
+  const aside = shreddingName(path);
+  if (aside !== path) {
+    const entry = await lstat(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (entry === undefined) {
+      await lstat(aside); // ENOENT when neither name exists: destroyed already
+    } else {
+      if (!entry.isFile()) {
+        const code = entry.isSymbolicLink() ? "ELOOP" : "EISDIR";
+        throw Object.assign(new Error(`${code}: refusing to shred what is not a regular file, '${path}'`), {
+          code,
+          path,
+        });
+      }
+      await rename(path, aside);
+    }
+    steps.onStep?.("aside");
+  }
+  const handle = await open(aside, constants.O_WRONLY | constants.O_NOFOLLOW);
   let size = 0;
   try {
     size = (await handle.stat()).size;
@@ -13,6 +61,7 @@ export async function shredFile(path: string): Promise<number> {
   } finally {
     await handle.close();
   }
-  await unlink(path);
+  steps.onStep?.("overwritten");
+  await unlink(aside);
   return size;
 }

@@ -9,10 +9,11 @@ export interface RemovedPath {
   readonly bytes: number;
 }
 
-/** Temp files of atomic writes (`.NAME.tmp-…`) and `.pending` halves of vault commits, anywhere in the state dir. */
+/** Temp files of atomic writes (`.NAME.tmp-…`), files a killed shred left aside (`.NAME.destroying`) and `.pending` halves of vault commits, anywhere in the state dir. */
 export async function plaintextCapableLeftovers(
   stateDir: string,
   isTempName: (name: string) => boolean,
+  isShreddingName: (name: string) => boolean = () => false,
 ): Promise<string[]> {
   // No state dir, no leftovers; any other failure is thrown (an unread dir is never "none left").
   const entries = (await ignoreMissing(readdir(stateDir, { recursive: true, withFileTypes: true }))) ?? [];
@@ -20,7 +21,10 @@ export async function plaintextCapableLeftovers(
     .filter(
       (entry) =>
         entry.isFile() &&
-        (isTempName(entry.name) || entry.name.endsWith(".pending") || /^\.connect-ops-.*\.tmp$/.test(entry.name)),
+        (isTempName(entry.name) ||
+          isShreddingName(entry.name) ||
+          entry.name.endsWith(".pending") ||
+          /^\.connect-ops-.*\.tmp$/.test(entry.name)),
     )
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
@@ -38,10 +42,10 @@ export async function destroyLocalCredentials(
   stateDir: string,
   journalDir: string,
 ): Promise<RemovedPath[]> {
-  const { isTempName, shredFile } = await import("@connect-ops/credential-vault");
+  const { isShreddingName, isTempName, shredFile } = await import("@connect-ops/credential-vault");
   const removed: RemovedPath[] = [...(await vault.destroy())];
   const failed: { path: string; error: unknown }[] = [];
-  for (const path of await plaintextCapableLeftovers(stateDir, isTempName)) {
+  for (const path of await plaintextCapableLeftovers(stateDir, isTempName, isShreddingName)) {
     // A leftover already gone is fine; one that could not be shredded is collected and reported below.
     const bytes = await ignoreMissing(shredFile(path)).catch((error: unknown) => void failed.push({ path, error }));
     if (bytes !== undefined) removed.push({ path, bytes });

@@ -32,9 +32,13 @@ export async function promoteNextIdentity(paths: ReturnType<typeof identityPaths
 }
 
 /** Overwrites, fsyncs and unlinks the old identity (and fsyncs the dir); nothing when it is gone already. */
-export async function destroyOldIdentity(paths: ReturnType<typeof identityPaths>): Promise<boolean> {
+export async function destroyOldIdentity(
+  paths: ReturnType<typeof identityPaths>,
+  onStep?: (step: "aside" | "overwritten") => void,
+): Promise<boolean> {
   const { shredFile, syncDirectory } = await import("@connect-ops/credential-vault");
-  const bytes = await ignoreMissing(shredFile(paths.old));
+  // shredFile moves the file aside first and finishes one a killed run left aside.
+  const bytes = await ignoreMissing(shredFile(paths.old, onStep === undefined ? {} : { onStep }));
   await syncDirectory(join(paths.old, ".."));
   return bytes !== undefined;
 }

@@ -162,7 +162,7 @@ export async function runRekey(ports: RekeyPorts, request: RekeyRequest): Promis
   if (journal.newRecipient !== undefined) {
     if (state.recipient !== journal.newRecipient) await promoteNextIdentity(paths);
     ports.crash("rekey:promoted");
-    destroyed = await destroyOldIdentity(paths);
+    destroyed = await destroyOldIdentity(paths, (step) => ports.crash(`rekey:old-${step}`));
     ports.crash("rekey:old-destroyed");
   }
   await writeJournal(ports.journalDir, REKEY_JOURNAL, {

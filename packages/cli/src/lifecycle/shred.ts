@@ -62,10 +62,10 @@ export interface ShredOutcome {
 }
 
 /** Overwrites, fsyncs and unlinks an identity file, then fsyncs its directory; a file already gone is destroyed. */
-async function destroyIdentity(path: string): Promise<number> {
+async function destroyIdentity(path: string, onStep: (step: "aside" | "overwritten") => void): Promise<number> {
   const { shredFile, syncDirectory } = await import("@connect-ops/credential-vault");
   const { ignoreMissing } = await import("@connect-ops/connection-core");
-  const bytes = (await ignoreMissing(shredFile(path))) ?? 0;
+  const bytes = (await ignoreMissing(shredFile(path, { onStep }))) ?? 0;
   await syncDirectory(dirname(path));
   return bytes;
 }
@@ -196,7 +196,7 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
     let done: ShredTarget;
     if (target.role === "node") done = await shredNode(ports, target);
     else {
-      const bytes = await destroyIdentity(target.where);
+      const bytes = await destroyIdentity(target.where, (step) => ports.crash(`shred:${target.role}-${step}`));
       ports.crash(`shred:destroyed-${target.role}`);
       done = { ...target, state: "destroyed", bytes, destroyedAt: new Date(ports.now()).toISOString() };
     }

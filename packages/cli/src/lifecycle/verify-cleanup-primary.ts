@@ -26,7 +26,7 @@ export async function auditPrimary(
   age?: AgeAudit,
 ): Promise<LocationAudit> {
   const { scanPath } = await import("@connect-ops/backup-hooks");
-  const { isTempName } = await import("@connect-ops/credential-vault");
+  const { isShreddingName, isTempName } = await import("@connect-ops/credential-vault");
   const name = "primary";
   const checks: AuditCheck[] = [];
   const findings: AuditFinding[] = [];
@@ -54,7 +54,7 @@ export async function auditPrimary(
     checks.push({ check: "vault", result: "gap", detail: reason });
     gaps.push({ location: name, path: vaultDir, reason });
   }
-  const leftovers = await plaintextCapableLeftovers(stateDir, isTempName);
+  const leftovers = await plaintextCapableLeftovers(stateDir, isTempName, isShreddingName);
   checks.push({
     check: "temp and pending files",
     result: leftovers.length > 0 ? "residue" : "ok",
