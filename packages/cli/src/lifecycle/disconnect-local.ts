@@ -13,7 +13,7 @@ export interface RemovedPath {
 export async function plaintextCapableLeftovers(
   stateDir: string,
   isTempName: (name: string) => boolean,
-  isShreddingName: (name: string) => boolean = () => false,
+  isShreddingName: (name: string) => boolean,
 ): Promise<string[]> {
   // No state dir, no leftovers; any other failure is thrown (an unread dir is never "none left").
   const entries = (await ignoreMissing(readdir(stateDir, { recursive: true, withFileTypes: true }))) ?? [];

@@ -31,14 +31,13 @@ export async function promoteNextIdentity(paths: ReturnType<typeof identityPaths
   await syncDirectory(join(paths.current, ".."));
 }
 
-/** Overwrites, fsyncs and unlinks the old identity (and fsyncs the dir); nothing when it is gone already. */
+/** Shreds the old identity (aside, overwrite, fsync, unlink; then fsyncs the dir), finishing one a killed run left aside; nothing when it is gone already. */
 export async function destroyOldIdentity(
   paths: ReturnType<typeof identityPaths>,
-  onStep?: (step: "aside" | "overwritten") => void,
+  onStep: (step: "aside" | "overwritten") => void,
 ): Promise<boolean> {
   const { shredFile, syncDirectory } = await import("@connect-ops/credential-vault");
-  // shredFile moves the file aside first and finishes one a killed run left aside.
-  const bytes = await ignoreMissing(shredFile(paths.old, onStep === undefined ? {} : { onStep }));
+  const bytes = await ignoreMissing(shredFile(paths.old, { onStep }));
   await syncDirectory(join(paths.old, ".."));
   return bytes !== undefined;
 }

@@ -61,7 +61,7 @@ export interface ShredOutcome {
   readonly complete: boolean;
 }
 
-/** Overwrites, fsyncs and unlinks an identity file, then fsyncs its directory; a file already gone is destroyed. */
+/** Shreds an identity file (aside, overwrite, fsync, unlink), then fsyncs its directory; a file already gone is destroyed. */
 async function destroyIdentity(path: string, onStep: (step: "aside" | "overwritten") => void): Promise<number> {
   const { shredFile, syncDirectory } = await import("@connect-ops/credential-vault");
   const { ignoreMissing } = await import("@connect-ops/connection-core");
