@@ -1,4 +1,9 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeSpec } from "./inventory.js";
@@ -182,5 +187,30 @@ describe("replication faults over real SSH", () => {
     expect(results[0]).toMatchObject({ status: "failed", error: { code: "REPL_AUTH_FAILED" } });
     expect(results[0]?.error?.message).toContain("cluster-3");
     expect(results[0]?.error?.message).toContain("user admin");
+  });
+
+  it("logs in with an ssh-agent key, alone or after an identity file the node refuses", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "connect-ops-agent-"));
+    const socket = join(dir, "agent.sock");
+    const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+    try {
+      for (let tries = 0; tries < 50 && !existsSync(socket); tries++) await sleep(100);
+      await run("ssh-add", [ssh.identityFile], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      const agentOnly = await probeNodes(specs, {
+        ssh: { knownHostsFile: ssh.knownHostsFile, agentSocket: socket },
+        nodes: ["cluster-3"],
+      });
+      expect(agentOnly[0]?.error).toBeUndefined();
+      expect(["ok", "absent"]).toContain(agentOnly[0]?.status);
+      const fallback = await probeNodes(specs, {
+        ssh: { knownHostsFile: ssh.knownHostsFile, identityFile: ssh.wrongIdentityFile, agentSocket: socket },
+        nodes: ["cluster-3"],
+      });
+      expect(fallback[0]?.error).toBeUndefined();
+      expect(["ok", "absent"]).toContain(fallback[0]?.status);
+    } finally {
+      agent.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,6 +17,7 @@ import { destroyLocalIdentity } from "./node-identity-destroy.js";
 import { nodeDirIsSymlink, ReplicationError } from "./errors.js";
 import { parseVaultMetaBytes, sha256Hex, type ReplicationPayload } from "./payload.js";
 import type { CommitResult, ExpectedPair, NodeState, NodeTransport, RemoveResult } from "./transport.js";
+import { pushInSteps } from "./push-to-node.js";
 
 async function readOptional(path: string): Promise<Buffer | null> {
   try {
@@ -247,6 +248,7 @@ export function createLocalTransport(nodeName: string, nodeDir: string): NodeTra
     destroyIdentity: (expectedSha256) => destroyLocalIdentity(nodeName, dir, expectedSha256),
     probe: () => probe(),
     commit: (payload, expected) => commit(payload, expected),
+    push: (payload, write) => pushInSteps({ probe, commit, sweepTemps }, payload, write),
     sweepTemps: () => sweepTemps(),
     remove: () => remove(),
     [Symbol.asyncDispose]: () => Promise.resolve(),

@@ -1,6 +1,6 @@
 import { ReplicationError } from "./errors.js";
 import type { ReplicationPayload } from "./payload.js";
-import type { NodeState, NodeTransport } from "./transport.js";
+import type { NodeState, NodeTransport, PushStep } from "./transport.js";
 
 export type PushDecision = "write" | "unchanged" | "stale" | "conflict";
 
@@ -41,12 +41,15 @@ export async function pushToNode(
 ): Promise<PushOutcome> {
   let firstGeneration: number | null | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const state = await transport.probe(signal);
-    const generationBefore = state.meta?.generation ?? null;
+    let decision = "write" as PushDecision;
+    // No write ahead: the push still sweeps temp files of an earlier interrupted push (commit sweeps them itself).
+    const pushed = await transport.push(
+      payload,
+      (state) => (decision = decidePush(state, payload)) === "write",
+      signal,
+    );
+    const generationBefore = pushed.state.meta?.generation ?? null;
     firstGeneration ??= generationBefore;
-    const decision = decidePush(state, payload);
-    // No write ahead: still leave no temp file of an earlier interrupted push (commit sweeps them itself).
-    if (decision !== "write" && state.tempFiles > 0) await transport.sweepTemps(signal);
     if (decision === "unchanged" || decision === "stale") {
       return { status: decision, generationBefore: firstGeneration, generationAfter: generationBefore };
     }
@@ -61,11 +64,9 @@ export async function pushToNode(
         },
       );
     }
-    const committed = await transport.commit(
-      payload,
-      { sealedSha256: state.sealedSha256, metaSha256: state.metaSha256 },
-      signal,
-    );
+    if (pushed.step !== "committed")
+      throw new Error(`the push to node ${nodeName} decided to write but did not commit`);
+    const committed = pushed.commit;
     if (committed.result === "conflict") continue;
     if (committed.sealedSha256 !== payload.sealedSha256 || committed.metaSha256 !== payload.metaSha256) {
       throw new ReplicationError(
@@ -85,4 +86,20 @@ export async function pushToNode(
     hint: "make sure only one connect-ops run replicates at a time, then run it again",
     context: { node: nodeName },
   });
+}
+
+/** `NodeTransport.push` as three steps (probe, then commit or sweep), for drivers where a step costs no round trip. */
+export async function pushInSteps(
+  transport: Pick<NodeTransport, "probe" | "commit" | "sweepTemps">,
+  payload: ReplicationPayload,
+  write: (state: NodeState) => boolean,
+  signal?: AbortSignal,
+): Promise<PushStep> {
+  const state = await transport.probe(signal);
+  if (write(state)) {
+    const expected = { sealedSha256: state.sealedSha256, metaSha256: state.metaSha256 };
+    return { state, step: "committed", commit: await transport.commit(payload, expected, signal) };
+  }
+  if (state.tempFiles === 0) return { state, step: "none" };
+  return { state, step: "swept", removed: await transport.sweepTemps(signal) };
 }

@@ -40,7 +40,11 @@ export function header(dir: string): string {
 
 /** Prints `probe 1`, `dir 0|1`, `sealed H|absent`, `temps N`, `writable 0|1` (access W_OK, nothing written), then `meta-follows` and the raw meta.json (if any) to the end. */
 export function probeScript(dir: string): string {
-  return `${header(dir)}
+  return `${header(dir)}${probeSteps()}`;
+}
+
+function probeSteps(): string {
+  return `
 printf 'probe 1\\n'
 if [ -d "$d" ]; then printf 'dir 1\\n'; else printf 'dir 0\\n'; fi
 printf 'sealed %s\\n' "$(hash_of "$s")"
@@ -74,10 +78,16 @@ export interface CommitScriptInput {
  * cannot stop the script between the two renames.
  */
 export function commitScript(input: CommitScriptInput): string {
-  const expectedSealed = input.expectedSealed ?? "absent";
-  const expectedMeta = input.expectedMeta ?? "absent";
-  return `${header(input.dir)}
-trap '' HUP PIPE
+  return `${header(input.dir)}\n${commitSteps(input, input.expectedSealed ?? "absent", input.expectedMeta ?? "absent")}`;
+}
+
+/** The body of `commitScript`; the expected hashes are literals (hex or `absent`) or the quoted variables of `pushScript`. */
+function commitSteps(
+  input: Omit<CommitScriptInput, "expectedSealed" | "expectedMeta">,
+  es: string,
+  em: string,
+): string {
+  return `trap '' HUP PIPE
 umask 077
 ts="$d/.${VAULT_FILES.sealed}.tmp-${input.id}"
 tm="$d/.${VAULT_FILES.meta}.tmp-${input.id}"
@@ -90,7 +100,7 @@ cat > "$ts" || fail write
 [ "$(hash_of "$tm")" = ${input.metaSha256} ] || fail verify
 [ "$(hash_of "$ts")" = ${input.sealedSha256} ] || fail verify
 sync_path "$ts" "$tm" || fail sync
-if [ "$(hash_of "$s")" != ${expectedSealed} ] || [ "$(hash_of "$m")" != ${expectedMeta} ]; then
+if [ "$(hash_of "$s")" != ${es} ] || [ "$(hash_of "$m")" != ${em} ]; then
   rm -f "$ts" "$tm"; printf 'result conflict\\n'; exit 0
 fi
 mv -f "$ts" "$s" || fail rename
@@ -101,10 +111,37 @@ printf 'result committed\\nsealed %s\\nmeta %s\\n' "$(hash_of "$s")" "$(hash_of 
 `;
 }
 
+/** The line `pushScript` prints after the probe's output (a newline, then this, then a newline); `id` makes it unguessable to the node's files. */
+export const probeEndMarker = (id: string): string => `\nprobe-end-${id}\n`;
+
+/**
+ * A whole push on one exec channel: prints the probe's output and
+ * `probeEndMarker(id)`, then reads one decision line from stdin — `write
+ * EXPECTED_SEALED EXPECTED_META` (hex or `absent`) followed by meta.json and
+ * credentials.age as for `commitScript`, `sweep`, or `skip` — and runs that
+ * step. The client decides (`decidePush`) between the two halves, so a push
+ * costs one channel instead of two. End of input before a decision is `skip`.
+ */
+export function pushScript(input: Omit<CommitScriptInput, "expectedSealed" | "expectedMeta">): string {
+  return `${header(input.dir)}${probeSteps()}printf '${probeEndMarker(input.id).replaceAll("\n", "\\n")}'
+read -r verb es em || exit 0
+case $verb in
+write)
+  for h in "$es" "$em"; do case $h in absent) ;; '' | *[!0-9a-f]*) exit 0 ;; esac; done
+${commitSteps(input, '"$es"', '"$em"')};;
+sweep)
+${sweepSteps()};;
+esac
+`;
+}
+
 /** Removes leftover temp files (never a directory); prints `result swept`, `removed N`. */
 export function sweepScript(dir: string): string {
-  return `${header(dir)}
-trap '' HUP PIPE
+  return `${header(dir)}\n${sweepSteps()}`;
+}
+
+function sweepSteps(): string {
+  return `trap '' HUP PIPE
 n=$(sweep_temps) || { printf 'result failed sweep\\n'; exit 0; }
 if [ "$n" -gt 0 ]; then sync_path "$d"; fi
 printf 'result swept\\nremoved %s\\n' "$n"

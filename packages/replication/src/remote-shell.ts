@@ -14,4 +14,49 @@ export interface ShellResult {
  */
 export interface RemoteShell extends AsyncDisposable {
   run(script: string, stdin: readonly Uint8Array[], signal?: AbortSignal): Promise<ShellResult>;
+  /**
+   * Runs `script` as one conversation: once its stdout holds `reply.marker`,
+   * `reply.answer` gets the stdout before the marker and returns the bytes to
+   * send on stdin (then closed). A script that ends before printing the
+   * marker gets no answer. If `answer` throws, stdin is closed empty and the
+   * run rejects with that error once the script has ended.
+   */
+  converse(script: string, reply: ShellReply, signal?: AbortSignal): Promise<ShellResult>;
+}
+
+/** The half-time answer of `RemoteShell.converse`. */
+export interface ShellReply {
+  readonly marker: string;
+  answer(head: Buffer): readonly Uint8Array[];
+}
+
+/**
+ * Feeds stdout chunks, and once `marker` shows up calls `answer` (once) and
+ * writes its bytes; every shell implementation uses it, so they agree on
+ * where the marker is looked for.
+ */
+export function createReplier(
+  reply: ShellReply,
+  write: (chunks: readonly Uint8Array[]) => void,
+): { readonly onStdout: (stdout: readonly Buffer[]) => void; readonly failure: () => Error | undefined } {
+  const marker = Buffer.from(reply.marker, "latin1");
+  let answered = false;
+  let failure: Error | undefined;
+  return {
+    onStdout(stdout) {
+      if (answered) return;
+      const all = Buffer.concat(stdout);
+      const at = all.indexOf(marker);
+      if (at < 0) return;
+      answered = true;
+      let chunks: readonly Uint8Array[] = [];
+      try {
+        chunks = reply.answer(all.subarray(0, at));
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error("the answer to a node script failed", { cause: error });
+      }
+      write(chunks);
+    },
+    failure: () => failure,
+  };
 }

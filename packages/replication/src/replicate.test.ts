@@ -8,6 +8,7 @@ import { ReplicationError } from "./errors.js";
 import type { NodeSpec } from "./inventory.js";
 import { createLocalTransport } from "./local-transport.js";
 import { probeNodes } from "./probe-nodes.js";
+import { pushInSteps } from "./push-to-node.js";
 import { allConverged, replicateToNodes } from "./replicate.js";
 import { FakeClock } from "./test-support/fake-clock.js";
 import { makePayload } from "./test-support/payloads.js";
@@ -47,6 +48,7 @@ function flakyOpener(down: Set<string>, commits: Map<string, number>): Transport
         return local.commit(payload, expected, signal);
       },
       sweepTemps: (signal) => local.sweepTemps(signal),
+      push: (payload, write, signal) => pushInSteps(counted, payload, write, signal),
       remove: (signal) => local.remove(signal),
       writeIdentity: (identityFile, signal) => local.writeIdentity(identityFile, signal),
       identityDigest: (signal) => local.identityDigest(signal),

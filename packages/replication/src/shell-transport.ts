@@ -4,7 +4,9 @@ import { parseCommitOutput, parseProbeOutput, parseRemoveOutput, parseSweepOutpu
 import {
   commitScript,
   normalizeNodeDir,
+  probeEndMarker,
   probeScript,
+  pushScript,
   REFUSED_SYMLINK,
   removeScript,
   sweepScript,
@@ -21,7 +23,7 @@ import { identityDestroyScript, parseIdentityDestroyOutput } from "./node-identi
 import { lockedError, type NodeLockOptions } from "./node-lock.js";
 import { sha256Hex } from "./payload.js";
 import type { RemoteShell, ShellResult } from "./remote-shell.js";
-import type { NodeTransport } from "./transport.js";
+import type { NodeState, NodeTransport, PushStep } from "./transport.js";
 
 /** The `ssh` driver's logic, over any `RemoteShell`: one sh script per step; commits under the node-side lock when `lock` is given. */
 export function createShellTransport(
@@ -71,6 +73,40 @@ export function createShellTransport(
       if (locked !== undefined) throw locked;
       return parseCommitOutput(result.stdout, result.stderr, nodeName, dir);
     },
+    async push(payload, write, signal) {
+      const id = newTempId();
+      const marker = probeEndMarker(id);
+      let state: NodeState | undefined;
+      let verb: "write" | "sweep" | "skip" = "skip";
+      const script = pushScript({
+        dir,
+        id,
+        metaLength: payload.metaBytes.length,
+        sealedSha256: payload.sealedSha256,
+        metaSha256: payload.metaSha256,
+        ...(lock === undefined ? {} : { lock }),
+      });
+      const answer = (head: Buffer): readonly Uint8Array[] => {
+        const probed = parseProbeOutput(head, nodeName);
+        state = probed;
+        if (write(probed)) {
+          verb = "write";
+          const line = `write ${probed.sealedSha256 ?? "absent"} ${probed.metaSha256 ?? "absent"}\n`;
+          return [Buffer.from(line, "latin1"), payload.metaBytes, payload.sealed];
+        }
+        verb = probed.tempFiles > 0 ? "sweep" : "skip";
+        return [Buffer.from(`${verb}\n`, "latin1")];
+      };
+      const result = checkExit(await shell.converse(script, { marker, answer }, signal), "push");
+      const at = result.stdout.indexOf(marker);
+      if (state === undefined || at < 0) {
+        // The script ended before its probe finished: parse what it printed for the precise error.
+        parseProbeOutput(result.stdout, nodeName);
+        throw invalidPush(nodeName);
+      }
+      const tail = result.stdout.subarray(at + marker.length);
+      return finishPush(state, verb, { ...result, stdout: tail });
+    },
     async sweepTemps(signal) {
       const result = checkExit(await shell.run(sweepScript(dir), [], signal), "sweep");
       return parseSweepOutput(result.stdout, result.stderr, nodeName, dir);
@@ -105,4 +141,31 @@ export function createShellTransport(
     },
     [Symbol.asyncDispose]: () => shell[Symbol.asyncDispose](),
   };
+
+  function finishPush(state: NodeState, verb: "write" | "sweep" | "skip", tail: ShellResult): PushStep {
+    if (verb === "skip") {
+      if (tail.stdout.length !== 0) throw invalidPush(nodeName);
+      return { state, step: "none" };
+    }
+    if (tail.stdout.length === REFUSED_SYMLINK.length && tail.stdout.toString("latin1") === REFUSED_SYMLINK) {
+      throw nodeDirIsSymlink(nodeName, normalizeNodeDir(dir));
+    }
+    if (verb === "sweep")
+      return { state, step: "swept", removed: parseSweepOutput(tail.stdout, tail.stderr, nodeName, dir) };
+    const locked = lock === undefined ? undefined : lockedError(tail.stdout.toString("latin1"), nodeName, lock.waitMs);
+    if (locked !== undefined) throw locked;
+    return { state, step: "committed", commit: parseCommitOutput(tail.stdout, tail.stderr, nodeName, dir) };
+  }
+}
+
+function invalidPush(nodeName: string): ReplicationError {
+  return new ReplicationError(
+    "REPL_REMOTE_OUTPUT_INVALID",
+    `node ${nodeName} answered the push step with unexpected output`,
+    {
+      category: "incomplete",
+      hint: "check that the node has sh and GNU coreutils (sha256sum, head) on the PATH of the SSH user",
+      context: { node: nodeName },
+    },
+  );
 }

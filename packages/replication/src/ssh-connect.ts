@@ -1,6 +1,6 @@
 import { abortReason } from "@connect-ops/connection-core";
 import type { Duplex } from "node:stream";
-import { Client, type ConnectConfig } from "ssh2";
+import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type NextAuthHandler, type ParsedKey } from "ssh2";
 import { ReplicationError } from "./errors.js";
 import type { HostKeyVerifier } from "./host-key-verifier.js";
 
@@ -111,8 +111,7 @@ export function connectSshClient(node: SshNodeAddress, options: SshConnectOption
         },
       );
     },
-    ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
-    ...(options.agentSocket === undefined ? {} : { agent: options.agentSocket }),
+    ...authentication(node.user, options),
     ...(preferred.length === 0 ? {} : { algorithms: { serverHostKey: preferred as never } }),
   };
 
@@ -148,6 +147,51 @@ export function connectSshClient(node: SshNodeAddress, options: SshConnectOption
     });
     client.connect(config);
   });
+}
+
+const parsedKeys = new WeakMap<Buffer, ParsedKey | undefined>();
+
+/** The run's identity file, parsed once for all its connections (ssh2 parses a raw key again per connection). */
+function parsedKey(raw: Buffer): ParsedKey | undefined {
+  if (!parsedKeys.has(raw)) {
+    // ssh2 is CommonJS: `utils` is not a named export under Node ESM.
+    // Like ssh2's own connect: a file of several keys gives an array, the first one is used.
+    const parsed = ssh2.utils.parseKey(raw) as ParsedKey | readonly ParsedKey[] | Error;
+    const first = Array.isArray(parsed) ? (parsed as readonly ParsedKey[])[0] : (parsed as ParsedKey | Error);
+    parsedKeys.set(raw, first instanceof Error ? undefined : first);
+  }
+  return parsedKeys.get(raw);
+}
+
+/**
+ * Our key, then the agent, straight away: ssh2's default order starts with a
+ * `none` attempt, one round trip per node that can never log us in. A key
+ * ssh2 cannot parse goes to it raw, so its own error reports it as before.
+ */
+function authentication(user: string, options: SshConnectOptions): Partial<ConnectConfig> {
+  const key = options.privateKey === undefined ? undefined : parsedKey(options.privateKey);
+  if (options.privateKey !== undefined && key === undefined) {
+    return {
+      privateKey: options.privateKey,
+      ...(options.agentSocket === undefined ? {} : { agent: options.agentSocket }),
+    };
+  }
+  const methods: AnyAuthMethod[] = [
+    ...(key === undefined ? [] : [{ type: "publickey" as const, username: user, key }]),
+    ...(options.agentSocket === undefined
+      ? []
+      : [{ type: "agent" as const, username: user, agent: options.agentSocket }]),
+  ];
+  let next = 0;
+  return {
+    authHandler: (authsLeft: readonly string[] | null, _partial: boolean | null, callback: NextAuthHandler): void => {
+      // Both are `publickey` to the server (an agent key too); null on the first call.
+      const offered = authsLeft === null || authsLeft.includes("publickey");
+      const method = offered ? methods[next++] : undefined;
+      if (method !== undefined) callback(method);
+      else (callback as unknown as (done: false) => void)(false); // ssh2: no method left
+    },
+  };
 }
 
 /** Ends a client politely, destroying it when the server does not close within 2 s. */

@@ -4,7 +4,7 @@ import type { Client, ClientChannel } from "ssh2";
 import { ReplicationError, sanitizeRemoteText } from "./errors.js";
 import { connectSshClient, endSshClient, type SshConnectOptions, type SshNodeAddress } from "./ssh-connect.js";
 import { shellQuote } from "./shell-quote.js";
-import type { RemoteShell, ShellResult } from "./remote-shell.js";
+import { createReplier, type RemoteShell, type ShellReply, type ShellResult } from "./remote-shell.js";
 
 export type { SshNodeAddress } from "./ssh-connect.js";
 
@@ -35,6 +35,7 @@ export async function openSshShell(node: SshNodeAddress, options: OpenSshShellOp
   const sudo = options.sudo === true;
   return {
     run: (script, stdin, signal) => runScript(client, node, sudo, script, stdin, signal, () => closed),
+    converse: (script, reply, signal) => runScript(client, node, sudo, script, reply, signal, () => closed),
     [Symbol.asyncDispose]: async () => {
       if (!closed) await endSshClient(client);
     },
@@ -62,7 +63,7 @@ function runScript(
   node: SshNodeAddress,
   sudo: boolean,
   script: string,
-  stdin: readonly Uint8Array[],
+  stdin: readonly Uint8Array[] | ShellReply,
   signal: AbortSignal | undefined,
   isClosed: () => boolean,
 ): Promise<ShellResult> {
@@ -97,9 +98,15 @@ function runScript(
         let stdoutBytes = 0;
         let stderrBytes = 0;
         let code: number | null = null;
+        const send = (chunks: readonly Uint8Array[]): void => {
+          for (const chunk of chunks) stream.write(chunk);
+          stream.end();
+        };
+        const replier = "marker" in stdin ? createReplier(stdin, send) : undefined;
         stream.on("data", (chunk: Buffer) => {
           stdoutBytes += chunk.length;
           if (stdoutBytes <= MAX_STDOUT) stdout.push(chunk);
+          replier?.onStdout(stdout);
         });
         stream.stderr.on("data", (chunk: Buffer) => {
           stderrBytes += chunk.length;
@@ -118,11 +125,12 @@ function runScript(
           if (stdoutBytes > MAX_STDOUT) code = null;
           const result = { code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
           const refused = sudo ? sudoRefusal(node, result) : undefined;
-          if (refused === undefined) resolve(result);
-          else reject(refused);
+          const failure = replier?.failure();
+          if (refused !== undefined) reject(refused);
+          else if (failure !== undefined) reject(failure);
+          else resolve(result);
         });
-        for (const chunk of stdin) stream.write(chunk);
-        stream.end();
+        if (replier === undefined) send(stdin as readonly Uint8Array[]);
       },
     );
   });

@@ -95,6 +95,7 @@ export async function createTransportOpener(
         node.path,
         {
           run: (script, stdin, stepSignal) => shell.run(script, stdin, stepSignal),
+          converse: (script, reply, stepSignal) => shell.converse(script, reply, stepSignal),
           [Symbol.asyncDispose]: async () => {
             try {
               await shell[Symbol.asyncDispose]();

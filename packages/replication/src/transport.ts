@@ -43,6 +43,12 @@ export interface RemoveResult {
  * the target directory; `.connect-ops-*.tmp` of earlier releases count as temps too. A target directory that
  * is a symbolic link is refused by every method (`REPL_NODE_DIR_UNSAFE`).
  */
+/** What `NodeTransport.push` did after its probe: nothing, a sweep of leftover temps, or a commit. */
+export type PushStep =
+  | { readonly state: NodeState; readonly step: "none" }
+  | { readonly state: NodeState; readonly step: "swept"; readonly removed: number }
+  | { readonly state: NodeState; readonly step: "committed"; readonly commit: CommitResult };
+
 export interface NodeTransport extends AsyncDisposable {
   /** Reads hashes and meta; never writes. */
   probe(signal?: AbortSignal): Promise<NodeState>;
@@ -57,6 +63,13 @@ export interface NodeTransport extends AsyncDisposable {
    * file is left behind.
    */
   commit(payload: ReplicationPayload, expected: ExpectedPair, signal?: AbortSignal): Promise<CommitResult>;
+  /**
+   * `probe`, then — when `write(state)` says so — `commit` with the probed
+   * hashes as `expected`, else `sweepTemps` if the probe counted temps. The
+   * `ssh` driver does all of it in one exec channel (the decision crosses
+   * mid-way on stdin); the others call the three steps (`pushInSteps`).
+   */
+  push(payload: ReplicationPayload, write: (state: NodeState) => boolean, signal?: AbortSignal): Promise<PushStep>;
   /**
    * Removes leftover temp files of an interrupted push (our own
    * temp-name scheme only) and returns how many were removed. A push calls it

@@ -60,5 +60,23 @@ export function describeLockContract(driver: string, createNode: (dirName: strin
         await node.sh(`rm -f "$D/credentials.age" "$D/meta.json"`);
       }
     });
+
+    it("two whole pushes at once (probe, decide, commit) serialise: the newer generation wins, whole", async () => {
+      await using node = await createNode("push race dir");
+      for (let round = 0; round < 4; round++) {
+        const older = makePayload(20 + round * 2);
+        const newer = makePayload(21 + round * 2);
+        await using a = await node.openLocked("primary-a pid 1", 10_000);
+        await using b = await node.openLocked("primary-b pid 2", 10_000);
+        const outcomes = await Promise.all([pushToNode(a, older, "n1"), pushToNode(b, newer, "n1")]);
+        // Whichever order the lock gave: the node ends on the newer pair, and the older push never overwrote it.
+        expect(outcomes[1].status).toBe("updated");
+        expect(["updated", "stale"]).toContain(outcomes[0].status);
+        const state = await a.probe();
+        expect(state.metaSha256).toBe(newer.metaSha256);
+        expect(state.sealedSha256).toBe(newer.sealedSha256);
+        expect(state.tempFiles).toBe(0);
+      }
+    });
   });
 }
