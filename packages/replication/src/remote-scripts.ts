@@ -21,6 +21,7 @@ const PRELUDE = `
 hash_of() { if [ -f "$1" ]; then set -- $(sha256sum < "$1"); printf '%s' "$1"; else printf absent; fi; }
 count_temps() { n=0; for f in ${TEMPS}; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; printf '%s' "$n"; }
 sync_path() { sync "$@" 2>/dev/null || sync; }
+hash2() { if [ -f "$d/$1" ] && [ -f "$d/$2" ]; then set -- $(cd "$d" && sha256sum -- "$1" "$2") && printf '%s %s' "$1" "$3"; else printf '%s %s' "$(hash_of "$d/$1")" "$(hash_of "$d/$2")"; fi; }
 sweep_temps() { n=0; for f in ${TEMPS}; do if [ -h "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then rm -f "$f" || return 1; n=$((n + 1)); fi; done; printf '%s' "$n"; }
 `;
 
@@ -81,7 +82,7 @@ export function commitScript(input: CommitScriptInput): string {
   return `${header(input.dir)}\n${commitSteps(input, input.expectedSealed ?? "absent", input.expectedMeta ?? "absent")}`;
 }
 
-/** The body of `commitScript`; the expected hashes are literals (hex or `absent`) or the quoted variables of `pushScript`. */
+/** The body of `commitScript`; the expected hashes are literals (hex or `absent`) or the variables of `pushScript` (checked to be one of those). */
 function commitSteps(
   input: Omit<CommitScriptInput, "expectedSealed" | "expectedMeta">,
   es: string,
@@ -97,17 +98,17 @@ ${REFUSE_LINK}
 ${input.lock === undefined ? "" : lockScript(input.lock, input.id)}sweep_temps > /dev/null || fail sweep
 head -c ${input.metaLength} > "$tm" || fail write
 cat > "$ts" || fail write
-[ "$(hash_of "$tm")" = ${input.metaSha256} ] || fail verify
-[ "$(hash_of "$ts")" = ${input.sealedSha256} ] || fail verify
+[ "$(hash2 .${VAULT_FILES.meta}.tmp-${input.id} .${VAULT_FILES.sealed}.tmp-${input.id})" = "${input.metaSha256} ${input.sealedSha256}" ] || fail verify
 sync_path "$ts" "$tm" || fail sync
-if [ "$(hash_of "$s")" != ${es} ] || [ "$(hash_of "$m")" != ${em} ]; then
+if [ "$(hash2 ${VAULT_FILES.sealed} ${VAULT_FILES.meta})" != "${es} ${em}" ]; then
   rm -f "$ts" "$tm"; printf 'result conflict\\n'; exit 0
 fi
 mv -f "$ts" "$s" || fail rename
 sync_path "$d" || fail sync
 mv -f "$tm" "$m" || fail rename
 sync_path "$d" || fail sync
-printf 'result committed\\nsealed %s\\nmeta %s\\n' "$(hash_of "$s")" "$(hash_of "$m")"
+set -- $(hash2 ${VAULT_FILES.sealed} ${VAULT_FILES.meta})
+printf 'result committed\\nsealed %s\\nmeta %s\\n' "$1" "$2"
 `;
 }
 
@@ -128,7 +129,7 @@ read -r verb es em || exit 0
 case $verb in
 write)
   for h in "$es" "$em"; do case $h in absent) ;; '' | *[!0-9a-f]*) exit 0 ;; esac; done
-${commitSteps(input, '"$es"', '"$em"')};;
+${commitSteps(input, "$es", "$em")};;
 sweep)
 ${sweepSteps()};;
 esac
