@@ -38,16 +38,27 @@ export interface ShellReply {
 export function createReplier(
   reply: ShellReply,
   write: (chunks: readonly Uint8Array[]) => void,
-): { readonly onStdout: (stdout: readonly Buffer[]) => void; readonly failure: () => Error | undefined } {
+): {
+  /** Called with all stdout kept so far; `overflowed` when the shell stopped keeping it (its output bound): stdin is then closed unanswered. */
+  readonly onStdout: (stdout: readonly Buffer[], overflowed?: boolean) => void;
+  readonly failure: () => Error | undefined;
+} {
   const marker = Buffer.from(reply.marker, "latin1");
   let answered = false;
   let failure: Error | undefined;
   return {
-    onStdout(stdout) {
+    onStdout(stdout, overflowed = false) {
       if (answered) return;
       const all = Buffer.concat(stdout);
       const at = all.indexOf(marker);
-      if (at < 0) return;
+      if (at < 0) {
+        // A node that never stops talking before the marker gets no answer, so its script ends instead of waiting.
+        if (overflowed) {
+          answered = true;
+          write([]);
+        }
+        return;
+      }
       answered = true;
       let chunks: readonly Uint8Array[] = [];
       try {

@@ -106,7 +106,7 @@ function runScript(
         stream.on("data", (chunk: Buffer) => {
           stdoutBytes += chunk.length;
           if (stdoutBytes <= MAX_STDOUT) stdout.push(chunk);
-          replier?.onStdout(stdout);
+          replier?.onStdout(stdout, stdoutBytes > MAX_STDOUT);
         });
         stream.stderr.on("data", (chunk: Buffer) => {
           stderrBytes += chunk.length;

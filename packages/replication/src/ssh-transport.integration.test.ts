@@ -1,4 +1,6 @@
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushToNode } from "./push-to-node.js";
+import { makePayload } from "./test-support/payloads.js";
 import { shellQuote } from "./shell-quote.js";
 import { createTransportOpener } from "./transport-opener.js";
 import { NodeContainer, SshFixture, SuiteResources } from "@connect-ops/test-support";
@@ -60,3 +62,15 @@ async function createSshNode(dirName: string): Promise<ContractNode> {
 describeTransportContract("ssh", createSshNode);
 describeIdentityContract("ssh", createSshNode);
 describeIdentityDestroyContract("ssh", createSshNode);
+
+describe("ssh push against a node that floods its output", () => {
+  it("a meta.json past the output bound ends the push with REPL_REMOTE_OUTPUT_INVALID, not a wait; nothing written", async () => {
+    await using node = await createSshNode("flood");
+    await node.sh(`mkdir -p "$D" && head -c 3000000 /dev/zero | tr '\\0' x > "$D/meta.json"`);
+    await using transport = await node.open();
+    await expect(pushToNode(transport, makePayload(1), "n1")).rejects.toMatchObject({
+      code: "REPL_REMOTE_OUTPUT_INVALID",
+    });
+    expect((await node.list())?.map((entry) => entry.name)).toEqual(["meta.json"]);
+  });
+});
