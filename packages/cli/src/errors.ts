@@ -45,10 +45,28 @@ export function formatError(error: unknown): string {
     const hint = error.hint === undefined ? "" : ` — ${error.hint}`;
     return redactSecrets(`error[${error.code}]: ${error.message}${hint}`);
   }
-  const message = error instanceof Error ? error.message : String(error);
   return redactSecrets(
-    `error[CLI_INTERNAL]: ${message} — this is a bug in connect-ops; re-run with --log-level debug and report it`,
+    `error[CLI_INTERNAL]: ${internalMessage(error)} — this is a bug in connect-ops; re-run with --log-level debug and report it`,
   );
+}
+
+const MAX_INTERNAL_MESSAGE = 300;
+
+/**
+ * A foreign error's message, first line only and bounded: some (an ESM link
+ * error, a SyntaxError) quote whole lines of source, which belong in the
+ * debug log, not on an operator's terminal.
+ */
+function internalMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split("\n", 1)[0] ?? "";
+  const short = line.length > MAX_INTERNAL_MESSAGE ? `${line.slice(0, MAX_INTERNAL_MESSAGE)}…` : line;
+  return short.length < text.length ? `${short} (more with --log-level debug)` : short;
+}
+
+/** The whole message and stack of an internal error, redacted: for `--log-level debug`. */
+export function internalDetail(error: unknown): string {
+  return redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error));
 }
 
 /** `instanceof` on the generic class narrows to `ConnectOpsError<any>`; this keeps `code` a string. */
@@ -66,6 +84,6 @@ export function errorJson(error: unknown): { error: { code: string; message: str
     };
   }
   return {
-    error: { code: "CLI_INTERNAL", message: redactSecrets(error instanceof Error ? error.message : String(error)) },
+    error: { code: "CLI_INTERNAL", message: redactSecrets(internalMessage(error)) },
   };
 }

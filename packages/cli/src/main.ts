@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { COMMANDS } from "./commands/registry.js";
 import { createContext, type CommandResult } from "./context.js";
-import { errorJson, exitCodeFor, formatError, usageError } from "./errors.js";
+import { errorJson, exitCodeFor, formatError, internalDetail, usageError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { processIO, type CliIO } from "./io.js";
 
@@ -88,9 +88,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       if (context.globals.json) io.stdout.write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
       context.terminal.write(`${formatError(error)}\n`);
       if (exitCodeFor(error) === EXIT.internal && context.globals.logLevel === "debug") {
-        context.terminal.write(
-          `${formatError(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
-        );
+        context.terminal.write(`${internalDetail(error)}\n`);
       }
       setExit(exitCodeFor(error));
     }
