@@ -24,7 +24,7 @@ export { formatIdentityFile, initStateDir, loadStateDir, readIdentityFile } from
 export type { InitResult, StateDir } from "./state-dir.js";
 export { enrolledNodeSchema, readEnrolledNodes, recordEnrolledNodes } from "./enrolled-nodes.js";
 export type { EnrolledNode } from "./enrolled-nodes.js";
-export { isShreddingName, shreddingName, shredFile, type ShredSteps } from "./shred-file.js";
+export { isShreddingName, shreddingName, shredFile, wipeInPlace, type ShredSteps } from "./shred-file.js";
 export { CredentialVault } from "./vault.js";
 export type { CommitInput, CommitStep, RemovedFile, VaultDeps } from "./vault.js";
 export { commitToken, resealToRecipients, sealAppKey } from "./credential-store.js";

@@ -1,8 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isShreddingName, shreddingName, shredFile } from "./shred-file.js";
+import { isShreddingName, shreddingName, shredFile, wipeInPlace } from "./shred-file.js";
 
 const dirs: string[] = [];
 const freshDir = (): string => {
@@ -72,5 +81,27 @@ describe("shredFile", () => {
     expect(readlinkSync(link)).toBe(target);
     expect(readFileSync(target, "utf8")).toBe(SECRET);
     expect(existsSync(shreddingName(link))).toBe(false);
+  });
+});
+
+describe("wipeInPlace", () => {
+  it("overwrites and unlinks the file under its own name, making no other name (a caller's aside name stays the only one)", async () => {
+    const dir = freshDir();
+    const path = join(dir, ".node-identity.txt.shredding");
+    writeFileSync(path, SECRET);
+    const names: string[][] = [];
+    await expect(wipeInPlace(path, { onStep: () => void names.push(readdirSync(dir)) })).resolves.toBe(SECRET.length);
+    expect(names).toEqual([[".node-identity.txt.shredding"]]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("refuses a symbolic link (ELOOP) and leaves its target whole", async () => {
+    const dir = freshDir();
+    const target = join(dir, "target");
+    writeFileSync(target, SECRET);
+    const link = join(dir, ".node-identity.txt.shredding");
+    symlinkSync(target, link);
+    await expect(wipeInPlace(link)).rejects.toMatchObject({ code: "ELOOP" });
+    expect(readFileSync(target, "utf8")).toBe(SECRET);
   });
 });

@@ -52,7 +52,17 @@ export async function shredFile(path: string, steps: ShredSteps = {}): Promise<n
     }
     steps.onStep?.("aside");
   }
-  const handle = await open(aside, constants.O_WRONLY | constants.O_NOFOLLOW);
+  return wipeInPlace(aside, steps);
+}
+
+/**
+ * Overwrites a regular file where it is with random bytes of its length,
+ * fsyncs and unlinks it; returns its size. For a caller that has already moved
+ * the file aside under a name of its own (a second rename would leave a copy
+ * under a name that caller does not know to finish). Never follows a link (ELOOP).
+ */
+export async function wipeInPlace(path: string, steps: ShredSteps = {}): Promise<number> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
   let size = 0;
   try {
     size = (await handle.stat()).size;
@@ -62,6 +72,6 @@ export async function shredFile(path: string, steps: ShredSteps = {}): Promise<n
     await handle.close();
   }
   steps.onStep?.("overwritten");
-  await unlink(aside);
+  await unlink(path);
   return size;
 }

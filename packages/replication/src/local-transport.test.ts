@@ -38,3 +38,14 @@ describe("local transport: node identity after a killed write", () => {
     expect(await node.list()).toEqual([{ name: NODE_IDENTITY_FILE, mode: 0o600 }]);
   });
 });
+
+describe("local transport: node identity after a killed destroy", () => {
+  it("finishes the copy an earlier release's killed destroy left under its second aside name", async () => {
+    await using node = await createTempDirNode("n1", (dir) => createLocalTransport("n1", dir));
+    const older = `..${NODE_IDENTITY_FILE}.shredding.destroying`;
+    await node.sh(`mkdir -p "$D" && chmod 700 "$D" && printf 'AGE-SECRET-KEY-1LEFT' > "$D/${older}"`);
+    await using transport = await node.open();
+    expect(await transport.destroyIdentity("0".repeat(64))).toEqual({ result: "destroyed", bytes: 20 });
+    expect(await node.list()).toEqual([]);
+  });
+});

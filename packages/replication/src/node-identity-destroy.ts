@@ -1,7 +1,7 @@
 import { lstat, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, ignoreMissing } from "@connect-ops/connection-core";
-import { shredFile, syncDirectory } from "@connect-ops/credential-vault";
+import { shreddingName, syncDirectory, wipeInPlace } from "@connect-ops/credential-vault";
 import { nodeDirIsSymlink, ReplicationError, sanitizeRemoteText } from "./errors.js";
 import { NODE_IDENTITY_FILE } from "./node-identity.js";
 import { sha256Hex } from "./payload.js";
@@ -104,9 +104,13 @@ export function parseIdentityDestroyOutput(
   throw destroyFailed(nodeName, dir, step, sanitizeRemoteText(stderr.toString("utf8")));
 }
 
-/** Overwrites `path` in place with random bytes of its length, fsyncs, unlinks it and fsyncs `dir`; returns the length. */
+/**
+ * Overwrites `path` in place (no second rename: the aside name is the one a
+ * re-run looks for) with random bytes of its length, fsyncs, unlinks it and
+ * fsyncs `dir`; returns the length.
+ */
 async function wipe(path: string, dir: string): Promise<number> {
-  const size = await shredFile(path);
+  const size = await wipeInPlace(path);
   await syncDirectory(dir);
   return size;
 }
@@ -126,6 +130,14 @@ export async function destroyLocalIdentity(
   try {
     let bytes = 0;
     let found = false;
+    // Releases before 2026-12 renamed the aside copy once more (`.NAME.destroying`) before the wipe:
+    // a destroy killed there left the identity under that name. Finish it first.
+    const olderAside = shreddingName(asidePath);
+    if ((await ignoreMissing(lstat(olderAside)))?.isFile() === true) {
+      step = "overwrite";
+      bytes += await wipe(olderAside, dir);
+      found = true;
+    }
     const aside = await ignoreMissing(lstat(asidePath));
     if (aside?.isSymbolicLink() === true) {
       step = "unlink";
