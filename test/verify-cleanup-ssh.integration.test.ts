@@ -1,6 +1,8 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { NODE_TARGET, snapshotCli, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
-import { existsSync, readdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +10,8 @@ import { pemLine } from "./disconnect-fixture.js";
 
 // Issue 13.3 and 13.5 over a real sshd: a directory the SSH user cannot list is a gap
 // with its path (never "empty, clean"), and what verify-cleanup reads from a node is
-// scanned in memory: no scratch copy appears in /dev/shm or the temp dir.
+// scanned in memory: no scratch copy appears in /dev/shm or the temp dir; SIGINT, SIGTERM and
+// SIGHUP at random instants of a run reading the node leave no temp anywhere (issue 13, Must show).
 let sim: GitHubSim;
 let cli: Awaited<ReturnType<typeof snapshotCli>>;
 let topology: Awaited<ReturnType<typeof startSshNodes>> | undefined;
@@ -123,6 +126,86 @@ describe("verify-cleanup over SSH: listings that fail are gaps, reads stay in me
       expect(scratchCopies()).toEqual(before);
     } finally {
       await node.exec(`rm -f ${NODE_TARGET}/old.tar.gz`);
+    }
+  });
+});
+
+/** Runs the CLI, sends `signal` after `delayMs`, resolves with how it ended. */
+function interrupted(
+  argv: readonly string[],
+  tmp: string,
+  signal: NodeJS.Signals,
+  delayMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli.bin, ...argv], {
+      env: { ...process.env, ...env, TMPDIR: tmp, NO_COLOR: "1" },
+      stdio: "ignore",
+    });
+    const timer = setTimeout(() => child.kill(signal), delayMs);
+    child.once("error", reject);
+    child.once("exit", (code, ended) => {
+      clearTimeout(timer);
+      resolve({ code, signal: ended });
+    });
+  });
+}
+
+/** Our temp names, anywhere under `dir` of this machine. */
+function localTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((rel) =>
+    /(^|\/)(\.connect-ops-|connect-ops-audit-)|\.tmp-[0-9a-f]{12}$|\.[0-9a-f]{12}\.new$/.test(rel),
+  );
+}
+
+describe("verify-cleanup over SSH: signals", () => {
+  const SIGNALS = [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const;
+
+  it("SIGINT, SIGTERM and SIGHUP at random instants of a run reading the node leave no temp here or on the node", async () => {
+    const node = nodes[0];
+    if (node === undefined) throw new Error("no node");
+    // Enough for the read to take a while, each file under the 1 MiB read bound (a bigger one is a gap):
+    // 40 files of 700 kB base64 text, every other one gzip'd, all clean.
+    await node.exec(
+      `mkdir -p ${NODE_TARGET}/filler && for i in $(seq 40); do head -c 520000 /dev/urandom | base64 > ${NODE_TARGET}/filler/f$i.txt; [ $((i % 2)) = 0 ] && gzip -1 ${NODE_TARGET}/filler/f$i.txt; done; true`,
+    );
+    try {
+      const argv = ["verify-cleanup", "--inventory", inventory];
+      const started = performance.now();
+      const whole = await run(...argv);
+      expect(whole.code, whole.stdout + whole.stderr).toBe(0);
+      const span = Math.max(100, Math.round(performance.now() - started));
+      const ended: string[] = [];
+      for (let round = 0; round < 6; round += 1) {
+        const [signal, exitCode] = SIGNALS[round % SIGNALS.length] ?? SIGNALS[0];
+        const tmp = join(scratch.path, "tmp", `signal-${round}`);
+        mkdirSync(tmp, { recursive: true });
+        // The first half of the rounds falls after start-up, when the node is being read.
+        const delay = round < 3 ? Math.round(span * (0.5 + Math.random() * 0.4)) : randomInt(0, span);
+        const result = await interrupted(argv, tmp, signal, delay);
+        ended.push(result.signal ?? String(result.code));
+        expect([exitCode, 0].includes(result.code ?? -1) || result.signal === signal, JSON.stringify(result)).toBe(
+          true,
+        );
+        expect(readdirSync(tmp), `${signal} round ${round}`).toEqual([]);
+        expect(localTemps(stateDir), `${signal} round ${round}`).toEqual([]);
+        expect(scratchCopies(), `${signal} round ${round}`).toEqual([]);
+        const onNode = await node.exec(
+          `find ${NODE_TARGET} /tmp /dev/shm /home/admin -xdev \\( -name '.connect-ops-*' -o -name 'connect-ops-*' -o -name '*.tmp-????????????' \\) -print 2>/dev/null; true`,
+        );
+        expect(onNode.trim(), `${signal} round ${round}: on the node`).toBe("");
+      }
+      expect(
+        ended.some((end) => ["130", "143", "129"].includes(end)),
+        ended.join(","),
+      ).toBe(true);
+    } finally {
+      await node.exec(`rm -rf ${NODE_TARGET}/filler`);
     }
   });
 });
