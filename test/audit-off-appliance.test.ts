@@ -1,7 +1,7 @@
 import { connectArgv, connectedAppliance, initialisedAppliance, type Appliance } from "@connect-ops/test-support";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliSuite } from "./support/cli-suite.js";
@@ -81,6 +81,73 @@ describe("fingerprints export → verify-cleanup --fingerprints off the applianc
     const refused = await connectOps(["verify-cleanup", "--fingerprints", bad, "--data-dir", backups], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("bad.json");
+  });
+
+  it("carries the sealed-copy ledger: off the appliance a copy include wrote, under another name, is a finding with its recipients; without it, a gap", async () => {
+    const app = await fresh();
+    const identity = join(app.dir, "backup-identity.txt");
+    execFileSync("age-keygen", ["-o", identity], { stdio: "ignore" });
+    const recipient = execFileSync("age-keygen", ["-y", identity]).toString().trim();
+    const included = await connectOps(["backup", "include", app.current, "--recipient", recipient], app.env);
+    expect(included.code, included.stderr).toBe(0);
+    const exported = join(app.dir, "connect-fingerprints.json");
+    const run = await connectOps(["--json", "fingerprints", "export", "--out", exported], app.env);
+    expect(run.code, run.stderr).toBe(0);
+    // Every copy the ledger recorded (the vault copies pushed to the replica too), the include's among them.
+    const file = JSON.parse(readFileSync(exported, "utf8")) as {
+      sealedCopies: { sha256: string; recipients: string[] }[];
+    };
+    expect(JSON.parse(run.stdout)).toMatchObject({ sealedCopies: file.sealedCopies.length });
+    for (const copy of file.sealedCopies) expect(copy.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(file.sealedCopies.filter((copy) => copy.recipients.includes(recipient))).toHaveLength(1);
+    expectNoLeak({ exported: readFileSync(exported, "latin1") }, { pem: app.secrets.pem, token: app.secrets.token });
+
+    // The auditor's copy of the backups, the sealed copy moved to a name nothing knows, no manifest beside it.
+    const auditor = join(suite.scratch, `auditor-${counter++}`);
+    mkdirSync(auditor);
+    const backups = join(auditor, "backup-data");
+    execFileSync("cp", ["-a", app.dataDir, backups]);
+    const snapshot = join(backups, "20240102T000000");
+    renameSync(join(snapshot, "github-connect", "credentials.age"), join(snapshot, "old-creds.bin"));
+    rmSync(join(snapshot, "github-connect"), { recursive: true });
+    const env = { CONNECT_OPS_STATE_DIR: join(auditor, "state") };
+    expect((await connectOps(["init"], env)).code).toBe(0);
+    const withLedger = join(auditor, "fingerprints.json");
+    writeFileSync(withLedger, readFileSync(exported));
+    const withoutLedger = join(auditor, "fingerprints-no-ledger.json");
+    writeFileSync(
+      withoutLedger,
+      JSON.stringify({ ...JSON.parse(readFileSync(exported, "utf8")), sealedCopies: undefined }),
+    );
+
+    const known = await connectOps(["--json", "backup", "scan", snapshot, "--fingerprints", withLedger], env);
+    expect(known.code, known.stdout).toBe(1);
+    const findings = (JSON.parse(known.stdout) as { findings: { path: string; form: string; recipients?: string[] }[] })
+      .findings;
+    expect(
+      findings.some(
+        (finding) =>
+          finding.path.endsWith("old-creds.bin") &&
+          finding.form === "sealed-copy" &&
+          (finding.recipients ?? []).includes(recipient),
+      ),
+      known.stdout,
+    ).toBe(true);
+    const audit = await connectOps(
+      ["--json", "verify-cleanup", "--fingerprints", withLedger, "--data-dir", backups],
+      env,
+    );
+    expect(audit.code, audit.stdout).toBe(1);
+    const audited = JSON.parse(audit.stdout) as { verdict: string; findings: { form: string }[] };
+    expect(audited.verdict).toBe("residue");
+    expect(audited.findings.some((finding) => finding.form === "sealed-copy")).toBe(true);
+
+    const unknown = await connectOps(["--json", "backup", "scan", snapshot, "--fingerprints", withoutLedger], env);
+    expect(unknown.code, unknown.stdout).toBe(3);
+    const gaps = (JSON.parse(unknown.stdout) as { gaps: { path?: string; reason: string }[] }).gaps;
+    expect(
+      gaps.some((gap) => gap.reason.startsWith("age-not-ours") && (gap.path ?? "").endsWith("old-creds.bin")),
+    ).toBe(true);
   });
 
   it("refuses fingerprints export on a state dir with nothing to export (exit 2, no file)", async () => {

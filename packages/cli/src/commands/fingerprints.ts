@@ -24,10 +24,16 @@ export async function runFingerprintsExportCommand(
   });
   return {
     exitCode: EXIT.ok,
-    json: { file: outcome.file, fingerprintSets: outcome.fingerprintSets, subject: outcome.subject ?? null },
+    json: {
+      file: outcome.file,
+      fingerprintSets: outcome.fingerprintSets,
+      sealedCopies: outcome.sealedCopies,
+      subject: outcome.subject ?? null,
+    },
     human: [
       `Wrote ${String(outcome.fingerprintSets.length)} fingerprint set(s) (${outcome.fingerprintSets.join(", ")}) to ${outcome.file}`,
-      "  secret-free: salted one-way digests only; copy it to the auditor's machine",
+      `  and the SHA-256 and recipients of ${String(outcome.sealedCopies)} sealed cop${outcome.sealedCopies === 1 ? "y" : "ies"} the ledger recorded`,
+      "  secret-free: salted one-way digests, hashes of ciphertext and public keys only; copy it to the auditor's machine",
       `  then: connect-ops verify-cleanup --fingerprints ${options.out} --data-dir DIR --report audit.json`,
     ],
   };

@@ -28,9 +28,21 @@ const subjectSchema = z.object({
 });
 export type ExportedSubject = z.infer<typeof subjectSchema>;
 
+/**
+ * A sealed copy the appliance's ledger recorded: the SHA-256 of the age file
+ * and its recipients (public keys). Secret-free; off the appliance it is how
+ * an audit knows one of our copies under any name (it holds no identity).
+ */
+const sealedCopySchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "a hex SHA-256"),
+  recipients: z.array(z.string().min(1).max(2000)).max(1000),
+});
+export type ExportedSealedCopy = z.infer<typeof sealedCopySchema>;
+
 export interface FingerprintFileContent {
   readonly sets: ResidueFingerprints[];
   readonly subject?: ExportedSubject;
+  readonly sealedCopies?: ExportedSealedCopy[];
 }
 
 const exportSchema = z.object({
@@ -38,6 +50,7 @@ const exportSchema = z.object({
   exportedAt: z.string(),
   subject: subjectSchema.optional(),
   fingerprints: fingerprintList,
+  sealedCopies: z.array(sealedCopySchema).max(100_000).optional(),
 });
 
 /**
@@ -51,6 +64,7 @@ const fingerprintsFileSchema = z.union([
   exportSchema.transform((file): FingerprintFileContent => ({
     sets: file.fingerprints,
     ...(file.subject === undefined ? {} : { subject: file.subject }),
+    ...(file.sealedCopies === undefined ? {} : { sealedCopies: file.sealedCopies }),
   })),
   fingerprintList.transform((sets): FingerprintFileContent => ({ sets })),
   residueFingerprintsSchema.transform((set): FingerprintFileContent => ({ sets: [set] })),
@@ -120,6 +134,12 @@ export async function loadResidueFingerprints(source: FingerprintSources): Promi
   return (await loadFingerprintSources(source)).sets;
 }
 
+/** The sealed copies `--fingerprints FILE` lists (an export's ledger); none without a file. Same errors as the load. */
+export async function loadFileSealedCopies(source: FingerprintSources): Promise<readonly ExportedSealedCopy[]> {
+  if (source.fingerprintsFile === undefined) return [];
+  return (await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile)).sealedCopies ?? [];
+}
+
 export interface LoadedFingerprints {
   /** Every set, one per id (the state dir's first). */
   readonly sets: ResidueFingerprints[];
@@ -127,6 +147,8 @@ export interface LoadedFingerprints {
   readonly fromStateDir: number;
   /** The connection named by `--fingerprints FILE` (an export), when it names one. */
   readonly fileSubject?: ExportedSubject;
+  /** The sealed copies an export's ledger lists (none for the other file forms). */
+  readonly fileSealedCopies: readonly ExportedSealedCopy[];
 }
 
 /** As `loadResidueFingerprints`, saying also where the sets came from. Same errors. */
@@ -134,10 +156,12 @@ export async function loadFingerprintSources(source: FingerprintSources): Promis
   const sets = await readStateFingerprints(source.stateDir);
   const fromStateDir = sets.length;
   let fileSubject: ExportedSubject | undefined;
+  let fileSealedCopies: readonly ExportedSealedCopy[] = [];
   if (source.fingerprintsFile !== undefined) {
     const file = await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile);
     sets.push(...file.sets);
     fileSubject = file.subject;
+    fileSealedCopies = file.sealedCopies ?? [];
   }
   const unique = new Map(sets.map((set) => [set.id, set]));
   if (unique.size === 0) {
@@ -146,5 +170,10 @@ export async function loadFingerprintSources(source: FingerprintSources): Promis
       HOW_TO_GET,
     );
   }
-  return { sets: [...unique.values()], fromStateDir, ...(fileSubject === undefined ? {} : { fileSubject }) };
+  return {
+    sets: [...unique.values()],
+    fromStateDir,
+    fileSealedCopies,
+    ...(fileSubject === undefined ? {} : { fileSubject }),
+  };
 }

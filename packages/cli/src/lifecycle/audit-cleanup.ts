@@ -122,7 +122,10 @@ export async function auditCleanup(ports: AuditPorts, request: AuditRequest): Pr
   const offAppliance = loaded.fromStateDir === 0 && request.fingerprintsFile !== undefined;
   // Off the appliance the audit holds no identity: an age file is a known copy by its ledger hash, or a gap.
   const { loadAgeAudit } = await import("./audit-age.js");
-  const age = await loadAgeAudit(ports.stateDir, { identities: !offAppliance });
+  const age = await loadAgeAudit(ports.stateDir, {
+    identities: !offAppliance,
+    knownCopies: loaded.fileSealedCopies,
+  });
 
   const scanned: LocationAudit[] = [
     await auditCloud(

@@ -26,6 +26,8 @@ export interface FingerprintExportOutcome {
   readonly file: string;
   readonly fingerprintSets: readonly string[];
   readonly subject?: ExportedSubject;
+  /** How many sealed copies of the ledger the file lists (hash and recipients each). */
+  readonly sealedCopies: number;
   readonly bytes: number;
 }
 
@@ -52,7 +54,9 @@ async function checkTarget(request: FingerprintExportRequest): Promise<void> {
 
 /**
  * Writes the secret-free fingerprint sets of this state dir (the vault's and
- * every set the disconnect journal kept) and the ids of the connection, so an
+ * every set the disconnect journal kept), the SHA-256 and recipients of every
+ * sealed copy the ledger recorded (an audit off the appliance holds no
+ * identity: that is how it knows one of ours) and the ids of the connection, so an
  * auditor can run `verify-cleanup --fingerprints FILE` or `backup scan
  * --fingerprints FILE` off the appliance. The file holds salted one-way
  * digests only (docs/security-model.md), so mode 0644; written atomically.
@@ -66,6 +70,11 @@ export async function exportFingerprints(
   const sets = await loadResidueFingerprints({ stateDir: ports.stateDir });
   const journal = await readDisconnectJournal(ports.journalDir);
   const meta = await ports.vault.readMeta();
+  const { readSealedCopies } = await import("@connect-ops/credential-vault");
+  const sealedCopies = (await readSealedCopies(ports.stateDir)).map((copy) => ({
+    sha256: copy.sha256,
+    recipients: copy.recipients,
+  }));
   const recorded = journal?.subject ?? meta;
   const subject: ExportedSubject | undefined =
     recorded?.cloudUrl === undefined || recorded.appId === undefined || recorded.appSlug === undefined
@@ -82,6 +91,7 @@ export async function exportFingerprints(
     exportedAt: new Date(ports.now()).toISOString(),
     ...(subject === undefined ? {} : { subject }),
     fingerprints: sets,
+    sealedCopies,
   };
   const bytes = Buffer.from(`${JSON.stringify(document, null, 2)}\n`);
   const { atomicWriteFile } = await import("@connect-ops/credential-vault");
@@ -90,6 +100,7 @@ export async function exportFingerprints(
     file: request.outFile,
     fingerprintSets: sets.map((set) => set.id),
     ...(subject === undefined ? {} : { subject }),
+    sealedCopies: sealedCopies.length,
     bytes: bytes.length,
   };
 }

@@ -99,11 +99,24 @@ function fingerprintLoader(
   };
 }
 
-/** This state dir's sealed-copy ledger and identities (none when it has none: every age file is then a gap). */
-function ageAuditLoader(context: CommandContext): NonNullable<RedactPorts["loadAgeAudit"]> {
+/**
+ * This state dir's sealed-copy ledger and identities, plus the copies an
+ * export given as `--fingerprints FILE` lists (none of either: every age file
+ * is then a gap).
+ */
+function ageAuditLoader(
+  context: CommandContext,
+  fingerprintsFile: string | undefined,
+): NonNullable<RedactPorts["loadAgeAudit"]> {
   return async () => {
     const { loadAgeAudit } = await import("../lifecycle/audit-age.js");
-    return loadAgeAudit(context.globals.stateDir, { identities: true });
+    const { loadFileSealedCopies } = await import("../flows/fingerprints.js");
+    const knownCopies = await loadFileSealedCopies({
+      stateDir: context.globals.stateDir,
+      fingerprintsFile,
+      cwd: context.io.cwd,
+    });
+    return loadAgeAudit(context.globals.stateDir, { identities: true, knownCopies });
   };
 }
 
@@ -112,7 +125,7 @@ export function redactPorts(context: CommandContext, fingerprintsFile: string | 
   return {
     loadFingerprints: fingerprintLoader(context, fingerprintsFile),
     now: context.io.now,
-    loadAgeAudit: ageAuditLoader(context),
+    loadAgeAudit: ageAuditLoader(context, fingerprintsFile),
   };
 }
 
@@ -121,7 +134,7 @@ export async function scanPorts(context: CommandContext, fingerprintsFile: strin
   const { scanProgressLine } = await import("../flows/backup-progress.js");
   return {
     loadFingerprints: fingerprintLoader(context, fingerprintsFile),
-    loadAgeAudit: ageAuditLoader(context),
+    loadAgeAudit: ageAuditLoader(context, fingerprintsFile),
     progress: scanProgressLine(context.terminal, { enabled: context.globals.progress, now: context.io.now }),
   };
 }
