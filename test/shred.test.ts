@@ -179,6 +179,12 @@ describe("crypto-shredding: disconnect --shred → verify-cleanup --unreachable-
   it("covers an included snapshot copied off-site by the signed attestation alone: CLEAN", async () => {
     const scenario = await shredScenario([]);
     const { stateDir } = scenario.app;
+    // A shred killed while writing its attestation leaves its temp: a re-run (it resumes) sweeps it.
+    const staleTemp = join(stateDir, ".shred-attestation.json.tmp-0123456789ab");
+    writeFileSync(staleTemp, "{");
+    const again = await connectOps(["shred", "--inventory", scenario.app.inventory], scenario.app.env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(staleTemp)).toBe(false);
     expect(existsSync(join(stateDir, "age-identity.txt"))).toBe(false);
     expect(existsSync(scenario.escrow)).toBe(false);
     const attestation = join(stateDir, "shred-attestation.json");

@@ -82,7 +82,12 @@ describe.skipIf(!hasTmux)("replicate on a terminal (tmux), default log level", (
     );
     tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "run", `bash ${quote(script)}`);
 
-    const running = await screenShowing(/failed: ghes-bad/u, "the live line naming the failed node");
+    // The good node may finish before or after the bad one fails (local fsyncs on a loaded machine):
+    // wait for the line once both are done, while the frozen node holds the run for its 4 s timeout.
+    const running = await screenShowing(
+      /replicating 2\/3 · failed: ghes-bad · waiting for ghes-frozen/u,
+      "the live line naming the failed node and the one still waited for",
+    );
     expect(running).toMatch(/replicating 2\/3 · failed: ghes-bad · waiting for ghes-frozen/u);
     expect(running).not.toContain("{");
     expect(running).not.toContain("error[");

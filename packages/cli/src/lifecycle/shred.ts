@@ -203,7 +203,7 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
     journal = { ...journal, targets: journal.targets.map((entry, at) => (at === index ? done : entry)) };
     await writeJournal(ports.journalDir, SHRED_JOURNAL, journal);
   }
-  const { STATE_FILES, atomicWriteFile } = await import("@connect-ops/credential-vault");
+  const { STATE_FILES, atomicWriteFile, removeStaleTemps } = await import("@connect-ops/credential-vault");
   const { readFile } = await import("node:fs/promises");
   const { ignoreMissing } = await import("@connect-ops/connection-core");
   const ledgerBytes =
@@ -226,6 +226,8 @@ export async function runShred(ports: ShredPorts): Promise<ShredOutcome> {
   };
   const bytes = Buffer.from(`${JSON.stringify(attestation, null, 2)}\n`);
   const attestationFile = join(ports.stateDir, STATE_FILES.shredAttestation);
+  // A run killed mid-write left `.shred-attestation.json.tmp-…` (or the .sig's): this run's write replaces both.
+  await removeStaleTemps(ports.stateDir, [STATE_FILES.shredAttestation, `${STATE_FILES.shredAttestation}.sig`]);
   await atomicWriteFile(attestationFile, bytes, { mode: 0o644 });
   await atomicWriteFile(`${attestationFile}.sig`, signReportBytes(bytes, ports.signingKey.privateKeyPem), {
     mode: 0o644,
