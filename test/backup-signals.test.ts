@@ -1,11 +1,11 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { CLI_BIN, connectedAppliance, spawnCli, testdirSync, type Appliance } from "@connect-ops/test-support";
-import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { interruptedCli, STOP_SIGNALS } from "./support/signals.js";
 
 // Issue 13 item 5: SIGINT, SIGTERM and SIGHUP at random instants of `backup redact`, `backup scan`
 // and `verify-cleanup` (local snapshot) leave no temporary file in the snapshot, the state dir,
@@ -15,11 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const scratch = testdirSync({ prefix: "e2e-signals-" });
 let sim: GitHubSim;
 let appliance: Appliance;
-const SIGNALS = [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-] as const;
 const ROUNDS = 6;
 
 /** A large dump holding the key in its middle: redact inflates and rewrites it for a while. */
@@ -61,27 +56,6 @@ function shmTemps(): string[] {
   return existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((name) => name.startsWith("connect-ops")) : [];
 }
 
-/** Runs the CLI, sends `signal` after `delayMs`, resolves with how it ended. */
-function interrupted(
-  argv: readonly string[],
-  tmp: string,
-  signal: NodeJS.Signals,
-  delayMs: number,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...argv], {
-      env: { ...process.env, ...appliance.env, TMPDIR: tmp, NO_COLOR: "1" },
-      stdio: "ignore",
-    });
-    const timer = setTimeout(() => child.kill(signal), delayMs);
-    child.once("error", reject);
-    child.once("exit", (code, ended) => {
-      clearTimeout(timer);
-      resolve({ code, signal: ended });
-    });
-  });
-}
-
 const COMMANDS: ReadonlyArray<readonly [string, () => string[]]> = [
   ["backup redact", () => ["backup", "redact", appliance.current]],
   ["backup scan", () => ["backup", "scan", appliance.current]],
@@ -99,10 +73,10 @@ describe("signals leave no temporary file", () => {
       const ended: string[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
         plantDump();
-        const [signal, exitCode] = SIGNALS[round % SIGNALS.length] ?? SIGNALS[0];
+        const [signal, exitCode] = STOP_SIGNALS[round % STOP_SIGNALS.length] ?? STOP_SIGNALS[0];
         const tmp = join(scratch.path, "tmp", `${name.replace(/ /g, "-")}-${round}`);
         mkdirSync(tmp, { recursive: true });
-        const run = await interrupted(argv(), tmp, signal, randomInt(0, span));
+        const run = await interruptedCli(CLI_BIN, argv(), appliance.env, tmp, signal, randomInt(0, span));
         ended.push(run.signal ?? String(run.code));
         // Exits 130/143/129 from our handler; a signal before the CLI loaded ends it by the signal; a run done first exits 0, 1 or 3.
         expect([exitCode, 0, 1, 3].includes(run.code ?? -1) || run.signal === signal, JSON.stringify(run)).toBe(true);

@@ -1,11 +1,11 @@
 import { startGitHubSim, type GitHubSim } from "@connect-ops/github-sim";
 import { NODE_TARGET, snapshotCli, startSshNodes, testdirSync, writeLicense } from "@connect-ops/test-support";
-import { spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { interruptedCli, STOP_SIGNALS } from "./support/signals.js";
 import { pemLine } from "./disconnect-fixture.js";
 
 // Issue 13.3 and 13.5 over a real sshd: a directory the SSH user cannot list is a gap
@@ -130,27 +130,6 @@ describe("verify-cleanup over SSH: listings that fail are gaps, reads stay in me
   });
 });
 
-/** Runs the CLI, sends `signal` after `delayMs`, resolves with how it ended. */
-function interrupted(
-  argv: readonly string[],
-  tmp: string,
-  signal: NodeJS.Signals,
-  delayMs: number,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli.bin, ...argv], {
-      env: { ...process.env, ...env, TMPDIR: tmp, NO_COLOR: "1" },
-      stdio: "ignore",
-    });
-    const timer = setTimeout(() => child.kill(signal), delayMs);
-    child.once("error", reject);
-    child.once("exit", (code, ended) => {
-      clearTimeout(timer);
-      resolve({ code, signal: ended });
-    });
-  });
-}
-
 /** Our temp names, anywhere under `dir` of this machine. */
 function localTemps(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -160,12 +139,6 @@ function localTemps(dir: string): string[] {
 }
 
 describe("verify-cleanup over SSH: signals", () => {
-  const SIGNALS = [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-    ["SIGHUP", 129],
-  ] as const;
-
   it("SIGINT, SIGTERM and SIGHUP at random instants of a run reading the node leave no temp here or on the node", async () => {
     const node = nodes[0];
     if (node === undefined) throw new Error("no node");
@@ -182,12 +155,12 @@ describe("verify-cleanup over SSH: signals", () => {
       const span = Math.max(100, Math.round(performance.now() - started));
       const ended: string[] = [];
       for (let round = 0; round < 6; round += 1) {
-        const [signal, exitCode] = SIGNALS[round % SIGNALS.length] ?? SIGNALS[0];
+        const [signal, exitCode] = STOP_SIGNALS[round % STOP_SIGNALS.length] ?? STOP_SIGNALS[0];
         const tmp = join(scratch.path, "tmp", `signal-${round}`);
         mkdirSync(tmp, { recursive: true });
         // The first half of the rounds falls after start-up, when the node is being read.
         const delay = round < 3 ? Math.round(span * (0.5 + Math.random() * 0.4)) : randomInt(0, span);
-        const result = await interrupted(argv, tmp, signal, delay);
+        const result = await interruptedCli(cli.bin, argv, env, tmp, signal, delay);
         ended.push(result.signal ?? String(result.code));
         expect([exitCode, 0].includes(result.code ?? -1) || result.signal === signal, JSON.stringify(result)).toBe(
           true,

@@ -134,12 +134,6 @@ export async function loadResidueFingerprints(source: FingerprintSources): Promi
   return (await loadFingerprintSources(source)).sets;
 }
 
-/** The sealed copies `--fingerprints FILE` lists (an export's ledger); none without a file. Same errors as the load. */
-export async function loadFileSealedCopies(source: FingerprintSources): Promise<readonly ExportedSealedCopy[]> {
-  if (source.fingerprintsFile === undefined) return [];
-  return (await readFingerprintsFile(source.cwd ?? process.cwd(), source.fingerprintsFile)).sealedCopies ?? [];
-}
-
 export interface LoadedFingerprints {
   /** Every set, one per id (the state dir's first). */
   readonly sets: ResidueFingerprints[];

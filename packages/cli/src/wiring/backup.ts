@@ -1,5 +1,6 @@
 import type { CommandContext } from "../context.js";
 import type { RecipientFlags } from "../flows/backup-recipients.js";
+import type { LoadedFingerprints } from "../flows/fingerprints.js";
 import type { IncludePorts } from "../lifecycle/backup-include.js";
 import type { RedactPorts } from "../lifecycle/backup-redact.js";
 import type { CurrentCopies, ScanPorts } from "../lifecycle/backup-scan.js";
@@ -88,44 +89,39 @@ export async function includePorts(
   };
 }
 
-/** The fingerprints of this state dir plus `--fingerprints FILE`, loaded when the lifecycle asks. */
-function fingerprintLoader(
-  context: CommandContext,
-  fingerprintsFile: string | undefined,
-): RedactPorts["loadFingerprints"] {
-  return async () => {
-    const { loadResidueFingerprints } = await import("../flows/fingerprints.js");
-    return loadResidueFingerprints({ stateDir: context.globals.stateDir, fingerprintsFile, cwd: context.io.cwd });
-  };
-}
-
 /**
- * This state dir's sealed-copy ledger and identities, plus the copies an
- * export given as `--fingerprints FILE` lists (none of either: every age file
- * is then a gap).
+ * The backup ports' two loaders over one read of the state dir and
+ * `--fingerprints FILE`, made when the lifecycle first asks: the fingerprint
+ * sets, and the age audit — this state dir's sealed-copy ledger and
+ * identities plus the copies an export given as the file lists (none of
+ * either: every age file is then a gap).
  */
-function ageAuditLoader(
+function fingerprintLoaders(
   context: CommandContext,
   fingerprintsFile: string | undefined,
-): NonNullable<RedactPorts["loadAgeAudit"]> {
-  return async () => {
-    const { loadAgeAudit } = await import("../lifecycle/audit-age.js");
-    const { loadFileSealedCopies } = await import("../flows/fingerprints.js");
-    const knownCopies = await loadFileSealedCopies({
-      stateDir: context.globals.stateDir,
-      fingerprintsFile,
-      cwd: context.io.cwd,
-    });
-    return loadAgeAudit(context.globals.stateDir, { identities: true, knownCopies });
+): Pick<RedactPorts, "loadFingerprints"> & { loadAgeAudit: NonNullable<RedactPorts["loadAgeAudit"]> } {
+  let loaded: Promise<LoadedFingerprints> | undefined;
+  const sources = (): Promise<LoadedFingerprints> => {
+    loaded ??= import("../flows/fingerprints.js").then(({ loadFingerprintSources }) =>
+      loadFingerprintSources({ stateDir: context.globals.stateDir, fingerprintsFile, cwd: context.io.cwd }),
+    );
+    return loaded;
+  };
+  return {
+    loadFingerprints: async () => (await sources()).sets,
+    loadAgeAudit: async () => {
+      const { loadAgeAudit } = await import("../lifecycle/audit-age.js");
+      const knownCopies = (await sources()).fileSealedCopies;
+      return loadAgeAudit(context.globals.stateDir, { identities: true, knownCopies });
+    },
   };
 }
 
 /** backup redact's (and the redact hook's) production ports. */
 export function redactPorts(context: CommandContext, fingerprintsFile: string | undefined): RedactPorts {
   return {
-    loadFingerprints: fingerprintLoader(context, fingerprintsFile),
+    ...fingerprintLoaders(context, fingerprintsFile),
     now: context.io.now,
-    loadAgeAudit: ageAuditLoader(context, fingerprintsFile),
   };
 }
 
@@ -133,8 +129,7 @@ export function redactPorts(context: CommandContext, fingerprintsFile: string | 
 export async function scanPorts(context: CommandContext, fingerprintsFile: string | undefined): Promise<ScanPorts> {
   const { scanProgressLine } = await import("../flows/backup-progress.js");
   return {
-    loadFingerprints: fingerprintLoader(context, fingerprintsFile),
-    loadAgeAudit: ageAuditLoader(context, fingerprintsFile),
+    ...fingerprintLoaders(context, fingerprintsFile),
     progress: scanProgressLine(context.terminal, { enabled: context.globals.progress, now: context.io.now }),
   };
 }
