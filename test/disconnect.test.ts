@@ -244,6 +244,72 @@ describe("verify-cleanup positive controls: a planted credential in each locatio
   });
 });
 
+describe("verify-cleanup on the appliance after disconnect: age files under any name", () => {
+  it("a sealed copy of the vault left under another name is a finding by its ledger hash; a foreign age file is a gap, never CLEAN", async () => {
+    const app = await fresh(["replica-1"]);
+    // What a careless operator keeps: the vault's sealed copy, copied aside before disconnect.
+    const sealed = readFileSync(join(app.stateDir, "vault", "credentials.age"));
+    expect((await disconnect(app, ["--purge-backups"])).code).toBe(0);
+    expect((await verify(app)).code).toBe(0);
+
+    const aside = join(app.nodeDirs["replica-1"] as string, "old-creds.bin");
+    writeFileSync(aside, sealed);
+    const known = await verify(app);
+    expect(known.code, known.stderr).toBe(1);
+    const knownOut = parseJsonOutput(auditJson, known.stdout);
+    expect(knownOut.verdict).not.toBe("CLEAN");
+    expect(
+      knownOut.findings.some(
+        (finding) =>
+          finding.form === "sealed-copy" &&
+          /replica-1/.test(`${finding.location} ${finding.path}`) &&
+          /old-creds\.bin/.test(finding.path),
+      ),
+      known.stdout,
+    ).toBe(true);
+
+    // The same copy inside a tar.gz in the current snapshot, under yet another name.
+    rmSync(aside);
+    const inner = join(app.dir, "inner");
+    execFileSync("mkdir", ["-p", inner]);
+    writeFileSync(join(inner, "notes.bin"), sealed);
+    execFileSync("tar", ["-czf", join(app.current, "misc.tar.gz"), "-C", inner, "notes.bin"]);
+    rmSync(inner, { recursive: true });
+    const archived = await verify(app);
+    expect(archived.code, archived.stderr).toBe(1);
+    expect(
+      parseJsonOutput(auditJson, archived.stdout).findings.some(
+        (finding) => finding.form === "sealed-copy" && finding.member === "notes.bin",
+      ),
+      archived.stdout,
+    ).toBe(true);
+    rmSync(join(app.current, "misc.tar.gz"));
+
+    // An age file sealed to a key the appliance never had: nothing can open it, so it is a gap (exit 3).
+    const foreignIdentity = join(app.dir, "foreign-identity.txt");
+    execFileSync("age-keygen", ["-o", foreignIdentity], { stdio: "ignore" });
+    const recipient = execFileSync("age-keygen", ["-y", foreignIdentity]).toString().trim();
+    const foreign = join(app.stateDir, "escrow.age");
+    execFileSync("age", ["-r", recipient, "-o", foreign], { input: "not a credential\n" });
+    const unknown = await verify(app);
+    expect(unknown.code, unknown.stderr).toBe(3);
+    const unknownOut = parseJsonOutput(auditJson, unknown.stdout);
+    expect(unknownOut.verdict).not.toBe("CLEAN");
+    expect(unknownOut.findings).toEqual([]);
+    expect(
+      unknownOut.gaps.some((gap) => gap.reason.startsWith("age-not-ours") && (gap.path ?? "").endsWith("escrow.age")),
+      unknown.stdout,
+    ).toBe(true);
+
+    rmSync(foreign);
+    expect((await verify(app)).code).toBe(0);
+    expectNoLeak(
+      { "known stdout": known.stdout, "known stderr": known.stderr, "unknown stdout": unknown.stdout },
+      { pem: app.secrets.pem, token: app.secrets.token },
+    );
+  });
+});
+
 function write(path: string, content: string): string {
   writeFileSync(path, content);
   return path;
