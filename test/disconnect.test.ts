@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliSuite } from "./support/cli-suite.js";
@@ -271,7 +271,7 @@ describe("verify-cleanup on the appliance after disconnect: age files under any 
     // The same copy inside a tar.gz in the current snapshot, under yet another name.
     rmSync(aside);
     const inner = join(app.dir, "inner");
-    execFileSync("mkdir", ["-p", inner]);
+    mkdirSync(inner);
     writeFileSync(join(inner, "notes.bin"), sealed);
     execFileSync("tar", ["-czf", join(app.current, "misc.tar.gz"), "-C", inner, "notes.bin"]);
     rmSync(inner, { recursive: true });
@@ -286,9 +286,7 @@ describe("verify-cleanup on the appliance after disconnect: age files under any 
     rmSync(join(app.current, "misc.tar.gz"));
 
     // An age file sealed to a key the appliance never had: nothing can open it, so it is a gap (exit 3).
-    const foreignIdentity = join(app.dir, "foreign-identity.txt");
-    execFileSync("age-keygen", ["-o", foreignIdentity], { stdio: "ignore" });
-    const recipient = execFileSync("age-keygen", ["-y", foreignIdentity]).toString().trim();
+    const recipient = backupRecipient(app.dir);
     const foreign = join(app.stateDir, "escrow.age");
     execFileSync("age", ["-r", recipient, "-o", foreign], { input: "not a credential\n" });
     const unknown = await verify(app);
@@ -303,8 +301,14 @@ describe("verify-cleanup on the appliance after disconnect: age files under any 
 
     rmSync(foreign);
     expect((await verify(app)).code).toBe(0);
+    const outputs = { known, archived, unknown };
     expectNoLeak(
-      { "known stdout": known.stdout, "known stderr": known.stderr, "unknown stdout": unknown.stdout },
+      Object.fromEntries(
+        Object.entries(outputs).flatMap(([name, run]) => [
+          [`${name} stdout`, run.stdout],
+          [`${name} stderr`, run.stderr],
+        ]),
+      ),
       { pem: app.secrets.pem, token: app.secrets.token },
     );
   });
