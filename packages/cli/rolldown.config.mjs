@@ -16,7 +16,8 @@ for (const dir of [outDir, testOutDir]) rmSync(new URL(`./${dir}`, import.meta.u
 
 /** One build; `testHooks` is the value of `__CONNECT_OPS_TEST_HOOKS__` (src/test-hooks.ts). */
 const bundle = (dir, testHooks) => ({
-  input: { main: "src/main.ts" },
+  // The scan thread's entry (backup-hooks scan-threads.ts finds it beside main.mjs; no file there: one thread).
+  input: { main: "src/main.ts", "scan-worker": "../backup-hooks/src/scan-worker.ts" },
   // The entry's exports are nobody's API (it is run, not imported), and splitting
   // without pulling dependencies along needs the freedom to add exports to it.
   preserveEntrySignatures: "allow-extension",

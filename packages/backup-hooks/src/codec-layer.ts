@@ -47,6 +47,9 @@ async function inflate(
     })(),
     { objectMode: false, highWaterMark: INFLATE_CHUNK },
   );
+  // pipeline() rejects as soon as a stream fails, while the consumer may still be scanning what it already
+  // took: the outcome waits for it, so nothing it finds arrives after the file's scan has ended.
+  let consumed: Promise<void> | undefined;
   try {
     await pipeline(input, decoder, async (chunks: AsyncIterable<Buffer>) => {
       const limited = (async function* checked() {
@@ -59,10 +62,12 @@ async function inflate(
           yield chunk;
         }
       })();
-      await consume(new ByteReader(limited));
+      consumed = consume(new ByteReader(limited));
+      await consumed;
     });
     return { inflated };
   } catch (error) {
+    await consumed?.catch(() => undefined);
     // pipeline() may reject with its own AbortError once our limit stopped it: the limit is what happened.
     return limit === undefined ? { inflated, error } : { inflated, limit };
   }

@@ -12,6 +12,7 @@ export type {
   ScanLimits,
   ScanOptions,
   ScanProgress,
+  ThreadsReport,
   ScanResult,
 } from "./scan-types.js";
 export { scanBuffers, scanPath } from "./scan-path.js";

@@ -131,6 +131,15 @@ export interface ScanOptions {
   readonly maxDepth?: number;
   readonly limits?: Partial<ScanLimits>;
   readonly onProgress?: (progress: ScanProgress) => void;
-  /** Files scanned at once; the gzip inflation runs on the libuv pool meanwhile. */
+  /** Files scanned at once (on each scan thread); the gzip inflation runs on the libuv pool meanwhile. */
   readonly concurrency?: number;
+  /** Scan threads (0: the calling thread only); by default scan-threads.ts threadCount() decides. */
+  readonly threads?: number;
+  /** Told once the threads are done: how many read files, and why any failed (their files were then read here). */
+  readonly onThreads?: (report: ThreadsReport) => void;
+}
+
+export interface ThreadsReport {
+  readonly threads: number;
+  readonly failures: readonly string[];
 }

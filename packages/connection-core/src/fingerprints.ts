@@ -136,6 +136,8 @@ export function withIdentityFingerprints(
  */
 export interface ResidueMatcher {
   readonly ids: readonly string[];
+  /** The sets it was made from (secret-free): what a scan thread rebuilds its own matcher from. */
+  readonly sets: readonly ResidueFingerprints[];
   /** A PEM body line, already unescaped and trimmed. */
   matchPemLine(line: string): string | undefined;
   /** A `ghs_…` token candidate. */
@@ -157,6 +159,7 @@ export function createResidueMatcher(sets: readonly ResidueFingerprints[]): Resi
   }));
   return {
     ids: sets.map((set) => set.id),
+    sets,
     matchPemLine(line) {
       if (line.length < MIN_PEM_LINE) return undefined;
       return prepared.find((entry) => entry.pemLines.has(residueDigest(entry.set.salt, line)))?.set.id;

@@ -2,7 +2,7 @@ import { scanPath, type AgeAudit, type Finding, type ScanResult } from "@connect
 import { createResidueMatcher, errnoCode } from "@connect-ops/connection-core";
 import { lstat, realpath } from "node:fs/promises";
 import type { ResidueFingerprints } from "@connect-ops/connection-core";
-import type { ScanProgress } from "@connect-ops/backup-hooks";
+import type { ScanProgress, ThreadsReport } from "@connect-ops/backup-hooks";
 import { usageError } from "../errors.js";
 
 /** What a scan needs: the fingerprints (loaded once the path is known to exist) and a progress sink. */
@@ -11,6 +11,8 @@ export interface ScanPorts {
   readonly progress: { readonly onProgress?: (progress: ScanProgress) => void; done(): void };
   /** The sealed-copy ledger and identities age files are judged with (lifecycle/audit-age.ts); absent: each is a gap. */
   readonly loadAgeAudit?: () => Promise<AgeAudit>;
+  /** How the scan threads went (a failed thread's files were read on the main thread): for the log. */
+  readonly onThreads?: (report: ThreadsReport) => void;
 }
 
 export interface ScanRequest {
@@ -60,6 +62,7 @@ export async function scanBackupPath(ports: ScanPorts, request: ScanRequest): Pr
       ...(request.maxDepth === undefined ? {} : { maxDepth: request.maxDepth }),
       crossMounts: request.crossMounts === true,
       ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+      ...(ports.onThreads === undefined ? {} : { onThreads: ports.onThreads }),
     });
     return { result, fingerprintIds: sets.map((set) => set.id) };
   } finally {

@@ -128,9 +128,16 @@ export function redactPorts(context: CommandContext, fingerprintsFile: string | 
 /** backup scan's production ports: the progress line on a terminal's stderr. */
 export async function scanPorts(context: CommandContext, fingerprintsFile: string | undefined): Promise<ScanPorts> {
   const { scanProgressLine } = await import("../flows/backup-progress.js");
+  const logger = await context.logger();
   return {
     ...fingerprintLoaders(context, fingerprintsFile),
     progress: scanProgressLine(context.terminal, { enabled: context.globals.progress, now: context.io.now }),
+    onThreads: ({ threads, failures }) => {
+      if (threads === 0) logger.debug("scan read on one thread: this build ships no scan-worker entry");
+      else logger.debug({ threads }, `scan read on ${threads} threads`);
+      for (const failure of failures)
+        logger.warn({ failure }, "a scan thread failed; the files it held were read on the main thread");
+    },
   };
 }
 
