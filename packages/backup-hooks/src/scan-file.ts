@@ -5,7 +5,15 @@ import { ByteReader } from "./byte-reader.js";
 import type { FileEntry } from "./file-list.js";
 import { HEAD_BYTES, decoderFor, leafScanner, scanLayers } from "./layer-walk.js";
 import { addGap, type StreamContext } from "./scan-context.js";
-import type { AgeAudit, Finding, Gap, ScanLimits } from "./scan-types.js";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_DEPTH,
+  type AgeAudit,
+  type Finding,
+  type Gap,
+  type ScanLimits,
+  type ScanOptions,
+} from "./scan-types.js";
 import { readSealedCopy } from "./sealed-copy.js";
 import type { WindowScanner } from "./window-scanner.js";
 
@@ -17,6 +25,35 @@ export interface ScanSettings {
   readonly limits: ScanLimits;
   readonly maxDepth: number;
   readonly age?: AgeAudit;
+}
+
+/** The settings of a scan's options, with the default limits and depth filled in. */
+export function scanSettings(options: ScanOptions): ScanSettings {
+  return {
+    matcher: options.matcher,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    ...(options.age === undefined ? {} : { age: options.age }),
+  };
+}
+
+/** The context of one file's top stream: its findings, gaps and opened layers go where the caller says. */
+export function fileContext(
+  settings: ScanSettings,
+  file: { readonly path: string; readonly linkedPaths: readonly string[] | undefined },
+  results: { readonly findings: Finding[]; readonly gaps: Gap[]; readonly layers: Map<string, number> },
+): StreamContext {
+  return {
+    matcher: settings.matcher,
+    limits: settings.limits,
+    maxDepth: settings.maxDepth,
+    path: file.path,
+    members: [],
+    depth: 0,
+    linkedPaths: file.linkedPaths,
+    ...results,
+    ...(settings.age === undefined ? {} : { age: settings.age }),
+  };
 }
 
 /** What one file holds: its findings and gaps, and the layers opened to read it (by decoder kind). */
@@ -102,20 +139,6 @@ export async function scanEntry(file: FileEntry, settings: ScanSettings): Promis
     const sealed = await readSealedCopy(file, settings.matcher);
     findings.push(sealed.finding);
     if (sealed.gap) gaps.push(sealed.gap);
-  } else {
-    await scanFile(file, {
-      matcher: settings.matcher,
-      limits: settings.limits,
-      maxDepth: settings.maxDepth,
-      path: file.path,
-      members: [],
-      depth: 0,
-      linkedPaths: file.linkedPaths,
-      findings,
-      gaps,
-      layers,
-      ...(settings.age === undefined ? {} : { age: settings.age }),
-    });
-  }
+  } else await scanFile(file, fileContext(settings, file, { findings, gaps, layers }));
   return { findings, gaps, layers: Object.fromEntries(layers) };
 }

@@ -1,18 +1,9 @@
 import { Readable } from "node:stream";
 import { ByteReader } from "./byte-reader.js";
 import { scanLayers } from "./layer-walk.js";
-import type { StreamContext } from "./scan-context.js";
-import { scanEntry, type FileResult, type ScanSettings } from "./scan-file.js";
+import { fileContext, scanEntry, scanSettings, type FileResult } from "./scan-file.js";
 import { scanOnThreads, threadCount, workerScript } from "./scan-threads.js";
-import {
-  DEFAULT_LIMITS,
-  DEFAULT_MAX_DEPTH,
-  type Finding,
-  type Gap,
-  type LayeredFile,
-  type ScanOptions,
-  type ScanResult,
-} from "./scan-types.js";
+import { type Finding, type Gap, type LayeredFile, type ScanOptions, type ScanResult } from "./scan-types.js";
 import { walkTree, type FileEntry } from "./tree-walk.js";
 
 /**
@@ -23,12 +14,7 @@ import { walkTree, type FileEntry } from "./tree-walk.js";
  */
 export async function scanPath(path: string, options: ScanOptions): Promise<ScanResult> {
   const listing = await walkTree(path, { crossMounts: options.crossMounts === true });
-  const settings: ScanSettings = {
-    matcher: options.matcher,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
-    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-    ...(options.age === undefined ? {} : { age: options.age }),
-  };
+  const settings = scanSettings(options);
   const findings: Finding[] = [];
   const gaps: Gap[] = [...listing.gaps];
   const totalBytes = listing.files.totalBytes;
@@ -52,9 +38,9 @@ export async function scanPath(path: string, options: ScanOptions): Promise<Scan
   if (script !== undefined) {
     // What a failed thread held, and the rest if every thread failed, is read here: never skipped.
     const { leftover, failures } = await scanOnThreads(queue, settings, { script, count: threads, perThread }, gather);
-    options.onThreads?.({ threads, failures });
+    await options.onThreads?.({ threads, failures });
     queue = leftover[Symbol.iterator]();
-  } else if (threads > 0) options.onThreads?.({ threads: 0, failures: [] });
+  } else if (threads > 0) await options.onThreads?.({ threads: 0, failures: [] });
   const reader = async (): Promise<void> => {
     for (let next = queue.next(); next.done !== true; next = queue.next())
       gather(next.value, await scanEntry(next.value, settings));
@@ -92,29 +78,17 @@ export interface InMemoryFile {
  * carry each file's `path` as given. Never throws for bad input.
  */
 export async function scanBuffers(files: readonly InMemoryFile[], options: ScanOptions): Promise<ScanResult> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const settings = scanSettings(options);
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
   const layered: LayeredFile[] = [];
   let bytesScanned = 0;
   for (const file of files) {
-    const context: StreamContext = {
-      matcher: options.matcher,
-      limits,
-      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-      path: file.path,
-      members: [],
-      depth: 0,
-      linkedPaths: undefined,
-      findings,
-      gaps,
-      layers: new Map(),
-      ...(options.age === undefined ? {} : { age: options.age }),
-    };
+    const layers = new Map<string, number>();
+    const context = fileContext(settings, { path: file.path, linkedPaths: undefined }, { findings, gaps, layers });
     await scanLayers(new ByteReader(Readable.from([file.bytes])), context);
     bytesScanned += file.bytes.byteLength;
-    if (context.layers !== undefined && context.layers.size > 0)
-      layered.push({ path: file.path, linkedPaths: [], layers: Object.fromEntries(context.layers) });
+    if (layers.size > 0) layered.push({ path: file.path, linkedPaths: [], layers: Object.fromEntries(layers) });
   }
   sortFindings(findings);
   return { findings, gaps, filesScanned: files.length, bytesScanned, ...layerTotals(layered) };

@@ -104,12 +104,12 @@ export function scanOnThreads(
   const failures: string[] = [];
   let nextId = 0;
   let exhausted = false;
-  let threadsAlive = 0;
   return new Promise((resolve) => {
     const threads: Thread[] = [];
     const settle = (): void => {
       if (threads.some((thread) => !thread.done)) return;
-      if (threadsAlive === 0 && !exhausted)
+      // Each failed thread left one reason: when all did, nobody reads the rest of the queue but the caller.
+      if (failures.length === threads.length && !exhausted)
         for (let next = queue.next(); next.done !== true; next = queue.next()) leftover.push(next.value);
       resolve({ leftover, failures });
     };
@@ -135,7 +135,6 @@ export function scanOnThreads(
     const fail = (thread: Thread, reason: string): void => {
       if (thread.done) return;
       failures.push(reason);
-      threadsAlive -= 1;
       leftover.push(...thread.inFlight.values());
       thread.inFlight.clear();
       finish(thread);
@@ -144,7 +143,6 @@ export function scanOnThreads(
       const worker = new Worker(options.script, { workerData: init });
       const thread: Thread = { worker, inFlight: new Map(), done: false };
       threads.push(thread);
-      threadsAlive += 1;
       worker.on("message", (reply: ThreadReply) => {
         const file = thread.inFlight.get(reply.id);
         if (file === undefined) return;

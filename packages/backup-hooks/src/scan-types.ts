@@ -136,7 +136,7 @@ export interface ScanOptions {
   /** Scan threads (0: the calling thread only); by default scan-threads.ts threadCount() decides. */
   readonly threads?: number;
   /** Told once the threads are done: how many read files, and why any failed (their files were then read here). */
-  readonly onThreads?: (report: ThreadsReport) => void;
+  readonly onThreads?: (report: ThreadsReport) => void | Promise<void>;
 }
 
 export interface ThreadsReport {

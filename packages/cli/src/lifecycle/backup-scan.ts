@@ -12,7 +12,7 @@ export interface ScanPorts {
   /** The sealed-copy ledger and identities age files are judged with (lifecycle/audit-age.ts); absent: each is a gap. */
   readonly loadAgeAudit?: () => Promise<AgeAudit>;
   /** How the scan threads went (a failed thread's files were read on the main thread): for the log. */
-  readonly onThreads?: (report: ThreadsReport) => void;
+  readonly onThreads?: (report: ThreadsReport) => Promise<void>;
 }
 
 export interface ScanRequest {

@@ -128,11 +128,12 @@ export function redactPorts(context: CommandContext, fingerprintsFile: string | 
 /** backup scan's production ports: the progress line on a terminal's stderr. */
 export async function scanPorts(context: CommandContext, fingerprintsFile: string | undefined): Promise<ScanPorts> {
   const { scanProgressLine } = await import("../flows/backup-progress.js");
-  const logger = await context.logger();
   return {
     ...fingerprintLoaders(context, fingerprintsFile),
     progress: scanProgressLine(context.terminal, { enabled: context.globals.progress, now: context.io.now }),
-    onThreads: ({ threads, failures }) => {
+    // Told only when threads were wanted (a tree of 64 MiB or more): a small scan never loads the logger.
+    onThreads: async ({ threads, failures }) => {
+      const logger = await context.logger();
       if (threads === 0) logger.debug("scan read on one thread: this build ships no scan-worker entry");
       else logger.debug({ threads }, `scan read on ${threads} threads`);
       for (const failure of failures)
